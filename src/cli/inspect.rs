@@ -1,0 +1,36 @@
+//! `schemagate inspect`: print a live database as Atlas HCL, SQL or JSON.
+
+use crate::schema::Realm;
+use anyhow::Result;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Hcl,
+    Sql,
+    Json,
+}
+
+pub async fn run(url: &str, schemas: &[String], format: Format) -> Result<String> {
+    let (conn, realm) = super::inspect_url(url, schemas).await?;
+    let d = conn.dialect();
+    conn.close().await;
+    if let Some(s) = realm.skipped_summary() {
+        eprintln!("note: {s}");
+    }
+    Ok(render(&realm, d, format))
+}
+
+pub fn render(realm: &Realm, d: crate::schema::Dialect, format: Format) -> String {
+    match format {
+        Format::Hcl => crate::source::hcl::encode(realm, d),
+        Format::Sql => {
+            let mut s = String::new();
+            for stmt in crate::plan::create_realm(realm, d) {
+                s.push_str(&stmt);
+                s.push_str(";\n");
+            }
+            s
+        }
+        Format::Json => serde_json::to_string_pretty(realm).unwrap_or_default() + "\n",
+    }
+}

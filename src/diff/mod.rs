@@ -1,0 +1,245 @@
+//! Realm × Realm → changes. Everything is matched by name through maps (no quadratic scans);
+//! modified indexes, keys and checks become drop + add, columns know what changed.
+
+use crate::schema::*;
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    AddSchema { schema: Schema },
+    DropSchema { schema: String },
+    AddEnum { schema: String, value: EnumType },
+    DropEnum { schema: String, name: String },
+    /// New labels appended to an existing PostgreSQL enum (removing labels is not possible).
+    AddEnumValues { schema: String, name: String, values: Vec<String> },
+    AddDomain { schema: String, value: Domain },
+    DropDomain { schema: String, name: String },
+    AddSequence { schema: String, value: Sequence },
+    DropSequence { schema: String, name: String },
+    AddTable { schema: String, table: Table },
+    DropTable { schema: String, table: Table },
+    ModifyTable { schema: String, table: String, from: Box<Table>, to: Box<Table>, changes: Vec<TableChange> },
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TableChange {
+    AddColumn { column: Column },
+    DropColumn { column: Column },
+    ModifyColumn { from: Column, to: Column, what: Vec<&'static str> },
+    AddIndex { index: Index },
+    DropIndex { index: Index },
+    AddPrimaryKey { key: PrimaryKey },
+    DropPrimaryKey { key: PrimaryKey },
+    AddForeignKey { fk: ForeignKey },
+    DropForeignKey { fk: ForeignKey },
+    AddCheck { check: Check },
+    DropCheck { check: Check },
+    ModifyComment { from: Option<String>, to: Option<String> },
+    ModifyOptions { from: TableOptions, to: TableOptions },
+}
+
+impl Change {
+    /// True for changes that remove data or objects.
+    pub fn destructive(&self) -> bool {
+        match self {
+            Change::DropSchema { .. } | Change::DropTable { .. } | Change::DropEnum { .. } | Change::DropDomain { .. } | Change::DropSequence { .. } => true,
+            Change::ModifyTable { changes, .. } => changes.iter().any(|c| matches!(c, TableChange::DropColumn { .. })),
+            _ => false,
+        }
+    }
+}
+
+/// Which schemas the comparison covers: those on either side.
+pub fn diff(from: &Realm, to: &Realm) -> Vec<Change> {
+    let mut out = Vec::new();
+    let from_s: HashMap<&str, &Schema> = from.schemas.iter().map(|s| (s.name.as_str(), s)).collect();
+    let to_s: HashMap<&str, &Schema> = to.schemas.iter().map(|s| (s.name.as_str(), s)).collect();
+    for s in &to.schemas {
+        match from_s.get(s.name.as_str()) {
+            None => {
+                out.push(Change::AddSchema { schema: Schema { tables: vec![], enums: vec![], domains: vec![], sequences: vec![], ..s.clone() } });
+                schema_objects(&Schema { name: s.name.clone(), ..Default::default() }, s, &mut out);
+            }
+            Some(f) => schema_objects(f, s, &mut out),
+        }
+    }
+    for s in &from.schemas {
+        if !to_s.contains_key(s.name.as_str()) {
+            for t in &s.tables {
+                out.push(Change::DropTable { schema: s.name.clone(), table: t.clone() });
+            }
+            out.push(Change::DropSchema { schema: s.name.clone() });
+        }
+    }
+    out
+}
+
+fn schema_objects(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
+    let sn = to.name.clone();
+    // Enums
+    let fe: HashMap<&str, &EnumType> = from.enums.iter().map(|e| (e.name.as_str(), e)).collect();
+    for e in &to.enums {
+        match fe.get(e.name.as_str()) {
+            None => out.push(Change::AddEnum { schema: sn.clone(), value: e.clone() }),
+            Some(old) if old.values != e.values => {
+                let added: Vec<String> = e.values.iter().filter(|v| !old.values.contains(v)).cloned().collect();
+                out.push(Change::AddEnumValues { schema: sn.clone(), name: e.name.clone(), values: added });
+            }
+            _ => {}
+        }
+    }
+    let te: HashMap<&str, ()> = to.enums.iter().map(|e| (e.name.as_str(), ())).collect();
+    for e in &from.enums {
+        if !te.contains_key(e.name.as_str()) {
+            out.push(Change::DropEnum { schema: sn.clone(), name: e.name.clone() });
+        }
+    }
+    let fd: HashMap<&str, &Domain> = from.domains.iter().map(|d| (d.name.as_str(), d)).collect();
+    for d in &to.domains {
+        match fd.get(d.name.as_str()) {
+            None => out.push(Change::AddDomain { schema: sn.clone(), value: d.clone() }),
+            Some(old) if *old != d => {
+                out.push(Change::DropDomain { schema: sn.clone(), name: d.name.clone() });
+                out.push(Change::AddDomain { schema: sn.clone(), value: d.clone() });
+            }
+            _ => {}
+        }
+    }
+    for d in &from.domains {
+        if !to.domains.iter().any(|x| x.name == d.name) {
+            out.push(Change::DropDomain { schema: sn.clone(), name: d.name.clone() });
+        }
+    }
+    let fq: HashMap<&str, &Sequence> = from.sequences.iter().map(|d| (d.name.as_str(), d)).collect();
+    for q in &to.sequences {
+        if !fq.contains_key(q.name.as_str()) {
+            out.push(Change::AddSequence { schema: sn.clone(), value: q.clone() });
+        }
+    }
+    for q in &from.sequences {
+        if !to.sequences.iter().any(|x| x.name == q.name) {
+            out.push(Change::DropSequence { schema: sn.clone(), name: q.name.clone() });
+        }
+    }
+    let ft: HashMap<&str, &Table> = from.tables.iter().map(|t| (t.name.as_str(), t)).collect();
+    let tt: HashMap<&str, &Table> = to.tables.iter().map(|t| (t.name.as_str(), t)).collect();
+    for t in &to.tables {
+        match ft.get(t.name.as_str()) {
+            None => out.push(Change::AddTable { schema: sn.clone(), table: t.clone() }),
+            Some(old) => {
+                let changes = table(old, t);
+                if !changes.is_empty() {
+                    out.push(Change::ModifyTable { schema: sn.clone(), table: t.name.clone(), from: Box::new((*old).clone()), to: Box::new(t.clone()), changes });
+                }
+            }
+        }
+    }
+    for t in &from.tables {
+        if !tt.contains_key(t.name.as_str()) {
+            out.push(Change::DropTable { schema: sn.clone(), table: t.clone() });
+        }
+    }
+}
+
+pub fn table(from: &Table, to: &Table) -> Vec<TableChange> {
+    let mut out = Vec::new();
+    let fc: HashMap<&str, &Column> = from.columns.iter().map(|c| (c.name.as_str(), c)).collect();
+    let tc: HashMap<&str, &Column> = to.columns.iter().map(|c| (c.name.as_str(), c)).collect();
+    // Drops of keys and indexes come first so the columns they cover can change.
+    let fi: HashMap<&str, &Index> = from.indexes.iter().map(|i| (i.name.as_str(), i)).collect();
+    let ti: HashMap<&str, &Index> = to.indexes.iter().map(|i| (i.name.as_str(), i)).collect();
+    let ff: HashMap<&str, &ForeignKey> = from.foreign_keys.iter().map(|i| (i.name.as_str(), i)).collect();
+    let tf: HashMap<&str, &ForeignKey> = to.foreign_keys.iter().map(|i| (i.name.as_str(), i)).collect();
+    let fk_changed = |a: &ForeignKey, b: &ForeignKey| a != b;
+    for f in &from.foreign_keys {
+        if tf.get(f.name.as_str()).is_none_or(|n| fk_changed(f, n)) {
+            out.push(TableChange::DropForeignKey { fk: f.clone() });
+        }
+    }
+    for i in &from.indexes {
+        if ti.get(i.name.as_str()).is_none_or(|n| *n != i) {
+            out.push(TableChange::DropIndex { index: i.clone() });
+        }
+    }
+    let fchk: HashMap<(&str, &str), &Check> = from.checks.iter().map(|c| ((c.name.as_str(), c.expr.as_str()), c)).collect();
+    let tchk: HashMap<(&str, &str), &Check> = to.checks.iter().map(|c| ((c.name.as_str(), c.expr.as_str()), c)).collect();
+    for c in &from.checks {
+        if tchk.get(&(c.name.as_str(), c.expr.as_str())).is_none_or(|n| *n != c) {
+            out.push(TableChange::DropCheck { check: c.clone() });
+        }
+    }
+    if from.primary_key != to.primary_key {
+        if let Some(pk) = &from.primary_key {
+            out.push(TableChange::DropPrimaryKey { key: pk.clone() });
+        }
+    }
+    for c in &to.columns {
+        match fc.get(c.name.as_str()) {
+            None => out.push(TableChange::AddColumn { column: c.clone() }),
+            Some(old) if *old != c => {
+                let mut what = Vec::new();
+                if old.ty != c.ty {
+                    what.push("type");
+                }
+                if old.null != c.null {
+                    what.push("null");
+                }
+                if old.default != c.default {
+                    what.push("default");
+                }
+                if old.identity != c.identity || old.auto_increment != c.auto_increment {
+                    what.push("identity");
+                }
+                if old.generated != c.generated {
+                    what.push("generated");
+                }
+                if old.collate != c.collate || old.charset != c.charset {
+                    what.push("collation");
+                }
+                if old.comment != c.comment {
+                    what.push("comment");
+                }
+                if old.on_update != c.on_update {
+                    what.push("on_update");
+                }
+                out.push(TableChange::ModifyColumn { from: (*old).clone(), to: c.clone(), what });
+            }
+            _ => {}
+        }
+    }
+    for c in &from.columns {
+        if !tc.contains_key(c.name.as_str()) {
+            out.push(TableChange::DropColumn { column: c.clone() });
+        }
+    }
+    if from.primary_key != to.primary_key {
+        if let Some(pk) = &to.primary_key {
+            out.push(TableChange::AddPrimaryKey { key: pk.clone() });
+        }
+    }
+    for c in &to.checks {
+        if fchk.get(&(c.name.as_str(), c.expr.as_str())).is_none_or(|o| *o != c) {
+            out.push(TableChange::AddCheck { check: c.clone() });
+        }
+    }
+    for i in &to.indexes {
+        if fi.get(i.name.as_str()).is_none_or(|o| *o != i) {
+            out.push(TableChange::AddIndex { index: i.clone() });
+        }
+    }
+    for f in &to.foreign_keys {
+        if ff.get(f.name.as_str()).is_none_or(|o| fk_changed(o, f)) {
+            out.push(TableChange::AddForeignKey { fk: f.clone() });
+        }
+    }
+    if from.comment != to.comment {
+        out.push(TableChange::ModifyComment { from: from.comment.clone(), to: to.comment.clone() });
+    }
+    if from.options != to.options {
+        out.push(TableChange::ModifyOptions { from: from.options.clone(), to: to.options.clone() });
+    }
+    out
+}

@@ -1,0 +1,183 @@
+//! Live databases: one sqlx pool type per engine (never `Any`, which cannot decode catalog
+//! types), inspection into the model, and statement execution. Engine differences live only in
+//! the per-engine folders.
+
+pub mod mysql;
+pub mod postgres;
+pub mod sqlite;
+
+use crate::schema::{Dialect, Realm};
+use crate::url::{redact, DbUrl};
+use anyhow::{Context, Result};
+use std::time::Duration;
+
+/// An open connection pool to one database.
+#[derive(Clone, Debug)]
+pub enum Conn {
+    Postgres(sqlx::PgPool),
+    Mysql(sqlx::MySqlPool),
+    Sqlite(sqlx::SqlitePool),
+}
+
+/// What to inspect: the schemas to read (empty = all user schemas, or the URL's database).
+#[derive(Debug, Clone, Default)]
+pub struct InspectOptions {
+    pub schemas: Vec<String>,
+}
+
+impl Conn {
+    pub async fn connect(url: &DbUrl) -> Result<Conn> {
+        let what = || format!("cannot connect to {}", url.redacted());
+        Ok(match url.dialect {
+            Dialect::Postgres => {
+                let opts: sqlx::postgres::PgConnectOptions = url.conn.parse().map_err(|e| anyhow::anyhow!(redact(&format!("{e}")))).with_context(what)?;
+                let opts = opts.application_name("schemagate");
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(15))
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(redact(&e.to_string())))
+                    .with_context(what)?;
+                Conn::Postgres(pool)
+            }
+            Dialect::Mysql => {
+                let opts: sqlx::mysql::MySqlConnectOptions = url.conn.parse().map_err(|e| anyhow::anyhow!(redact(&format!("{e}")))).with_context(what)?;
+                let pool = sqlx::mysql::MySqlPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(15))
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(redact(&e.to_string())))
+                    .with_context(what)?;
+                Conn::Mysql(pool)
+            }
+            Dialect::Sqlite => {
+                let memory = url.conn == "sqlite::memory:";
+                let mut opts: sqlx::sqlite::SqliteConnectOptions = url.conn.parse().map_err(|e| anyhow::anyhow!(redact(&format!("{e}")))).with_context(what)?;
+                opts = opts.foreign_keys(true);
+                if !memory {
+                    // Inspecting or migrating a file that does not exist would silently create an
+                    // empty database; create it only deliberately (SQLite has no server to ask).
+                    opts = opts.create_if_missing(true);
+                }
+                // An in-memory database lives as long as its one connection.
+                let max = if memory { 1 } else { 4 };
+                let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(max)
+                    .min_connections(if memory { 1 } else { 0 })
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(redact(&e.to_string())))
+                    .with_context(what)?;
+                Conn::Sqlite(pool)
+            }
+        })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Conn::Postgres(_) => Dialect::Postgres,
+            Conn::Mysql(_) => Dialect::Mysql,
+            Conn::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    /// Inspect the database into the model.
+    pub async fn inspect(&self, opts: &InspectOptions) -> Result<Realm> {
+        let mut realm = match self {
+            Conn::Postgres(p) => postgres::inspect::inspect(p, opts).await?,
+            Conn::Mysql(p) => mysql::inspect::inspect(p, opts).await?,
+            Conn::Sqlite(p) => sqlite::inspect::inspect(p, opts).await?,
+        };
+        realm.sort();
+        Ok(realm)
+    }
+
+    /// Run one statement outside any transaction (the caller decides about transactions).
+    pub async fn execute(&self, sql: &str) -> Result<()> {
+        let r = match self {
+            Conn::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+            Conn::Mysql(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+            Conn::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+        };
+        r.map_err(|e| anyhow::anyhow!("{}\n  statement: {}", redact(&db_error_text(&e)), sql.trim()))
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Conn::Postgres(p) => p.close().await,
+            Conn::Mysql(p) => p.close().await,
+            Conn::Sqlite(p) => p.close().await,
+        }
+    }
+}
+
+/// The database's own words for an error, without sqlx's wrapping.
+pub fn db_error_text(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(d) => d.message().to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Quote an identifier for the dialect. Every identifier in generated SQL goes through here.
+pub fn quote_ident(d: Dialect, name: &str) -> String {
+    match d {
+        Dialect::Mysql => format!("`{}`", name.replace('`', "``")),
+        Dialect::Postgres | Dialect::Sqlite => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
+}
+
+/// Quote a string literal for the dialect.
+pub fn quote_literal(d: Dialect, s: &str) -> String {
+    match d {
+        // MySQL treats backslash as an escape inside literals unless NO_BACKSLASH_ESCAPES is set.
+        Dialect::Mysql => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''")),
+        Dialect::Postgres | Dialect::Sqlite => format!("'{}'", s.replace('\'', "''")),
+    }
+}
+
+/// Parse a single-quoted SQL literal (`'it''s'`), returning its value when `s` is exactly one.
+pub fn unquote_literal(s: &str, backslash_escapes: bool) -> Option<String> {
+    let b = s.as_bytes();
+    if b.len() < 2 || b[0] != b'\'' || b[b.len() - 1] != b'\'' {
+        return None;
+    }
+    let inner = &s[1..s.len() - 1];
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                if chars.peek() == Some(&'\'') {
+                    chars.next();
+                    out.push('\'');
+                } else {
+                    return None; // two literals, or something after the literal
+                }
+            }
+            '\\' if backslash_escapes => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('0') => out.push('\0'),
+                Some(o) => out.push(o),
+                None => return None,
+            },
+            o => out.push(o),
+        }
+    }
+    Some(out)
+}
+
+/// Whether `s` is a plain numeric literal.
+pub fn is_number(s: &str) -> bool {
+    let t = s.strip_prefix('-').unwrap_or(s);
+    !t.is_empty()
+        && t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')
+        && t.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.')
+        && t.parse::<f64>().is_ok()
+}

@@ -1,0 +1,260 @@
+//! MySQL/MariaDB DDL from the model. Identifiers go through `q`, literals through `lit`.
+
+use crate::engine::{quote_ident, quote_literal};
+use crate::schema::*;
+
+pub fn q(s: &str) -> String {
+    quote_ident(Dialect::Mysql, s)
+}
+
+pub fn lit(s: &str) -> String {
+    quote_literal(Dialect::Mysql, s)
+}
+
+pub fn qn(schema: &str, name: &str) -> String {
+    format!("{}.{}", q(schema), q(name))
+}
+
+pub fn default_sql(d: &ColumnDefault) -> String {
+    match d {
+        ColumnDefault::Str(s) => lit(s),
+        ColumnDefault::Num(n) => n.clone(),
+        ColumnDefault::Bool(b) => if *b { "1".into() } else { "0".into() },
+        // Expressions other than CURRENT_TIMESTAMP-like functions need parentheses in MySQL 8;
+        // MariaDB accepts both.
+        ColumnDefault::Raw(r) => r.clone(),
+    }
+}
+
+pub fn column_def(c: &Column) -> String {
+    let mut s = format!("{} {}", q(&c.name), c.ty);
+    if let Some(cs) = &c.charset {
+        s.push_str(&format!(" CHARACTER SET {cs}"));
+    }
+    if let Some(co) = &c.collate {
+        s.push_str(&format!(" COLLATE {co}"));
+    }
+    if let Some(g) = &c.generated {
+        s.push_str(&format!(" GENERATED ALWAYS AS ({}) {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }));
+    }
+    if c.generated.is_none() {
+        s.push_str(if c.null { " NULL" } else { " NOT NULL" });
+    }
+    if let Some(d) = &c.default {
+        s.push_str(&format!(" DEFAULT {}", default_sql(d)));
+    }
+    if let Some(u) = &c.on_update {
+        s.push_str(&format!(" ON UPDATE {u}"));
+    }
+    if c.auto_increment {
+        s.push_str(" AUTO_INCREMENT");
+    }
+    if let Some(cm) = &c.comment {
+        s.push_str(&format!(" COMMENT {}", lit(cm)));
+    }
+    s
+}
+
+pub fn index_parts(i: &Index) -> String {
+    i.parts
+        .iter()
+        .map(|p| {
+            let mut s = match (&p.column, &p.expr) {
+                (Some(c), _) => q(c),
+                (None, Some(e)) => format!("({e})"),
+                _ => String::new(),
+            };
+            if let Some(n) = p.prefix {
+                s.push_str(&format!("({n})"));
+            }
+            if p.desc {
+                s.push_str(" DESC");
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn index_def(i: &Index) -> String {
+    let kind = match i.method.as_deref() {
+        Some("FULLTEXT") => "FULLTEXT KEY".to_string(),
+        Some("SPATIAL") => "SPATIAL KEY".to_string(),
+        _ if i.unique => "UNIQUE KEY".to_string(),
+        _ => "KEY".to_string(),
+    };
+    let mut s = format!("{kind} {} ({})", q(&i.name), index_parts(i));
+    if let Some(m) = i.method.as_deref().filter(|m| *m == "HASH" || *m == "BTREE") {
+        s.push_str(&format!(" USING {m}"));
+    }
+    if let Some(c) = &i.comment {
+        s.push_str(&format!(" COMMENT {}", lit(c)));
+    }
+    s
+}
+
+pub fn create_index(schema: &str, table: &str, i: &Index) -> String {
+    let kind = match i.method.as_deref() {
+        Some("FULLTEXT") => "FULLTEXT ",
+        Some("SPATIAL") => "SPATIAL ",
+        _ if i.unique => "UNIQUE ",
+        _ => "",
+    };
+    let mut s = format!("CREATE {kind}INDEX {} ON {} ({})", q(&i.name), qn(schema, table), index_parts(i));
+    if let Some(m) = i.method.as_deref().filter(|m| *m == "HASH") {
+        s.push_str(&format!(" USING {m}"));
+    }
+    if let Some(c) = &i.comment {
+        s.push_str(&format!(" COMMENT {}", lit(c)));
+    }
+    s
+}
+
+pub fn fk_def(fk: &ForeignKey) -> String {
+    format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON UPDATE {} ON DELETE {}",
+        q(&fk.name),
+        fk.columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", "),
+        qn(&fk.ref_schema, &fk.ref_table),
+        fk.ref_columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", "),
+        fk.on_update.sql(),
+        fk.on_delete.sql()
+    )
+}
+
+pub fn check_def(c: &Check) -> String {
+    format!("CONSTRAINT {} CHECK ({})", q(&c.name), c.expr)
+}
+
+pub fn table_options(t: &Table) -> String {
+    let mut s = String::new();
+    if let Some(e) = &t.options.engine {
+        s.push_str(&format!(" ENGINE={e}"));
+    }
+    if let Some(cs) = &t.options.charset {
+        s.push_str(&format!(" DEFAULT CHARSET={cs}"));
+    }
+    if let Some(co) = &t.options.collate {
+        s.push_str(&format!(" COLLATE={co}"));
+    }
+    if let Some(ai) = t.options.auto_increment {
+        s.push_str(&format!(" AUTO_INCREMENT={ai}"));
+    }
+    if let Some(c) = &t.comment {
+        s.push_str(&format!(" COMMENT={}", lit(c)));
+    }
+    s
+}
+
+/// CREATE TABLE with columns, keys and checks; foreign keys are added afterwards.
+pub fn create_table(schema: &str, t: &Table) -> String {
+    let mut items: Vec<String> = t.columns.iter().map(column_def).collect();
+    if let Some(pk) = &t.primary_key {
+        items.push(format!("PRIMARY KEY ({})", pk.columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")));
+    }
+    for i in &t.indexes {
+        items.push(index_def(i));
+    }
+    for c in &t.checks {
+        items.push(check_def(c));
+    }
+    format!("CREATE TABLE {} (\n  {}\n){}", qn(schema, &t.name), items.join(",\n  "), table_options(t))
+}
+
+pub fn create_realm(realm: &Realm) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &realm.schemas {
+        let mut stmt = format!("CREATE DATABASE IF NOT EXISTS {}", q(&s.name));
+        if let Some(cs) = &s.charset {
+            stmt.push_str(&format!(" CHARACTER SET {cs}"));
+        }
+        if let Some(co) = &s.collate {
+            stmt.push_str(&format!(" COLLATE {co}"));
+        }
+        out.push(stmt);
+    }
+    for s in &realm.schemas {
+        for t in &s.tables {
+            out.push(create_table(&s.name, t));
+        }
+    }
+    for s in &realm.schemas {
+        for t in &s.tables {
+            for fk in &t.foreign_keys {
+                out.push(format!("ALTER TABLE {} ADD {}", qn(&s.name, &t.name), fk_def(fk)));
+            }
+        }
+    }
+    out
+}
+
+// ---- changes ---------------------------------------------------------------------------------
+
+use crate::diff::TableChange;
+use crate::plan::Statement;
+
+pub fn add_schema(s: &Schema) -> Vec<Statement> {
+    let mut sql = format!("CREATE DATABASE {}", q(&s.name));
+    if let Some(cs) = &s.charset {
+        sql.push_str(&format!(" CHARACTER SET {cs}"));
+    }
+    if let Some(co) = &s.collate {
+        sql.push_str(&format!(" COLLATE {co}"));
+    }
+    vec![Statement::new(sql, format!("create database \"{}\"", s.name)).rev(format!("DROP DATABASE {}", q(&s.name)))]
+}
+
+pub fn add_table(schema: &str, t: &Table) -> Vec<Statement> {
+    vec![Statement::new(create_table(schema, t), format!("create table \"{}\"", t.name)).rev(format!("DROP TABLE {}", qn(schema, &t.name)))]
+}
+
+/// One ALTER TABLE with every change of the table (MySQL applies them together).
+pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableChange]) -> Vec<Statement> {
+    let t = qn(schema, &to.name);
+    let mut actions: Vec<(String, String)> = Vec::new();
+    for c in changes {
+        match c {
+            TableChange::DropIndex { index } => actions.push((format!("DROP INDEX {}", q(&index.name)), format!("drop index \"{}\"", index.name))),
+            TableChange::DropCheck { check } => actions.push((format!("DROP CONSTRAINT {}", q(&check.name)), format!("drop check \"{}\"", check.name))),
+            TableChange::DropPrimaryKey { .. } => actions.push(("DROP PRIMARY KEY".into(), "drop primary key".into())),
+            _ => {}
+        }
+    }
+    for c in changes {
+        match c {
+            TableChange::AddColumn { column } => {
+                // Keep the desired column order: MySQL appends otherwise.
+                let pos = to.columns.iter().position(|x| x.name == column.name).unwrap_or(0);
+                let place = if pos == 0 { " FIRST".to_string() } else { format!(" AFTER {}", q(&to.columns[pos - 1].name)) };
+                actions.push((format!("ADD COLUMN {}{place}", column_def(column)), format!("add column \"{}\"", column.name)))
+            }
+            TableChange::DropColumn { column } => actions.push((format!("DROP COLUMN {}", q(&column.name)), format!("drop column \"{}\" (its values are lost)", column.name))),
+            TableChange::ModifyColumn { to: col, what, .. } => actions.push((format!("MODIFY COLUMN {}", column_def(col)), format!("modify column \"{}\" ({})", col.name, what.join(", ")))),
+            TableChange::AddPrimaryKey { key } => actions.push((format!("ADD PRIMARY KEY ({})", key.columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")), "add primary key".into())),
+            TableChange::AddIndex { index } => actions.push((format!("ADD {}", index_def(index)), format!("add index \"{}\"", index.name))),
+            TableChange::AddCheck { check } => actions.push((format!("ADD {}", check_def(check)), format!("add check \"{}\"", check.name))),
+            TableChange::ModifyComment { to: c, .. } => actions.push((format!("COMMENT = {}", lit(c.as_deref().unwrap_or(""))), "change comment".into())),
+            TableChange::ModifyOptions { from, to: o } => {
+                if from.engine != o.engine {
+                    if let Some(e) = &o.engine {
+                        actions.push((format!("ENGINE = {e}"), format!("engine {e}")));
+                    }
+                }
+                if from.charset != o.charset || from.collate != o.collate {
+                    if let Some(cs) = &o.charset {
+                        let co = o.collate.as_ref().map(|c| format!(" COLLATE {c}")).unwrap_or_default();
+                        actions.push((format!("DEFAULT CHARACTER SET {cs}{co}"), format!("charset {cs}")));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if actions.is_empty() {
+        return vec![];
+    }
+    vec![Statement::new(
+        format!("ALTER TABLE {t} {}", actions.iter().map(|a| a.0.clone()).collect::<Vec<_>>().join(", ")),
+        format!("modify table \"{}\": {}", to.name, actions.iter().map(|a| a.1.clone()).collect::<Vec<_>>().join("; ")),
+    )]
+}

@@ -1,0 +1,417 @@
+//! PostgreSQL DDL from the model. Every identifier goes through `q` and every literal through
+//! `lit`: no SQL is built by pasting a name or value unquoted.
+
+use crate::engine::{quote_ident, quote_literal};
+use crate::schema::*;
+
+pub fn q(s: &str) -> String {
+    quote_ident(Dialect::Postgres, s)
+}
+
+pub fn lit(s: &str) -> String {
+    quote_literal(Dialect::Postgres, s)
+}
+
+pub fn qn(schema: &str, name: &str) -> String {
+    format!("{}.{}", q(schema), q(name))
+}
+
+pub fn default_sql(d: &ColumnDefault) -> String {
+    match d {
+        ColumnDefault::Str(s) => lit(s),
+        ColumnDefault::Num(n) => n.clone(),
+        ColumnDefault::Bool(b) => b.to_string(),
+        ColumnDefault::Raw(r) => r.clone(),
+    }
+}
+
+pub fn column_def(c: &Column) -> String {
+    let mut s = format!("{} {}", q(&c.name), c.ty);
+    if let Some(col) = &c.collate {
+        s.push_str(&format!(" COLLATE {}", q(col)));
+    }
+    if let Some(g) = &c.generated {
+        s.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", g.expr));
+    }
+    if let Some(id) = &c.identity {
+        s.push_str(&format!(
+            " GENERATED {} AS IDENTITY (START WITH {} INCREMENT BY {})",
+            if id.always { "ALWAYS" } else { "BY DEFAULT" },
+            id.start,
+            id.increment
+        ));
+    }
+    if !c.null {
+        s.push_str(" NOT NULL");
+    }
+    if let Some(d) = &c.default {
+        s.push_str(&format!(" DEFAULT {}", default_sql(d)));
+    }
+    s
+}
+
+pub fn pk_def(pk: &PrimaryKey) -> String {
+    let cols = pk.columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ");
+    match &pk.name {
+        Some(n) => format!("CONSTRAINT {} PRIMARY KEY ({cols})", q(n)),
+        None => format!("PRIMARY KEY ({cols})"),
+    }
+}
+
+pub fn check_def(c: &Check) -> String {
+    format!("CONSTRAINT {} CHECK ({})", q(&c.name), c.expr)
+}
+
+pub fn unique_constraint_def(i: &Index) -> String {
+    let cols = i.parts.iter().map(|p| q(p.column.as_deref().unwrap_or_default())).collect::<Vec<_>>().join(", ");
+    let mut s = format!("CONSTRAINT {} UNIQUE{} ({cols})", q(&i.name), if i.nulls_distinct { "" } else { " NULLS NOT DISTINCT" });
+    if !i.include.is_empty() {
+        s.push_str(&format!(" INCLUDE ({})", i.include.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")));
+    }
+    s
+}
+
+pub fn fk_def(fk: &ForeignKey) -> String {
+    let mut s = format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+        q(&fk.name),
+        fk.columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", "),
+        qn(&fk.ref_schema, &fk.ref_table),
+        fk.ref_columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")
+    );
+    if fk.on_update != RefAction::NoAction {
+        s.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+    }
+    if fk.on_delete != RefAction::NoAction {
+        s.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+    }
+    if fk.deferrable {
+        s.push_str(" DEFERRABLE");
+        if fk.initially_deferred {
+            s.push_str(" INITIALLY DEFERRED");
+        }
+    }
+    s
+}
+
+/// CREATE TABLE with columns, primary key, checks and unique constraints; foreign keys are added
+/// separately so tables can be created in any order.
+pub fn create_table(schema: &str, t: &Table) -> String {
+    let mut items: Vec<String> = t.columns.iter().map(column_def).collect();
+    if let Some(pk) = &t.primary_key {
+        items.push(pk_def(pk));
+    }
+    for i in t.indexes.iter().filter(|i| i.constraint) {
+        items.push(unique_constraint_def(i));
+    }
+    for c in &t.checks {
+        items.push(check_def(c));
+    }
+    let mut s = format!("CREATE TABLE {} (\n  {}\n)", qn(schema, &t.name), items.join(",\n  "));
+    if let Some(p) = &t.partition {
+        s.push_str(&format!(" PARTITION BY {} ({})", p.kind, partkey_sql(p)));
+    }
+    s
+}
+
+pub fn partkey_sql(p: &PartitionKey) -> String {
+    p.parts
+        .iter()
+        .map(|k| match k {
+            PartKey::Column(c) => q(c),
+            PartKey::Expr(e) => format!("({e})"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn attach_partition(schema: &str, t: &Table, of: &PartitionOf) -> String {
+    format!("ALTER TABLE {} ATTACH PARTITION {} {}", qn(&of.schema, &of.table), qn(schema, &t.name), of.bound)
+}
+
+pub fn create_index(schema: &str, table: &Table, i: &Index, concurrently: bool) -> String {
+    let parts = i
+        .parts
+        .iter()
+        .map(|p| {
+            let mut s = match (&p.column, &p.expr) {
+                (Some(c), _) => q(c),
+                (None, Some(e)) => format!("({e})"),
+                _ => String::new(),
+            };
+            if let Some(oc) = &p.opclass {
+                s.push(' ');
+                s.push_str(oc);
+            }
+            if p.desc {
+                s.push_str(" DESC");
+            }
+            if let Some(nf) = p.nulls_first {
+                s.push_str(if nf { " NULLS FIRST" } else { " NULLS LAST" });
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    // On a partitioned parent the index is created for every partition too; ONLY is not used so
+    // partitions get theirs automatically, as pg_dump's ATTACH PARTITION would.
+    let mut s = format!(
+        "CREATE {}INDEX {}{} ON {}{} ({parts})",
+        if i.unique { "UNIQUE " } else { "" },
+        if concurrently { "CONCURRENTLY " } else { "" },
+        q(&i.name),
+        qn(schema, &table.name),
+        match &i.method {
+            Some(m) => format!(" USING {}", m.to_ascii_lowercase()),
+            None => String::new(),
+        }
+    );
+    if !i.include.is_empty() {
+        s.push_str(&format!(" INCLUDE ({})", i.include.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")));
+    }
+    if !i.nulls_distinct {
+        s.push_str(" NULLS NOT DISTINCT");
+    }
+    if let Some(w) = &i.where_clause {
+        s.push_str(&format!(" WHERE {w}"));
+    }
+    s
+}
+
+pub fn create_enum(schema: &str, e: &EnumType) -> String {
+    format!(
+        "CREATE TYPE {} AS ENUM ({})",
+        qn(schema, &e.name),
+        e.values.iter().map(|v| lit(v)).collect::<Vec<_>>().join(", ")
+    )
+}
+
+pub fn create_domain(schema: &str, d: &Domain) -> String {
+    let mut s = format!("CREATE DOMAIN {} AS {}", qn(schema, &d.name), d.ty);
+    if let Some(def) = &d.default {
+        s.push_str(&format!(" DEFAULT {}", default_sql(def)));
+    }
+    if !d.null {
+        s.push_str(" NOT NULL");
+    }
+    for c in &d.checks {
+        s.push_str(&format!(" CONSTRAINT {} CHECK ({})", q(&c.name), c.expr));
+    }
+    s
+}
+
+pub fn create_sequence(schema: &str, s: &Sequence) -> String {
+    format!(
+        "CREATE SEQUENCE {} AS {} START WITH {} INCREMENT BY {} MINVALUE {} MAXVALUE {} CACHE {}{}",
+        qn(schema, &s.name),
+        s.ty,
+        s.start,
+        s.increment,
+        s.min_value,
+        s.max_value,
+        s.cache,
+        if s.cycle { " CYCLE" } else { "" }
+    )
+}
+
+pub fn sequence_owned_by(schema: &str, s: &Sequence) -> Option<String> {
+    s.owned_by
+        .as_ref()
+        .map(|(t, c)| format!("ALTER SEQUENCE {} OWNED BY {}.{}", qn(schema, &s.name), qn(schema, t), q(c)))
+}
+
+pub fn comment_stmts(schema: &str, t: &Table) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(c) = &t.comment {
+        out.push(format!("COMMENT ON TABLE {} IS {}", qn(schema, &t.name), lit(c)));
+    }
+    for col in &t.columns {
+        if let Some(c) = &col.comment {
+            out.push(format!("COMMENT ON COLUMN {}.{} IS {}", qn(schema, &t.name), q(&col.name), lit(c)));
+        }
+    }
+    for i in &t.indexes {
+        if let Some(c) = &i.comment {
+            out.push(format!("COMMENT ON INDEX {} IS {}", qn(schema, &i.name), lit(c)));
+        }
+    }
+    out
+}
+
+/// The whole realm as CREATE statements in dependency order.
+pub fn create_realm(realm: &Realm) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &realm.schemas {
+        out.push(format!("CREATE SCHEMA IF NOT EXISTS {}", q(&s.name)));
+        if let Some(c) = &s.comment {
+            out.push(format!("COMMENT ON SCHEMA {} IS {}", q(&s.name), lit(c)));
+        }
+    }
+    for s in &realm.schemas {
+        for e in &s.enums {
+            out.push(create_enum(&s.name, e));
+            if let Some(c) = &e.comment {
+                out.push(format!("COMMENT ON TYPE {} IS {}", qn(&s.name, &e.name), lit(c)));
+            }
+        }
+    }
+    for s in &realm.schemas {
+        for d in &s.domains {
+            out.push(create_domain(&s.name, d));
+        }
+        for seq in &s.sequences {
+            out.push(create_sequence(&s.name, seq));
+        }
+    }
+    for s in &realm.schemas {
+        for t in &s.tables {
+            out.push(create_table(&s.name, t));
+        }
+    }
+    for s in &realm.schemas {
+        for t in &s.tables {
+            if let Some(of) = &t.partition_of {
+                out.push(attach_partition(&s.name, t, of));
+            }
+        }
+    }
+    for s in &realm.schemas {
+        for t in &s.tables {
+            for i in t.indexes.iter().filter(|i| !i.constraint) {
+                out.push(create_index(&s.name, t, i, false));
+            }
+        }
+    }
+    for s in &realm.schemas {
+        for t in &s.tables {
+            for fk in &t.foreign_keys {
+                out.push(format!("ALTER TABLE {} ADD {}", qn(&s.name, &t.name), fk_def(fk)));
+            }
+        }
+    }
+    for s in &realm.schemas {
+        for seq in &s.sequences {
+            out.extend(sequence_owned_by(&s.name, seq));
+        }
+        for t in &s.tables {
+            out.extend(comment_stmts(&s.name, t));
+        }
+    }
+    out
+}
+
+// ---- changes ---------------------------------------------------------------------------------
+
+use crate::diff::TableChange;
+use crate::plan::Statement;
+
+pub fn add_schema(s: &Schema) -> Vec<Statement> {
+    vec![Statement::new(format!("CREATE SCHEMA {}", q(&s.name)), format!("create schema \"{}\"", s.name)).rev(format!("DROP SCHEMA {}", q(&s.name)))]
+}
+
+/// CREATE TABLE plus its indexes and comments; foreign keys are added by the planner later.
+pub fn add_table(schema: &str, t: &Table) -> Vec<Statement> {
+    let mut out = vec![Statement::new(create_table(schema, t), format!("create table \"{}\"", t.name)).rev(format!("DROP TABLE {}", qn(schema, &t.name)))];
+    if let Some(of) = &t.partition_of {
+        out.push(Statement::new(attach_partition(schema, t, of), format!("attach partition \"{}\" to \"{}\"", t.name, of.table)));
+    }
+    for i in t.indexes.iter().filter(|i| !i.constraint) {
+        out.push(Statement::new(create_index(schema, t, i, false), format!("create index \"{}\" on \"{}\"", i.name, t.name)).rev(format!("DROP INDEX {}", qn(schema, &i.name))));
+    }
+    for c in comment_stmts(schema, t) {
+        out.push(Statement::new(c, format!("comment on \"{}\"", t.name)));
+    }
+    out
+}
+
+pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableChange]) -> Vec<Statement> {
+    let t = qn(schema, &to.name);
+    let mut out = Vec::new();
+    // Indexes are dropped before columns change and created after.
+    for c in changes {
+        if let TableChange::DropIndex { index } = c {
+            if index.constraint {
+                out.push(Statement::new(format!("ALTER TABLE {t} DROP CONSTRAINT {}", q(&index.name)), format!("drop unique constraint \"{}\"", index.name)).rev(format!("ALTER TABLE {t} ADD {}", unique_constraint_def(index))));
+            } else {
+                out.push(Statement::new(format!("DROP INDEX {}", qn(schema, &index.name)), format!("drop index \"{}\" of \"{}\"", index.name, to.name)).rev(create_index(schema, to, index, false)));
+            }
+        }
+    }
+    let mut actions: Vec<(String, Option<String>, String)> = Vec::new();
+    for c in changes {
+        match c {
+            TableChange::DropCheck { check } => actions.push((format!("DROP CONSTRAINT {}", q(&check.name)), Some(format!("ADD {}", check_def(check))), format!("drop check \"{}\"", check.name))),
+            TableChange::DropPrimaryKey { key } => {
+                let name = key.name.clone().unwrap_or_else(|| format!("{}_pkey", to.name));
+                actions.push((format!("DROP CONSTRAINT {}", q(&name)), Some(format!("ADD {}", pk_def(key))), "drop primary key".into()))
+            }
+            TableChange::AddColumn { column } => actions.push((format!("ADD COLUMN {}", column_def(column)), Some(format!("DROP COLUMN {}", q(&column.name))), format!("add column \"{}\"", column.name))),
+            TableChange::DropColumn { column } => actions.push((format!("DROP COLUMN {}", q(&column.name)), None, format!("drop column \"{}\" (its values are lost)", column.name))),
+            TableChange::ModifyColumn { from, to: col, what } => {
+                let cn = q(&col.name);
+                if what.contains(&"type") || what.contains(&"collation") {
+                    let collate = col.collate.as_ref().map(|c| format!(" COLLATE {}", q(c))).unwrap_or_default();
+                    // Dropping the default first avoids failures casting it to the new type.
+                    if from.default.is_some() {
+                        actions.push((format!("ALTER COLUMN {cn} DROP DEFAULT"), None, format!("drop default of \"{}\" before its type changes", col.name)));
+                    }
+                    actions.push((
+                        format!("ALTER COLUMN {cn} TYPE {}{collate} USING {cn}::{}", col.ty, col.ty),
+                        Some(format!("ALTER COLUMN {cn} TYPE {} USING {cn}::{}", from.ty, from.ty)),
+                        format!("change type of \"{}\" from {} to {}", col.name, from.ty, col.ty),
+                    ));
+                    if let Some(d) = &col.default {
+                        actions.push((format!("ALTER COLUMN {cn} SET DEFAULT {}", default_sql(d)), None, format!("set default of \"{}\"", col.name)));
+                    }
+                } else if what.contains(&"default") {
+                    match &col.default {
+                        Some(d) => actions.push((format!("ALTER COLUMN {cn} SET DEFAULT {}", default_sql(d)), from.default.as_ref().map(|d| format!("ALTER COLUMN {cn} SET DEFAULT {}", default_sql(d))).or(Some(format!("ALTER COLUMN {cn} DROP DEFAULT"))), format!("set default of \"{}\"", col.name))),
+                        None => actions.push((format!("ALTER COLUMN {cn} DROP DEFAULT"), from.default.as_ref().map(|d| format!("ALTER COLUMN {cn} SET DEFAULT {}", default_sql(d))), format!("drop default of \"{}\"", col.name))),
+                    }
+                }
+                if what.contains(&"null") {
+                    if col.null {
+                        actions.push((format!("ALTER COLUMN {cn} DROP NOT NULL"), Some(format!("ALTER COLUMN {cn} SET NOT NULL")), format!("allow NULL in \"{}\"", col.name)));
+                    } else {
+                        actions.push((format!("ALTER COLUMN {cn} SET NOT NULL"), Some(format!("ALTER COLUMN {cn} DROP NOT NULL")), format!("make \"{}\" NOT NULL", col.name)));
+                    }
+                }
+                if what.contains(&"identity") {
+                    match (&from.identity, &col.identity) {
+                        (Some(_), None) => actions.push((format!("ALTER COLUMN {cn} DROP IDENTITY"), None, format!("drop identity of \"{}\"", col.name))),
+                        (None, Some(id)) => actions.push((format!("ALTER COLUMN {cn} ADD GENERATED {} AS IDENTITY (START WITH {} INCREMENT BY {})", if id.always { "ALWAYS" } else { "BY DEFAULT" }, id.start, id.increment), Some(format!("ALTER COLUMN {cn} DROP IDENTITY")), format!("make \"{}\" an identity column", col.name))),
+                        (Some(_), Some(id)) => actions.push((format!("ALTER COLUMN {cn} SET GENERATED {} SET START WITH {} SET INCREMENT BY {}", if id.always { "ALWAYS" } else { "BY DEFAULT" }, id.start, id.increment), None, format!("change identity of \"{}\"", col.name))),
+                        _ => {}
+                    }
+                }
+                if what.contains(&"generated") {
+                    if col.generated.is_none() {
+                        actions.push((format!("ALTER COLUMN {cn} DROP EXPRESSION"), None, format!("stop generating \"{}\"", col.name)));
+                    }
+                }
+            }
+            TableChange::AddPrimaryKey { key } => actions.push((format!("ADD {}", pk_def(key)), None, "add primary key".into())),
+            TableChange::AddCheck { check } => actions.push((format!("ADD {}", check_def(check)), Some(format!("DROP CONSTRAINT {}", q(&check.name))), format!("add check \"{}\"", check.name))),
+            _ => {}
+        }
+    }
+    // One ALTER TABLE per table where PostgreSQL allows it.
+    if !actions.is_empty() {
+        let sql = format!("ALTER TABLE {t} {}", actions.iter().map(|a| a.0.clone()).collect::<Vec<_>>().join(", "));
+        let reverse: Option<Vec<String>> = actions.iter().rev().map(|a| a.1.clone()).collect();
+        let comment = format!("modify table \"{}\": {}", to.name, actions.iter().map(|a| a.2.clone()).collect::<Vec<_>>().join("; "));
+        let mut st = Statement::new(sql, comment);
+        st.reverse = reverse.map(|r| format!("ALTER TABLE {t} {}", r.join(", ")));
+        out.push(st);
+    }
+    for c in changes {
+        match c {
+            TableChange::AddIndex { index } if index.constraint => out.push(Statement::new(format!("ALTER TABLE {t} ADD {}", unique_constraint_def(index)), format!("add unique constraint \"{}\"", index.name)).rev(format!("ALTER TABLE {t} DROP CONSTRAINT {}", q(&index.name)))),
+            TableChange::AddIndex { index } => out.push(Statement::new(create_index(schema, to, index, false), format!("create index \"{}\" on \"{}\"", index.name, to.name)).rev(format!("DROP INDEX {}", qn(schema, &index.name)))),
+            TableChange::ModifyComment { to: c, .. } => out.push(Statement::new(format!("COMMENT ON TABLE {t} IS {}", c.as_deref().map(lit).unwrap_or("NULL".into())), format!("comment on table \"{}\"", to.name))),
+            TableChange::ModifyColumn { to: col, what, .. } if what.contains(&"comment") => out.push(Statement::new(format!("COMMENT ON COLUMN {t}.{} IS {}", q(&col.name), col.comment.as_deref().map(lit).unwrap_or("NULL".into())), format!("comment on column \"{}\"", col.name))),
+            _ => {}
+        }
+    }
+    out
+}

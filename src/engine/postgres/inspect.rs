@@ -1,0 +1,651 @@
+//! PostgreSQL inspection from pg_catalog: a handful of set queries for all requested schemas at
+//! once (never one query per table), run concurrently over the pool.
+
+use super::types;
+use crate::engine::{is_number, unquote_literal, InspectOptions};
+use crate::schema::*;
+use anyhow::{Context, Result};
+use sqlx::{PgPool, Row};
+use std::collections::HashMap;
+
+/// Schemas owned by extensions and the system are never user schemas.
+const SCHEMA_FILTER: &str = "n.nspname NOT IN ('pg_catalog','information_schema','pg_toast') \
+    AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%' \
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid='pg_namespace'::regclass AND d.objid=n.oid AND d.deptype='e')";
+
+/// Objects created by an extension (pg_depend deptype 'e') are the extension's, not the user's.
+fn not_ext(classid: &str, oid: &str) -> String {
+    format!("NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid='{classid}'::regclass AND e.objid={oid} AND e.deptype='e')")
+}
+
+pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
+    let schemas: Vec<(String, Option<String>)> = {
+        let q = format!(
+            "SELECT n.nspname::text, obj_description(n.oid,'pg_namespace') FROM pg_namespace n WHERE {SCHEMA_FILTER} \
+             AND (cardinality($1::text[]) = 0 OR n.nspname = ANY($1)) ORDER BY 1"
+        );
+        sqlx::query_as(&q).bind(&opts.schemas).fetch_all(pool).await.context("listing schemas")?
+    };
+    // The default `public` schema of a fresh database is there even when nobody asked for it; keep
+    // it (it is where unqualified objects go), but a realm without explicit schemas lists all.
+    let names: Vec<String> = schemas.iter().map(|s| s.0.clone()).collect();
+
+    let (tables, columns, indexes, constraints, enums, domains, sequences, skipped) = tokio::try_join!(
+        tables(pool, &names),
+        columns(pool, &names),
+        indexes(pool, &names),
+        constraints(pool, &names),
+        enums(pool, &names),
+        domains(pool, &names),
+        sequences(pool, &names),
+        skipped(pool, &names),
+    )?;
+
+    let mut realm = Realm::default();
+    let mut by_name: HashMap<String, Schema> = HashMap::new();
+    for (name, comment) in schemas {
+        by_name.insert(name.clone(), Schema { name, comment, ..Default::default() });
+    }
+    let mut tmap: HashMap<(String, String), Table> = HashMap::new();
+    for (schema, t) in tables {
+        tmap.insert((schema, t.name.clone()), t);
+    }
+    for (schema, table, c) in columns {
+        if let Some(t) = tmap.get_mut(&(schema, table)) {
+            t.columns.push(c);
+        }
+    }
+    for (schema, table, i) in indexes {
+        if let Some(t) = tmap.get_mut(&(schema, table)) {
+            t.indexes.push(i);
+        }
+    }
+    for (schema, table, c) in constraints {
+        if let Some(t) = tmap.get_mut(&(schema, table)) {
+            match c {
+                Constraint::Pk(pk) => t.primary_key = Some(pk),
+                Constraint::Fk(fk) => t.foreign_keys.push(fk),
+                Constraint::Check(ck) => t.checks.push(ck),
+            }
+        }
+    }
+    // Sequences owned by a serial column turn the column back into `serial` (as written), and are
+    // not listed on their own: they live and die with the column.
+    let mut seqs_by_schema: HashMap<String, Vec<Sequence>> = HashMap::new();
+    for (schema, s) in sequences {
+        if let Some((tname, cname)) = &s.owned_by {
+            if let Some(t) = tmap.get_mut(&(schema.clone(), tname.clone())) {
+                if let Some(c) = t.columns.iter_mut().find(|c| &c.name == cname) {
+                    if let Some(serial) = serial_type(&schema, tname, cname, &s, c) {
+                        c.ty = serial.to_string();
+                        c.default = None;
+                        continue;
+                    }
+                }
+            }
+        }
+        seqs_by_schema.entry(schema).or_default().push(s);
+    }
+    for ((schema, _), t) in tmap {
+        if let Some(s) = by_name.get_mut(&schema) {
+            s.tables.push(t);
+        }
+    }
+    for (schema, e) in enums {
+        if let Some(s) = by_name.get_mut(&schema) {
+            s.enums.push(e);
+        }
+    }
+    for (schema, d) in domains {
+        if let Some(s) = by_name.get_mut(&schema) {
+            s.domains.push(d);
+        }
+    }
+    for (schema, seqs) in seqs_by_schema {
+        if let Some(s) = by_name.get_mut(&schema) {
+            s.sequences = seqs;
+        }
+    }
+    realm.schemas = by_name.into_values().collect();
+    realm.skipped = skipped;
+    Ok(realm)
+}
+
+/// `serial` is a macro: an integer column defaulting to nextval of a sequence it owns, named
+/// `<table>_<column>_seq`, with default sequence options.
+fn serial_type(schema: &str, table: &str, col: &str, s: &Sequence, c: &Column) -> Option<&'static str> {
+    let expected_name = types::serial_sequence_name(table, col);
+    if s.name != expected_name || s.start != 1 || s.increment != 1 || s.min_value != 1 || s.cache != 1 || s.cycle {
+        return None;
+    }
+    let Some(ColumnDefault::Raw(d)) = &c.default else { return None };
+    let q1 = format!("nextval('{}'::regclass)", types::regclass_text(schema, &s.name));
+    if d != &q1 {
+        return None;
+    }
+    match (c.ty.as_str(), s.ty.as_str(), s.max_value) {
+        ("integer", "integer", 2147483647) => Some("serial"),
+        ("bigint", "bigint", 9223372036854775807) => Some("bigserial"),
+        ("smallint", "smallint", 32767) => Some("smallserial"),
+        _ => None,
+    }
+}
+
+async fn tables(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Table)>> {
+    let q = format!(
+        "SELECT n.nspname::text, c.relname::text, obj_description(c.oid,'pg_class'), \
+           CASE WHEN c.relkind='p' THEN pg_get_partkeydef(c.oid) END, \
+           CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, \
+           pn.nspname::text, pc.relname::text \
+         FROM pg_class c JOIN pg_namespace n ON n.oid=c.relnamespace \
+         LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid=c.oid \
+         LEFT JOIN pg_class pc ON pc.oid=i.inhparent LEFT JOIN pg_namespace pn ON pn.oid=pc.relnamespace \
+         WHERE c.relkind IN ('r','p') AND n.nspname = ANY($1) AND {}",
+        not_ext("pg_class", "c.oid")
+    );
+    let rows = sqlx::query(&q).bind(schemas).fetch_all(pool).await.context("inspecting tables")?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let schema: String = r.get(0);
+        let mut t = Table { name: r.get(1), comment: r.get(2), ..Default::default() };
+        if let Some(def) = r.get::<Option<String>, _>(3) {
+            t.partition = Some(parse_partkey(&def));
+        }
+        if let (Some(bound), Some(ps), Some(pt)) =
+            (r.get::<Option<String>, _>(4), r.get::<Option<String>, _>(5), r.get::<Option<String>, _>(6))
+        {
+            t.partition_of = Some(PartitionOf { schema: ps, table: pt, bound });
+        }
+        out.push((schema, t));
+    }
+    Ok(out)
+}
+
+/// `RANGE (payment_date)` / `LIST (lower(name))` → kind and parts.
+fn parse_partkey(def: &str) -> PartitionKey {
+    let (kind, rest) = def.split_once(' ').unwrap_or((def, ""));
+    let inner = rest.trim().strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(rest);
+    let parts = split_top_level(inner)
+        .into_iter()
+        .map(|p| {
+            let p = p.trim();
+            if is_plain_ident(p) {
+                PartKey::Column(p.trim_matches('"').replace("\"\"", "\""))
+            } else {
+                PartKey::Expr(p.to_string())
+            }
+        })
+        .collect();
+    PartitionKey { kind: kind.to_ascii_uppercase(), parts }
+}
+
+/// An identifier as PostgreSQL prints it: bare lower-case or double-quoted.
+pub fn is_plain_ident(s: &str) -> bool {
+    if s.starts_with('"') && s.ends_with('"') && s.len() >= 2 {
+        return !s[1..s.len() - 1].replace("\"\"", "").contains('"');
+    }
+    !s.is_empty()
+        && s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+}
+
+/// Split on commas that are not inside parentheses or quotes.
+pub fn split_top_level(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    for ch in s.chars() {
+        if let Some(q) = quote {
+            cur.push(ch);
+            if ch == q {
+                quote = None;
+            }
+            continue;
+        }
+        match ch {
+            '\'' | '"' => {
+                quote = Some(ch);
+                cur.push(ch)
+            }
+            '(' | '[' => {
+                depth += 1;
+                cur.push(ch)
+            }
+            ')' | ']' => {
+                depth -= 1;
+                cur.push(ch)
+            }
+            ',' if depth == 0 => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(ch),
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The SQL that renders a column's type: built-in types through format_type, user types
+/// (enums, domains, …, and arrays of them) schema-qualified so the spelling does not depend on
+/// the connection's search_path.
+const TYPE_SQL: &str = "CASE WHEN tn.nspname = 'pg_catalog' OR (et.oid IS NOT NULL AND etn.nspname = 'pg_catalog') \
+      THEN format_type(a.atttypid, a.atttypmod) \
+      WHEN et.oid IS NOT NULL THEN quote_ident(etn.nspname) || '.' || quote_ident(et.typname) || '[]' \
+      ELSE quote_ident(tn.nspname) || '.' || quote_ident(t.typname) END";
+
+async fn columns(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, String, Column)>> {
+    let q = format!(
+        "SELECT n.nspname::text, c.relname::text, a.attname::text, {TYPE_SQL}, a.attnotnull, \
+           pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text, \
+           CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 THEN co.collname::text END, \
+           col_description(c.oid, a.attnum), \
+           s.seqstart, s.seqincrement \
+         FROM pg_attribute a JOIN pg_class c ON c.oid=a.attrelid JOIN pg_namespace n ON n.oid=c.relnamespace \
+         JOIN pg_type t ON t.oid=a.atttypid JOIN pg_namespace tn ON tn.oid=t.typnamespace \
+         LEFT JOIN pg_type et ON et.oid=t.typelem AND t.typcategory='A' LEFT JOIN pg_namespace etn ON etn.oid=et.typnamespace \
+         LEFT JOIN pg_attrdef ad ON ad.adrelid=a.attrelid AND ad.adnum=a.attnum \
+         LEFT JOIN pg_collation co ON co.oid=a.attcollation \
+         LEFT JOIN pg_depend dep ON a.attidentity <> '' AND dep.refobjid=c.oid AND dep.refobjsubid=a.attnum AND dep.deptype='i' AND dep.classid='pg_class'::regclass \
+         LEFT JOIN pg_sequence s ON s.seqrelid=dep.objid \
+         WHERE c.relkind IN ('r','p') AND a.attnum > 0 AND NOT a.attisdropped AND n.nspname = ANY($1) \
+         ORDER BY n.nspname, c.relname, a.attnum"
+    );
+    let rows = sqlx::query(&q).bind(schemas).fetch_all(pool).await.context("inspecting columns")?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let ty: String = r.get(3);
+        let default: Option<String> = r.get(5);
+        let identity: String = r.get(6);
+        let generated: String = r.get(7);
+        let mut c = Column {
+            name: r.get(2),
+            ty: types::canonical_inspected(&ty),
+            null: !r.get::<bool, _>(4),
+            collate: r.get(8),
+            comment: r.get(9),
+            ..Default::default()
+        };
+        if generated == "s" {
+            c.generated = default.map(|e| Generated { expr: e, stored: true });
+        } else {
+            c.default = default.map(|d| parse_default(&d, &c.ty));
+        }
+        if !identity.is_empty() {
+            c.identity = Some(Identity {
+                always: identity == "a",
+                start: r.get::<Option<i64>, _>(10).unwrap_or(1),
+                increment: r.get::<Option<i64>, _>(11).unwrap_or(1),
+            });
+        }
+        out.push((r.get(0), r.get(1), c));
+    }
+    Ok(out)
+}
+
+/// Turn a catalog default into the model: `'x'::text` → Str, `42` → Num, `true` → Bool,
+/// anything else stays a raw expression.
+pub fn parse_default(d: &str, _ty: &str) -> ColumnDefault {
+    let d = d.trim();
+    if d == "true" || d == "false" {
+        return ColumnDefault::Bool(d == "true");
+    }
+    if is_number(d) {
+        return ColumnDefault::Num(d.to_string());
+    }
+    // A literal with a cast: 'x'::character varying, 'G'::mpaa_rating, '-1'::integer.
+    if let Some(idx) = literal_end(d) {
+        let (lit, rest) = d.split_at(idx);
+        if rest.is_empty() || rest.strip_prefix("::").is_some_and(is_type_name) {
+            if let Some(v) = unquote_literal(lit, false) {
+                return ColumnDefault::Str(v);
+            }
+        }
+    }
+    // (-1) and -1::integer are how PostgreSQL keeps negative numbers.
+    if let Some(inner) = d.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        if is_number(inner) {
+            return ColumnDefault::Num(inner.to_string());
+        }
+    }
+    ColumnDefault::Raw(d.to_string())
+}
+
+/// A bare type name as a cast target: `character varying(20)`, `"public"."mood"`, `text[]`.
+fn is_type_name(t: &str) -> bool {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(r#"^[A-Za-z_"][\w". $]*(\(\d+(,\s*\d+)?\))?( with(out)? time zone)?(\[\])*$"#).unwrap()
+    })
+    .is_match(t)
+}
+
+/// Index just past a leading single-quoted literal.
+fn literal_end(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'\'') {
+        return None;
+    }
+    let mut i = 1;
+    while i < b.len() {
+        if b[i] == b'\'' {
+            if i + 1 < b.len() && b[i + 1] == b'\'' {
+                i += 2;
+                continue;
+            }
+            return Some(i + 1);
+        }
+        i += 1;
+    }
+    None
+}
+
+async fn indexes(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, String, Index)>> {
+    // Indexes that back a primary key are the key; those of unique/exclusion constraints are kept
+    // as constraints. Indexes attached to a partitioned parent's index are created by it.
+    let q = "SELECT n.nspname::text, c.relname::text, ic.relname::text, i.indisunique, am.amname::text, \
+           pg_get_expr(i.indpred, i.indrelid), \
+           ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+           ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(i.indnkeyatts + 1, i.indnatts) k ORDER BY k), \
+           ARRAY(SELECT i.indoption[k-1]::int FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+           ARRAY(SELECT COALESCE((SELECT CASE WHEN NOT oc.opcdefault THEN oc.opcname::text END FROM pg_opclass oc WHERE oc.oid = i.indclass[k-1]), '') FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+           ARRAY(SELECT i.indkey[k-1]::int FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+           i.indnullsnotdistinct, con.contype::text, obj_description(ic.oid,'pg_class') \
+         FROM pg_index i JOIN pg_class ic ON ic.oid=i.indexrelid JOIN pg_class c ON c.oid=i.indrelid \
+         JOIN pg_namespace n ON n.oid=c.relnamespace JOIN pg_am am ON am.oid=ic.relam \
+         LEFT JOIN pg_constraint con ON con.conindid=i.indexrelid AND con.contype IN ('p','u','x') AND con.conrelid=c.oid \
+         WHERE c.relkind IN ('r','p') AND n.nspname = ANY($1) \
+           AND (con.contype IS NULL OR con.contype = 'u') \
+           AND NOT EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid)";
+    let rows = sqlx::query(q).bind(schemas).fetch_all(pool).await.context("inspecting indexes")?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let method: String = r.get(4);
+        let keys: Vec<String> = r.get(6);
+        let include: Vec<String> = r.get(7);
+        let options: Vec<i32> = r.get(8);
+        let opclasses: Vec<String> = r.get(9);
+        let attnums: Vec<i32> = r.get(10);
+        let contype: Option<String> = r.get(12);
+        let mut parts = Vec::with_capacity(keys.len());
+        for (k, key) in keys.iter().enumerate() {
+            let opt = options.get(k).copied().unwrap_or(0);
+            let desc = opt & 1 != 0;
+            let nulls_first = opt & 2 != 0;
+            let mut p = IndexPart { desc, ..Default::default() };
+            // pg_get_indexdef(…, k, true) prints the column (or expression) with a non-default
+            // opclass and collation appended; the opclass is kept apart.
+            let mut text = key.clone();
+            let oc = opclasses.get(k).cloned().unwrap_or_default();
+            if !oc.is_empty() {
+                if let Some(stripped) = text.strip_suffix(&format!(" {oc}")) {
+                    text = stripped.to_string();
+                }
+                p.opclass = Some(oc);
+            }
+            if attnums.get(k).copied().unwrap_or(0) != 0 && is_plain_ident(&text) {
+                p.column = Some(text.trim_matches('"').replace("\"\"", "\""));
+            } else {
+                p.expr = Some(text);
+            }
+            // Defaults: ASC NULLS LAST, DESC NULLS FIRST.
+            if nulls_first != desc {
+                p.nulls_first = Some(nulls_first);
+            }
+            parts.push(p);
+        }
+        let idx = Index {
+            name: r.get(2),
+            unique: r.get(3),
+            parts,
+            method: if method == "btree" { None } else { Some(method.to_ascii_uppercase()) },
+            where_clause: r.get(5),
+            include: include.into_iter().map(|s| s.trim_matches('"').replace("\"\"", "\"")).collect(),
+            nulls_distinct: !r.get::<bool, _>(11),
+            constraint: contype.as_deref() == Some("u"),
+            comment: r.get(13),
+            pos: None,
+        };
+        out.push((r.get(0), r.get(1), idx));
+    }
+    Ok(out)
+}
+
+enum Constraint {
+    Pk(PrimaryKey),
+    Fk(ForeignKey),
+    Check(Check),
+}
+
+async fn constraints(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, String, Constraint)>> {
+    // Constraints inherited by partitions from their parent (conparentid) or by inheritance
+    // (not conislocal) belong to the parent.
+    let q = "SELECT n.nspname::text, c.relname::text, con.conname::text, con.contype::text, \
+           ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid=con.conrelid AND a.attnum=k.n ORDER BY k.o), \
+           rn.nspname::text, rc.relname::text, \
+           ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid=con.confrelid AND a.attnum=k.n ORDER BY k.o), \
+           con.confupdtype::text, con.confdeltype::text, con.condeferrable, con.condeferred, \
+           pg_get_constraintdef(con.oid, true) \
+         FROM pg_constraint con JOIN pg_class c ON c.oid=con.conrelid JOIN pg_namespace n ON n.oid=c.relnamespace \
+         LEFT JOIN pg_class rc ON rc.oid=con.confrelid LEFT JOIN pg_namespace rn ON rn.oid=rc.relnamespace \
+         WHERE con.contype IN ('p','f','c') AND n.nspname = ANY($1) AND c.relkind IN ('r','p') \
+           AND con.conparentid = 0 AND con.conislocal";
+    let rows = sqlx::query(q).bind(schemas).fetch_all(pool).await.context("inspecting constraints")?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let name: String = r.get(2);
+        let kind: String = r.get(3);
+        let cols: Vec<String> = r.get(4);
+        let c = match kind.as_str() {
+            "p" => Constraint::Pk(PrimaryKey { name: Some(name), columns: cols }),
+            "f" => Constraint::Fk(ForeignKey {
+                name,
+                columns: cols,
+                ref_schema: r.get::<Option<String>, _>(5).unwrap_or_default(),
+                ref_table: r.get::<Option<String>, _>(6).unwrap_or_default(),
+                ref_columns: r.get(7),
+                on_update: action(&r.get::<String, _>(8)),
+                on_delete: action(&r.get::<String, _>(9)),
+                deferrable: r.get(10),
+                initially_deferred: r.get(11),
+                pos: None,
+            }),
+            _ => {
+                let def: String = r.get(12);
+                Constraint::Check(Check { name, expr: check_expr(&def), enforced: true, pos: None })
+            }
+        };
+        out.push((r.get(0), r.get(1), c));
+    }
+    Ok(out)
+}
+
+/// `CHECK ((price > 0))` → `(price > 0)`; keeps NO INHERIT / NOT VALID out of the expression.
+pub fn check_expr(def: &str) -> String {
+    let d = def.trim();
+    let d = d.strip_prefix("CHECK ").unwrap_or(d);
+    let d = d.strip_suffix(" NOT VALID").unwrap_or(d);
+    let d = d.strip_suffix(" NO INHERIT").unwrap_or(d);
+    // Remove exactly one pair of wrapping parentheses that PostgreSQL adds around the expression.
+    if d.starts_with('(') && d.ends_with(')') && matching_paren(d) == Some(d.len() - 1) {
+        d[1..d.len() - 1].to_string()
+    } else {
+        d.to_string()
+    }
+}
+
+/// Index of the parenthesis closing the one at position 0.
+pub fn matching_paren(s: &str) -> Option<usize> {
+    let mut depth = 0;
+    let mut quote = false;
+    for (i, ch) in s.char_indices() {
+        match ch {
+            '\'' => quote = !quote,
+            '(' if !quote => depth += 1,
+            ')' if !quote => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn action(c: &str) -> RefAction {
+    match c {
+        "r" => RefAction::Restrict,
+        "c" => RefAction::Cascade,
+        "n" => RefAction::SetNull,
+        "d" => RefAction::SetDefault,
+        _ => RefAction::NoAction,
+    }
+}
+
+async fn enums(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, EnumType)>> {
+    let q = format!(
+        "SELECT n.nspname::text, t.typname::text, ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid=t.oid ORDER BY e.enumsortorder), \
+           obj_description(t.oid,'pg_type') \
+         FROM pg_type t JOIN pg_namespace n ON n.oid=t.typnamespace WHERE t.typtype='e' AND n.nspname = ANY($1) AND {}",
+        not_ext("pg_type", "t.oid")
+    );
+    let rows = sqlx::query(&q).bind(schemas).fetch_all(pool).await.context("inspecting enum types")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.get(0), EnumType { name: r.get(1), values: r.get(2), comment: r.get(3) }))
+        .collect())
+}
+
+async fn domains(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Domain)>> {
+    let q = format!(
+        "SELECT n.nspname::text, t.typname::text, \
+           CASE WHEN bn.nspname='pg_catalog' THEN format_type(t.typbasetype, t.typtypmod) ELSE quote_ident(bn.nspname)||'.'||quote_ident(bt.typname) END, \
+           t.typnotnull, t.typdefault, \
+           ARRAY(SELECT con.conname::text FROM pg_constraint con WHERE con.contypid=t.oid AND con.contype='c' ORDER BY con.conname), \
+           ARRAY(SELECT pg_get_constraintdef(con.oid, true) FROM pg_constraint con WHERE con.contypid=t.oid AND con.contype='c' ORDER BY con.conname) \
+         FROM pg_type t JOIN pg_namespace n ON n.oid=t.typnamespace JOIN pg_type bt ON bt.oid=t.typbasetype JOIN pg_namespace bn ON bn.oid=bt.typnamespace \
+         WHERE t.typtype='d' AND n.nspname = ANY($1) AND {}",
+        not_ext("pg_type", "t.oid")
+    );
+    let rows = sqlx::query(&q).bind(schemas).fetch_all(pool).await.context("inspecting domains")?;
+    let mut out = Vec::new();
+    for r in rows {
+        let ty = types::canonical_inspected(&r.get::<String, _>(2));
+        let names: Vec<String> = r.get(5);
+        let defs: Vec<String> = r.get(6);
+        let default: Option<String> = r.get(4);
+        out.push((
+            r.get(0),
+            Domain {
+                name: r.get(1),
+                default: default.map(|d| parse_default(&d, &ty)),
+                ty,
+                null: !r.get::<bool, _>(3),
+                checks: names
+                    .into_iter()
+                    .zip(defs)
+                    .map(|(name, def)| DomainCheck { name, expr: check_expr(&def) })
+                    .collect(),
+            },
+        ));
+    }
+    Ok(out)
+}
+
+async fn sequences(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Sequence)>> {
+    // Identity sequences (deptype 'i') are part of their column.
+    let q = format!(
+        "SELECT n.nspname::text, c.relname::text, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle, \
+           oc.relname::text, oa.attname::text \
+         FROM pg_sequence s JOIN pg_class c ON c.oid=s.seqrelid JOIN pg_namespace n ON n.oid=c.relnamespace \
+         LEFT JOIN pg_depend d ON d.classid='pg_class'::regclass AND d.objid=c.oid AND d.refclassid='pg_class'::regclass AND d.deptype IN ('a','i') \
+         LEFT JOIN pg_class oc ON oc.oid=d.refobjid LEFT JOIN pg_attribute oa ON oa.attrelid=d.refobjid AND oa.attnum=d.refobjsubid \
+         WHERE n.nspname = ANY($1) AND (d.deptype IS NULL OR d.deptype='a') AND {}",
+        not_ext("pg_class", "c.oid")
+    );
+    let rows = sqlx::query(&q).bind(schemas).fetch_all(pool).await.context("inspecting sequences")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let owner: (Option<String>, Option<String>) = (r.get(9), r.get(10));
+            (
+                r.get(0),
+                Sequence {
+                    name: r.get(1),
+                    ty: r.get(2),
+                    start: r.get(3),
+                    increment: r.get(4),
+                    min_value: r.get(5),
+                    max_value: r.get(6),
+                    cache: r.get(7),
+                    cycle: r.get(8),
+                    owned_by: match owner {
+                        (Some(t), Some(c)) => Some((t, c)),
+                        _ => None,
+                    },
+                },
+            )
+        })
+        .collect())
+}
+
+/// Objects the model does not manage yet: listed so nothing disappears silently.
+async fn skipped(pool: &PgPool, schemas: &[String]) -> Result<Vec<Skipped>> {
+    let q = format!(
+        "SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'foreign table' END, n.nspname::text, c.relname::text \
+           FROM pg_class c JOIN pg_namespace n ON n.oid=c.relnamespace WHERE c.relkind IN ('v','m','f') AND n.nspname = ANY($1) AND {} \
+         UNION ALL SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname::text, p.proname::text \
+           FROM pg_proc p JOIN pg_namespace n ON n.oid=p.pronamespace WHERE n.nspname = ANY($1) AND {} \
+         UNION ALL SELECT 'trigger', n.nspname::text, c.relname::text || '.' || t.tgname::text \
+           FROM pg_trigger t JOIN pg_class c ON c.oid=t.tgrelid JOIN pg_namespace n ON n.oid=c.relnamespace \
+           WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND n.nspname = ANY($1) \
+         UNION ALL SELECT 'extension', n.nspname::text, x.extname::text FROM pg_extension x JOIN pg_namespace n ON n.oid=x.extnamespace \
+           WHERE x.extname <> 'plpgsql' AND n.nspname = ANY($1) \
+         UNION ALL SELECT 'composite type', n.nspname::text, t.typname::text FROM pg_type t JOIN pg_namespace n ON n.oid=t.typnamespace \
+           JOIN pg_class c ON c.oid=t.typrelid WHERE t.typtype='c' AND c.relkind='c' AND n.nspname = ANY($1)",
+        not_ext("pg_class", "c.oid"),
+        not_ext("pg_proc", "p.oid")
+    );
+    let rows = sqlx::query(&q).bind(schemas).fetch_all(pool).await.context("listing unmanaged objects")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Skipped { kind: r.get(0), schema: r.get(1), name: r.get(2) })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_become_literals_where_they_are() {
+        assert_eq!(parse_default("'G'::mpaa_rating", ""), ColumnDefault::Str("G".into()));
+        assert_eq!(parse_default("'it''s'::character varying", ""), ColumnDefault::Str("it's".into()));
+        assert_eq!(parse_default("0", ""), ColumnDefault::Num("0".into()));
+        assert_eq!(parse_default("false", ""), ColumnDefault::Bool(false));
+        assert_eq!(parse_default("now()", ""), ColumnDefault::Raw("now()".into()));
+        assert_eq!(
+            parse_default("nextval('s'::regclass)", ""),
+            ColumnDefault::Raw("nextval('s'::regclass)".into())
+        );
+        assert_eq!(parse_default("'a'::text || 'b'::text", ""), ColumnDefault::Raw("'a'::text || 'b'::text".into()));
+    }
+
+    #[test]
+    fn check_definitions_lose_only_the_wrapper() {
+        assert_eq!(check_expr("CHECK ((price > 0))"), "(price > 0)");
+        assert_eq!(check_expr("CHECK (a > 0) NOT VALID"), "a > 0");
+        assert_eq!(check_expr("CHECK ((a > 0) AND (b > 0))"), "(a > 0) AND (b > 0)");
+    }
+
+    #[test]
+    fn partition_keys() {
+        let k = parse_partkey("RANGE (payment_date)");
+        assert_eq!(k.kind, "RANGE");
+        assert_eq!(k.parts, vec![PartKey::Column("payment_date".into())]);
+        let k = parse_partkey("LIST (lower(name), \"Id\")");
+        assert_eq!(k.parts, vec![PartKey::Expr("lower(name)".into()), PartKey::Column("Id".into())]);
+    }
+}

@@ -1,0 +1,201 @@
+//! PostgreSQL type spellings: what users write (HCL or SQL) → what `format_type` prints, and the
+//! reverse for HCL output. Canonicalizing offline keeps most desired objects away from the
+//! disposable database.
+
+/// Canonical spelling of a type as PostgreSQL's catalog prints it. Unknown spellings are kept
+/// (lower-cased unless quoted) so the disposable database can normalize them.
+pub fn canonical(ty: &str) -> String {
+    let t = ty.trim();
+    if let Some(base) = t.strip_suffix("[]") {
+        return format!("{}[]", canonical(base));
+    }
+    if t.contains('"') || t.contains('.') {
+        return t.to_string();
+    }
+    let lower = t.to_ascii_lowercase();
+    let (name, args) = split_args(&lower);
+    let name = name.trim().replace('_', " ");
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let args = args.map(|a| a.replace(' ', ""));
+    let with_args = |n: &str| match &args {
+        Some(a) => format!("{n}({a})"),
+        None => n.to_string(),
+    };
+    match name.as_str() {
+        "int" | "integer" | "int4" => "integer".into(),
+        "smallint" | "int2" => "smallint".into(),
+        "bigint" | "int8" => "bigint".into(),
+        "serial" | "serial4" => "serial".into(),
+        "bigserial" | "serial8" => "bigserial".into(),
+        "smallserial" | "serial2" => "smallserial".into(),
+        "bool" | "boolean" => "boolean".into(),
+        "real" | "float4" => "real".into(),
+        "double precision" | "float8" | "double" => "double precision".into(),
+        "float" => match args.as_deref().and_then(|a| a.parse::<u32>().ok()) {
+            Some(p) if p <= 24 => "real".into(),
+            _ => "double precision".into(),
+        },
+        "decimal" | "numeric" => with_args("numeric"),
+        "varchar" | "character varying" => with_args("character varying"),
+        "char" | "character" => match &args {
+            Some(a) => format!("character({a})"),
+            None => "character(1)".into(),
+        },
+        "bpchar" => "bpchar".into(),
+        "bit" => match &args {
+            Some(a) => format!("bit({a})"),
+            None => "bit(1)".into(),
+        },
+        "varbit" | "bit varying" => with_args("bit varying"),
+        "timestamp" | "timestamp without time zone" => time_type("timestamp", &args, false),
+        "timestamptz" | "timestamp with time zone" => time_type("timestamp", &args, true),
+        "time" | "time without time zone" => time_type("time", &args, false),
+        "timetz" | "time with time zone" => time_type("time", &args, true),
+        _ => with_args(&name),
+    }
+}
+
+fn time_type(base: &str, args: &Option<String>, tz: bool) -> String {
+    let zone = if tz { "with time zone" } else { "without time zone" };
+    match args {
+        Some(a) => format!("{base}({a}) {zone}"),
+        None => format!("{base} {zone}"),
+    }
+}
+
+/// `timestamp(3) with time zone` → (`timestamp with time zone`, `3`).
+fn split_args(t: &str) -> (String, Option<String>) {
+    match (t.find('('), t.rfind(')')) {
+        (Some(o), Some(c)) if c > o => {
+            let name = format!("{} {}", &t[..o], &t[c + 1..]);
+            (name.trim().to_string(), Some(t[o + 1..c].to_string()))
+        }
+        _ => (t.to_string(), None),
+    }
+}
+
+/// Types as `format_type` prints them are already canonical, except for the time-zone variants
+/// with explicit precision which it prints as `timestamp(3) with time zone`: keep them.
+pub fn canonical_inspected(ty: &str) -> String {
+    ty.to_string()
+}
+
+/// The HCL spelling of a canonical type (Atlas's registry names): `character varying(255)` →
+/// `character_varying(255)`, `timestamp with time zone` → `timestamptz`. `None` when the type
+/// needs `sql("…")`.
+pub fn hcl_type(ty: &str) -> Option<String> {
+    let t = ty.trim();
+    let simple = match t {
+        "timestamp without time zone" => return Some("timestamp".into()),
+        "timestamp with time zone" => return Some("timestamptz".into()),
+        "time without time zone" => return Some("time".into()),
+        "time with time zone" => return Some("timetz".into()),
+        _ => t,
+    };
+    for (pre, zone, name) in [
+        ("timestamp(", ") without time zone", "timestamp"),
+        ("timestamp(", ") with time zone", "timestamptz"),
+        ("time(", ") without time zone", "time"),
+        ("time(", ") with time zone", "timetz"),
+    ] {
+        if let Some(p) = simple.strip_prefix(pre).and_then(|r| r.strip_suffix(zone)) {
+            return Some(format!("{name}({p})"));
+        }
+    }
+    let re = regex::Regex::new(r"^([a-z][a-z0-9 ]*)(\((\d+)(,\s*\d+)?\))?$").unwrap();
+    let c = re.captures(simple)?;
+    let name = c.get(1)?.as_str().trim().replace(' ', "_");
+    Some(match c.get(2) {
+        Some(a) => format!("{name}{}", a.as_str().replace(' ', "")),
+        None => name,
+    })
+}
+
+/// PostgreSQL's `quote_ident`: quote only names that are not plain lower-case identifiers or
+/// that are reserved words. Catalog output and our own spelling of user types must agree.
+pub fn quote_ident_if_needed(s: &str) -> String {
+    const RESERVED: &[&str] = &[
+        "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast", "check", "collate", "column",
+        "constraint", "create", "current_catalog", "current_date", "current_role", "current_time", "current_timestamp", "current_user",
+        "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant",
+        "group", "having", "in", "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+        "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select", "session_user", "some",
+        "symmetric", "system_user", "table", "then", "to", "trailing", "true", "union", "unique", "user", "using", "variadic", "when",
+        "where", "window", "with", "authorization", "binary", "collation", "concurrently", "cross", "current_schema", "freeze", "full",
+        "ilike", "inner", "is", "isnull", "join", "left", "like", "natural", "notnull", "outer", "overlaps", "right", "similar", "tablesample",
+        "verbose", "between", "bigint", "bit", "boolean", "char", "character", "coalesce", "dec", "decimal", "exists", "extract", "float",
+        "greatest", "grouping", "inout", "int", "integer", "interval", "least", "national", "nchar", "none", "normalize", "nullif", "numeric",
+        "out", "overlay", "position", "precision", "real", "row", "setof", "smallint", "substring", "time", "timestamp", "treat", "trim",
+        "values", "varchar", "xmlattributes", "xmlconcat", "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi",
+        "xmlroot", "xmlserialize", "xmltable",
+    ];
+    let plain = s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if plain && !RESERVED.contains(&s) {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+}
+
+/// A user-defined type as the catalog query spells it: `public.mood`, `app."Weird"`.
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_ident_if_needed(schema), quote_ident_if_needed(name))
+}
+
+/// The name PostgreSQL gives the sequence of a serial column.
+pub fn serial_sequence_name(table: &str, column: &str) -> String {
+    format!("{table}_{column}_seq")
+}
+
+/// How a sequence appears inside `nextval('…'::regclass)` with the default search_path.
+pub fn regclass_text(schema: &str, name: &str) -> String {
+    let q = quote_ident_if_needed;
+    if schema == "public" {
+        q(name)
+    } else {
+        format!("{}.{}", q(schema), q(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_spellings() {
+        assert_eq!(canonical("int"), "integer");
+        assert_eq!(canonical("UUID"), "uuid");
+        assert_eq!(canonical("varchar(255)"), "character varying(255)");
+        assert_eq!(canonical("character_varying(32)"), "character varying(32)");
+        assert_eq!(canonical("varchar"), "character varying");
+        assert_eq!(canonical("timestamptz"), "timestamp with time zone");
+        assert_eq!(canonical("timestamp(3)"), "timestamp(3) without time zone");
+        assert_eq!(canonical("timestamp(3) with time zone"), "timestamp(3) with time zone");
+        assert_eq!(canonical("decimal(10, 2)"), "numeric(10,2)");
+        assert_eq!(canonical("double_precision"), "double precision");
+        assert_eq!(canonical("int[]"), "integer[]");
+        assert_eq!(canonical("char"), "character(1)");
+        assert_eq!(canonical("\"public\".\"mood\""), "\"public\".\"mood\"");
+    }
+
+    #[test]
+    fn hcl_spellings_round_trip() {
+        for t in [
+            "integer",
+            "character varying(255)",
+            "timestamp with time zone",
+            "timestamp(3) without time zone",
+            "time with time zone",
+            "numeric(10,2)",
+            "double precision",
+            "bit varying(8)",
+            "character(1)",
+            "jsonb",
+        ] {
+            let h = hcl_type(t).unwrap_or_else(|| panic!("{t}"));
+            assert_eq!(canonical(&h), t, "{t} -> {h}");
+        }
+        assert_eq!(hcl_type("integer[]"), None);
+    }
+}

@@ -1,0 +1,231 @@
+//! Changes → ordered statements, and the plan's content hash.
+//!
+//! Order: schemas and types first; foreign keys that go away are dropped before anything else;
+//! new tables are created before the foreign keys that reference them are added; drops come last.
+
+use crate::diff::{Change, TableChange};
+use crate::engine::{mysql, postgres, sqlite};
+use crate::schema::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Statement {
+    pub sql: String,
+    /// The statement that undoes this one, where one exists without data loss.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reverse: Option<String>,
+    pub comment: String,
+    /// False for statements PostgreSQL refuses inside a transaction (CREATE INDEX CONCURRENTLY).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_tx: bool,
+}
+
+impl Statement {
+    pub fn new(sql: impl Into<String>, comment: impl Into<String>) -> Statement {
+        Statement { sql: sql.into(), reverse: None, comment: comment.into(), no_tx: false }
+    }
+    pub fn rev(mut self, r: impl Into<String>) -> Statement {
+        self.reverse = Some(r.into());
+        self
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub hash: String,
+    pub current_hash: String,
+    pub desired_hash: String,
+    pub dialect: Dialect,
+    pub changes: Vec<Change>,
+    pub statements: Vec<Statement>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+}
+
+/// Hash of a realm's content (positions and skipped objects do not count).
+pub fn realm_hash(r: &Realm) -> String {
+    let mut r = r.clone();
+    r.skipped.clear();
+    r.sort();
+    let json = serde_json::to_vec(&r.schemas).unwrap_or_default();
+    hex::encode(Sha256::digest(&json))
+}
+
+pub fn build(current: &Realm, desired: &Realm, changes: Vec<Change>, dialect: Dialect) -> Plan {
+    let statements = statements(&changes, dialect);
+    let current_hash = realm_hash(current);
+    let desired_hash = realm_hash(desired);
+    let mut h = Sha256::new();
+    h.update(current_hash.as_bytes());
+    h.update(b"\n");
+    h.update(desired_hash.as_bytes());
+    for s in &statements {
+        h.update(b"\n");
+        h.update(s.sql.as_bytes());
+    }
+    Plan { hash: hex::encode(h.finalize()), current_hash, desired_hash, dialect, changes, statements }
+}
+
+/// The whole realm as CREATE statements (inspect --format sql, loading a disposable database).
+pub fn create_realm(realm: &Realm, d: Dialect) -> Vec<String> {
+    match d {
+        Dialect::Postgres => postgres::ddl::create_realm(realm),
+        Dialect::Mysql => mysql::ddl::create_realm(realm),
+        Dialect::Sqlite => sqlite::ddl::create_realm(realm),
+    }
+}
+
+pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
+    let mut out = Vec::new();
+    // 1. schemas, 2. types
+    for c in changes {
+        if let Change::AddSchema { schema } = c {
+            out.extend(match d {
+                Dialect::Postgres => postgres::ddl::add_schema(schema),
+                Dialect::Mysql => mysql::ddl::add_schema(schema),
+                Dialect::Sqlite => vec![],
+            });
+        }
+    }
+    if d == Dialect::Postgres {
+        for c in changes {
+            match c {
+                Change::AddEnum { schema, value } => out.push(Statement::new(postgres::ddl::create_enum(schema, value), format!("create enum type \"{}\"", value.name)).rev(format!("DROP TYPE {}", postgres::ddl::qn(schema, &value.name)))),
+                Change::AddEnumValues { schema, name, values } => {
+                    for v in values {
+                        out.push(Statement::new(format!("ALTER TYPE {} ADD VALUE {}", postgres::ddl::qn(schema, name), postgres::ddl::lit(v)), format!("add value {v:?} to enum \"{name}\"")));
+                    }
+                }
+                Change::AddDomain { schema, value } => out.push(Statement::new(postgres::ddl::create_domain(schema, value), format!("create domain \"{}\"", value.name)).rev(format!("DROP DOMAIN {}", postgres::ddl::qn(schema, &value.name)))),
+                Change::AddSequence { schema, value } => out.push(Statement::new(postgres::ddl::create_sequence(schema, value), format!("create sequence \"{}\"", value.name)).rev(format!("DROP SEQUENCE {}", postgres::ddl::qn(schema, &value.name)))),
+                _ => {}
+            }
+        }
+    }
+    // 3. foreign keys that go away or change, on every table (SQLite rebuilds instead)
+    if d != Dialect::Sqlite {
+        for c in changes {
+            match c {
+                Change::ModifyTable { schema, table, changes: tcs, .. } => {
+                    for tc in tcs {
+                        if let TableChange::DropForeignKey { fk } = tc {
+                            out.push(drop_fk(d, schema, table, fk));
+                        }
+                    }
+                }
+                Change::DropTable { schema, table } => {
+                    for fk in &table.foreign_keys {
+                        out.push(drop_fk(d, schema, &table.name, fk));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // 4. new tables
+    for c in changes {
+        if let Change::AddTable { schema, table } = c {
+            out.extend(match d {
+                Dialect::Postgres => postgres::ddl::add_table(schema, table),
+                Dialect::Mysql => mysql::ddl::add_table(schema, table),
+                Dialect::Sqlite => sqlite::ddl::add_table(table),
+            });
+        }
+    }
+    // 5. table modifications
+    for c in changes {
+        if let Change::ModifyTable { schema, from, to, changes: tcs, .. } = c {
+            out.extend(match d {
+                Dialect::Postgres => postgres::ddl::modify_table(schema, from, to, tcs),
+                Dialect::Mysql => mysql::ddl::modify_table(schema, from, to, tcs),
+                Dialect::Sqlite => sqlite::ddl::modify_table(from, to, tcs),
+            });
+        }
+    }
+    // 6. foreign keys of new and modified tables
+    if d != Dialect::Sqlite {
+        for c in changes {
+            match c {
+                Change::AddTable { schema, table } => {
+                    for fk in &table.foreign_keys {
+                        out.push(add_fk(d, schema, &table.name, fk));
+                    }
+                }
+                Change::ModifyTable { schema, table, changes: tcs, .. } => {
+                    for tc in tcs {
+                        if let TableChange::AddForeignKey { fk } = tc {
+                            out.push(add_fk(d, schema, table, fk));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // 7. drops
+    for c in changes {
+        if let Change::DropTable { schema, table } = c {
+            let sql = match d {
+                Dialect::Postgres => format!("DROP TABLE {}", postgres::ddl::qn(schema, &table.name)),
+                Dialect::Mysql => format!("DROP TABLE {}", mysql::ddl::qn(schema, &table.name)),
+                Dialect::Sqlite => format!("DROP TABLE {}", sqlite::ddl::q(&table.name)),
+            };
+            out.push(Statement::new(sql, format!("drop table \"{}\" (its rows are lost)", table.name)));
+        }
+    }
+    if d == Dialect::Postgres {
+        for c in changes {
+            let (kind, schema, name) = match c {
+                Change::DropSequence { schema, name } => ("SEQUENCE", schema, name),
+                Change::DropDomain { schema, name } => ("DOMAIN", schema, name),
+                Change::DropEnum { schema, name } => ("TYPE", schema, name),
+                _ => continue,
+            };
+            out.push(Statement::new(format!("DROP {kind} {}", postgres::ddl::qn(schema, name)), format!("drop {} \"{name}\"", kind.to_ascii_lowercase())));
+        }
+    }
+    for c in changes {
+        if let Change::DropSchema { schema } = c {
+            let sql = match d {
+                Dialect::Postgres => format!("DROP SCHEMA {}", postgres::ddl::q(schema)),
+                Dialect::Mysql => format!("DROP DATABASE {}", mysql::ddl::q(schema)),
+                Dialect::Sqlite => continue,
+            };
+            out.push(Statement::new(sql, format!("drop schema \"{schema}\"")));
+        }
+    }
+    out
+}
+
+fn drop_fk(d: Dialect, schema: &str, table: &str, fk: &ForeignKey) -> Statement {
+    let (sql, rev) = match d {
+        Dialect::Postgres => {
+            let t = postgres::ddl::qn(schema, table);
+            (format!("ALTER TABLE {t} DROP CONSTRAINT {}", postgres::ddl::q(&fk.name)), format!("ALTER TABLE {t} ADD {}", postgres::ddl::fk_def(fk)))
+        }
+        _ => {
+            let t = mysql::ddl::qn(schema, table);
+            (format!("ALTER TABLE {t} DROP FOREIGN KEY {}", mysql::ddl::q(&fk.name)), format!("ALTER TABLE {t} ADD {}", mysql::ddl::fk_def(fk)))
+        }
+    };
+    Statement::new(sql, format!("drop foreign key \"{}\" of \"{table}\"", fk.name)).rev(rev)
+}
+
+fn add_fk(d: Dialect, schema: &str, table: &str, fk: &ForeignKey) -> Statement {
+    let (sql, rev) = match d {
+        Dialect::Postgres => {
+            let t = postgres::ddl::qn(schema, table);
+            (format!("ALTER TABLE {t} ADD {}", postgres::ddl::fk_def(fk)), format!("ALTER TABLE {t} DROP CONSTRAINT {}", postgres::ddl::q(&fk.name)))
+        }
+        _ => {
+            let t = mysql::ddl::qn(schema, table);
+            (format!("ALTER TABLE {t} ADD {}", mysql::ddl::fk_def(fk)), format!("ALTER TABLE {t} DROP FOREIGN KEY {}", mysql::ddl::q(&fk.name)))
+        }
+    };
+    Statement::new(sql, format!("add foreign key \"{}\" to \"{table}\"", fk.name)).rev(rev)
+}

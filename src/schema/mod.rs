@@ -1,0 +1,539 @@
+//! The schema model every stage speaks: readers produce a [`Realm`], engines inspect into one,
+//! and diff/plan/lint only ever look at the model. Identifiers keep their exact case; quoting
+//! happens only in `engine/*/ddl.rs`.
+
+use serde::Serialize;
+
+/// Which SQL engine a realm belongs to. Canonical spellings (types, defaults) differ per engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+impl Dialect {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "postgres",
+            Dialect::Mysql => "mysql",
+            Dialect::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// Where an object was declared in a source file (1-based line and column).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Pos {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+/// A whole database: its schemas plus what inspection saw but the model does not cover yet.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Realm {
+    pub schemas: Vec<Schema>,
+    /// Objects present in the database that the model does not manage (views, routines, …),
+    /// reported with a count so nothing is dropped silently.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub kind: String,
+    pub schema: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Schema {
+    pub name: String,
+    pub tables: Vec<Table>,
+    /// PostgreSQL `CREATE TYPE … AS ENUM`.
+    pub enums: Vec<EnumType>,
+    pub domains: Vec<Domain>,
+    pub sequences: Vec<Sequence>,
+    /// Reserved for the "whole schemas" work: views, functions, triggers, extensions.
+    pub views: Vec<View>,
+    pub functions: Vec<Function>,
+    pub triggers: Vec<Trigger>,
+    pub extensions: Vec<Extension>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip)]
+    pub pos: Option<Pos>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary_key: Option<PrimaryKey>,
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub checks: Vec<Check>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    pub options: TableOptions,
+    /// PostgreSQL `PARTITION BY …` of a partitioned parent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition: Option<PartitionKey>,
+    /// PostgreSQL: this table is a partition of another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<PartitionOf>,
+    #[serde(skip)]
+    pub pos: Option<Pos>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TableOptions {
+    /// MySQL storage engine (InnoDB, MyISAM, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collate: Option<String>,
+    /// MySQL AUTO_INCREMENT start value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_increment: Option<u64>,
+    /// SQLite WITHOUT ROWID.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub without_rowid: bool,
+    /// SQLite STRICT.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionKey {
+    /// RANGE, LIST or HASH.
+    pub kind: String,
+    pub parts: Vec<PartKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum PartKey {
+    Column(String),
+    Expr(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionOf {
+    pub schema: String,
+    pub table: String,
+    /// The bound as PostgreSQL prints it: `FOR VALUES FROM (…) TO (…)`, `DEFAULT`, ….
+    pub bound: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Column {
+    pub name: String,
+    /// The type in the engine's canonical SQL spelling (`character varying(255)`, `int(11)`, …);
+    /// user-defined PostgreSQL types are schema-qualified and quoted (`"public"."mood"`).
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub null: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<ColumnDefault>,
+    /// PostgreSQL identity column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    /// MySQL AUTO_INCREMENT / SQLite AUTOINCREMENT.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub auto_increment: bool,
+    /// MySQL `unsigned` is part of `ty`; this is only `ON UPDATE` for MySQL timestamps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated: Option<Generated>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip)]
+    pub pos: Option<Pos>,
+}
+
+impl PartialEq for Column {
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name
+            && self.ty == o.ty
+            && self.null == o.null
+            && self.default == o.default
+            && self.identity == o.identity
+            && self.auto_increment == o.auto_increment
+            && self.on_update == o.on_update
+            && self.generated == o.generated
+            && self.charset == o.charset
+            && self.collate == o.collate
+            && self.comment == o.comment
+    }
+}
+
+/// A column default. Literals are kept apart from raw expressions so that `default = "x"` in HCL
+/// and `'x'::text` in a catalog compare equal.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "lowercase")]
+pub enum ColumnDefault {
+    /// A string literal, unquoted.
+    Str(String),
+    /// A numeric literal as written (`0`, `-1.5`).
+    Num(String),
+    Bool(bool),
+    /// Any other expression, verbatim SQL (`now()`, `nextval('s'::regclass)`).
+    Raw(String),
+}
+
+/// Numbers compare by value: `0.50` from a catalog equals `0.5` written in HCL.
+impl PartialEq for ColumnDefault {
+    fn eq(&self, o: &Self) -> bool {
+        match (self, o) {
+            (ColumnDefault::Num(a), ColumnDefault::Num(b)) => {
+                a == b || matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y)
+            }
+            (ColumnDefault::Str(a), ColumnDefault::Str(b)) => a == b,
+            (ColumnDefault::Bool(a), ColumnDefault::Bool(b)) => a == b,
+            (ColumnDefault::Raw(a), ColumnDefault::Raw(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for ColumnDefault {}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    /// ALWAYS or BY DEFAULT.
+    pub always: bool,
+    pub start: i64,
+    pub increment: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Generated {
+    pub expr: String,
+    pub stored: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PrimaryKey {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    pub parts: Vec<IndexPart>,
+    /// Access method when not the engine default (GIN, GIST, BRIN, HASH, FULLTEXT, SPATIAL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Partial index predicate.
+    #[serde(rename = "where", skip_serializing_if = "Option::is_none")]
+    pub where_clause: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// PostgreSQL 15 `NULLS NOT DISTINCT` when false.
+    pub nulls_distinct: bool,
+    /// PostgreSQL: the index belongs to a `UNIQUE` constraint (Atlas's `unique` block).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub constraint: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip)]
+    pub pos: Option<Pos>,
+}
+
+impl PartialEq for Index {
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name
+            && self.unique == o.unique
+            && self.parts == o.parts
+            && self.method == o.method
+            && self.where_clause == o.where_clause
+            && self.include == o.include
+            && self.nulls_distinct == o.nulls_distinct
+            && self.constraint == o.constraint
+            && self.comment == o.comment
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IndexPart {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expr: Option<String>,
+    pub desc: bool,
+    /// MySQL key prefix length.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<u32>,
+    /// PostgreSQL operator class when not the type's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
+    /// PostgreSQL NULLS FIRST/LAST when not the default for the direction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nulls_first: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub ref_schema: String,
+    pub ref_table: String,
+    pub ref_columns: Vec<String>,
+    pub on_update: RefAction,
+    pub on_delete: RefAction,
+    /// PostgreSQL DEFERRABLE (and INITIALLY DEFERRED).
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+    #[serde(skip)]
+    pub pos: Option<Pos>,
+}
+
+impl PartialEq for ForeignKey {
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name
+            && self.columns == o.columns
+            && self.ref_schema == o.ref_schema
+            && self.ref_table == o.ref_table
+            && self.ref_columns == o.ref_columns
+            && self.on_update == o.on_update
+            && self.on_delete == o.on_delete
+            && self.deferrable == o.deferrable
+            && self.initially_deferred == o.initially_deferred
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub enum RefAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl RefAction {
+    pub fn sql(self) -> &'static str {
+        match self {
+            RefAction::NoAction => "NO ACTION",
+            RefAction::Restrict => "RESTRICT",
+            RefAction::Cascade => "CASCADE",
+            RefAction::SetNull => "SET NULL",
+            RefAction::SetDefault => "SET DEFAULT",
+        }
+    }
+    /// Atlas's HCL constant (`NO_ACTION`, `SET_NULL`, …).
+    pub fn hcl(self) -> &'static str {
+        match self {
+            RefAction::NoAction => "NO_ACTION",
+            RefAction::Restrict => "RESTRICT",
+            RefAction::Cascade => "CASCADE",
+            RefAction::SetNull => "SET_NULL",
+            RefAction::SetDefault => "SET_DEFAULT",
+        }
+    }
+    pub fn parse(s: &str) -> Option<RefAction> {
+        match s.trim().to_ascii_uppercase().replace('_', " ").as_str() {
+            "NO ACTION" => Some(RefAction::NoAction),
+            "RESTRICT" => Some(RefAction::Restrict),
+            "CASCADE" => Some(RefAction::Cascade),
+            "SET NULL" => Some(RefAction::SetNull),
+            "SET DEFAULT" => Some(RefAction::SetDefault),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub expr: String,
+    /// MySQL `NOT ENFORCED` when false.
+    pub enforced: bool,
+    #[serde(skip)]
+    pub pos: Option<Pos>,
+}
+
+impl PartialEq for Check {
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name && self.expr == o.expr && self.enforced == o.enforced
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EnumType {
+    pub name: String,
+    pub values: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Domain {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub null: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<ColumnDefault>,
+    pub checks: Vec<DomainCheck>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DomainCheck {
+    pub name: String,
+    pub expr: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Sequence {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub start: i64,
+    pub increment: i64,
+    pub min_value: i64,
+    pub max_value: i64,
+    pub cache: i64,
+    pub cycle: bool,
+    /// `OWNED BY table.column`, as (table, column).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owned_by: Option<(String, String)>,
+}
+
+/// Placeholders for the objects the "whole schemas" work fills in. They exist so the model's
+/// shape is settled; inspection currently reports such objects in [`Realm::skipped`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct View {
+    pub name: String,
+    pub def: String,
+    pub materialized: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Function {
+    pub name: String,
+    pub def: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Trigger {
+    pub name: String,
+    pub table: String,
+    pub def: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Extension {
+    pub name: String,
+    pub version: Option<String>,
+}
+
+impl PartialEq for Table {
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name
+            && self.columns == o.columns
+            && self.primary_key == o.primary_key
+            && self.indexes == o.indexes
+            && self.foreign_keys == o.foreign_keys
+            && self.checks == o.checks
+            && self.comment == o.comment
+            && self.options == o.options
+            && self.partition == o.partition
+            && self.partition_of == o.partition_of
+    }
+}
+
+impl PartialEq for Schema {
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name
+            && self.tables == o.tables
+            && self.enums == o.enums
+            && self.domains == o.domains
+            && self.sequences == o.sequences
+            && self.views == o.views
+            && self.functions == o.functions
+            && self.triggers == o.triggers
+            && self.extensions == o.extensions
+            && self.charset == o.charset
+            && self.collate == o.collate
+            && self.comment == o.comment
+    }
+}
+
+impl PartialEq for Realm {
+    fn eq(&self, o: &Self) -> bool {
+        self.schemas == o.schemas
+    }
+}
+
+impl Realm {
+    pub fn schema(&self, name: &str) -> Option<&Schema> {
+        self.schemas.iter().find(|s| s.name == name)
+    }
+    pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
+        self.schema(schema)?.tables.iter().find(|t| t.name == name)
+    }
+    pub fn table_count(&self) -> usize {
+        self.schemas.iter().map(|s| s.tables.len()).sum()
+    }
+    /// Sort everything by name so two realms built in different orders compare equal.
+    /// Column order is kept: it is meaningful.
+    pub fn sort(&mut self) {
+        self.schemas.sort_by(|a, b| a.name.cmp(&b.name));
+        for s in &mut self.schemas {
+            s.tables.sort_by(|a, b| a.name.cmp(&b.name));
+            s.enums.sort_by(|a, b| a.name.cmp(&b.name));
+            s.domains.sort_by(|a, b| a.name.cmp(&b.name));
+            s.sequences.sort_by(|a, b| a.name.cmp(&b.name));
+            for t in &mut s.tables {
+                t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+                t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+                t.checks.sort_by(|a, b| a.name.cmp(&b.name).then(a.expr.cmp(&b.expr)));
+            }
+            for d in &mut s.domains {
+                d.checks.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+        }
+        self.skipped.sort_by(|a, b| (&a.kind, &a.schema, &a.name).cmp(&(&b.kind, &b.schema, &b.name)));
+    }
+
+    /// A one-line summary of what inspection skipped, e.g. "skipped 7 view, 9 function".
+    pub fn skipped_summary(&self) -> Option<String> {
+        if self.skipped.is_empty() {
+            return None;
+        }
+        let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+        for s in &self.skipped {
+            *counts.entry(s.kind.as_str()).or_default() += 1;
+        }
+        let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        Some(format!(
+            "not managed yet, left untouched: {}",
+            parts.join(", ")
+        ))
+    }
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}

@@ -1,0 +1,365 @@
+//! Model → Atlas HCL, in the style `atlas schema inspect` prints: one attribute per line,
+//! `null = false` spelled out, BTREE and default widths omitted, references for keys.
+
+use crate::engine;
+use crate::schema::*;
+use std::fmt::Write;
+
+/// An HCL string literal (escapes quotes, backslashes, newlines and template markers).
+pub fn hcl_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("$$"),
+            '%' if chars.peek() == Some(&'{') => out.push_str("%%"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn is_ident(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// `column.x`, or `column["x y"]` style is not Atlas's; names that are not identifiers are
+/// referenced with an index expression that the decoder accepts.
+fn ref_name(s: &str) -> String {
+    if is_ident(s) {
+        format!(".{s}")
+    } else {
+        format!("[{}]", hcl_str(s))
+    }
+}
+
+pub fn encode(realm: &Realm, dialect: Dialect) -> String {
+    let mut out = String::new();
+    let table_count = |name: &str| realm.schemas.iter().filter(|s| s.tables.iter().any(|t| t.name == name)).count();
+    let enum_count = |name: &str| realm.schemas.iter().filter(|s| s.enums.iter().any(|t| t.name == name) || s.domains.iter().any(|t| t.name == name)).count();
+    for s in &realm.schemas {
+        let _ = writeln!(out, "schema {} {{", hcl_str(&s.name));
+        if let Some(c) = &s.comment {
+            let _ = writeln!(out, "  comment = {}", hcl_str(c));
+        }
+        if let Some(c) = &s.charset {
+            let _ = writeln!(out, "  charset = {}", hcl_str(c));
+        }
+        if let Some(c) = &s.collate {
+            let _ = writeln!(out, "  collate = {}", hcl_str(c));
+        }
+        out.push_str("}\n");
+    }
+    for s in &realm.schemas {
+        for e in &s.enums {
+            let _ = writeln!(out, "\nenum {} {{", hcl_str(&e.name));
+            let _ = writeln!(out, "  schema = schema{}", ref_name(&s.name));
+            let _ = writeln!(out, "  values = [{}]", e.values.iter().map(|v| hcl_str(v)).collect::<Vec<_>>().join(", "));
+            if let Some(c) = &e.comment {
+                let _ = writeln!(out, "  comment = {}", hcl_str(c));
+            }
+            out.push_str("}\n");
+        }
+        for d in &s.domains {
+            let _ = writeln!(out, "\ndomain {} {{", hcl_str(&d.name));
+            let _ = writeln!(out, "  schema = schema{}", ref_name(&s.name));
+            let _ = writeln!(out, "  type = {}", type_expr(realm, dialect, &d.ty, &enum_count).0);
+            let _ = writeln!(out, "  null = {}", d.null);
+            if let Some(def) = &d.default {
+                let _ = writeln!(out, "  default = {}", default_expr(def));
+            }
+            for c in &d.checks {
+                let _ = writeln!(out, "  check {} {{\n    expr = {}\n  }}", hcl_str(&c.name), hcl_str(&c.expr));
+            }
+            out.push_str("}\n");
+        }
+        for q in &s.sequences {
+            let _ = writeln!(out, "\nsequence {} {{", hcl_str(&q.name));
+            let _ = writeln!(out, "  schema = schema{}", ref_name(&s.name));
+            let _ = writeln!(out, "  type = {}", type_expr(realm, dialect, &q.ty, &enum_count).0);
+            let _ = writeln!(out, "  start = {}", q.start);
+            let _ = writeln!(out, "  increment = {}", q.increment);
+            let _ = writeln!(out, "  min_value = {}", q.min_value);
+            let _ = writeln!(out, "  max_value = {}", q.max_value);
+            let _ = writeln!(out, "  cache = {}", q.cache);
+            if q.cycle {
+                out.push_str("  cycle = true\n");
+            }
+            if let Some((t, c)) = &q.owned_by {
+                let _ = writeln!(out, "  owner = table{}.column{}", ref_name(t), ref_name(c));
+            }
+            out.push_str("}\n");
+        }
+    }
+    for s in &realm.schemas {
+        for t in &s.tables {
+            let label = if table_count(&t.name) > 1 {
+                format!("{} {}", hcl_str(&s.name), hcl_str(&t.name))
+            } else {
+                hcl_str(&t.name)
+            };
+            let _ = writeln!(out, "\ntable {label} {{");
+            let _ = writeln!(out, "  schema = schema{}", ref_name(&s.name));
+            if let Some(c) = &t.comment {
+                let _ = writeln!(out, "  comment = {}", hcl_str(c));
+            }
+            if let Some(v) = &t.options.charset {
+                let _ = writeln!(out, "  charset = {}", hcl_str(v));
+            }
+            if let Some(v) = &t.options.collate {
+                let _ = writeln!(out, "  collate = {}", hcl_str(v));
+            }
+            if let Some(v) = &t.options.engine {
+                let _ = writeln!(out, "  engine = {}", if is_ident(v) { v.clone() } else { hcl_str(v) });
+            }
+            if let Some(v) = t.options.auto_increment {
+                let _ = writeln!(out, "  auto_increment = {v}");
+            }
+            if t.options.without_rowid {
+                out.push_str("  without_rowid = true\n");
+            }
+            if t.options.strict {
+                out.push_str("  strict = true\n");
+            }
+            if let Some(of) = &t.partition_of {
+                let r = if of.schema == s.name { format!("table{}", ref_name(&of.table)) } else { format!("table{}{}", ref_name(&of.schema), ref_name(&of.table)) };
+                let _ = writeln!(out, "  partition_of = {r}");
+                let _ = writeln!(out, "  partition_bound = {}", hcl_str(&of.bound));
+            }
+            for c in &t.columns {
+                let _ = writeln!(out, "  column {} {{", hcl_str(&c.name));
+                let _ = writeln!(out, "    null = {}", c.null);
+                let (ty, unsigned) = type_expr(realm, dialect, &c.ty, &enum_count);
+                let _ = writeln!(out, "    type = {ty}");
+                if unsigned {
+                    out.push_str("    unsigned = true\n");
+                }
+                if let Some(d) = &c.default {
+                    let _ = writeln!(out, "    default = {}", default_expr(d));
+                }
+                if c.auto_increment {
+                    out.push_str("    auto_increment = true\n");
+                }
+                if let Some(u) = &c.on_update {
+                    let _ = writeln!(out, "    on_update = sql({})", hcl_str(u));
+                }
+                if let Some(v) = &c.charset {
+                    let _ = writeln!(out, "    charset = {}", hcl_str(v));
+                }
+                if let Some(v) = &c.collate {
+                    let _ = writeln!(out, "    collate = {}", hcl_str(v));
+                }
+                if let Some(v) = &c.comment {
+                    let _ = writeln!(out, "    comment = {}", hcl_str(v));
+                }
+                if let Some(g) = &c.generated {
+                    let _ = writeln!(
+                        out,
+                        "    as {{\n      expr = {}\n      type = {}\n    }}",
+                        hcl_str(&g.expr),
+                        if g.stored { "STORED" } else { "VIRTUAL" }
+                    );
+                }
+                if let Some(id) = &c.identity {
+                    let _ = writeln!(
+                        out,
+                        "    identity {{\n      generated = {}\n      start = {}\n      increment = {}\n    }}",
+                        if id.always { "ALWAYS" } else { "BY_DEFAULT" },
+                        id.start,
+                        id.increment
+                    );
+                }
+                out.push_str("  }\n");
+            }
+            if let Some(pk) = &t.primary_key {
+                match &pk.name {
+                    Some(n) => {
+                        let _ = writeln!(out, "  primary_key {} {{", hcl_str(n));
+                    }
+                    None => out.push_str("  primary_key {\n"),
+                }
+                let _ = writeln!(out, "    columns = [{}]", cols(&pk.columns));
+                out.push_str("  }\n");
+            }
+            for fk in &t.foreign_keys {
+                let _ = writeln!(out, "  foreign_key {} {{", hcl_str(&fk.name));
+                let _ = writeln!(out, "    columns = [{}]", cols(&fk.columns));
+                let tref = if table_count(&fk.ref_table) > 1 {
+                    format!("table{}{}", ref_name(&fk.ref_schema), ref_name(&fk.ref_table))
+                } else {
+                    format!("table{}", ref_name(&fk.ref_table))
+                };
+                let _ = writeln!(
+                    out,
+                    "    ref_columns = [{}]",
+                    fk.ref_columns.iter().map(|c| format!("{tref}.column{}", ref_name(c))).collect::<Vec<_>>().join(", ")
+                );
+                let _ = writeln!(out, "    on_update = {}", fk.on_update.hcl());
+                let _ = writeln!(out, "    on_delete = {}", fk.on_delete.hcl());
+                if fk.deferrable {
+                    out.push_str("    deferrable = true\n");
+                }
+                if fk.initially_deferred {
+                    out.push_str("    initially_deferred = true\n");
+                }
+                out.push_str("  }\n");
+            }
+            for i in &t.indexes {
+                let kw = if i.constraint && dialect == Dialect::Postgres { "unique" } else { "index" };
+                let _ = writeln!(out, "  {kw} {} {{", hcl_str(&i.name));
+                if i.unique && kw == "index" {
+                    out.push_str("    unique = true\n");
+                }
+                if let Some(m) = &i.method {
+                    let _ = writeln!(out, "    type = {m}");
+                }
+                let simple = i.parts.iter().all(|p| p.column.is_some() && !p.desc && p.prefix.is_none() && p.opclass.is_none() && p.nulls_first.is_none());
+                if simple {
+                    let names: Vec<String> = i.parts.iter().map(|p| p.column.clone().unwrap_or_default()).collect();
+                    let _ = writeln!(out, "    columns = [{}]", cols(&names));
+                } else {
+                    for p in &i.parts {
+                        out.push_str("    on {\n");
+                        if let Some(c) = &p.column {
+                            let _ = writeln!(out, "      column = column{}", ref_name(c));
+                        }
+                        if let Some(e) = &p.expr {
+                            let _ = writeln!(out, "      expr = {}", hcl_str(e));
+                        }
+                        if p.desc {
+                            out.push_str("      desc = true\n");
+                        }
+                        if let Some(n) = p.prefix {
+                            let _ = writeln!(out, "      prefix = {n}");
+                        }
+                        if let Some(o) = &p.opclass {
+                            let _ = writeln!(out, "      ops = {}", if is_ident(o) { o.clone() } else { hcl_str(o) });
+                        }
+                        match p.nulls_first {
+                            Some(true) => out.push_str("      nulls_first = true\n"),
+                            Some(false) => out.push_str("      nulls_last = true\n"),
+                            None => {}
+                        }
+                        out.push_str("    }\n");
+                    }
+                }
+                if !i.include.is_empty() {
+                    let _ = writeln!(out, "    include = [{}]", cols(&i.include));
+                }
+                if !i.nulls_distinct {
+                    out.push_str("    nulls_distinct = false\n");
+                }
+                if let Some(w) = &i.where_clause {
+                    let _ = writeln!(out, "    where = {}", hcl_str(w));
+                }
+                if let Some(c) = &i.comment {
+                    let _ = writeln!(out, "    comment = {}", hcl_str(c));
+                }
+                out.push_str("  }\n");
+            }
+            for c in &t.checks {
+                if c.name.is_empty() {
+                    out.push_str("  check {\n");
+                } else {
+                    let _ = writeln!(out, "  check {} {{", hcl_str(&c.name));
+                }
+                let _ = writeln!(out, "    expr = {}", hcl_str(&c.expr));
+                if !c.enforced {
+                    out.push_str("    enforced = false\n");
+                }
+                out.push_str("  }\n");
+            }
+            if let Some(p) = &t.partition {
+                out.push_str("  partition {\n");
+                let _ = writeln!(out, "    type = {}", p.kind);
+                if p.parts.iter().all(|k| matches!(k, PartKey::Column(_))) {
+                    let names: Vec<String> = p.parts.iter().map(|k| match k {
+                        PartKey::Column(c) => c.clone(),
+                        PartKey::Expr(e) => e.clone(),
+                    }).collect();
+                    let _ = writeln!(out, "    columns = [{}]", cols(&names));
+                } else {
+                    for k in &p.parts {
+                        match k {
+                            PartKey::Column(c) => {
+                                let _ = writeln!(out, "    by {{\n      column = column{}\n    }}", ref_name(c));
+                            }
+                            PartKey::Expr(e) => {
+                                let _ = writeln!(out, "    by {{\n      expr = {}\n    }}", hcl_str(e));
+                            }
+                        }
+                    }
+                }
+                out.push_str("  }\n");
+            }
+            out.push_str("}\n");
+        }
+    }
+    out
+}
+
+fn cols(names: &[String]) -> String {
+    names.iter().map(|c| format!("column{}", ref_name(c))).collect::<Vec<_>>().join(", ")
+}
+
+fn default_expr(d: &ColumnDefault) -> String {
+    match d {
+        ColumnDefault::Str(s) => hcl_str(s),
+        ColumnDefault::Num(n) => n.clone(),
+        ColumnDefault::Bool(b) => b.to_string(),
+        ColumnDefault::Raw(r) => format!("sql({})", hcl_str(r)),
+    }
+}
+
+/// The HCL for a canonical type, and whether MySQL's `unsigned = true` goes with it.
+fn type_expr(realm: &Realm, dialect: Dialect, ty: &str, name_count: &dyn Fn(&str) -> usize) -> (String, bool) {
+    match dialect {
+        Dialect::Postgres => {
+            for s in &realm.schemas {
+                for (kind, names) in [("enum", s.enums.iter().map(|e| e.name.as_str()).collect::<Vec<_>>()), ("domain", s.domains.iter().map(|d| d.name.as_str()).collect())] {
+                    for n in names {
+                        if engine::postgres::types::qualified(&s.name, n) == ty {
+                            let r = if name_count(n) > 1 { format!("{kind}{}{}", ref_name(&s.name), ref_name(n)) } else { format!("{kind}{}", ref_name(n)) };
+                            return (r, false);
+                        }
+                    }
+                }
+            }
+            match engine::postgres::types::hcl_type(ty) {
+                Some(h) => (h, false),
+                None => (format!("sql({})", hcl_str(ty)), false),
+            }
+        }
+        Dialect::Mysql => {
+            let lower = ty.to_ascii_lowercase();
+            if lower.starts_with("enum(") || lower.starts_with("set(") {
+                let open = ty.find('(').unwrap();
+                let vals = engine::postgres::inspect::split_top_level(&ty[open + 1..ty.len() - 1]);
+                let vals: Vec<String> = vals.iter().map(|v| hcl_str(&engine::unquote_literal(v.trim(), true).unwrap_or_else(|| v.trim().to_string()))).collect();
+                return (format!("{}({})", &lower[..open], vals.join(", ")), false);
+            }
+            match engine::mysql::types::hcl_type(ty) {
+                Some((h, u)) => (h, u),
+                None => (format!("sql({})", hcl_str(ty)), false),
+            }
+        }
+        Dialect::Sqlite => {
+            let re = regex::Regex::new(r"^([a-z][a-z0-9 ]*?)(\(\d+(,\d+)?\))?$").unwrap();
+            match re.captures(ty) {
+                Some(c) if !ty.contains('_') => {
+                    let name = c.get(1).unwrap().as_str().replace(' ', "_");
+                    (format!("{name}{}", c.get(2).map(|m| m.as_str()).unwrap_or("")), false)
+                }
+                _ => (format!("sql({})", hcl_str(ty)), false),
+            }
+        }
+    }
+}

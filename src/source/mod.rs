@@ -1,0 +1,2 @@
+//! Desired-state readers: Atlas HCL files and directories.
+pub mod hcl;

@@ -1,0 +1,150 @@
+//! Database URLs as Atlas and sqlx spell them, and their redaction. A password never leaves this
+//! module in clear: everything that prints a URL prints [`redact`]'s output.
+
+use crate::schema::Dialect;
+use anyhow::{bail, Result};
+
+/// A parsed target or dev-database URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbUrl {
+    pub dialect: Dialect,
+    /// The URL in the form sqlx accepts (`mariadb://` → `mysql://`, `sqlite://x` → `sqlite:x`).
+    pub conn: String,
+    /// The database named in the path (PostgreSQL database, MySQL schema), if any.
+    pub database: Option<String>,
+}
+
+impl DbUrl {
+    pub fn parse(url: &str) -> Result<DbUrl> {
+        let url = url.trim();
+        let (scheme, rest) = match url.split_once("://") {
+            Some((s, r)) => (s.to_ascii_lowercase(), r),
+            None if url.starts_with("sqlite:") => ("sqlite".to_string(), &url["sqlite:".len()..]),
+            None => bail!(
+                "`{}` is not a database URL; expected postgres://, mysql://, mariadb://, sqlite://path or sqlite::memory:",
+                redact(url)
+            ),
+        };
+        let dialect = match scheme.as_str() {
+            "postgres" | "postgresql" => Dialect::Postgres,
+            "mysql" | "mariadb" | "maria" => Dialect::Mysql,
+            "sqlite" | "sqlite3" => Dialect::Sqlite,
+            other => bail!(
+                "unsupported URL scheme `{other}://` in `{}`; expected postgres://, mysql://, mariadb://, sqlite://path or sqlite::memory:",
+                redact(url)
+            ),
+        };
+        let (conn, database) = match dialect {
+            Dialect::Postgres => (format!("postgres://{rest}"), path_db(rest)),
+            Dialect::Mysql => (format!("mysql://{rest}"), path_db(rest)),
+            Dialect::Sqlite => {
+                let path = rest.split('?').next().unwrap_or("");
+                if path == ":memory:" || path.is_empty() || rest.contains("mode=memory") {
+                    ("sqlite::memory:".to_string(), None)
+                } else {
+                    (format!("sqlite:{rest}"), Some(path.to_string()))
+                }
+            }
+        };
+        Ok(DbUrl { dialect, conn, database })
+    }
+
+    /// The same server with another database in the path (used for disposable databases).
+    pub fn with_database(&self, db: &str) -> DbUrl {
+        let (base, query) = match self.conn.split_once('?') {
+            Some((b, q)) => (b.to_string(), Some(q.to_string())),
+            None => (self.conn.clone(), None),
+        };
+        let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+        let authority_end = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+        let mut conn = format!("{}/{}", &base[..authority_end], db);
+        if let Some(q) = query {
+            conn.push('?');
+            conn.push_str(&q);
+        }
+        DbUrl { dialect: self.dialect, conn, database: Some(db.to_string()) }
+    }
+
+    pub fn redacted(&self) -> String {
+        redact(&self.conn)
+    }
+}
+
+fn path_db(rest: &str) -> Option<String> {
+    let no_query = rest.split('?').next().unwrap_or("");
+    let path = no_query.split_once('/').map(|(_, p)| p).unwrap_or("");
+    let db = path.trim_matches('/');
+    if db.is_empty() {
+        None
+    } else {
+        Some(percent_decode(db))
+    }
+}
+
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Replace the password of every `scheme://user:password@host` in `text` with `xxxxx`, and the
+/// value of `password=`/`sslpassword=` query parameters. Used on every string shown to a person,
+/// including database driver errors that echo the URL.
+pub fn redact(text: &str) -> String {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    static QP: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"(?P<pre>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)@").unwrap()
+    });
+    let qp = QP.get_or_init(|| regex::Regex::new(r"(?i)(?P<k>(ssl)?password=)(?P<v>[^&\s]+)").unwrap());
+    let s = re.replace_all(text, "${pre}xxxxx@");
+    qp.replace_all(&s, "${k}xxxxx").into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_spellings_atlas_and_sqlx_use() {
+        assert_eq!(DbUrl::parse("postgresql://u@h/db").unwrap().dialect, Dialect::Postgres);
+        let m = DbUrl::parse("mariadb://root@127.0.0.1:3306/shop").unwrap();
+        assert_eq!(m.dialect, Dialect::Mysql);
+        assert_eq!(m.conn, "mysql://root@127.0.0.1:3306/shop");
+        assert_eq!(m.database.as_deref(), Some("shop"));
+        assert_eq!(DbUrl::parse("sqlite::memory:").unwrap().conn, "sqlite::memory:");
+        assert_eq!(DbUrl::parse("sqlite://dev?mode=memory").unwrap().conn, "sqlite::memory:");
+        assert_eq!(DbUrl::parse("sqlite://app.db").unwrap().conn, "sqlite:app.db");
+        assert!(DbUrl::parse("oracle://x").is_err());
+        assert!(DbUrl::parse("nonsense").is_err());
+    }
+
+    #[test]
+    fn with_database_swaps_only_the_path() {
+        let u = DbUrl::parse("postgres://u:p@h:5432/app?sslmode=disable").unwrap();
+        assert_eq!(u.with_database("sg_dev_1").conn, "postgres://u:p@h:5432/sg_dev_1?sslmode=disable");
+        let u = DbUrl::parse("mysql://root@h:3306").unwrap();
+        assert_eq!(u.with_database("x").conn, "mysql://root@h:3306/x");
+    }
+
+    #[test]
+    fn redacts_passwords_everywhere() {
+        let s = redact("error connecting to postgres://admin:s3cr%40t@db:5432/app?password=hunter2");
+        assert!(!s.contains("s3cr"), "{s}");
+        assert!(!s.contains("hunter2"), "{s}");
+        assert!(s.contains("postgres://admin:xxxxx@db:5432/app"), "{s}");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}
