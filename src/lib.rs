@@ -1,11 +1,14 @@
 //! schemagate: GitOps for database schemas. The binary wires these stages together; tests call
 //! them directly. See docs/architecture.md for the pipeline.
 
+pub mod apply;
 pub mod cli;
+pub mod devdb;
 pub mod diff;
 pub mod engine;
 pub mod error;
 pub mod plan;
+pub mod report;
 pub mod schema;
 pub mod source;
 pub mod url;

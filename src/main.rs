@@ -1,1 +1,242 @@
-fn main() {}
+//! The `schemagate` command: parse arguments, call the library, map errors to exit codes
+//! (0 ok, 1 error, 2 changes pending with --detailed-exitcode, 3 policy denied, 4 apply refused).
+
+use clap::{Args, Parser, Subcommand};
+use schemagate::cli;
+use schemagate::url::redact;
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "schemagate",
+    version,
+    about = "GitOps for database schemas: desired schema in git (Atlas HCL or SQL), plans rehearsed on a disposable database, safe applies.",
+    long_about = "GitOps for database schemas.\n\nKeep the schema in git as Atlas-style HCL or plain SQL. `schemagate plan` compares it with a live \
+PostgreSQL, MySQL/MariaDB or SQLite database, rehearses the migration on a disposable database and prints it; `schemagate apply` \
+takes a lock, re-checks the reviewed plan and applies it.\n\nURLs: postgres://user@host:5432/db, mysql://user@host:3306/db \
+(also mariadb://), sqlite://path/to/file.db, sqlite::memory:. Passwords are never printed.",
+    after_help = "Exit codes: 0 ok, 1 error, 2 changes pending (--detailed-exitcode), 3 policy denied, 4 apply refused."
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Print a live database's schema as Atlas HCL, SQL or JSON.
+    Inspect {
+        /// Database URL to inspect.
+        #[arg(short = 'u', long, env = "DATABASE_URL", hide_env_values = true)]
+        url: String,
+        /// Only these schemas (repeatable). Default: all user schemas, or the URL's database.
+        #[arg(short = 's', long = "schema")]
+        schemas: Vec<String>,
+        #[arg(long, value_enum, default_value = "hcl")]
+        format: cli::inspect::Format,
+    },
+    /// Rewrite HCL files in canonical layout, keeping comments.
+    Fmt {
+        /// Files or directories (default: the current directory).
+        paths: Vec<String>,
+        /// Do not write; exit 1 if any file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Compute the migration from a live database to the desired schema, rehearse it, print it.
+    Plan {
+        #[command(flatten)]
+        common: Common,
+        /// Exit 2 when the plan has changes.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Plan, then apply under a lock (asks first unless --auto-approve).
+    Apply {
+        #[command(flatten)]
+        common: Common,
+        /// Apply without asking.
+        #[arg(long, conflicts_with = "dry_run")]
+        auto_approve: bool,
+        /// Plan and rehearse only; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Refuse (exit 4) unless the plan computed now has this hash (the one that was reviewed).
+        #[arg(long)]
+        plan_hash: Option<String>,
+        /// How long to wait for another apply to finish (e.g. 10s, 2m).
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
+        lock_timeout: Duration,
+        /// Schema (PostgreSQL) or database (MySQL) that holds the schemagate_revisions table.
+        #[arg(long, default_value = "schemagate")]
+        revisions_schema: String,
+    },
+    /// Print the SQL that turns one schema source into another.
+    Diff {
+        #[arg(long, required = true)]
+        from: Vec<String>,
+        #[arg(long, required = true)]
+        to: Vec<String>,
+        #[arg(long, env = "SCHEMAGATE_DEV_URL", hide_env_values = true)]
+        dev_url: Option<String>,
+        #[arg(long = "var", value_parser = parse_var)]
+        vars: Vec<(String, String)>,
+    },
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Target database URL.
+    #[arg(short = 'u', long, env = "DATABASE_URL", hide_env_values = true)]
+    url: String,
+    /// Desired state: file://schema.hcl, file://dir/, file://schema.sql, or a database URL (repeatable).
+    #[arg(long, required = true)]
+    to: Vec<String>,
+    /// Server for disposable databases (postgres://…, mysql://…); SQLite uses memory.
+    #[arg(long, env = "SCHEMAGATE_DEV_URL", hide_env_values = true)]
+    dev_url: Option<String>,
+    /// Only these schemas (repeatable).
+    #[arg(short = 's', long = "schema")]
+    schemas: Vec<String>,
+    /// Leave out objects matching these globs: schema.table, schema.table.column, *.tmp_* (repeatable).
+    #[arg(long)]
+    exclude: Vec<String>,
+    /// Input variables for HCL files: --var name=value (repeatable).
+    #[arg(long = "var", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: cli::plan::Format,
+}
+
+impl Common {
+    fn args(&self) -> cli::plan::Args {
+        cli::plan::Args {
+            url: self.url.clone(),
+            to: self.to.clone(),
+            dev_url: self.dev_url.clone(),
+            schemas: self.schemas.clone(),
+            exclude: self.exclude.clone(),
+            vars: self.vars.iter().cloned().collect::<HashMap<_, _>>(),
+            format: self.format,
+        }
+    }
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    s.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).ok_or_else(|| format!("`{s}`: expected name=value"))
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.find(|c: char| !c.is_ascii_digit() && c != '.').map(|i| s.split_at(i)).unwrap_or((s, "s"));
+    let n: f64 = num.parse().map_err(|_| format!("`{s}`: expected a duration such as 10s, 500ms or 2m"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" | "" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use ms, s, m or h)")),
+    };
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error.
+fn emit(s: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes()).and_then(|_| out.flush());
+}
+
+fn fail(e: &anyhow::Error) -> ExitCode {
+    let refused = e.chain().any(|c| c.downcast_ref::<schemagate::apply::Refused>().is_some());
+    let msg = format!("{e:#}");
+    // `{:#}` joins contexts with ": "; show them as lines for readability.
+    eprintln!("error: {}", redact(&msg));
+    ExitCode::from(if refused { 4 } else { 1 })
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    match cli.cmd {
+        Cmd::Inspect { url, schemas, format } => match cli::inspect::run(&url, &schemas, format).await {
+            Ok(s) => {
+                emit(&s);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
+        Cmd::Fmt { paths, check } => match cli::fmt::run(&paths, check) {
+            Ok(changed) => {
+                for f in &changed {
+                    println!("{}{}", f.display(), if check { ": not formatted" } else { "" });
+                }
+                if check && !changed.is_empty() {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+            Err(e) => fail(&e),
+        },
+        Cmd::Plan { common, detailed_exitcode } => match cli::plan::plan(&common.args()).await {
+            Ok((o, s)) => {
+                emit(&s);
+                if o.verified == Some(false) {
+                    eprintln!("error: the plan is unverified: rehearsing it did not reach the desired schema");
+                    ExitCode::from(1)
+                } else if detailed_exitcode && !o.plan.is_empty() {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+            Err(e) => fail(&e),
+        },
+        Cmd::Apply { common, auto_approve, dry_run, plan_hash, lock_timeout, revisions_schema } => {
+            let a = cli::plan::ApplyArgs { common: common.args(), auto_approve, dry_run, plan_hash, lock_timeout, revisions_schema };
+            let mut out = Vec::new();
+            let r = cli::plan::apply(&a, &mut out).await;
+            emit(&String::from_utf8_lossy(&out));
+            match r {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => fail(&e),
+            }
+        }
+        Cmd::Diff { from, to, dev_url, vars } => {
+            let vars: HashMap<String, String> = vars.into_iter().collect();
+            match cli::plan::diff(&from, &to, dev_url.as_deref(), None, &vars).await {
+                Ok(s) => {
+                    emit(&s);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    rt.block_on(async {
+        tokio::select! {
+            code = run(cli) => {
+                schemagate::devdb::drop_all().await;
+                code
+            }
+            _ = tokio::signal::ctrl_c() => {
+                // Disposable databases must not outlive an interrupted run.
+                schemagate::devdb::drop_all().await;
+                eprintln!("interrupted");
+                ExitCode::from(130)
+            }
+        }
+    })
+}

@@ -1,0 +1,172 @@
+//! `schemagate plan`, `apply` and `diff`: the declarative workflow.
+
+use crate::apply::{self, Refused, Session};
+use crate::engine::{Conn, InspectOptions};
+use crate::plan::compute::{self, Outcome};
+use crate::report;
+use crate::schema::{Dialect, Realm};
+use crate::source::{self, Source};
+use crate::url::DbUrl;
+use anyhow::{bail, Result};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sql,
+    Markdown,
+}
+
+#[derive(Debug, Clone)]
+pub struct Args {
+    pub url: String,
+    pub to: Vec<String>,
+    pub dev_url: Option<String>,
+    pub schemas: Vec<String>,
+    pub exclude: Vec<String>,
+    pub vars: HashMap<String, String>,
+    pub format: Format,
+}
+
+/// Fit the desired realm to the target: MySQL URLs that name a database scope a single desired
+/// schema onto it (as Atlas's schema scope does). Returns the schemas to inspect.
+fn scope(dialect: Dialect, url: &DbUrl, desired: &mut Realm, explicit: &[String]) -> Vec<String> {
+    if !explicit.is_empty() {
+        desired.schemas.retain(|s| explicit.contains(&s.name));
+        return explicit.to_vec();
+    }
+    if dialect == Dialect::Mysql {
+        if let (Some(db), [only]) = (&url.database, desired.schemas.as_slice()) {
+            if &only.name != db {
+                let from = only.name.clone();
+                desired.rename_schemas(&HashMap::from([(from, db.clone())]));
+            }
+        }
+    }
+    if dialect == Dialect::Sqlite {
+        return vec![];
+    }
+    desired.schemas.iter().map(|s| s.name.clone()).collect()
+}
+
+pub async fn load_desired(a: &Args, dialect: Dialect) -> Result<Realm> {
+    let src = Source::classify(&a.to)?;
+    source::load(&src, dialect, a.dev_url.as_deref(), &a.vars).await
+}
+
+pub fn render(o: &Outcome, f: Format) -> String {
+    match f {
+        Format::Text => report::text(o),
+        Format::Json => report::json(o),
+        Format::Sql => report::sql(o),
+        Format::Markdown => report::markdown(o),
+    }
+}
+
+/// `plan`: print the plan; Ok(true) when there are changes.
+pub async fn plan(a: &Args) -> Result<(Outcome, String)> {
+    let url = DbUrl::parse(&a.url)?;
+    let mut desired = load_desired(a, url.dialect).await?;
+    let schemas = scope(url.dialect, &url, &mut desired, &a.schemas);
+    let conn = Conn::connect(&url).await?;
+    let current = conn.inspect(&InspectOptions { schemas }).await;
+    conn.close().await;
+    let outcome = compute::compute(url.dialect, current?, desired, &opts(a)).await?;
+    let out = render(&outcome, a.format);
+    Ok((outcome, out))
+}
+
+fn opts(a: &Args) -> compute::Options {
+    compute::Options { dev_url: a.dev_url.clone(), exclude: a.exclude.clone(), no_rehearse: false }
+}
+
+pub struct ApplyArgs {
+    pub common: Args,
+    pub auto_approve: bool,
+    pub dry_run: bool,
+    pub plan_hash: Option<String>,
+    pub lock_timeout: Duration,
+    pub revisions_schema: String,
+}
+
+/// `apply`: lock, re-plan under the lock, check the reviewed hash, confirm, execute.
+pub async fn apply(a: &ApplyArgs, out: &mut dyn std::io::Write) -> Result<Outcome> {
+    let url = DbUrl::parse(&a.common.url)?;
+    let mut desired = load_desired(&a.common, url.dialect).await?;
+    let schemas = scope(url.dialect, &url, &mut desired, &a.common.schemas);
+    let conn = Conn::connect(&url).await?;
+    let mut session = Session::lock(&conn, a.lock_timeout).await?;
+    let result = apply_locked(a, &conn, &mut session, desired, schemas, out).await;
+    session.unlock().await;
+    conn.close().await;
+    result
+}
+
+async fn apply_locked(a: &ApplyArgs, conn: &Conn, session: &mut Session, desired: Realm, schemas: Vec<String>, out: &mut dyn std::io::Write) -> Result<Outcome> {
+    let current = session.inspect(conn, &InspectOptions { schemas }).await?;
+    let o = compute::compute(conn.dialect(), current, desired, &opts(&a.common)).await?;
+    write!(out, "{}", render(&o, a.common.format))?;
+    if let Some(h) = &a.plan_hash {
+        if h != &o.plan.hash {
+            return Err(Refused(format!(
+                "refusing to apply: the plan computed now ({}) is not the reviewed plan ({h}).\n  \
+                 The target drifted or the schema changed after review; plan again and review the new plan.",
+                short(&o.plan.hash)
+            ))
+            .into());
+        }
+    }
+    if o.plan.is_empty() {
+        return Ok(o);
+    }
+    if o.verified == Some(false) {
+        bail!("the plan is unverified (see the differences above); nothing was applied");
+    }
+    if a.dry_run {
+        writeln!(out, "dry run: nothing was applied")?;
+        return Ok(o);
+    }
+    if !a.auto_approve {
+        if !std::io::stdin().is_terminal() {
+            return Err(Refused("refusing to apply without confirmation: no terminal to ask on.\n  hint: review the plan above, then pass --auto-approve (or --plan-hash HASH to pin the reviewed plan)".into()).into());
+        }
+        eprint!("Apply {} statement(s)? [y/N] ", o.plan.statements.len());
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        if !matches!(line.trim(), "y" | "Y" | "yes") {
+            return Err(Refused("apply aborted".into()).into());
+        }
+    }
+    let ao = apply::Options { lock_timeout: a.lock_timeout, revisions_schema: a.revisions_schema.clone(), ..Default::default() };
+    let r = session.apply(&o.plan, &ao).await?;
+    writeln!(out, "applied {} of {} statement(s) in {} ms", r.applied, r.total, r.millis)?;
+    Ok(o)
+}
+
+fn short(h: &str) -> &str {
+    &h[..h.len().min(12)]
+}
+
+/// `diff --from SRC --to SRC`: SQL that turns one state into the other (no target, no apply).
+pub async fn diff(from: &[String], to: &[String], dev_url: Option<&str>, dialect_hint: Option<Dialect>, vars: &HashMap<String, String>) -> Result<String> {
+    let fs = Source::classify(from)?;
+    let ts = Source::classify(to)?;
+    let dialect = match (&fs, &ts, dialect_hint) {
+        (Source::Url(u), _, _) | (_, Source::Url(u), _) => DbUrl::parse(u)?.dialect,
+        (_, _, Some(d)) => d,
+        _ => bail!("cannot tell the engine from files alone; pass --dev-url (its engine is used)"),
+    };
+    let mut a = source::load(&fs, dialect, dev_url, vars).await?;
+    let b = source::load(&ts, dialect, dev_url, vars).await?;
+    if dialect == Dialect::Mysql {
+        if let ([x], [y]) = (a.schemas.as_slice(), b.schemas.as_slice()) {
+            let map = HashMap::from([(x.name.clone(), y.name.clone())]);
+            a.rename_schemas(&map);
+        }
+    }
+    let o = compute::compute(dialect, a, b, &compute::Options { dev_url: dev_url.map(String::from), exclude: vec![], no_rehearse: true }).await?;
+    Ok(if o.plan.is_empty() { "-- Schemas are synced, no changes to be made.\n".into() } else { report::sql(&o) })
+}

@@ -90,7 +90,7 @@ impl Conn {
         let mut realm = match self {
             Conn::Postgres(p) => postgres::inspect::inspect(p, opts).await?,
             Conn::Mysql(p) => mysql::inspect::inspect(p, opts).await?,
-            Conn::Sqlite(p) => sqlite::inspect::inspect(p, opts).await?,
+            Conn::Sqlite(p) => sqlite::inspect::inspect(&mut *p.acquire().await?, opts).await?,
         };
         realm.sort();
         Ok(realm)

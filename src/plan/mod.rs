@@ -3,6 +3,8 @@
 //! Order: schemas and types first; foreign keys that go away are dropped before anything else;
 //! new tables are created before the foreign keys that reference them are added; drops come last.
 
+pub mod compute;
+
 use crate::diff::{Change, TableChange};
 use crate::engine::{mysql, postgres, sqlite};
 use crate::schema::*;

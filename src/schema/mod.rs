@@ -537,3 +537,77 @@ impl Table {
         self.columns.iter().find(|c| c.name == name)
     }
 }
+
+impl Realm {
+    /// Rename schemas (and the foreign keys that point into them). Used to map a desired schema
+    /// onto the database a MySQL URL names, and onto disposable databases.
+    pub fn rename_schemas(&mut self, map: &std::collections::HashMap<String, String>) {
+        for s in &mut self.schemas {
+            if let Some(n) = map.get(&s.name) {
+                s.name = n.clone();
+            }
+            for t in &mut s.tables {
+                for fk in &mut t.foreign_keys {
+                    if let Some(n) = map.get(&fk.ref_schema) {
+                        fk.ref_schema = n.clone();
+                    }
+                }
+                if let Some(of) = &mut t.partition_of {
+                    if let Some(n) = map.get(&of.schema) {
+                        of.schema = n.clone();
+                    }
+                }
+            }
+        }
+        for s in &mut self.skipped {
+            if let Some(n) = map.get(&s.schema) {
+                s.schema = n.clone();
+            }
+        }
+    }
+
+    /// Remove what `--exclude` globs name: `schema`, `schema.table`, `schema.table.column`
+    /// (`*` and `?` wildcards). A pattern without dots matches tables in any schema.
+    pub fn exclude(&mut self, patterns: &[String]) {
+        if patterns.is_empty() {
+            return;
+        }
+        let m = |name: &str| patterns.iter().any(|p| glob_match(p, name));
+        self.schemas.retain(|s| !m(&s.name));
+        for s in &mut self.schemas {
+            let sn = s.name.clone();
+            s.tables.retain(|t| !m(&format!("{sn}.{}", t.name)) && !m(&t.name));
+            for t in &mut s.tables {
+                let tn = format!("{sn}.{}", t.name);
+                t.columns.retain(|c| !m(&format!("{tn}.{}", c.name)));
+            }
+        }
+    }
+}
+
+/// Shell-style glob: `*` any run, `?` one character.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}

@@ -1,2 +1,151 @@
-//! Desired-state readers: Atlas HCL files and directories.
+//! Desired-state readers: Atlas HCL files and directories, SQL schema files (loaded into a
+//! disposable database and inspected back), and other databases.
 pub mod hcl;
+pub mod sql;
+
+use crate::devdb::DevDb;
+use crate::engine::{Conn, InspectOptions};
+use crate::schema::{Dialect, Realm};
+use crate::url::{redact, DbUrl};
+use anyhow::{bail, Context, Result};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// What `--to` / `--from` point at.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Hcl(Vec<String>),
+    Sql(Vec<String>),
+    Url(String),
+}
+
+impl Source {
+    pub fn classify(args: &[String]) -> Result<Source> {
+        if args.is_empty() {
+            bail!("no desired state given; pass --to file://schema.hcl (or a .sql file, a directory, or a database URL)");
+        }
+        let first = &args[0];
+        if args.len() == 1 && !first.starts_with("file://") && (first.contains("://") || first.starts_with("sqlite:")) {
+            return Ok(Source::Url(args[0].clone()));
+        }
+        let mut hcl = Vec::new();
+        let mut sql = Vec::new();
+        for a in args {
+            let p = a.strip_prefix("file://").unwrap_or(a);
+            let path = Path::new(p);
+            if path.is_dir() {
+                let mut entries: Vec<_> = std::fs::read_dir(path).with_context(|| format!("cannot read directory {p}"))?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+                entries.sort();
+                let has_hcl = entries.iter().any(|e| e.extension().is_some_and(|x| x == "hcl") && e.file_name().is_some_and(|n| n != "atlas.hcl"));
+                let sqls: Vec<String> = entries.iter().filter(|e| e.extension().is_some_and(|x| x == "sql")).map(|e| e.display().to_string()).collect();
+                if has_hcl {
+                    hcl.push(p.to_string());
+                } else if !sqls.is_empty() {
+                    sql.extend(sqls);
+                } else {
+                    bail!("{p} holds no .hcl or .sql schema files");
+                }
+            } else if p.ends_with(".sql") {
+                sql.push(p.to_string());
+            } else if p.ends_with(".hcl") {
+                hcl.push(p.to_string());
+            } else if !path.exists() {
+                bail!("{p}: no such file or directory");
+            } else {
+                bail!("{p}: cannot tell the format; schema files end in .hcl or .sql");
+            }
+        }
+        match (hcl.is_empty(), sql.is_empty()) {
+            (false, true) => Ok(Source::Hcl(hcl)),
+            (true, false) => Ok(Source::Sql(sql)),
+            _ => bail!("mixing HCL and SQL schema files in one desired state is not supported; pick one"),
+        }
+    }
+}
+
+/// Load the desired state for `dialect`. HCL is decoded and canonicalized offline; SQL needs a
+/// disposable database.
+pub async fn load(src: &Source, dialect: Dialect, dev_url: Option<&str>, vars: &HashMap<String, String>) -> Result<Realm> {
+    match src {
+        Source::Hcl(paths) => {
+            let files = hcl::read_sources(paths)?;
+            Ok(hcl::decode_files(&files, dialect, vars)?)
+        }
+        Source::Sql(paths) => {
+            let dev = DevDb::open(dialect, dev_url).await?;
+            let r = load_sql_files(&dev, paths).await;
+            let realm = match r {
+                Ok(()) => inspect_dev(&dev, None).await,
+                Err(e) => Err(e),
+            };
+            dev.close().await;
+            realm
+        }
+        Source::Url(u) => {
+            let url = DbUrl::parse(u)?;
+            if url.dialect != dialect {
+                bail!("{} is {}, but the target is {}", redact(u), url.dialect.name(), dialect.name());
+            }
+            let c = Conn::connect(&url).await?;
+            let r = c.inspect(&InspectOptions::default()).await;
+            c.close().await;
+            r
+        }
+    }
+}
+
+/// Inspect a disposable database; for MySQL its one database is reported under `name`.
+pub async fn inspect_dev(dev: &DevDb, name: Option<&str>) -> Result<Realm> {
+    let mut realm = dev.conn.inspect(&InspectOptions::default()).await?;
+    if let (Some(db), Some(n)) = (dev.database(), name) {
+        if dev.conn.dialect() == Dialect::Mysql {
+            realm.rename_schemas(&HashMap::from([(db.to_string(), n.to_string())]));
+        }
+    }
+    Ok(realm)
+}
+
+async fn load_sql_files(dev: &DevDb, paths: &[String]) -> Result<()> {
+    let mut stmts = Vec::new();
+    for p in paths {
+        let src = std::fs::read_to_string(p).with_context(|| format!("cannot read {p}"))?;
+        let opts = sql::SplitOptions { backslash_escapes: dev.conn.dialect() == Dialect::Mysql };
+        for s in sql::split(&src, opts) {
+            stmts.push((p.clone(), s));
+        }
+    }
+    exec_all(&dev.conn, stmts).await
+}
+
+/// Run statements that may not be in dependency order (real dumps are not): run what succeeds,
+/// retry the rest while each round makes progress.
+pub async fn exec_all(conn: &Conn, stmts: Vec<(String, String)>) -> Result<()> {
+    let mut pending = stmts;
+    loop {
+        let mut failed = Vec::new();
+        let before = pending.len();
+        for (file, s) in pending {
+            if let Err(e) = conn.execute(&s).await {
+                failed.push((file, s, e));
+            }
+        }
+        if failed.is_empty() {
+            return Ok(());
+        }
+        if failed.len() == before {
+            let (file, _s, e) = failed.into_iter().next().unwrap();
+            let hint = uuid_hint(conn.dialect(), &e.to_string());
+            bail!("{file}: {e}{hint}");
+        }
+        pending = failed.into_iter().map(|(f, s, _)| (f, s)).collect();
+    }
+}
+
+/// The seed writes `type = UUID`; MySQL has no uuid type (MariaDB ≥ 10.7 does).
+pub fn uuid_hint(d: Dialect, err: &str) -> String {
+    if d == Dialect::Mysql && err.to_ascii_lowercase().contains("uuid") {
+        "\n  hint: MySQL has no uuid type (MariaDB has it from 10.7); use char(36) or binary(16)".into()
+    } else {
+        String::new()
+    }
+}

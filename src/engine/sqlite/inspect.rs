@@ -7,21 +7,21 @@ use crate::engine::postgres::inspect::{matching_paren, split_top_level};
 use crate::engine::{is_number, unquote_literal, InspectOptions};
 use crate::schema::*;
 use anyhow::{Context, Result};
-use sqlx::{Row, SqlitePool};
+use sqlx::Row;
 use std::collections::HashMap;
 
 const USER_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE 'schemagate\\_%' ESCAPE '\\'";
 
-pub async fn inspect(pool: &SqlitePool, _opts: &InspectOptions) -> Result<Realm> {
+pub async fn inspect(pool: &mut sqlx::SqliteConnection, _opts: &InspectOptions) -> Result<Realm> {
     let tables = sqlx::query(&format!("SELECT m.name, m.sql FROM sqlite_schema m WHERE {USER_TABLES} ORDER BY m.name"))
-        .fetch_all(pool)
+        .fetch_all(&mut *pool)
         .await
         .context("inspecting tables")?;
     let cols = sqlx::query(&format!(
         "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden FROM sqlite_schema m \
          JOIN pragma_table_xinfo(m.name) p WHERE {USER_TABLES} ORDER BY m.name, p.cid"
     ))
-    .fetch_all(pool)
+    .fetch_all(&mut *pool)
     .await
     .context("inspecting columns")?;
     let idx = sqlx::query(&format!(
@@ -30,18 +30,18 @@ pub async fn inspect(pool: &SqlitePool, _opts: &InspectOptions) -> Result<Realm>
          LEFT JOIN sqlite_schema s ON s.type='index' AND s.name=l.name \
          WHERE {USER_TABLES} AND l.origin <> 'pk' ORDER BY m.name, l.name, i.seqno"
     ))
-    .fetch_all(pool)
+    .fetch_all(&mut *pool)
     .await
     .context("inspecting indexes")?;
     let fks = sqlx::query(&format!(
         "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete FROM sqlite_schema m \
          JOIN pragma_foreign_key_list(m.name) f WHERE {USER_TABLES} ORDER BY m.name, f.id, f.seq"
     ))
-    .fetch_all(pool)
+    .fetch_all(&mut *pool)
     .await
     .context("inspecting foreign keys")?;
     let skipped = sqlx::query("SELECT type, name FROM sqlite_schema WHERE type IN ('view','trigger') ORDER BY name")
-        .fetch_all(pool)
+        .fetch_all(&mut *pool)
         .await?;
 
     let mut schema = Schema { name: "main".into(), ..Default::default() };

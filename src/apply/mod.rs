@@ -1,0 +1,322 @@
+//! Applying a reviewed plan: one applier at a time (advisory lock), the plan re-checked under the
+//! lock, PostgreSQL and SQLite in one transaction, MySQL/MariaDB statement by statement with
+//! progress recorded, and a row in `schemagate_revisions` for every attempt.
+
+use crate::engine::{db_error_text, mysql, postgres, sqlite, InspectOptions};
+use crate::plan::Plan;
+use crate::schema::{Dialect, Realm};
+use crate::url::redact;
+use anyhow::{bail, Context, Result};
+use sqlx::pool::PoolConnection;
+use sqlx::Row;
+use std::time::{Duration, Instant};
+
+/// PostgreSQL advisory lock key: "schemagate" folded into 64 bits, shared by every applier.
+const PG_LOCK_KEY: i64 = 0x5343_4845_4d41_4741; // "SCHEMAGA"
+const MY_LOCK_NAME: &str = "schemagate_apply";
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub lock_timeout: Duration,
+    /// PostgreSQL schema / MySQL database holding `schemagate_revisions`.
+    pub revisions_schema: String,
+    pub executed_by: String,
+    pub commit: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            lock_timeout: Duration::from_secs(10),
+            revisions_schema: "schemagate".into(),
+            executed_by: std::env::var("GITHUB_ACTOR").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into()),
+            commit: std::env::var("GITHUB_SHA").ok(),
+        }
+    }
+}
+
+/// A connection that holds the apply lock. Everything under the lock goes through it.
+pub enum Session {
+    Postgres(PoolConnection<sqlx::Postgres>),
+    Mysql(PoolConnection<sqlx::MySql>),
+    Sqlite(PoolConnection<sqlx::Sqlite>),
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    pub applied: usize,
+    pub total: usize,
+    pub millis: u128,
+}
+
+/// The error a refused or failed apply returns, so the CLI can map it to exit code 4.
+#[derive(Debug)]
+pub struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for Refused {}
+
+impl Session {
+    /// Take the apply lock, waiting up to `timeout`.
+    pub async fn lock(conn: &crate::engine::Conn, timeout: Duration) -> Result<Session> {
+        let deadline = Instant::now() + timeout;
+        let busy = || Refused(format!(
+            "another schemagate apply holds the lock on this database; gave up after --lock-timeout {}s.\n  hint: wait for it to finish, or raise --lock-timeout",
+            timeout.as_secs()
+        ));
+        match conn {
+            crate::engine::Conn::Postgres(p) => {
+                let mut c = p.acquire().await?;
+                loop {
+                    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(PG_LOCK_KEY).fetch_one(&mut *c).await?;
+                    if got {
+                        return Ok(Session::Postgres(c));
+                    }
+                    if Instant::now() >= deadline {
+                        return Err(busy().into());
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+            crate::engine::Conn::Mysql(p) => {
+                let mut c = p.acquire().await?;
+                let secs = timeout.as_secs_f64().max(0.0);
+                let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)").bind(MY_LOCK_NAME).bind(secs).fetch_one(&mut *c).await?;
+                if got == Some(1) {
+                    Ok(Session::Mysql(c))
+                } else {
+                    Err(busy().into())
+                }
+            }
+            crate::engine::Conn::Sqlite(p) => {
+                let mut c = p.acquire().await?;
+                // foreign_keys can only change outside a transaction; off so the copy-table
+                // procedure's DROP TABLE fires no ON DELETE action. foreign_key_check runs
+                // before commit instead.
+                sqlx::raw_sql(&format!("PRAGMA busy_timeout = {}; PRAGMA foreign_keys = OFF", timeout.as_millis())).execute(&mut *c).await?;
+                match sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *c).await {
+                    Ok(_) => Ok(Session::Sqlite(c)),
+                    Err(e) if db_error_text(&e).contains("locked") || db_error_text(&e).contains("busy") => {
+                        let _ = sqlx::raw_sql("PRAGMA foreign_keys = ON").execute(&mut *c).await;
+                        Err(busy().into())
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Session::Postgres(_) => Dialect::Postgres,
+            Session::Mysql(_) => Dialect::Mysql,
+            Session::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    /// Inspect under the lock (SQLite: inside the write transaction, so nobody changes it).
+    pub async fn inspect(&mut self, conn: &crate::engine::Conn, opts: &InspectOptions) -> Result<Realm> {
+        match self {
+            Session::Sqlite(c) => {
+                let mut r = sqlite::inspect::inspect(&mut *c, opts).await?;
+                r.sort();
+                Ok(r)
+            }
+            _ => conn.inspect(opts).await,
+        }
+    }
+
+    async fn exec(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+        match self {
+            Session::Postgres(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(|_| ()),
+            Session::Mysql(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(|_| ()),
+            Session::Sqlite(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(|_| ()),
+        }
+    }
+
+    /// Release the lock (and, for SQLite, end the transaction if apply did not).
+    pub async fn unlock(mut self) {
+        match &mut self {
+            Session::Postgres(c) => {
+                let _ = sqlx::query("SELECT pg_advisory_unlock($1)").bind(PG_LOCK_KEY).execute(&mut **c).await;
+            }
+            Session::Mysql(c) => {
+                let _ = sqlx::query("SELECT RELEASE_LOCK(?)").bind(MY_LOCK_NAME).execute(&mut **c).await;
+            }
+            Session::Sqlite(c) => {
+                // Fails harmlessly when apply already committed or rolled back.
+                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut **c).await;
+                let _ = sqlx::raw_sql("PRAGMA foreign_keys = ON").execute(&mut **c).await;
+            }
+        }
+    }
+
+    /// Execute the plan. Errors name the statement and keep the database's own message.
+    pub async fn apply(&mut self, plan: &Plan, opts: &Options) -> Result<Report> {
+        let started = Instant::now();
+        let total = plan.statements.len();
+        let stmts_json = serde_json::to_string(&plan.statements.iter().map(|s| &s.sql).collect::<Vec<_>>())?;
+        let fail = |k: usize, sql: &str, e: &sqlx::Error| {
+            anyhow::anyhow!(
+                "statement {} of {total} failed: {}\n  statement: {}",
+                k + 1,
+                redact(&db_error_text(e)),
+                sql
+            )
+        };
+        match self.dialect() {
+            Dialect::Postgres => {
+                let rs = postgres::ddl::q(&opts.revisions_schema);
+                self.exec(&format!(
+                    "CREATE SCHEMA IF NOT EXISTS {rs}; CREATE TABLE IF NOT EXISTS {rs}.schemagate_revisions (\
+                       id bigserial PRIMARY KEY, plan_hash text NOT NULL, status text NOT NULL, statements jsonb NOT NULL, \
+                       applied integer NOT NULL, total integer NOT NULL, error text, executed_by text, commit_sha text, \
+                       started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz)"
+                ))
+                .await
+                .context("creating the revision table")?;
+                let (tx, after): (Vec<_>, Vec<_>) = plan.statements.iter().enumerate().partition(|(_, s)| !s.no_tx);
+                self.exec("BEGIN").await?;
+                for (k, s) in &tx {
+                    if let Err(e) = self.exec(&s.sql).await {
+                        let err = fail(*k, &s.sql, &e);
+                        let _ = self.exec("ROLLBACK").await;
+                        self.pg_revision(opts, plan, &stmts_json, "failed", 0, Some(&err.to_string())).await;
+                        return Err(err.context("nothing was changed: the transaction was rolled back"));
+                    }
+                }
+                self.pg_revision(opts, plan, &stmts_json, if after.is_empty() { "applied" } else { "partial" }, tx.len(), None).await;
+                self.exec("COMMIT").await?;
+                let mut done = tx.len();
+                for (k, s) in after {
+                    if let Err(e) = self.exec(&s.sql).await {
+                        let err = fail(k, &s.sql, &e);
+                        self.pg_revision(opts, plan, &stmts_json, "failed", done, Some(&err.to_string())).await;
+                        return Err(err);
+                    }
+                    done += 1;
+                }
+                if done > 0 && tx.len() < total {
+                    self.pg_revision(opts, plan, &stmts_json, "applied", done, None).await;
+                }
+                Ok(Report { applied: done, total, millis: started.elapsed().as_millis() })
+            }
+            Dialect::Mysql => {
+                let rs = mysql::ddl::q(&opts.revisions_schema);
+                self.exec(&format!("CREATE DATABASE IF NOT EXISTS {rs}")).await.context("creating the revision database")?;
+                self.exec(&format!(
+                    "CREATE TABLE IF NOT EXISTS {rs}.schemagate_revisions (id bigint AUTO_INCREMENT PRIMARY KEY, plan_hash varchar(64) NOT NULL, \
+                       status varchar(16) NOT NULL, statements longtext NOT NULL, applied int NOT NULL, total int NOT NULL, error text, \
+                       executed_by varchar(255), commit_sha varchar(64), started_at timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), finished_at timestamp(6) NULL)"
+                ))
+                .await
+                .context("creating the revision table")?;
+                let id = self.my_insert(opts, plan, &stmts_json, total).await?;
+                // DDL commits implicitly in MySQL: record each statement as it completes so a
+                // re-run knows where the last attempt stopped.
+                for (k, s) in plan.statements.iter().enumerate() {
+                    if let Err(e) = self.exec(&s.sql).await {
+                        let err = fail(k, &s.sql, &e);
+                        self.my_update(&rs, id, "failed", k, Some(&err.to_string())).await;
+                        return Err(err.context(format!(
+                            "MySQL commits each DDL statement: {k} of {total} statement(s) were applied before the failure; re-running apply plans the rest"
+                        )));
+                    }
+                    self.my_update(&rs, id, if k + 1 == total { "applied" } else { "running" }, k + 1, None).await;
+                }
+                Ok(Report { applied: total, total, millis: started.elapsed().as_millis() })
+            }
+            Dialect::Sqlite => {
+                self.exec(
+                    "CREATE TABLE IF NOT EXISTS schemagate_revisions (id INTEGER PRIMARY KEY AUTOINCREMENT, plan_hash TEXT NOT NULL, status TEXT NOT NULL, \
+                     statements TEXT NOT NULL, applied INTEGER NOT NULL, total INTEGER NOT NULL, error TEXT, executed_by TEXT, commit_sha TEXT, \
+                     started_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, finished_at TEXT)",
+                )
+                .await?;
+                for (k, s) in plan.statements.iter().enumerate() {
+                    if let Err(e) = self.exec(&s.sql).await {
+                        let err = fail(k, &s.sql, &e);
+                        let _ = self.exec("ROLLBACK").await;
+                        return Err(err.context("nothing was changed: the transaction was rolled back"));
+                    }
+                }
+                // Foreign keys were off for the copy-table procedure: prove nothing dangles.
+                let violations = match self {
+                    Session::Sqlite(c) => sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut **c).await?,
+                    _ => unreachable!(),
+                };
+                if let Some(v) = violations.first() {
+                    let table: String = v.get(0);
+                    let _ = self.exec("ROLLBACK").await;
+                    bail!("the plan would leave rows of \"{table}\" pointing at missing rows (foreign_key_check); nothing was changed");
+                }
+                let by = opts.executed_by.replace('\'', "''");
+                let commit = opts.commit.clone().unwrap_or_default().replace('\'', "''");
+                self.exec(&format!(
+                    "INSERT INTO schemagate_revisions (plan_hash, status, statements, applied, total, executed_by, commit_sha, finished_at) \
+                     VALUES ('{}', 'applied', '{}', {total}, {total}, '{by}', '{commit}', CURRENT_TIMESTAMP)",
+                    plan.hash,
+                    stmts_json.replace('\'', "''")
+                ))
+                .await?;
+                self.exec("COMMIT").await?;
+                Ok(Report { applied: total, total, millis: started.elapsed().as_millis() })
+            }
+        }
+    }
+
+    async fn pg_revision(&mut self, opts: &Options, plan: &Plan, stmts: &str, status: &str, applied: usize, error: Option<&str>) {
+        if let Session::Postgres(c) = self {
+            let rs = postgres::ddl::q(&opts.revisions_schema);
+            let _ = sqlx::query(&format!(
+                "INSERT INTO {rs}.schemagate_revisions (plan_hash, status, statements, applied, total, error, executed_by, commit_sha, finished_at) \
+                 VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, now())"
+            ))
+            .bind(&plan.hash)
+            .bind(status)
+            .bind(stmts)
+            .bind(applied as i32)
+            .bind(plan.statements.len() as i32)
+            .bind(error)
+            .bind(&opts.executed_by)
+            .bind(&opts.commit)
+            .execute(&mut **c)
+            .await;
+        }
+    }
+
+    async fn my_insert(&mut self, opts: &Options, plan: &Plan, stmts: &str, total: usize) -> Result<u64> {
+        let Session::Mysql(c) = self else { unreachable!() };
+        let rs = mysql::ddl::q(&opts.revisions_schema);
+        let r = sqlx::query(&format!(
+            "INSERT INTO {rs}.schemagate_revisions (plan_hash, status, statements, applied, total, executed_by, commit_sha) VALUES (?, 'running', ?, 0, ?, ?, ?)"
+        ))
+        .bind(&plan.hash)
+        .bind(stmts)
+        .bind(total as i32)
+        .bind(&opts.executed_by)
+        .bind(&opts.commit)
+        .execute(&mut **c)
+        .await?;
+        Ok(r.last_insert_id())
+    }
+
+    async fn my_update(&mut self, rs: &str, id: u64, status: &str, applied: usize, error: Option<&str>) {
+        if let Session::Mysql(c) = self {
+            let _ = sqlx::query(&format!(
+                "UPDATE {rs}.schemagate_revisions SET status = ?, applied = ?, error = ?, finished_at = IF(? IN ('applied','failed'), CURRENT_TIMESTAMP(6), NULL) WHERE id = ?"
+            ))
+            .bind(status)
+            .bind(applied as i32)
+            .bind(error)
+            .bind(status)
+            .bind(id)
+            .execute(&mut **c)
+            .await;
+        }
+    }
+}

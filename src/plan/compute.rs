@@ -1,0 +1,249 @@
+//! From a live target and a desired state to a verified plan: scope, normalize the objects that
+//! differ in a disposable database, diff, order, and rehearse on a disposable copy.
+
+use super::{build, Plan};
+use crate::devdb::DevDb;
+use crate::diff::{self, Change, TableChange};
+use crate::schema::*;
+use crate::source::{exec_all, inspect_dev};
+use anyhow::Result;
+use std::collections::{BTreeSet, HashMap};
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub dev_url: Option<String>,
+    pub exclude: Vec<String>,
+    /// Skip rehearsal (only for callers that rehearse elsewhere).
+    pub no_rehearse: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub plan: Plan,
+    /// None when no rehearsal ran (empty plan); Some(false) with a residual otherwise.
+    pub verified: Option<bool>,
+    pub residual: Vec<Change>,
+    pub current: Realm,
+    pub desired: Realm,
+    /// Tables normalized through the disposable database.
+    pub normalized: usize,
+}
+
+/// Plan from `current` (inspected from the target) to `desired` (offline-canonical).
+pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, opts: &Options) -> Result<Outcome> {
+    current.exclude(&opts.exclude);
+    desired.exclude(&opts.exclude);
+    current.sort();
+    desired.sort();
+    let first = diff::diff(&current, &desired);
+    let mut normalized = 0;
+    if !first.is_empty() {
+        normalized = normalize(dialect, &current, &mut desired, &first, opts).await?;
+    }
+    let changes = diff::diff(&current, &desired);
+    let plan = build(&current, &desired, changes, dialect);
+    let (verified, residual) = if plan.is_empty() || opts.no_rehearse {
+        (None, vec![])
+    } else {
+        let residual = rehearse(dialect, &current, &desired, &plan, opts).await?;
+        (Some(residual.is_empty()), residual)
+    };
+    Ok(Outcome { plan, verified, residual, current, desired, normalized })
+}
+
+/// Names of the tables a change list touches.
+fn touched(changes: &[Change]) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for c in changes {
+        match c {
+            Change::AddTable { schema, table } | Change::DropTable { schema, table } => {
+                out.insert((schema.clone(), table.name.clone()));
+            }
+            Change::ModifyTable { schema, table, .. } => {
+                out.insert((schema.clone(), table.clone()));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Add the tables that `set` references by foreign key, as found in `realm`, until closed.
+fn fk_closure(realm: &Realm, set: &mut BTreeSet<(String, String)>) {
+    loop {
+        let mut added = Vec::new();
+        for (s, t) in set.iter() {
+            if let Some(tab) = realm.table(s, t) {
+                for fk in &tab.foreign_keys {
+                    let k = (fk.ref_schema.clone(), fk.ref_table.clone());
+                    if !set.contains(&k) && realm.table(&k.0, &k.1).is_some() {
+                        added.push(k);
+                    }
+                }
+                if let Some(of) = &tab.partition_of {
+                    let k = (of.schema.clone(), of.table.clone());
+                    if !set.contains(&k) && realm.table(&k.0, &k.1).is_some() {
+                        added.push(k);
+                    }
+                }
+            }
+        }
+        if added.is_empty() {
+            return;
+        }
+        set.extend(added);
+    }
+}
+
+/// A realm holding only `tables` (and every type, domain and sequence, which are cheap and
+/// columns may use them).
+fn subset(realm: &Realm, tables: &BTreeSet<(String, String)>) -> Realm {
+    let mut r = realm.clone();
+    r.skipped.clear();
+    for s in &mut r.schemas {
+        let sn = s.name.clone();
+        s.tables.retain(|t| tables.contains(&(sn.clone(), t.name.clone())));
+        for seq in &mut s.sequences {
+            if seq.owned_by.as_ref().is_some_and(|(t, _)| !tables.contains(&(sn.clone(), t.clone()))) {
+                seq.owned_by = None;
+            }
+        }
+    }
+    r
+}
+
+/// For MySQL, schemas are databases: a disposable database stands in for the (single) schema.
+fn dev_names(dialect: Dialect, dev: &DevDb, realm: &Realm) -> Result<Option<(String, String)>> {
+    if dialect != Dialect::Mysql {
+        return Ok(None);
+    }
+    let names: Vec<&str> = realm.schemas.iter().map(|s| s.name.as_str()).collect();
+    match names.as_slice() {
+        [one] => Ok(Some((one.to_string(), dev.database().unwrap_or_default().to_string()))),
+        [] => Ok(None),
+        _ => anyhow::bail!("MySQL plans over several databases at once are not supported yet; plan each database separately (--schema NAME)"),
+    }
+}
+
+async fn load_into_dev(dialect: Dialect, dev: &DevDb, realm: &Realm) -> Result<Option<String>> {
+    let mut r = realm.clone();
+    let map = dev_names(dialect, dev, &r)?;
+    if let Some((from, to)) = &map {
+        r.rename_schemas(&HashMap::from([(from.clone(), to.clone())]));
+    }
+    let mut stmts: Vec<(String, String)> = super::create_realm(&r, dialect).into_iter().map(|s| ("desired schema".to_string(), s)).collect();
+    if dialect == Dialect::Mysql {
+        stmts.retain(|(_, s)| !s.starts_with("CREATE DATABASE"));
+    }
+    if dialect == Dialect::Postgres {
+        // `public` exists in every fresh database.
+        stmts.retain(|(_, s)| s != "CREATE SCHEMA IF NOT EXISTS \"public\"");
+    }
+    exec_all(&dev.conn, stmts).await?;
+    Ok(map.map(|m| m.0))
+}
+
+/// Replace the desired tables that still differ from the current state by what the database
+/// makes of them. Only those tables (plus what they reference) are loaded.
+async fn normalize(dialect: Dialect, current: &Realm, desired: &mut Realm, changes: &[Change], opts: &Options) -> Result<usize> {
+    let mut set: BTreeSet<(String, String)> = touched(changes).into_iter().filter(|(s, t)| desired.table(s, t).is_some()).collect();
+    let _ = current;
+    let needs_types = changes.iter().any(|c| matches!(c, Change::AddEnum { .. } | Change::AddDomain { .. } | Change::AddEnumValues { .. } | Change::AddSequence { .. }));
+    if set.is_empty() && !needs_types {
+        return Ok(0);
+    }
+    let wanted = set.clone();
+    fk_closure(desired, &mut set);
+    let dev = DevDb::open(dialect, opts.dev_url.as_deref()).await?;
+    let result = async {
+        let part = subset(desired, &set);
+        let name = load_into_dev(dialect, &dev, &part).await?;
+        inspect_dev(&dev, name.as_deref()).await
+    }
+    .await;
+    dev.close().await;
+    let got = result?;
+    for (s, t) in &wanted {
+        if let Some(norm) = got.table(s, t) {
+            let schema = desired.schemas.iter_mut().find(|x| &x.name == s).unwrap();
+            let slot = schema.tables.iter_mut().find(|x| &x.name == t).unwrap();
+            let pos = slot.pos.clone();
+            *slot = norm.clone();
+            slot.pos = pos;
+        }
+    }
+    for s in &got.schemas {
+        if let Some(ds) = desired.schemas.iter_mut().find(|x| x.name == s.name) {
+            for d in &mut ds.domains {
+                if let Some(n) = s.domains.iter().find(|x| x.name == d.name) {
+                    *d = n.clone();
+                }
+            }
+            if dialect == Dialect::Mysql && ds.charset.is_none() {
+                // The server's default character set is what a new database gets.
+            }
+        }
+    }
+    desired.sort();
+    Ok(wanted.len())
+}
+
+/// Replay the plan on a disposable copy of the touched part of the current schema, inspect it,
+/// and return what still differs from the desired state (empty = verified).
+async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Plan, opts: &Options) -> Result<Vec<Change>> {
+    let mut set = touched(&plan.changes);
+    // Referrers of touched tables: a dropped or rebuilt table may be referenced.
+    for s in &current.schemas {
+        for t in &s.tables {
+            if t.foreign_keys.iter().any(|fk| set.contains(&(fk.ref_schema.clone(), fk.ref_table.clone()))) {
+                set.insert((s.name.clone(), t.name.clone()));
+            }
+        }
+    }
+    fk_closure(current, &mut set);
+    fk_closure(desired, &mut set);
+    let dev = DevDb::open(dialect, opts.dev_url.as_deref()).await?;
+    let result = async {
+        let mut cur = subset(current, &set);
+        // Schemas that the plan creates must not exist yet in the copy.
+        let created: BTreeSet<&str> = plan.changes.iter().filter_map(|c| if let Change::AddSchema { schema } = c { Some(schema.name.as_str()) } else { None }).collect();
+        cur.schemas.retain(|s| !created.contains(s.name.as_str()));
+        let name = load_into_dev(dialect, &dev, &cur).await?;
+        // MySQL: the copy lives in a disposable database, so the same plan is generated for
+        // the renamed schema rather than rewriting SQL text.
+        let statements = match (&name, dev.database()) {
+            (Some(n), Some(db)) => {
+                let map = HashMap::from([(n.clone(), db.to_string())]);
+                let (mut c2, mut d2) = (current.clone(), desired.clone());
+                c2.rename_schemas(&map);
+                d2.rename_schemas(&map);
+                super::statements(&diff::diff(&c2, &d2), dialect)
+            }
+            _ => plan.statements.clone(),
+        };
+        for st in &statements {
+            if let Err(e) = dev.conn.execute(&st.sql).await {
+                anyhow::bail!("the plan failed in rehearsal on a disposable copy, nothing was applied:\n  {e}");
+            }
+        }
+        inspect_dev(&dev, name.as_deref()).await
+    }
+    .await;
+    dev.close().await;
+    let mut got = result?;
+    let mut want = subset(desired, &set);
+    got.schemas.iter_mut().for_each(|s| {
+        let sn = s.name.clone();
+        s.tables.retain(|t| set.contains(&(sn.clone(), t.name.clone())))
+    });
+    // Only compare schemas the desired state has; a copy may hold an empty default schema.
+    got.schemas.retain(|s| want.schema(&s.name).is_some());
+    got.skipped.clear();
+    want.sort();
+    got.sort();
+    let residual: Vec<Change> = diff::diff(&got, &want)
+        .into_iter()
+        .filter(|c| !matches!(c, Change::ModifyTable { changes, .. } if changes.iter().all(|tc| matches!(tc, TableChange::ModifyOptions { .. }) && dialect == Dialect::Mysql)))
+        .collect();
+    Ok(residual)
+}

@@ -1,0 +1,123 @@
+//! Rendering plans for people and machines: terminal tables (comfy-table), SQL, JSON, GitHub
+//! markdown. Nothing here prints a URL that was not redacted.
+
+use crate::diff::{Change, TableChange};
+use crate::plan::compute::Outcome;
+use comfy_table::{presets, ContentArrangement, Table};
+use serde_json::json;
+
+/// One row per change: (object, what happens, destructive).
+pub fn change_rows(changes: &[Change]) -> Vec<(String, String, bool)> {
+    let mut rows = Vec::new();
+    for c in changes {
+        match c {
+            Change::AddSchema { schema } => rows.push((schema.name.clone(), "create schema".into(), false)),
+            Change::DropSchema { schema } => rows.push((schema.clone(), "drop schema".into(), true)),
+            Change::AddEnum { schema, value } => rows.push((format!("{schema}.{}", value.name), "create enum type".into(), false)),
+            Change::DropEnum { schema, name } => rows.push((format!("{schema}.{name}"), "drop enum type".into(), true)),
+            Change::AddEnumValues { schema, name, values } => rows.push((format!("{schema}.{name}"), format!("add enum values {}", values.join(", ")), false)),
+            Change::AddDomain { schema, value } => rows.push((format!("{schema}.{}", value.name), "create domain".into(), false)),
+            Change::DropDomain { schema, name } => rows.push((format!("{schema}.{name}"), "drop domain".into(), true)),
+            Change::AddSequence { schema, value } => rows.push((format!("{schema}.{}", value.name), "create sequence".into(), false)),
+            Change::DropSequence { schema, name } => rows.push((format!("{schema}.{name}"), "drop sequence".into(), true)),
+            Change::AddTable { schema, table } => rows.push((format!("{schema}.{}", table.name), "create table".into(), false)),
+            Change::DropTable { schema, table } => rows.push((format!("{schema}.{}", table.name), "drop table".into(), true)),
+            Change::ModifyTable { schema, table, changes, .. } => {
+                let t = format!("{schema}.{table}");
+                for tc in changes {
+                    rows.push(match tc {
+                        TableChange::AddColumn { column } => (format!("{t}.{}", column.name), "add column".into(), false),
+                        TableChange::DropColumn { column } => (format!("{t}.{}", column.name), "drop column".into(), true),
+                        TableChange::ModifyColumn { to, what, .. } => (format!("{t}.{}", to.name), format!("modify column ({})", what.join(", ")), false),
+                        TableChange::AddIndex { index } => (format!("{t} {}", index.name), "add index".into(), false),
+                        TableChange::DropIndex { index } => (format!("{t} {}", index.name), "drop index".into(), false),
+                        TableChange::AddPrimaryKey { .. } => (t.clone(), "add primary key".into(), false),
+                        TableChange::DropPrimaryKey { .. } => (t.clone(), "drop primary key".into(), false),
+                        TableChange::AddForeignKey { fk } => (format!("{t} {}", fk.name), "add foreign key".into(), false),
+                        TableChange::DropForeignKey { fk } => (format!("{t} {}", fk.name), "drop foreign key".into(), false),
+                        TableChange::AddCheck { check } => (format!("{t} {}", check.name), "add check".into(), false),
+                        TableChange::DropCheck { check } => (format!("{t} {}", check.name), "drop check".into(), false),
+                        TableChange::ModifyComment { .. } => (t.clone(), "change comment".into(), false),
+                        TableChange::ModifyOptions { .. } => (t.clone(), "change table options".into(), false),
+                    });
+                }
+            }
+        }
+    }
+    rows
+}
+
+pub fn text(o: &Outcome) -> String {
+    if o.plan.is_empty() {
+        return "Schema is synced, no changes to be made.\n".into();
+    }
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(w) = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<u16>().ok()) {
+        t.set_width(w);
+    }
+    t.set_header(vec!["Object", "Change", "Destructive"]);
+    for (obj, ch, d) in change_rows(&o.plan.changes) {
+        t.add_row(vec![obj, ch, if d { "yes".into() } else { String::new() }]);
+    }
+    let mut s = format!("{t}\n\n");
+    s.push_str(&sql(o));
+    s.push_str(&format!("\nplan hash: {}\n", o.plan.hash));
+    s.push_str(&verification(o));
+    s
+}
+
+pub fn verification(o: &Outcome) -> String {
+    match o.verified {
+        Some(true) => "verified: rehearsed on a disposable database, the result matches the desired schema\n".into(),
+        Some(false) => {
+            let mut s = String::from("UNVERIFIED: after rehearsing the plan, these differences remain:\n");
+            for (obj, ch, _) in change_rows(&o.residual) {
+                s.push_str(&format!("  - {obj}: {ch}\n"));
+            }
+            s
+        }
+        None => String::new(),
+    }
+}
+
+pub fn sql(o: &Outcome) -> String {
+    let mut s = String::new();
+    for st in &o.plan.statements {
+        s.push_str(&format!("-- {}\n{};\n", st.comment, st.sql));
+    }
+    s
+}
+
+pub fn json(o: &Outcome) -> String {
+    let v = json!({
+        "hash": o.plan.hash,
+        "current_hash": o.plan.current_hash,
+        "desired_hash": o.plan.desired_hash,
+        "dialect": o.plan.dialect,
+        "changes": o.plan.changes,
+        "statements": o.plan.statements,
+        "verified": o.verified,
+        "residual": o.residual,
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+}
+
+/// GitHub-flavoured markdown: `|` escaped and newlines as <br>, since comfy-table's markdown
+/// preset does neither.
+pub fn markdown(o: &Outcome) -> String {
+    if o.plan.is_empty() {
+        return "**Schema is synced**, no changes to be made.\n".into();
+    }
+    let esc = |s: &str| s.replace('|', "\\|").replace('\n', "<br>");
+    let mut s = String::from("| Object | Change | Destructive |\n|---|---|---|\n");
+    for (obj, ch, d) in change_rows(&o.plan.changes) {
+        s.push_str(&format!("| `{}` | {} | {} |\n", esc(&obj), esc(&ch), if d { "⚠️ yes" } else { "" }));
+    }
+    s.push_str("\n<details><summary>SQL</summary>\n\n```sql\n");
+    s.push_str(&sql(o));
+    s.push_str("```\n</details>\n\n");
+    s.push_str(&format!("Plan hash: `{}`\n", o.plan.hash));
+    s
+}
