@@ -62,7 +62,9 @@ pub async fn inspect(pool: &MySqlPool, opts: &InspectOptions) -> Result<Realm> {
         "SELECT 'view', CAST(TABLE_SCHEMA AS CHAR), CAST(TABLE_NAME AS CHAR) FROM information_schema.VIEWS WHERE TABLE_SCHEMA {list} \
          UNION ALL SELECT LOWER(CAST(ROUTINE_TYPE AS CHAR)), CAST(ROUTINE_SCHEMA AS CHAR), CAST(ROUTINE_NAME AS CHAR) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA {list} \
          UNION ALL SELECT 'trigger', CAST(TRIGGER_SCHEMA AS CHAR), CAST(TRIGGER_NAME AS CHAR) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA {list} \
-         UNION ALL SELECT 'event', CAST(EVENT_SCHEMA AS CHAR), CAST(EVENT_NAME AS CHAR) FROM information_schema.EVENTS WHERE EVENT_SCHEMA {list}"
+         UNION ALL SELECT 'event', CAST(EVENT_SCHEMA AS CHAR), CAST(EVENT_NAME AS CHAR) FROM information_schema.EVENTS WHERE EVENT_SCHEMA {list} \
+         UNION ALL SELECT DISTINCT 'table partitioning', CAST(TABLE_SCHEMA AS CHAR), CAST(TABLE_NAME AS CHAR) FROM information_schema.PARTITIONS \
+           WHERE TABLE_SCHEMA {list} AND PARTITION_NAME IS NOT NULL"
     );
     let (schemas, tables, columns, stats, fks, checks, skipped) = tokio::try_join!(
         async { sqlx::query(&schemas_q).fetch_all(pool).await.context("listing schemas") },

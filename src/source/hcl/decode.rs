@@ -469,6 +469,11 @@ impl Decoder<'_> {
 
     /// A column `type` expression → canonical type for the dialect.
     fn column_type(&self, fi: usize, a: &Attribute) -> R<String> {
+        Ok(self.canonical_type(&self.raw_type(fi, a)?))
+    }
+
+    /// The type as written (`sql()` text, `varchar(255)`, a qualified user type).
+    fn raw_type(&self, fi: usize, a: &Attribute) -> R<String> {
         let f = &self.files[fi];
         let e: Expression = a.value.clone().into();
         let raw = match &e {
@@ -476,7 +481,7 @@ impl Decoder<'_> {
             Expression::FuncCall(call) => {
                 let name = call.name.name.as_str();
                 if name == "sql" {
-                    return Ok(self.canonical_type(&self.sql_arg(fi, a, call)?));
+                    return self.sql_arg(fi, a, call);
                 }
                 let mut args = Vec::new();
                 for arg in &call.args {
@@ -498,11 +503,7 @@ impl Decoder<'_> {
             },
             _ => return Err(f.err(a.value.span(), "invalid column type", Some("write a type such as int, varchar(255), sql(\"int[]\") or enum.status".into()))),
         };
-        let ty = self.canonical_type(&raw);
-        if self.dialect == Dialect::Mysql && ty == "uuid" {
-            // MariaDB 10.7+ has uuid; MySQL has none. Let the server decide, but say what to do.
-        }
-        Ok(ty)
+        Ok(raw)
     }
 
     fn canonical_type(&self, raw: &str) -> String {
@@ -707,7 +708,7 @@ impl Decoder<'_> {
             match (a.key.as_str(), self.dialect) {
                 ("type", _) => {
                     has_type = true;
-                    c.ty = self.column_type(fi, a)?
+                    c.ty = self.raw_type(fi, a)?
                 }
                 ("null", _) => c.null = self.boolean(fi, a)?,
                 ("default", _) => c.default = Some(self.default_value(fi, a)?),
@@ -760,9 +761,11 @@ impl Decoder<'_> {
         if !has_type {
             return Err(self.files[fi].err(b.span(), format!("column \"{}\" has no `type`", c.name), Some("add e.g. `type = int`".into())));
         }
-        if unsigned && !c.ty.ends_with(" unsigned") {
-            c.ty = engine::mysql::types::canonical(&format!("{} unsigned", c.ty));
+        // `unsigned` joins the type before canonicalizing: display widths differ when unsigned.
+        if unsigned && !c.ty.to_ascii_lowercase().ends_with(" unsigned") {
+            c.ty.push_str(" unsigned");
         }
+        c.ty = self.canonical_type(&c.ty);
         Ok(c)
     }
 
