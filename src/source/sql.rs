@@ -39,8 +39,9 @@ pub fn split(src: &str, opts: SplitOptions) -> Vec<String> {
             if at_line_start(b, i) && starts_with_ci(&b[i..], b"delimiter ") {
                 let end = line_end(b, i);
                 let d = body[i + "delimiter ".len()..end].trim();
+                let d = d.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')).unwrap_or(d);
                 if !d.is_empty() {
-                    delim = d.to_string();
+                    delim = d.replace("\\n", "\n").replace("\\t", "\t");
                 }
                 i = end;
                 continue;
@@ -53,6 +54,15 @@ pub fn split(src: &str, opts: SplitOptions) -> Vec<String> {
             block_depth = 0;
         }
         let s = start.unwrap();
+        // A custom delimiter ends the statement wherever it appears outside quotes (routine
+        // bodies with `;` are exactly why it was set), even when it looks like a comment or a
+        // dollar quote (`-- end`, `$$`).
+        if delim != ";" && body[i..].starts_with(delim.as_str()) {
+            push(&mut out, &body[s..i]);
+            i += delim.len();
+            start = None;
+            continue;
+        }
         // Quoted text and comments inside a statement.
         match b[i] {
             b'\'' => {
@@ -76,12 +86,12 @@ pub fn split(src: &str, opts: SplitOptions) -> Vec<String> {
             }
             _ => {}
         }
-        if let Some(n) = comment_len(b, i) {
+        if let Some(n) = comment_len(b, i).filter(|_| b[i] != b'#' || opts.backslash_escapes || at_line_start(b, i)) {
             i += n;
             continue;
         }
         // BEGIN … END blocks of triggers, routines and BEGIN ATOMIC bodies.
-        if is_word_start(b, i) {
+        if delim == ";" && is_word_start(b, i) {
             let w = word_at(b, i);
             let upper = w.to_ascii_uppercase();
             match upper.as_str() {
@@ -98,10 +108,9 @@ pub fn split(src: &str, opts: SplitOptions) -> Vec<String> {
             i += w.len();
             continue;
         }
-        if block_depth == 0 && body[i..].starts_with(delim.as_str()) {
-            let text = if delim == ";" { &body[s..i + 1] } else { &body[s..i] };
-            push(&mut out, text);
-            i += delim.len();
+        if block_depth == 0 && b[i] == b';' && delim == ";" {
+            push(&mut out, &body[s..i + 1]);
+            i += 1;
             start = None;
             continue;
         }

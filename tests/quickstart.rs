@@ -1,0 +1,88 @@
+//! The seed's scenario on all three engines, through the binary: v1 creates users; v2 adds
+//! created_at and last_login; re-planning is empty after each apply; going back to v1 plans two
+//! DROP COLUMNs.
+
+mod common;
+
+use common::{run, TestDb};
+use schemagate::schema::Dialect;
+
+fn example(v: &str) -> String {
+    format!("file://{}/examples/quickstart/{v}/schema.hcl", env!("CARGO_MANIFEST_DIR"))
+}
+
+async fn scenario(dialect: Dialect) {
+    let db = TestDb::new(dialect).await;
+    let dev = db.dev_url();
+    let with_dev = |mut args: Vec<String>| {
+        if let Some(d) = &dev {
+            args.push("--dev-url".into());
+            args.push(d.clone());
+        }
+        args
+    };
+    let call = |args: Vec<String>| {
+        let a: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+        run(&a)
+    };
+    let s = |x: &str| x.to_string();
+
+    let (code, out, err) = call(with_dev(vec![s("apply"), s("-u"), db.url.clone(), s("--to"), example("v1"), s("--auto-approve")]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("create table"), "{out}");
+    let (code, out, _) = call(with_dev(vec![s("plan"), s("-u"), db.url.clone(), s("--to"), example("v1"), s("--detailed-exitcode")]));
+    assert_eq!(code, 0, "re-plan after v1 is empty: {out}");
+    assert!(out.contains("Schema is synced"));
+
+    let (code, out, err) = call(with_dev(vec![s("plan"), s("-u"), db.url.clone(), s("--to"), example("v2"), s("--detailed-exitcode")]));
+    assert_eq!(code, 2, "v2 has changes: {out}\n{err}");
+    assert!(out.contains("created_at") && out.contains("last_login") && out.contains("verified"), "{out}");
+    let (code, out, err) = call(with_dev(vec![s("apply"), s("-u"), db.url.clone(), s("--to"), example("v2"), s("--auto-approve")]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, out, _) = call(with_dev(vec![s("plan"), s("-u"), db.url.clone(), s("--to"), example("v2"), s("--detailed-exitcode")]));
+    assert_eq!(code, 0, "re-plan after v2 is empty: {out}");
+
+    let (code, out, err) = call(with_dev(vec![s("plan"), s("-u"), db.url.clone(), s("--to"), example("v1"), s("--format"), s("json")]));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let sql: Vec<String> = v["statements"].as_array().unwrap().iter().map(|s| s["sql"].as_str().unwrap().to_string()).collect();
+    let drops: usize = sql.iter().map(|s| s.matches("DROP COLUMN").count()).sum();
+    assert_eq!(drops, 2, "{sql:?}");
+    assert_eq!(v["verified"], serde_json::Value::Bool(true));
+    assert_eq!(v["hash"].as_str().unwrap().len(), 64);
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn quickstart_sqlite() {
+    scenario(Dialect::Sqlite).await;
+}
+
+#[tokio::test]
+async fn quickstart_postgres() {
+    scenario(Dialect::Postgres).await;
+}
+
+#[tokio::test]
+async fn quickstart_mariadb() {
+    scenario(Dialect::Mysql).await;
+}
+
+#[tokio::test]
+async fn server_engines_without_dev_url_say_what_to_pass() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    let (code, _, err) = run(&["plan", "-u", &db.url, "--to", &example("v1")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--dev-url postgres://"), "{err}");
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn apply_without_terminal_refuses() {
+    let db = TestDb::new(Dialect::Sqlite).await;
+    let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &example("v1")]);
+    assert_eq!(code, 4, "{out}{err}");
+    assert!(err.contains("--auto-approve"), "{err}");
+    let (code, out, _) = run(&["plan", "-u", &db.url, "--to", &example("v1"), "--detailed-exitcode"]);
+    assert_eq!(code, 2, "nothing was applied: {out}");
+}
