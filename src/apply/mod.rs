@@ -12,8 +12,8 @@ use sqlx::Row;
 use std::time::{Duration, Instant};
 
 /// PostgreSQL advisory lock key: "schemagate" folded into 64 bits, shared by every applier.
-const PG_LOCK_KEY: i64 = 0x5343_4845_4d41_4741; // "SCHEMAGA"
-const MY_LOCK_NAME: &str = "schemagate_apply";
+pub const PG_LOCK_KEY: i64 = 0x5343_4845_4d41_4741; // "SCHEMAGA"
+pub const MY_LOCK_NAME: &str = "schemagate_apply";
 
 #[derive(Debug, Clone)]
 pub struct Options {

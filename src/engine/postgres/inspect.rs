@@ -22,12 +22,12 @@ pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
     let schemas: Vec<(String, Option<String>)> = {
         let q = format!(
             "SELECT n.nspname::text, obj_description(n.oid,'pg_namespace') FROM pg_namespace n WHERE {SCHEMA_FILTER} \
-             AND (cardinality($1::text[]) = 0 OR n.nspname = ANY($1)) ORDER BY 1"
+             AND ((cardinality($1::text[]) = 0 AND n.nspname <> 'schemagate') OR n.nspname = ANY($1)) ORDER BY 1"
         );
         sqlx::query_as(&q).bind(&opts.schemas).fetch_all(pool).await.context("listing schemas")?
     };
-    // The default `public` schema of a fresh database is there even when nobody asked for it; keep
-    // it (it is where unqualified objects go), but a realm without explicit schemas lists all.
+    // Without explicit schemas every user schema is read, except schemagate's own `schemagate`
+    // (the revision table), which only appears when asked for by name.
     let names: Vec<String> = schemas.iter().map(|s| s.0.clone()).collect();
 
     let (tables, columns, indexes, constraints, enums, domains, sequences, skipped) = tokio::try_join!(
