@@ -173,7 +173,7 @@ fn postgres_blocks_and_attributes() {
     let id = u.column("id").unwrap();
     assert_eq!(id.ty, "bigint");
     assert!(!id.null, "NOT NULL unless null = true");
-    assert_eq!(id.identity, Some(Identity { always: true, start: 10, increment: 2 }));
+    assert_eq!(id.identity, Some(Identity { always: true, start: 10, increment: 2, min_value: None, max_value: None }));
     assert_eq!(u.column("email").unwrap().ty, "character varying(255)");
     assert_eq!(u.column("email").unwrap().collate.as_deref(), Some("C"));
     assert_eq!(u.column("status").unwrap().ty, "public.status");

@@ -80,7 +80,9 @@ pub async fn plan(a: &Args) -> Result<(Outcome, String)> {
 }
 
 fn opts(a: &Args) -> compute::Options {
-    compute::Options { dev_url: a.dev_url.clone(), exclude: a.exclude.clone(), no_rehearse: false }
+    // SQL files and database URLs come back from a database already normalized.
+    let desired_normalized = !matches!(Source::classify(&a.to), Ok(Source::Hcl(_)));
+    compute::Options { dev_url: a.dev_url.clone(), exclude: a.exclude.clone(), no_rehearse: false, desired_normalized }
 }
 
 pub struct ApplyArgs {
@@ -167,6 +169,6 @@ pub async fn diff(from: &[String], to: &[String], dev_url: Option<&str>, dialect
             a.rename_schemas(&map);
         }
     }
-    let o = compute::compute(dialect, a, b, &compute::Options { dev_url: dev_url.map(String::from), exclude: vec![], no_rehearse: true }).await?;
+    let o = compute::compute(dialect, a, b, &compute::Options { dev_url: dev_url.map(String::from), exclude: vec![], no_rehearse: true, desired_normalized: false }).await?;
     Ok(if o.plan.is_empty() { "-- Schemas are synced, no changes to be made.\n".into() } else { report::sql(&o) })
 }

@@ -10,17 +10,35 @@ use std::collections::HashMap;
 pub enum Change {
     AddSchema { schema: Schema },
     DropSchema { schema: String },
+    /// Comment or MySQL character set of a schema.
+    ModifySchema { from: Schema, to: Schema },
+    AddExtension { schema: String, value: Extension },
+    DropExtension { schema: String, name: String },
     AddEnum { schema: String, value: EnumType },
     DropEnum { schema: String, name: String },
-    /// New labels appended to an existing PostgreSQL enum (removing labels is not possible).
-    AddEnumValues { schema: String, name: String, values: Vec<String> },
+    /// Values or comment of a PostgreSQL enum changed. `users` are the columns of the current
+    /// schema typed with it, which a recreation must convert.
+    ModifyEnum { schema: String, from: EnumType, to: EnumType, users: Vec<EnumUser> },
     AddDomain { schema: String, value: Domain },
     DropDomain { schema: String, name: String },
+    ModifyDomain { schema: String, from: Domain, to: Domain },
     AddSequence { schema: String, value: Sequence },
     DropSequence { schema: String, name: String },
+    ModifySequence { schema: String, from: Sequence, to: Sequence },
     AddTable { schema: String, table: Table },
     DropTable { schema: String, table: Table },
     ModifyTable { schema: String, table: String, from: Box<Table>, to: Box<Table>, changes: Vec<TableChange> },
+}
+
+/// A column typed with an enum (or an array of it).
+#[derive(Debug, Clone, Serialize)]
+pub struct EnumUser {
+    pub schema: String,
+    pub table: String,
+    pub column: String,
+    pub array: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<ColumnDefault>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -45,7 +63,8 @@ impl Change {
     /// True for changes that remove data or objects.
     pub fn destructive(&self) -> bool {
         match self {
-            Change::DropSchema { .. } | Change::DropTable { .. } | Change::DropEnum { .. } | Change::DropDomain { .. } | Change::DropSequence { .. } => true,
+            Change::DropSchema { .. } | Change::DropTable { .. } | Change::DropExtension { .. } | Change::DropEnum { .. } | Change::DropDomain { .. } | Change::DropSequence { .. } => true,
+            Change::ModifyEnum { from, to, .. } => from.values.iter().any(|v| !to.values.contains(v)),
             Change::ModifyTable { changes, .. } => changes.iter().any(|c| matches!(c, TableChange::DropColumn { .. })),
             _ => false,
         }
@@ -60,33 +79,76 @@ pub fn diff(from: &Realm, to: &Realm) -> Vec<Change> {
     for s in &to.schemas {
         match from_s.get(s.name.as_str()) {
             None => {
-                out.push(Change::AddSchema { schema: Schema { tables: vec![], enums: vec![], domains: vec![], sequences: vec![], ..s.clone() } });
-                schema_objects(&Schema { name: s.name.clone(), ..Default::default() }, s, &mut out);
+                out.push(Change::AddSchema { schema: bare(s) });
+                schema_objects(from, &Schema { name: s.name.clone(), ..Default::default() }, s, &mut out);
             }
-            Some(f) => schema_objects(f, s, &mut out),
+            Some(f) => {
+                // Schema attributes the desired state leaves out are not managed: PostgreSQL's
+                // `public` comes with a comment, MySQL databases with the server's charset.
+                let differs = |a: &Option<String>, b: &Option<String>| b.is_some() && a != b;
+                if differs(&f.comment, &s.comment) || differs(&f.charset, &s.charset) || differs(&f.collate, &s.collate) {
+                    out.push(Change::ModifySchema { from: bare(f), to: bare(s) });
+                }
+                schema_objects(from, f, s, &mut out)
+            }
         }
     }
     for s in &from.schemas {
         if !to_s.contains_key(s.name.as_str()) {
-            for t in &s.tables {
-                out.push(Change::DropTable { schema: s.name.clone(), table: t.clone() });
-            }
+            // Everything in the schema goes first, so DROP SCHEMA needs no CASCADE.
+            schema_objects(from, s, &Schema { name: s.name.clone(), ..Default::default() }, &mut out);
             out.push(Change::DropSchema { schema: s.name.clone() });
         }
     }
     out
 }
 
-fn schema_objects(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
+/// A schema without its objects (for schema-level changes).
+fn bare(s: &Schema) -> Schema {
+    Schema { name: s.name.clone(), comment: s.comment.clone(), charset: s.charset.clone(), collate: s.collate.clone(), ..Default::default() }
+}
+
+/// Columns of `realm` typed with the enum `schema.name`.
+fn enum_users(realm: &Realm, schema: &str, name: &str) -> Vec<EnumUser> {
+    let q = crate::engine::postgres::types::qualified(schema, name);
+    let mut out = Vec::new();
+    for s in &realm.schemas {
+        for t in &s.tables {
+            for c in &t.columns {
+                let array = c.ty == format!("{q}[]");
+                if c.ty == q || array {
+                    out.push(EnumUser { schema: s.name.clone(), table: t.name.clone(), column: c.name.clone(), array, default: c.default.clone() });
+                }
+            }
+        }
+        for d in &s.domains {
+            if d.ty == q {
+                // A domain over the enum: its columns follow the domain; not converted here.
+            }
+        }
+    }
+    out
+}
+
+fn schema_objects(realm: &Realm, from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     let sn = to.name.clone();
+    for x in &to.extensions {
+        if !from.extensions.contains(x) {
+            out.push(Change::AddExtension { schema: sn.clone(), value: x.clone() });
+        }
+    }
+    for x in &from.extensions {
+        if !to.extensions.contains(x) {
+            out.push(Change::DropExtension { schema: sn.clone(), name: x.name.clone() });
+        }
+    }
     // Enums
     let fe: HashMap<&str, &EnumType> = from.enums.iter().map(|e| (e.name.as_str(), e)).collect();
     for e in &to.enums {
         match fe.get(e.name.as_str()) {
             None => out.push(Change::AddEnum { schema: sn.clone(), value: e.clone() }),
-            Some(old) if old.values != e.values => {
-                let added: Vec<String> = e.values.iter().filter(|v| !old.values.contains(v)).cloned().collect();
-                out.push(Change::AddEnumValues { schema: sn.clone(), name: e.name.clone(), values: added });
+            Some(old) if *old != e => {
+                out.push(Change::ModifyEnum { schema: sn.clone(), from: (*old).clone(), to: e.clone(), users: enum_users(realm, &sn, &e.name) });
             }
             _ => {}
         }
@@ -101,10 +163,7 @@ fn schema_objects(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     for d in &to.domains {
         match fd.get(d.name.as_str()) {
             None => out.push(Change::AddDomain { schema: sn.clone(), value: d.clone() }),
-            Some(old) if *old != d => {
-                out.push(Change::DropDomain { schema: sn.clone(), name: d.name.clone() });
-                out.push(Change::AddDomain { schema: sn.clone(), value: d.clone() });
-            }
+            Some(old) if *old != d => out.push(Change::ModifyDomain { schema: sn.clone(), from: (*old).clone(), to: d.clone() }),
             _ => {}
         }
     }
@@ -115,8 +174,10 @@ fn schema_objects(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     }
     let fq: HashMap<&str, &Sequence> = from.sequences.iter().map(|d| (d.name.as_str(), d)).collect();
     for q in &to.sequences {
-        if !fq.contains_key(q.name.as_str()) {
-            out.push(Change::AddSequence { schema: sn.clone(), value: q.clone() });
+        match fq.get(q.name.as_str()) {
+            None => out.push(Change::AddSequence { schema: sn.clone(), value: q.clone() }),
+            Some(old) if *old != q => out.push(Change::ModifySequence { schema: sn.clone(), from: (*old).clone(), to: q.clone() }),
+            _ => {}
         }
     }
     for q in &from.sequences {

@@ -15,6 +15,9 @@ pub struct Options {
     pub exclude: Vec<String>,
     /// Skip rehearsal (only for callers that rehearse elsewhere).
     pub no_rehearse: bool,
+    /// The desired realm was read back from a database (SQL sources, URLs): already in the
+    /// engine's canonical form, so no normalization round trip is needed.
+    pub desired_normalized: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -37,7 +40,7 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
     desired.sort();
     let first = diff::diff(&current, &desired);
     let mut normalized = 0;
-    if !first.is_empty() {
+    if !first.is_empty() && !opts.desired_normalized {
         normalized = normalize(dialect, &current, &mut desired, &first, opts).await?;
     }
     let changes = diff::diff(&current, &desired);
@@ -61,6 +64,12 @@ fn touched(changes: &[Change]) -> BTreeSet<(String, String)> {
             }
             Change::ModifyTable { schema, table, .. } => {
                 out.insert((schema.clone(), table.clone()));
+            }
+            // Recreating an enum converts the columns that use it.
+            Change::ModifyEnum { users, .. } => {
+                for u in users {
+                    out.insert((u.schema.clone(), u.table.clone()));
+                }
             }
             _ => {}
         }
@@ -148,7 +157,7 @@ async fn load_into_dev(dialect: Dialect, dev: &DevDb, realm: &Realm) -> Result<O
 async fn normalize(dialect: Dialect, current: &Realm, desired: &mut Realm, changes: &[Change], opts: &Options) -> Result<usize> {
     let mut set: BTreeSet<(String, String)> = touched(changes).into_iter().filter(|(s, t)| desired.table(s, t).is_some()).collect();
     let _ = current;
-    let needs_types = changes.iter().any(|c| matches!(c, Change::AddEnum { .. } | Change::AddDomain { .. } | Change::AddEnumValues { .. } | Change::AddSequence { .. }));
+    let needs_types = changes.iter().any(|c| matches!(c, Change::AddEnum { .. } | Change::AddDomain { .. } | Change::ModifyEnum { .. } | Change::ModifyDomain { .. } | Change::AddExtension { .. } | Change::AddSequence { .. }));
     if set.is_empty() && !needs_types {
         return Ok(0);
     }

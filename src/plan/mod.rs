@@ -94,15 +94,27 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
             });
         }
     }
+    for c in changes {
+        if let Change::ModifySchema { from, to } = c {
+            out.extend(match d {
+                Dialect::Postgres => postgres::ddl::modify_schema(from, to),
+                Dialect::Mysql => mysql::ddl::modify_schema(to),
+                Dialect::Sqlite => vec![],
+            });
+        }
+    }
     if d == Dialect::Postgres {
+        for c in changes {
+            if let Change::AddExtension { schema, value } = c {
+                out.push(Statement::new(postgres::ddl::create_extension(schema, value), format!("create extension \"{}\"", value.name)).rev(format!("DROP EXTENSION {}", postgres::ddl::q(&value.name))));
+            }
+        }
         for c in changes {
             match c {
                 Change::AddEnum { schema, value } => out.push(Statement::new(postgres::ddl::create_enum(schema, value), format!("create enum type \"{}\"", value.name)).rev(format!("DROP TYPE {}", postgres::ddl::qn(schema, &value.name)))),
-                Change::AddEnumValues { schema, name, values } => {
-                    for v in values {
-                        out.push(Statement::new(format!("ALTER TYPE {} ADD VALUE {}", postgres::ddl::qn(schema, name), postgres::ddl::lit(v)), format!("add value {v:?} to enum \"{name}\"")));
-                    }
-                }
+                Change::ModifyEnum { schema, from, to, users } => out.extend(postgres::ddl::modify_enum(schema, from, to, users)),
+                Change::ModifyDomain { schema, from, to } => out.extend(postgres::ddl::modify_domain(schema, from, to)),
+                Change::ModifySequence { schema, from, to } => out.extend(postgres::ddl::modify_sequence(schema, from, to)),
                 Change::AddDomain { schema, value } => out.push(Statement::new(postgres::ddl::create_domain(schema, value), format!("create domain \"{}\"", value.name)).rev(format!("DROP DOMAIN {}", postgres::ddl::qn(schema, &value.name)))),
                 Change::AddSequence { schema, value } => out.push(Statement::new(postgres::ddl::create_sequence(schema, value), format!("create sequence \"{}\"", value.name)).rev(format!("DROP SEQUENCE {}", postgres::ddl::qn(schema, &value.name)))),
                 _ => {}
@@ -158,10 +170,13 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
                         out.push(add_fk(d, schema, &table.name, fk));
                     }
                 }
-                Change::ModifyTable { schema, table, changes: tcs, .. } => {
+                Change::ModifyTable { schema, table, changes: tcs, to, .. } => {
                     for tc in tcs {
                         if let TableChange::AddForeignKey { fk } = tc {
                             out.push(add_fk(d, schema, table, fk));
+                            if d == Dialect::Mysql {
+                                out.extend(mysql::ddl::keep_fk_index(schema, to, fk));
+                            }
                         }
                     }
                 }
@@ -186,9 +201,14 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
                 Change::DropSequence { schema, name } => ("SEQUENCE", schema, name),
                 Change::DropDomain { schema, name } => ("DOMAIN", schema, name),
                 Change::DropEnum { schema, name } => ("TYPE", schema, name),
+                Change::DropExtension { schema, name } => {
+                    let _ = schema;
+                    ("EXTENSION", &String::new(), name)
+                }
                 _ => continue,
             };
-            out.push(Statement::new(format!("DROP {kind} {}", postgres::ddl::qn(schema, name)), format!("drop {} \"{name}\"", kind.to_ascii_lowercase())));
+            let target = if kind == "EXTENSION" { postgres::ddl::q(name) } else { postgres::ddl::qn(schema, name) };
+            out.push(Statement::new(format!("DROP {kind} {target}"), format!("drop {} \"{name}\"", kind.to_ascii_lowercase())));
         }
     }
     for c in changes {

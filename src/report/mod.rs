@@ -13,9 +13,23 @@ pub fn change_rows(changes: &[Change]) -> Vec<(String, String, bool)> {
         match c {
             Change::AddSchema { schema } => rows.push((schema.name.clone(), "create schema".into(), false)),
             Change::DropSchema { schema } => rows.push((schema.clone(), "drop schema".into(), true)),
+            Change::AddExtension { schema, value } => rows.push((format!("{schema}.{}", value.name), "create extension".into(), false)),
+            Change::DropExtension { schema, name } => rows.push((format!("{schema}.{name}"), "drop extension".into(), true)),
             Change::AddEnum { schema, value } => rows.push((format!("{schema}.{}", value.name), "create enum type".into(), false)),
             Change::DropEnum { schema, name } => rows.push((format!("{schema}.{name}"), "drop enum type".into(), true)),
-            Change::AddEnumValues { schema, name, values } => rows.push((format!("{schema}.{name}"), format!("add enum values {}", values.join(", ")), false)),
+            Change::ModifySchema { to, .. } => rows.push((to.name.clone(), "change schema comment or charset".into(), false)),
+            Change::ModifyEnum { schema, from, to, .. } => {
+                let added: Vec<&str> = to.values.iter().filter(|v| !from.values.contains(v)).map(|s| s.as_str()).collect();
+                let removed: Vec<&str> = from.values.iter().filter(|v| !to.values.contains(v)).map(|s| s.as_str()).collect();
+                let what = match (added.is_empty(), removed.is_empty()) {
+                    (true, true) if from.values != to.values => "reorder enum values".to_string(),
+                    (true, true) => "change enum comment".to_string(),
+                    _ => format!("enum values{}{}", if added.is_empty() { String::new() } else { format!(" +{}", added.join(", +")) }, if removed.is_empty() { String::new() } else { format!(" -{}", removed.join(", -")) }),
+                };
+                rows.push((format!("{schema}.{}", to.name), what, !removed.is_empty()))
+            }
+            Change::ModifyDomain { schema, to, .. } => rows.push((format!("{schema}.{}", to.name), "modify domain".into(), false)),
+            Change::ModifySequence { schema, to, .. } => rows.push((format!("{schema}.{}", to.name), "modify sequence".into(), false)),
             Change::AddDomain { schema, value } => rows.push((format!("{schema}.{}", value.name), "create domain".into(), false)),
             Change::DropDomain { schema, name } => rows.push((format!("{schema}.{name}"), "drop domain".into(), true)),
             Change::AddSequence { schema, value } => rows.push((format!("{schema}.{}", value.name), "create sequence".into(), false)),

@@ -218,6 +218,11 @@ pub struct Identity {
     pub always: bool,
     pub start: i64,
     pub increment: i64,
+    /// Only when not the default for the direction and type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_value: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_value: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -440,11 +445,21 @@ pub struct Trigger {
     pub def: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// A PostgreSQL extension, listed under the schema it is installed in.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Extension {
     pub name: String,
+    /// Informational: versions are not compared (upgrades are `ALTER EXTENSION … UPDATE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+
+impl PartialEq for Extension {
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name
+    }
+}
+impl Eq for Extension {}
 
 impl PartialEq for Table {
     fn eq(&self, o: &Self) -> bool {
@@ -503,6 +518,7 @@ impl Realm {
             s.enums.sort_by(|a, b| a.name.cmp(&b.name));
             s.domains.sort_by(|a, b| a.name.cmp(&b.name));
             s.sequences.sort_by(|a, b| a.name.cmp(&b.name));
+            s.extensions.sort_by(|a, b| a.name.cmp(&b.name));
             for t in &mut s.tables {
                 t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
                 t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));

@@ -229,6 +229,18 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
                 actions.push((format!("ADD COLUMN {}{place}", column_def(column)), format!("add column \"{}\"", column.name)))
             }
             TableChange::DropColumn { column } => actions.push((format!("DROP COLUMN {}", q(&column.name)), format!("drop column \"{}\" (its values are lost)", column.name))),
+            TableChange::ModifyColumn { from, to: col, what } if from.generated.is_some() != col.generated.is_some() || (from.generated.is_some() && what.contains(&"generated")) => {
+                // MariaDB cannot MODIFY a column between generated and stored kinds: replace it.
+                // A generated column's values are derived, so only generated → regular needs
+                // its values carried over (copy_generated below).
+                if from.generated.is_some() && col.generated.is_none() {
+                    continue;
+                }
+                let pos = to.columns.iter().position(|x| x.name == col.name).unwrap_or(0);
+                let place = if pos == 0 { " FIRST".to_string() } else { format!(" AFTER {}", q(&to.columns[pos - 1].name)) };
+                actions.push((format!("DROP COLUMN {}", q(&col.name)), format!("replace generated column \"{}\"", col.name)));
+                actions.push((format!("ADD COLUMN {}{place}", column_def(col)), format!("re-add \"{}\"", col.name)));
+            }
             TableChange::ModifyColumn { to: col, what, .. } => actions.push((format!("MODIFY COLUMN {}", column_def(col)), format!("modify column \"{}\" ({})", col.name, what.join(", ")))),
             TableChange::AddPrimaryKey { key } => actions.push((format!("ADD PRIMARY KEY ({})", key.columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")), "add primary key".into())),
             TableChange::AddIndex { index } => actions.push((format!("ADD {}", index_def(index)), format!("add index \"{}\"", index.name))),
@@ -250,11 +262,64 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
             _ => {}
         }
     }
-    if actions.is_empty() {
+    let mut out = Vec::new();
+    if !actions.is_empty() {
+        out.push(Statement::new(
+            format!("ALTER TABLE {t} {}", actions.iter().map(|a| a.0.clone()).collect::<Vec<_>>().join(", ")),
+            format!("modify table \"{}\": {}", to.name, actions.iter().map(|a| a.1.clone()).collect::<Vec<_>>().join("; ")),
+        ));
+    }
+    for c in changes {
+        if let TableChange::ModifyColumn { from, to: col, .. } = c {
+            if from.generated.is_some() && col.generated.is_none() {
+                out.extend(copy_generated(&t, col));
+            }
+        }
+    }
+    out
+}
+
+/// Generated → regular column keeping its values: add a plain column, copy, drop, rename.
+fn copy_generated(t: &str, col: &Column) -> Vec<Statement> {
+    let tmp = format!("{}__schemagate", col.name);
+    let mut plain = col.clone();
+    plain.name = tmp.clone();
+    plain.null = true;
+    vec![
+        Statement::new(format!("ALTER TABLE {t} ADD COLUMN {} AFTER {}", column_def(&plain), q(&col.name)), format!("stop generating \"{}\": add a plain column", col.name)),
+        Statement::new(format!("UPDATE {t} SET {} = {}", q(&tmp), q(&col.name)), format!("stop generating \"{}\": keep its current values", col.name)),
+        Statement::new(format!("ALTER TABLE {t} DROP COLUMN {}", q(&col.name)), format!("stop generating \"{}\": drop the generated column", col.name)),
+        Statement::new(format!("ALTER TABLE {t} CHANGE COLUMN {} {}", q(&tmp), column_def(col)), format!("stop generating \"{}\": take its name", col.name)),
+    ]
+}
+
+/// MariaDB replaces an index it generated for a foreign key with one named after the constraint
+/// when a foreign key is added by name. When the desired table keeps its own index on the
+/// foreign key's columns, put that index back (a no-op where MariaDB kept it).
+pub fn keep_fk_index(schema: &str, t: &Table, fk: &ForeignKey) -> Option<Statement> {
+    if t.indexes.iter().any(|i| i.name == fk.name) {
+        return None;
+    }
+    let i = t.indexes.iter().find(|i| {
+        i.parts.len() >= fk.columns.len() && i.parts.iter().zip(&fk.columns).all(|(p, c)| p.column.as_deref() == Some(c.as_str()))
+    })?;
+    let kind = if i.unique { "UNIQUE KEY" } else { "KEY" };
+    Some(Statement::new(
+        format!("ALTER TABLE {} ADD {kind} IF NOT EXISTS {} ({}), DROP INDEX IF EXISTS {}", qn(schema, &t.name), q(&i.name), index_parts(i), q(&fk.name)),
+        format!("keep index \"{}\" for foreign key \"{}\"", i.name, fk.name),
+    ))
+}
+
+pub fn modify_schema(to: &Schema) -> Vec<Statement> {
+    let mut sql = format!("ALTER DATABASE {}", q(&to.name));
+    if let Some(cs) = &to.charset {
+        sql.push_str(&format!(" CHARACTER SET {cs}"));
+    }
+    if let Some(co) = &to.collate {
+        sql.push_str(&format!(" COLLATE {co}"));
+    }
+    if to.charset.is_none() && to.collate.is_none() {
         return vec![];
     }
-    vec![Statement::new(
-        format!("ALTER TABLE {t} {}", actions.iter().map(|a| a.0.clone()).collect::<Vec<_>>().join(", ")),
-        format!("modify table \"{}\": {}", to.name, actions.iter().map(|a| a.1.clone()).collect::<Vec<_>>().join("; ")),
-    )]
+    vec![Statement::new(sql, format!("change character set of \"{}\"", to.name))]
 }

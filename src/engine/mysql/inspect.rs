@@ -174,7 +174,8 @@ pub async fn inspect(pool: &MySqlPool, opts: &InspectOptions) -> Result<Realm> {
         let part = IndexPart {
             column: col,
             desc: coll.as_deref() == Some("D"),
-            prefix: sub.map(|s| s as u32),
+            // SPATIAL indexes report a SUB_PART that is not a prefix anyone wrote.
+            prefix: sub.filter(|_| itype != "SPATIAL").map(|s| s as u32),
             ..Default::default()
         };
         if iname == "PRIMARY" {

@@ -34,12 +34,7 @@ pub fn column_def(c: &Column) -> String {
         s.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", g.expr));
     }
     if let Some(id) = &c.identity {
-        s.push_str(&format!(
-            " GENERATED {} AS IDENTITY (START WITH {} INCREMENT BY {})",
-            if id.always { "ALWAYS" } else { "BY DEFAULT" },
-            id.start,
-            id.increment
-        ));
+        s.push_str(&format!(" GENERATED {}", identity_sql(id)));
     }
     if !c.null {
         s.push_str(" NOT NULL");
@@ -48,6 +43,18 @@ pub fn column_def(c: &Column) -> String {
         s.push_str(&format!(" DEFAULT {}", default_sql(d)));
     }
     s
+}
+
+/// `ALWAYS AS IDENTITY (START WITH … INCREMENT BY … [MINVALUE …] [MAXVALUE …])`.
+pub fn identity_sql(id: &Identity) -> String {
+    let mut opts = format!("START WITH {} INCREMENT BY {}", id.start, id.increment);
+    if let Some(m) = id.min_value {
+        opts.push_str(&format!(" MINVALUE {m}"));
+    }
+    if let Some(m) = id.max_value {
+        opts.push_str(&format!(" MAXVALUE {m}"));
+    }
+    format!("{} AS IDENTITY ({opts})", if id.always { "ALWAYS" } else { "BY DEFAULT" })
 }
 
 pub fn pk_def(pk: &PrimaryKey) -> String {
@@ -178,6 +185,10 @@ pub fn create_index(schema: &str, table: &Table, i: &Index, concurrently: bool) 
     s
 }
 
+pub fn create_extension(schema: &str, x: &Extension) -> String {
+    format!("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}", q(&x.name), q(schema))
+}
+
 pub fn create_enum(schema: &str, e: &EnumType) -> String {
     format!(
         "CREATE TYPE {} AS ENUM ({})",
@@ -245,6 +256,11 @@ pub fn create_realm(realm: &Realm) -> Vec<String> {
         out.push(format!("CREATE SCHEMA IF NOT EXISTS {}", q(&s.name)));
         if let Some(c) = &s.comment {
             out.push(format!("COMMENT ON SCHEMA {} IS {}", q(&s.name), lit(c)));
+        }
+    }
+    for s in &realm.schemas {
+        for x in &s.extensions {
+            out.push(create_extension(&s.name, x));
         }
     }
     for s in &realm.schemas {
@@ -327,9 +343,27 @@ pub fn add_table(schema: &str, t: &Table) -> Vec<Statement> {
 pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableChange]) -> Vec<Statement> {
     let t = qn(schema, &to.name);
     let mut out = Vec::new();
+    // An index whose comment alone changed keeps the index: COMMENT ON INDEX.
+    let comment_only: Vec<&Index> = changes
+        .iter()
+        .filter_map(|c| match c {
+            TableChange::AddIndex { index } => Some(index),
+            _ => None,
+        })
+        .filter(|new| {
+            changes.iter().any(|c| matches!(c, TableChange::DropIndex { index: old } if old.name == new.name && Index { comment: new.comment.clone(), ..old.clone() } == **new))
+        })
+        .collect();
+    let recomment = |name: &str| comment_only.iter().any(|i| i.name == name);
+    for i in &comment_only {
+        out.push(Statement::new(format!("COMMENT ON INDEX {} IS {}", qn(schema, &i.name), i.comment.as_deref().map(lit).unwrap_or_else(|| "NULL".into())), format!("comment on index \"{}\"", i.name)));
+    }
     // Indexes are dropped before columns change and created after.
     for c in changes {
         if let TableChange::DropIndex { index } = c {
+            if recomment(&index.name) {
+                continue;
+            }
             if index.constraint {
                 out.push(Statement::new(format!("ALTER TABLE {t} DROP CONSTRAINT {}", q(&index.name)), format!("drop unique constraint \"{}\"", index.name)).rev(format!("ALTER TABLE {t} ADD {}", unique_constraint_def(index))));
             } else {
@@ -338,6 +372,7 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
         }
     }
     let mut actions: Vec<(String, Option<String>, String)> = Vec::new();
+    let mut serial_seqs: Vec<String> = Vec::new();
     for c in changes {
         match c {
             TableChange::DropCheck { check } => actions.push((format!("DROP CONSTRAINT {}", q(&check.name)), Some(format!("ADD {}", check_def(check))), format!("drop check \"{}\"", check.name))),
@@ -355,11 +390,23 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
                     if from.default.is_some() {
                         actions.push((format!("ALTER COLUMN {cn} DROP DEFAULT"), None, format!("drop default of \"{}\" before its type changes", col.name)));
                     }
-                    actions.push((
-                        format!("ALTER COLUMN {cn} TYPE {}{collate} USING {cn}::{}", col.ty, col.ty),
-                        Some(format!("ALTER COLUMN {cn} TYPE {} USING {cn}::{}", from.ty, from.ty)),
-                        format!("change type of \"{}\" from {} to {}", col.name, from.ty, col.ty),
-                    ));
+                    // serial types are integer types plus an owned sequence; the sequence follows.
+                    let (old_ty, new_ty) = (super::types::storage_type(&from.ty), super::types::storage_type(&col.ty));
+                    // Enums and other user types convert through text.
+                    let via = if from.ty.contains('.') || col.ty.contains('.') { if col.ty.ends_with("[]") { "::text[]" } else { "::text" } } else { "" };
+                    if old_ty != new_ty || what.contains(&"collation") {
+                        actions.push((
+                            format!("ALTER COLUMN {cn} TYPE {new_ty}{collate} USING {cn}{via}::{new_ty}"),
+                            Some(format!("ALTER COLUMN {cn} TYPE {old_ty} USING {cn}::{old_ty}")),
+                            format!("change type of \"{}\" from {} to {}", col.name, from.ty, col.ty),
+                        ));
+                    }
+                    if from.ty != col.ty && super::types::is_serial(&from.ty) && super::types::is_serial(&col.ty) {
+                        serial_seqs.push(format!(
+                            "ALTER SEQUENCE {} AS {new_ty}",
+                            qn(schema, &super::types::serial_sequence_name(&to.name, &col.name))
+                        ));
+                    }
                     if let Some(d) = &col.default {
                         actions.push((format!("ALTER COLUMN {cn} SET DEFAULT {}", default_sql(d)), None, format!("set default of \"{}\"", col.name)));
                     }
@@ -369,6 +416,9 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
                         None => actions.push((format!("ALTER COLUMN {cn} DROP DEFAULT"), from.default.as_ref().map(|d| format!("ALTER COLUMN {cn} SET DEFAULT {}", default_sql(d))), format!("drop default of \"{}\"", col.name))),
                     }
                 }
+                // NOT NULL must hold before an identity is added, and an identity must go before
+                // NULL is allowed again.
+                if col.identity.is_some() {
                 if what.contains(&"null") {
                     if col.null {
                         actions.push((format!("ALTER COLUMN {cn} DROP NOT NULL"), Some(format!("ALTER COLUMN {cn} SET NOT NULL")), format!("allow NULL in \"{}\"", col.name)));
@@ -379,10 +429,55 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
                 if what.contains(&"identity") {
                     match (&from.identity, &col.identity) {
                         (Some(_), None) => actions.push((format!("ALTER COLUMN {cn} DROP IDENTITY"), None, format!("drop identity of \"{}\"", col.name))),
-                        (None, Some(id)) => actions.push((format!("ALTER COLUMN {cn} ADD GENERATED {} AS IDENTITY (START WITH {} INCREMENT BY {})", if id.always { "ALWAYS" } else { "BY DEFAULT" }, id.start, id.increment), Some(format!("ALTER COLUMN {cn} DROP IDENTITY")), format!("make \"{}\" an identity column", col.name))),
-                        (Some(_), Some(id)) => actions.push((format!("ALTER COLUMN {cn} SET GENERATED {} SET START WITH {} SET INCREMENT BY {}", if id.always { "ALWAYS" } else { "BY DEFAULT" }, id.start, id.increment), None, format!("change identity of \"{}\"", col.name))),
+                        (None, Some(id)) => actions.push((format!("ALTER COLUMN {cn} ADD GENERATED {}", identity_sql(id)), Some(format!("ALTER COLUMN {cn} DROP IDENTITY")), format!("make \"{}\" an identity column", col.name))),
+                        (Some(_), Some(id)) => {
+                            let (dmin, dmax) = super::types::sequence_bounds(&col.ty, id.increment);
+                            actions.push((
+                                format!(
+                                    "ALTER COLUMN {cn} SET GENERATED {} SET INCREMENT BY {} SET MINVALUE {} SET MAXVALUE {} SET START WITH {} RESTART",
+                                    if id.always { "ALWAYS" } else { "BY DEFAULT" },
+                                    id.increment,
+                                    id.min_value.unwrap_or(dmin),
+                                    id.max_value.unwrap_or(dmax),
+                                    id.start
+                                ),
+                                None,
+                                format!("change identity of \"{}\"", col.name),
+                            ))
+                        }
                         _ => {}
                     }
+                }
+                } else {
+                if what.contains(&"identity") {
+                    match (&from.identity, &col.identity) {
+                        (Some(_), None) => actions.push((format!("ALTER COLUMN {cn} DROP IDENTITY"), None, format!("drop identity of \"{}\"", col.name))),
+                        (None, Some(id)) => actions.push((format!("ALTER COLUMN {cn} ADD GENERATED {}", identity_sql(id)), Some(format!("ALTER COLUMN {cn} DROP IDENTITY")), format!("make \"{}\" an identity column", col.name))),
+                        (Some(_), Some(id)) => {
+                            let (dmin, dmax) = super::types::sequence_bounds(&col.ty, id.increment);
+                            actions.push((
+                                format!(
+                                    "ALTER COLUMN {cn} SET GENERATED {} SET INCREMENT BY {} SET MINVALUE {} SET MAXVALUE {} SET START WITH {} RESTART",
+                                    if id.always { "ALWAYS" } else { "BY DEFAULT" },
+                                    id.increment,
+                                    id.min_value.unwrap_or(dmin),
+                                    id.max_value.unwrap_or(dmax),
+                                    id.start
+                                ),
+                                None,
+                                format!("change identity of \"{}\"", col.name),
+                            ))
+                        }
+                        _ => {}
+                    }
+                }
+                if what.contains(&"null") {
+                    if col.null {
+                        actions.push((format!("ALTER COLUMN {cn} DROP NOT NULL"), Some(format!("ALTER COLUMN {cn} SET NOT NULL")), format!("allow NULL in \"{}\"", col.name)));
+                    } else {
+                        actions.push((format!("ALTER COLUMN {cn} SET NOT NULL"), Some(format!("ALTER COLUMN {cn} DROP NOT NULL")), format!("make \"{}\" NOT NULL", col.name)));
+                    }
+                }
                 }
                 if what.contains(&"generated") {
                     if col.generated.is_none() {
@@ -404,14 +499,141 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
         st.reverse = reverse.map(|r| format!("ALTER TABLE {t} {}", r.join(", ")));
         out.push(st);
     }
+    for s in serial_seqs {
+        out.push(Statement::new(s, format!("widen or narrow the sequence of a serial column of \"{}\"", to.name)));
+    }
     for c in changes {
         match c {
+            TableChange::AddColumn { column } if column.comment.is_some() => out.push(Statement::new(format!("COMMENT ON COLUMN {t}.{} IS {}", q(&column.name), lit(column.comment.as_deref().unwrap_or_default())), format!("comment on column \"{}\"", column.name))),
+            TableChange::AddIndex { index } if recomment(&index.name) => {}
+            TableChange::AddIndex { index } if index.comment.is_some() && !index.constraint => {
+                out.push(Statement::new(create_index(schema, to, index, false), format!("create index \"{}\" on \"{}\"", index.name, to.name)).rev(format!("DROP INDEX {}", qn(schema, &index.name))));
+                out.push(Statement::new(format!("COMMENT ON INDEX {} IS {}", qn(schema, &index.name), lit(index.comment.as_deref().unwrap_or_default())), format!("comment on index \"{}\"", index.name)));
+            }
             TableChange::AddIndex { index } if index.constraint => out.push(Statement::new(format!("ALTER TABLE {t} ADD {}", unique_constraint_def(index)), format!("add unique constraint \"{}\"", index.name)).rev(format!("ALTER TABLE {t} DROP CONSTRAINT {}", q(&index.name)))),
             TableChange::AddIndex { index } => out.push(Statement::new(create_index(schema, to, index, false), format!("create index \"{}\" on \"{}\"", index.name, to.name)).rev(format!("DROP INDEX {}", qn(schema, &index.name)))),
             TableChange::ModifyComment { to: c, .. } => out.push(Statement::new(format!("COMMENT ON TABLE {t} IS {}", c.as_deref().map(lit).unwrap_or("NULL".into())), format!("comment on table \"{}\"", to.name))),
             TableChange::ModifyColumn { to: col, what, .. } if what.contains(&"comment") => out.push(Statement::new(format!("COMMENT ON COLUMN {t}.{} IS {}", q(&col.name), col.comment.as_deref().map(lit).unwrap_or("NULL".into())), format!("comment on column \"{}\"", col.name))),
             _ => {}
         }
+    }
+    out
+}
+
+pub fn modify_schema(from: &Schema, to: &Schema) -> Vec<Statement> {
+    if from.comment == to.comment {
+        return vec![];
+    }
+    let c = to.comment.as_deref().map(lit).unwrap_or_else(|| "NULL".into());
+    let r = from.comment.as_deref().map(lit).unwrap_or_else(|| "NULL".into());
+    vec![Statement::new(format!("COMMENT ON SCHEMA {} IS {c}", q(&to.name)), format!("comment on schema \"{}\"", to.name)).rev(format!("COMMENT ON SCHEMA {} IS {r}", q(&to.name)))]
+}
+
+/// Enum changes: values only added keep the type (ADD VALUE … BEFORE/AFTER, in order); values
+/// removed or reordered recreate it and convert every column that uses it through text.
+pub fn modify_enum(schema: &str, from: &EnumType, to: &EnumType, users: &[crate::diff::EnumUser]) -> Vec<Statement> {
+    let mut out = Vec::new();
+    let name = qn(schema, &to.name);
+    let kept: Vec<&String> = to.values.iter().filter(|v| from.values.contains(v)).collect();
+    let only_added = kept.len() == from.values.len() && kept.iter().zip(&from.values).all(|(a, b)| *a == b);
+    if from.values != to.values {
+        if only_added {
+            for (i, v) in to.values.iter().enumerate() {
+                if from.values.contains(v) {
+                    continue;
+                }
+                let place = if i > 0 { format!(" AFTER {}", lit(&to.values[i - 1])) } else { to.values.get(1).map(|n| format!(" BEFORE {}", lit(n))).unwrap_or_default() };
+                out.push(Statement::new(format!("ALTER TYPE {name} ADD VALUE {}{place}", lit(v)), format!("add value {v:?} to enum \"{}\"", to.name)));
+            }
+        } else {
+            let old = format!("{}__schemagate_old", to.name);
+            out.push(Statement::new(format!("ALTER TYPE {name} RENAME TO {}", q(&old)), format!("recreate enum \"{}\" (values removed or reordered): set the old type aside", to.name)));
+            out.push(Statement::new(create_enum(schema, to), format!("recreate enum \"{}\": the new type", to.name)));
+            for u in users {
+                let t = qn(&u.schema, &u.table);
+                let c = q(&u.column);
+                let (via, target) = if u.array { ("text[]", format!("{name}[]")) } else { ("text", name.clone()) };
+                let mut actions = Vec::new();
+                if u.default.is_some() {
+                    actions.push(format!("ALTER COLUMN {c} DROP DEFAULT"));
+                }
+                actions.push(format!("ALTER COLUMN {c} TYPE {target} USING {c}::{via}::{target}"));
+                if let Some(d) = &u.default {
+                    actions.push(format!("ALTER COLUMN {c} SET DEFAULT {}", default_sql(d)));
+                }
+                out.push(Statement::new(format!("ALTER TABLE {t} {}", actions.join(", ")), format!("recreate enum \"{}\": convert {}.{} (fails, changing nothing, if a row holds a removed value)", to.name, u.table, u.column)));
+            }
+            out.push(Statement::new(format!("DROP TYPE {}", qn(schema, &old)), format!("recreate enum \"{}\": drop the old type", to.name)));
+        }
+    }
+    if from.comment != to.comment || (!only_added && to.comment.is_some()) {
+        out.push(Statement::new(format!("COMMENT ON TYPE {name} IS {}", to.comment.as_deref().map(lit).unwrap_or_else(|| "NULL".into())), format!("comment on type \"{}\"", to.name)));
+    }
+    out
+}
+
+pub fn modify_domain(schema: &str, from: &Domain, to: &Domain) -> Vec<Statement> {
+    let name = qn(schema, &to.name);
+    if from.ty != to.ty {
+        // PostgreSQL cannot change a domain's base type; columns using it keep it alive, so a
+        // recreation fails in rehearsal and is reported there.
+        return vec![
+            Statement::new(format!("DROP DOMAIN {name}"), format!("recreate domain \"{}\" (base type changed)", to.name)),
+            Statement::new(create_domain(schema, to), format!("recreate domain \"{}\"", to.name)),
+        ];
+    }
+    let mut out = Vec::new();
+    if from.default != to.default {
+        out.push(match &to.default {
+            Some(d) => Statement::new(format!("ALTER DOMAIN {name} SET DEFAULT {}", default_sql(d)), format!("set default of domain \"{}\"", to.name)),
+            None => Statement::new(format!("ALTER DOMAIN {name} DROP DEFAULT"), format!("drop default of domain \"{}\"", to.name)),
+        });
+    }
+    if from.null != to.null {
+        out.push(if to.null {
+            Statement::new(format!("ALTER DOMAIN {name} DROP NOT NULL"), format!("allow NULL in domain \"{}\"", to.name))
+        } else {
+            Statement::new(format!("ALTER DOMAIN {name} SET NOT NULL"), format!("make domain \"{}\" NOT NULL", to.name))
+        });
+    }
+    for c in &from.checks {
+        if !to.checks.contains(c) {
+            out.push(Statement::new(format!("ALTER DOMAIN {name} DROP CONSTRAINT {}", q(&c.name)), format!("drop check \"{}\" of domain \"{}\"", c.name, to.name)));
+        }
+    }
+    for c in &to.checks {
+        if !from.checks.contains(c) {
+            out.push(Statement::new(format!("ALTER DOMAIN {name} ADD CONSTRAINT {} CHECK ({})", q(&c.name), c.expr), format!("add check \"{}\" to domain \"{}\"", c.name, to.name)));
+        }
+    }
+    out
+}
+
+pub fn modify_sequence(schema: &str, from: &Sequence, to: &Sequence) -> Vec<Statement> {
+    let name = qn(schema, &to.name);
+    let mut out = Vec::new();
+    let same_opts = Sequence { owned_by: None, ..from.clone() } == Sequence { owned_by: None, ..to.clone() };
+    if !same_opts {
+        out.push(Statement::new(
+            format!(
+                "ALTER SEQUENCE {name} AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
+                to.ty,
+                to.increment,
+                to.min_value,
+                to.max_value,
+                to.start,
+                to.cache,
+                if to.cycle { "CYCLE" } else { "NO CYCLE" }
+            ),
+            format!("change sequence \"{}\"", to.name),
+        ));
+    }
+    if from.owned_by != to.owned_by {
+        let owner = match &to.owned_by {
+            Some((t, c)) => format!("{}.{}", qn(schema, t), q(c)),
+            None => "NONE".into(),
+        };
+        out.push(Statement::new(format!("ALTER SEQUENCE {name} OWNED BY {owner}"), format!("owner of sequence \"{}\"", to.name)));
     }
     out
 }

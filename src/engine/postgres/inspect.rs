@@ -30,6 +30,14 @@ pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
     // (the revision table), which only appears when asked for by name.
     let names: Vec<String> = schemas.iter().map(|s| s.0.clone()).collect();
 
+    let extensions: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT n.nspname::text, x.extname::text, x.extversion::text FROM pg_extension x JOIN pg_namespace n ON n.oid=x.extnamespace \
+         WHERE x.extname <> 'plpgsql' AND n.nspname = ANY($1)",
+    )
+    .bind(&names)
+    .fetch_all(pool)
+    .await
+    .context("inspecting extensions")?;
     let (tables, columns, indexes, constraints, enums, domains, sequences, skipped) = tokio::try_join!(
         tables(pool, &names),
         columns(pool, &names),
@@ -99,6 +107,11 @@ pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
     for (schema, d) in domains {
         if let Some(s) = by_name.get_mut(&schema) {
             s.domains.push(d);
+        }
+    }
+    for (schema, name, version) in extensions {
+        if let Some(s) = by_name.get_mut(&schema) {
+            s.extensions.push(Extension { name, version: Some(version) });
         }
     }
     for (schema, seqs) in seqs_by_schema {
@@ -240,7 +253,7 @@ async fn columns(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
            pg_get_expr(ad.adbin, ad.adrelid), a.attidentity::text, a.attgenerated::text, \
            CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 THEN co.collname::text END, \
            col_description(c.oid, a.attnum), \
-           s.seqstart, s.seqincrement \
+           s.seqstart, s.seqincrement, s.seqmin, s.seqmax \
          FROM pg_attribute a JOIN pg_class c ON c.oid=a.attrelid JOIN pg_namespace n ON n.oid=c.relnamespace \
          JOIN pg_type t ON t.oid=a.atttypid JOIN pg_namespace tn ON tn.oid=t.typnamespace \
          LEFT JOIN pg_type et ON et.oid=t.typelem AND t.typcategory='A' LEFT JOIN pg_namespace etn ON etn.oid=et.typnamespace \
@@ -272,10 +285,15 @@ async fn columns(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
             c.default = default.map(|d| parse_default(&d, &c.ty));
         }
         if !identity.is_empty() {
+            let increment = r.get::<Option<i64>, _>(11).unwrap_or(1);
+            let (min, max) = (r.get::<Option<i64>, _>(12), r.get::<Option<i64>, _>(13));
+            let (dmin, dmax) = types::sequence_bounds(&c.ty, increment);
             c.identity = Some(Identity {
                 always: identity == "a",
                 start: r.get::<Option<i64>, _>(10).unwrap_or(1),
-                increment: r.get::<Option<i64>, _>(11).unwrap_or(1),
+                increment,
+                min_value: min.filter(|m| *m != dmin),
+                max_value: max.filter(|m| *m != dmax),
             });
         }
         out.push((r.get(0), r.get(1), c));
@@ -285,7 +303,7 @@ async fn columns(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
 
 /// Turn a catalog default into the model: `'x'::text` → Str, `42` → Num, `true` → Bool,
 /// anything else stays a raw expression.
-pub fn parse_default(d: &str, _ty: &str) -> ColumnDefault {
+pub fn parse_default(d: &str, ty: &str) -> ColumnDefault {
     let d = d.trim();
     if d == "true" || d == "false" {
         return ColumnDefault::Bool(d == "true");
@@ -296,7 +314,9 @@ pub fn parse_default(d: &str, _ty: &str) -> ColumnDefault {
     // A literal with a cast: 'x'::character varying, 'G'::mpaa_rating, '-1'::integer.
     if let Some(idx) = literal_end(d) {
         let (lit, rest) = d.split_at(idx);
-        if rest.is_empty() || rest.strip_prefix("::").is_some_and(is_type_name) {
+        // Only a cast to the column's own type makes a plain literal: `'0001-01-01'::timestamp`
+        // on a timestamptz column is a conversion and stays raw.
+        if rest.is_empty() || rest.strip_prefix("::").is_some_and(|c| is_type_name(c) && same_type(c, ty)) {
             if let Some(v) = unquote_literal(lit, false) {
                 return ColumnDefault::Str(v);
             }
@@ -309,6 +329,29 @@ pub fn parse_default(d: &str, _ty: &str) -> ColumnDefault {
         }
     }
     ColumnDefault::Raw(d.to_string())
+}
+
+/// Whether a cast target names the column's type (ignoring modifiers and schema qualification).
+fn same_type(cast: &str, col: &str) -> bool {
+    if col.is_empty() {
+        return true;
+    }
+    let base = |t: &str| {
+        let t = match (t.find('('), t.find(')')) {
+            (Some(o), Some(c)) if c > o => format!("{}{}", &t[..o], &t[c + 1..]),
+            _ => t.to_string(),
+        };
+        let t = t.trim().trim_end_matches("[]");
+        let t = t.rsplit('.').next().unwrap_or(t).trim_matches('"').to_string();
+        match t.as_str() {
+            "bpchar" | "character" => "character".to_string(),
+            "varchar" => "character varying".to_string(),
+            "timestamp" => "timestamp without time zone".to_string(),
+            _ => t,
+        }
+    };
+    let (c, t) = (base(cast), base(col));
+    c == t || (c.starts_with("timestamp") && t.starts_with("timestamp") && c.ends_with("without time zone") == t.ends_with("without time zone") && c.contains("time zone") == t.contains("time zone"))
 }
 
 /// A bare type name as a cast target: `character varying(20)`, `"public"."mood"`, `text[]`.
@@ -601,8 +644,6 @@ async fn skipped(pool: &PgPool, schemas: &[String]) -> Result<Vec<Skipped>> {
          UNION ALL SELECT 'trigger', n.nspname::text, c.relname::text || '.' || t.tgname::text \
            FROM pg_trigger t JOIN pg_class c ON c.oid=t.tgrelid JOIN pg_namespace n ON n.oid=c.relnamespace \
            WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND n.nspname = ANY($1) \
-         UNION ALL SELECT 'extension', n.nspname::text, x.extname::text FROM pg_extension x JOIN pg_namespace n ON n.oid=x.extnamespace \
-           WHERE x.extname <> 'plpgsql' AND n.nspname = ANY($1) \
          UNION ALL SELECT 'composite type', n.nspname::text, t.typname::text FROM pg_type t JOIN pg_namespace n ON n.oid=t.typnamespace \
            JOIN pg_class c ON c.oid=t.typrelid WHERE t.typtype='c' AND c.relkind='c' AND n.nspname = ANY($1)",
         not_ext("pg_class", "c.oid"),
@@ -631,6 +672,11 @@ mod tests {
             ColumnDefault::Raw("nextval('s'::regclass)".into())
         );
         assert_eq!(parse_default("'a'::text || 'b'::text", ""), ColumnDefault::Raw("'a'::text || 'b'::text".into()));
+        let conversion = "'0001-01-01 00:00:00'::timestamp without time zone";
+        assert_eq!(parse_default(conversion, "timestamp with time zone"), ColumnDefault::Raw(conversion.into()));
+        assert_eq!(parse_default("'JPN'::bpchar", "character(3)"), ColumnDefault::Str("JPN".into()));
+        assert_eq!(parse_default("'x'::character varying", "character varying(50)"), ColumnDefault::Str("x".into()));
+        assert_eq!(parse_default("'2024-01-01'::timestamp(3) without time zone", "timestamp(3) without time zone"), ColumnDefault::Str("2024-01-01".into()));
     }
 
     #[test]

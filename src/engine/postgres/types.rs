@@ -143,6 +143,39 @@ pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", quote_ident_if_needed(schema), quote_ident_if_needed(name))
 }
 
+pub fn is_serial(ty: &str) -> bool {
+    matches!(ty, "serial" | "bigserial" | "smallserial")
+}
+
+/// What a column of this type stores: serial types are integers with a sequence.
+pub fn storage_type(ty: &str) -> &str {
+    match ty {
+        "serial" => "integer",
+        "bigserial" => "bigint",
+        "smallserial" => "smallint",
+        t => t,
+    }
+}
+
+/// Default MINVALUE and MAXVALUE of a sequence of `ty` counting in the direction of `increment`.
+pub fn sequence_bounds(ty: &str, increment: i64) -> (i64, i64) {
+    let max = match ty {
+        "smallint" | "smallserial" => i16::MAX as i64,
+        "integer" | "serial" => i32::MAX as i64,
+        _ => i64::MAX,
+    };
+    let min = match ty {
+        "smallint" | "smallserial" => i16::MIN as i64,
+        "integer" | "serial" => i32::MIN as i64,
+        _ => i64::MIN,
+    };
+    if increment > 0 {
+        (1, max)
+    } else {
+        (min, -1)
+    }
+}
+
 /// The name PostgreSQL gives the sequence of a serial column.
 pub fn serial_sequence_name(table: &str, column: &str) -> String {
     format!("{table}_{column}_seq")

@@ -456,6 +456,24 @@ impl Decoder<'_> {
                     self.schema_mut(&schema).sequences.push(s);
                 }
                 "schema" | "table" | "variable" | "locals" => {}
+                "extension" if self.dialect == Dialect::Postgres => {
+                    let name = self.one_label(fi, b)?;
+                    let mut schema = None;
+                    let mut x = Extension { name, version: None };
+                    for a in attrs(&b.body) {
+                        match a.key.as_str() {
+                            "schema" => schema = Some(self.schema_ref(fi, a)?),
+                            "version" => x.version = Some(self.string(fi, a)?),
+                            "comment" => {}
+                            _ => return Err(self.unknown(fi, a, "extension", &["schema", "version", "comment"])),
+                        }
+                    }
+                    let schema = match schema {
+                        Some(s) => s,
+                        None => self.default_schema(fi, b.span())?,
+                    };
+                    self.schema_mut(&schema).extensions.push(x);
+                }
                 "view" | "materialized" | "function" | "procedure" | "trigger" | "extension" | "policy" | "aggregate" => {
                     return Err(self.files[fi].err(b.span(), format!("`{}` blocks are not supported yet", b.ident.as_str()), Some("schemagate manages tables, indexes, keys, checks, enums, domains and sequences today; keep this object out of the desired state for now".into())));
                 }
@@ -727,7 +745,7 @@ impl Decoder<'_> {
         for cb in blocks(&b.body) {
             match cb.ident.as_str() {
                 "identity" if self.dialect == Dialect::Postgres => {
-                    let mut id = Identity { always: false, start: 1, increment: 1 };
+                    let mut id = Identity { always: false, start: 1, increment: 1, min_value: None, max_value: None };
                     for a in attrs(&cb.body) {
                         match a.key.as_str() {
                             "generated" => {
@@ -739,7 +757,9 @@ impl Decoder<'_> {
                             }
                             "start" => id.start = self.int(fi, a)?,
                             "increment" => id.increment = self.int(fi, a)?,
-                            _ => return Err(self.unknown(fi, a, "identity", &["generated", "start", "increment"])),
+                            "min_value" => id.min_value = Some(self.int(fi, a)?),
+                            "max_value" => id.max_value = Some(self.int(fi, a)?),
+                            _ => return Err(self.unknown(fi, a, "identity", &["generated", "start", "increment", "min_value", "max_value"])),
                         }
                     }
                     c.identity = Some(id);

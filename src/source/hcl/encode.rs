@@ -59,6 +59,14 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
         out.push_str("}\n");
     }
     for s in &realm.schemas {
+        for x in &s.extensions {
+            let _ = writeln!(out, "\nextension {} {{", hcl_str(&x.name));
+            let _ = writeln!(out, "  schema = schema{}", ref_name(&s.name));
+            if let Some(v) = &x.version {
+                let _ = writeln!(out, "  version = {}", hcl_str(v));
+            }
+            out.push_str("}\n");
+        }
         for e in &s.enums {
             let _ = writeln!(out, "\nenum {} {{", hcl_str(&e.name));
             let _ = writeln!(out, "  schema = schema{}", ref_name(&s.name));
@@ -171,11 +179,18 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
                 if let Some(id) = &c.identity {
                     let _ = writeln!(
                         out,
-                        "    identity {{\n      generated = {}\n      start = {}\n      increment = {}\n    }}",
+                        "    identity {{\n      generated = {}\n      start = {}\n      increment = {}",
                         if id.always { "ALWAYS" } else { "BY_DEFAULT" },
                         id.start,
                         id.increment
                     );
+                    if let Some(m) = id.min_value {
+                        let _ = writeln!(out, "      min_value = {m}");
+                    }
+                    if let Some(m) = id.max_value {
+                        let _ = writeln!(out, "      max_value = {m}");
+                    }
+                    out.push_str("    }\n");
                 }
                 out.push_str("  }\n");
             }
