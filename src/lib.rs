@@ -7,6 +7,7 @@ pub mod devdb;
 pub mod diff;
 pub mod engine;
 pub mod error;
+pub mod lint;
 pub mod plan;
 pub mod report;
 pub mod schema;

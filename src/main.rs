@@ -74,6 +74,16 @@ enum Cmd {
         #[arg(long, default_value = "schemagate")]
         revisions_schema: String,
     },
+    /// Plan, then print only the lint findings (exit 3 when a finding denies the plan).
+    Lint {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Rego policies: `policy test [DIR]…` runs every test_* rule of the built-in policies and DIR.
+    Policy {
+        #[command(subcommand)]
+        cmd: PolicyCmd,
+    },
     /// Print the SQL that turns one schema source into another.
     Diff {
         #[arg(long, required = true)]
@@ -85,6 +95,12 @@ enum Cmd {
         #[arg(long = "var", value_parser = parse_var)]
         vars: Vec<(String, String)>,
     },
+}
+
+#[derive(Subcommand)]
+enum PolicyCmd {
+    /// Run the test_* rules of the built-in policies and of the given directories.
+    Test { dirs: Vec<std::path::PathBuf> },
 }
 
 #[derive(Args, Clone)]
@@ -109,11 +125,45 @@ struct Common {
     vars: Vec<(String, String)>,
     #[arg(long, value_enum, default_value = "text")]
     format: cli::plan::Format,
+    #[command(flatten)]
+    lint: LintFlags,
+}
+
+#[derive(Args, Clone)]
+struct LintFlags {
+    /// Extra Rego policy directory or file, added to the built-in policies (repeatable).
+    #[arg(long = "policy")]
+    policy_dirs: Vec<std::path::PathBuf>,
+    /// JSON file merged into data.schemagate.config, e.g. {"allow_drop_column": ["users.legacy"]} (repeatable).
+    #[arg(long = "policy-data")]
+    policy_data: Vec<std::path::PathBuf>,
+    /// Pull request labels, as the Action passes them (repeatable).
+    #[arg(long = "label", hide = true)]
+    labels: Vec<String>,
+    /// The label that allows destructive changes (the Action's allow-destructive-label).
+    #[arg(long, hide = true)]
+    allow_destructive_label: Option<String>,
+    /// Skip the exact data checks (NULLs, duplicates, value lengths) on the target.
+    #[arg(long)]
+    no_data_checks: bool,
+}
+
+impl LintFlags {
+    fn args(&self) -> cli::plan::LintArgs {
+        cli::plan::LintArgs {
+            policy_dirs: self.policy_dirs.clone(),
+            policy_data: self.policy_data.clone(),
+            labels: self.labels.clone(),
+            allow_destructive_label: self.allow_destructive_label.clone(),
+            data_checks: !self.no_data_checks,
+        }
+    }
 }
 
 impl Common {
     fn args(&self) -> cli::plan::Args {
         cli::plan::Args {
+            lint: self.lint.args(),
             url: self.url.clone(),
             to: self.to.clone(),
             dev_url: self.dev_url.clone(),
@@ -151,10 +201,10 @@ fn emit(s: &str) {
 
 fn fail(e: &anyhow::Error) -> ExitCode {
     let refused = e.chain().any(|c| c.downcast_ref::<schemagate::apply::Refused>().is_some());
+    let denied = e.chain().any(|c| c.downcast_ref::<cli::plan::Denied>().is_some());
     let msg = format!("{e:#}");
-    // `{:#}` joins contexts with ": "; show them as lines for readability.
     eprintln!("error: {}", redact(&msg));
-    ExitCode::from(if refused { 4 } else { 1 })
+    ExitCode::from(if denied { 3 } else if refused { 4 } else { 1 })
 }
 
 async fn run(cli: Cli) -> ExitCode {
@@ -180,11 +230,13 @@ async fn run(cli: Cli) -> ExitCode {
             Err(e) => fail(&e),
         },
         Cmd::Plan { common, detailed_exitcode } => match cli::plan::plan(&common.args()).await {
-            Ok((o, s)) => {
+            Ok((o, findings, s)) => {
                 emit(&s);
                 if o.verified == Some(false) {
                     eprintln!("error: the plan is unverified: rehearsing it did not reach the desired schema");
                     ExitCode::from(1)
+                } else if findings.iter().any(|f| f.blocks()) {
+                    ExitCode::from(3)
                 } else if detailed_exitcode && !o.plan.is_empty() {
                     ExitCode::from(2)
                 } else {
@@ -200,6 +252,40 @@ async fn run(cli: Cli) -> ExitCode {
             emit(&String::from_utf8_lossy(&out));
             match r {
                 Ok(_) => ExitCode::SUCCESS,
+                Err(e) => fail(&e),
+            }
+        }
+        Cmd::Lint { common } => {
+            let mut a = common.args();
+            let format = a.format;
+            a.format = cli::plan::Format::Json;
+            match cli::plan::plan(&a).await {
+                Ok((_, findings, json)) => {
+                    if format == cli::plan::Format::Json {
+                        emit(&json);
+                    } else {
+                        emit(&schemagate::report::findings_text(&findings));
+                    }
+                    ExitCode::from(if findings.iter().any(|f| f.blocks()) { 3 } else { 0 })
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Cmd::Policy { cmd: PolicyCmd::Test { dirs } } => {
+            match schemagate::lint::tests::run(&schemagate::lint::Options { policy_dirs: dirs, data: vec![] }) {
+                Ok(results) => {
+                    let mut failed = 0;
+                    for r in &results {
+                        if r.passed {
+                            println!("PASS {}", r.name);
+                        } else {
+                            failed += 1;
+                            println!("FAIL {}{}", r.name, r.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default());
+                        }
+                    }
+                    println!("policy tests: {} passed, {failed} failed", results.len() - failed);
+                    ExitCode::from(if failed > 0 { 1 } else { 0 })
+                }
                 Err(e) => fail(&e),
             }
         }

@@ -42,9 +42,13 @@ async fn scenario(dialect: Dialect) {
     let (code, out, _) = call(with_dev(vec![s("plan"), s("-u"), db.url.clone(), s("--to"), example("v2"), s("--detailed-exitcode")]));
     assert_eq!(code, 0, "re-plan after v2 is empty: {out}");
 
+    // Going back drops two columns: the default policy denies it (exit 3).
     let (code, out, err) = call(with_dev(vec![s("plan"), s("-u"), db.url.clone(), s("--to"), example("v1"), s("--format"), s("json")]));
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 3, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ds103: Vec<&str> = v["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "DS103").map(|f| f["target"].as_str().unwrap()).collect();
+    assert_eq!(ds103.len(), 2, "{ds103:?}");
+    assert!(ds103.iter().any(|t| t.ends_with(".users.created_at")) && ds103.iter().any(|t| t.ends_with(".users.last_login")));
     let sql: Vec<String> = v["statements"].as_array().unwrap().iter().map(|s| s["sql"].as_str().unwrap().to_string()).collect();
     let drops: usize = sql.iter().map(|s| s.matches("DROP COLUMN").count()).sum();
     assert_eq!(drops, 2, "{sql:?}");

@@ -6,6 +6,7 @@ use crate::plan::compute::{self, Outcome};
 use crate::report;
 use crate::schema::{Dialect, Realm};
 use crate::source::{self, Source};
+use crate::lint::Finding;
 use crate::url::DbUrl;
 use anyhow::{bail, Result};
 use std::collections::HashMap;
@@ -20,8 +21,21 @@ pub enum Format {
     Markdown,
 }
 
+/// Lint settings shared by plan, apply and lint.
+#[derive(Debug, Clone, Default)]
+pub struct LintArgs {
+    pub policy_dirs: Vec<std::path::PathBuf>,
+    /// JSON files merged into data.schemagate.config (allow lists, naming rules).
+    pub policy_data: Vec<std::path::PathBuf>,
+    pub labels: Vec<String>,
+    pub allow_destructive_label: Option<String>,
+    /// Run the exact data checks (NULLs, duplicates, lengths) against the target.
+    pub data_checks: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Args {
+    pub lint: LintArgs,
     pub url: String,
     pub to: Vec<String>,
     pub dev_url: Option<String>,
@@ -57,26 +71,49 @@ pub async fn load_desired(a: &Args, dialect: Dialect) -> Result<Realm> {
     source::load(&src, dialect, a.dev_url.as_deref(), &a.vars).await
 }
 
-pub fn render(o: &Outcome, f: Format) -> String {
+pub fn render(o: &Outcome, findings: &[Finding], f: Format) -> String {
     match f {
-        Format::Text => report::text(o),
-        Format::Json => report::json(o),
+        Format::Text => report::text(o, findings),
+        Format::Json => report::json(o, findings),
         Format::Sql => report::sql(o),
-        Format::Markdown => report::markdown(o),
+        Format::Markdown => report::markdown(o, findings),
     }
 }
 
-/// `plan`: print the plan; Ok(true) when there are changes.
-pub async fn plan(a: &Args) -> Result<(Outcome, String)> {
+/// Lint a computed plan against the target it was computed for.
+pub async fn lint(conn: &Conn, o: &Outcome, l: &LintArgs) -> Result<Vec<Finding>> {
+    if o.plan.is_empty() {
+        return Ok(vec![]);
+    }
+    let changes = crate::lint::input::changes(&o.plan, &o.desired);
+    let facts = crate::lint::facts::gather(conn, &changes, l.data_checks).await;
+    let ov = crate::lint::input::Overrides { nolint: o.desired.nolint.clone(), labels: l.labels.clone(), allow_destructive_label: l.allow_destructive_label.clone() };
+    let doc = crate::lint::input::document(&o.plan, &o.desired, &facts, &ov);
+    let mut data = Vec::new();
+    for f in &l.policy_data {
+        let text = std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("cannot read policy data {}: {e}", f.display()))?;
+        data.push(serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", f.display()))?);
+    }
+    crate::lint::evaluate(&crate::lint::Options { policy_dirs: l.policy_dirs.clone(), data }, &doc)
+}
+
+/// `plan`: the plan, its rehearsal and its lint findings.
+pub async fn plan(a: &Args) -> Result<(Outcome, Vec<Finding>, String)> {
     let url = DbUrl::parse(&a.url)?;
     let mut desired = load_desired(a, url.dialect).await?;
     let schemas = scope(url.dialect, &url, &mut desired, &a.schemas);
     let conn = Conn::connect(&url).await?;
-    let current = conn.inspect(&InspectOptions { schemas }).await;
+    let result = async {
+        let current = conn.inspect(&InspectOptions { schemas }).await?;
+        let outcome = compute::compute(url.dialect, current, desired, &opts(a)).await?;
+        let findings = lint(&conn, &outcome, &a.lint).await?;
+        Ok::<_, anyhow::Error>((outcome, findings))
+    }
+    .await;
     conn.close().await;
-    let outcome = compute::compute(url.dialect, current?, desired, &opts(a)).await?;
-    let out = render(&outcome, a.format);
-    Ok((outcome, out))
+    let (outcome, findings) = result?;
+    let out = render(&outcome, &findings, a.format);
+    Ok((outcome, findings, out))
 }
 
 fn opts(a: &Args) -> compute::Options {
@@ -110,7 +147,8 @@ pub async fn apply(a: &ApplyArgs, out: &mut dyn std::io::Write) -> Result<Outcom
 async fn apply_locked(a: &ApplyArgs, conn: &Conn, session: &mut Session, desired: Realm, schemas: Vec<String>, out: &mut dyn std::io::Write) -> Result<Outcome> {
     let current = session.inspect(conn, &InspectOptions { schemas }).await?;
     let o = compute::compute(conn.dialect(), current, desired, &opts(&a.common)).await?;
-    write!(out, "{}", render(&o, a.common.format))?;
+    let findings = lint(conn, &o, &a.common.lint).await?;
+    write!(out, "{}", render(&o, &findings, a.common.format))?;
     if let Some(h) = &a.plan_hash {
         if h != &o.plan.hash {
             return Err(Refused(format!(
@@ -126,6 +164,9 @@ async fn apply_locked(a: &ApplyArgs, conn: &Conn, session: &mut Session, desired
     }
     if o.verified == Some(false) {
         bail!("the plan is unverified (see the differences above); nothing was applied");
+    }
+    if findings.iter().any(|f| f.blocks()) {
+        return Err(Denied(findings.iter().filter(|f| f.blocks()).map(|f| format!("{} {}", f.code, f.target)).collect::<Vec<_>>().join(", ")).into());
     }
     if a.dry_run {
         writeln!(out, "dry run: nothing was applied")?;
@@ -147,6 +188,17 @@ async fn apply_locked(a: &ApplyArgs, conn: &Conn, session: &mut Session, desired
     writeln!(out, "applied {} of {} statement(s) in {} ms", r.applied, r.total, r.millis)?;
     Ok(o)
 }
+
+/// Lint denied the plan (exit 3).
+#[derive(Debug)]
+pub struct Denied(pub String);
+
+impl std::fmt::Display for Denied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "policy denied the plan ({}); nothing was applied.\n  hint: if the change is intended, add an `atlas:nolint CODE` comment above the block, an allow list entry, or the pull request's allow label", self.0)
+    }
+}
+impl std::error::Error for Denied {}
 
 fn short(h: &str) -> &str {
     &h[..h.len().min(12)]

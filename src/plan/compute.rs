@@ -176,9 +176,8 @@ async fn normalize(dialect: Dialect, current: &Realm, desired: &mut Realm, chang
         if let Some(norm) = got.table(s, t) {
             let schema = desired.schemas.iter_mut().find(|x| &x.name == s).unwrap();
             let slot = schema.tables.iter_mut().find(|x| &x.name == t).unwrap();
-            let pos = slot.pos.clone();
-            *slot = norm.clone();
-            slot.pos = pos;
+            let old = std::mem::replace(slot, norm.clone());
+            keep_positions(&old, slot);
         }
     }
     for s in &got.schemas {
@@ -195,6 +194,23 @@ async fn normalize(dialect: Dialect, current: &Realm, desired: &mut Realm, chang
     }
     desired.sort();
     Ok(wanted.len())
+}
+
+/// Positions in the source survive normalization (lint findings point at them).
+fn keep_positions(from: &Table, to: &mut Table) {
+    to.pos = from.pos.clone();
+    for c in &mut to.columns {
+        c.pos = from.column(&c.name).and_then(|x| x.pos.clone());
+    }
+    for i in &mut to.indexes {
+        i.pos = from.indexes.iter().find(|x| x.name == i.name).and_then(|x| x.pos.clone());
+    }
+    for f in &mut to.foreign_keys {
+        f.pos = from.foreign_keys.iter().find(|x| x.name == f.name).and_then(|x| x.pos.clone());
+    }
+    for c in &mut to.checks {
+        c.pos = from.checks.iter().find(|x| x.name == c.name).and_then(|x| x.pos.clone());
+    }
 }
 
 /// Replay the plan on a disposable copy of the touched part of the current schema, inspect it,

@@ -2,6 +2,7 @@
 //! markdown. Nothing here prints a URL that was not redacted.
 
 use crate::diff::{Change, TableChange};
+use crate::lint::Finding;
 use crate::plan::compute::Outcome;
 use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::json;
@@ -61,7 +62,41 @@ pub fn change_rows(changes: &[Change]) -> Vec<(String, String, bool)> {
     rows
 }
 
-pub fn text(o: &Outcome) -> String {
+/// The findings table and one line of explanation per code.
+pub fn findings_text(findings: &[Finding]) -> String {
+    if findings.is_empty() {
+        return "lint: no findings\n".into();
+    }
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED);
+    t.set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(w) = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<u16>().ok()) {
+        t.set_width(w);
+    }
+    t.set_header(vec!["Code", "Severity", "Object", "Message", "Source"]);
+    for f in findings {
+        let sev = match &f.overridden {
+            Some(r) => format!("{} (overridden: {r})", f.severity),
+            None => f.severity.clone(),
+        };
+        let src = f.source.as_ref().map(|p| format!("{}:{}", p.file, p.line)).unwrap_or_default();
+        t.add_row(vec![f.code.clone(), sev, f.target.clone(), f.msg.clone(), src]);
+    }
+    let mut s = format!("{t}\n");
+    let mut codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+    codes.sort();
+    codes.dedup();
+    for c in codes {
+        s.push_str(&format!("  {c}: {}\n", crate::lint::policies::explain(c)));
+    }
+    let blocking = findings.iter().filter(|f| f.blocks()).count();
+    if blocking > 0 {
+        s.push_str(&format!("lint: {blocking} finding(s) deny this plan\n"));
+    }
+    s
+}
+
+pub fn text(o: &Outcome, findings: &[Finding]) -> String {
     if o.plan.is_empty() {
         return "Schema is synced, no changes to be made.\n".into();
     }
@@ -79,6 +114,8 @@ pub fn text(o: &Outcome) -> String {
     s.push_str(&sql(o));
     s.push_str(&format!("\nplan hash: {}\n", o.plan.hash));
     s.push_str(&verification(o));
+    s.push('\n');
+    s.push_str(&findings_text(findings));
     s
 }
 
@@ -104,7 +141,7 @@ pub fn sql(o: &Outcome) -> String {
     s
 }
 
-pub fn json(o: &Outcome) -> String {
+pub fn json(o: &Outcome, findings: &[Finding]) -> String {
     let v = json!({
         "hash": o.plan.hash,
         "current_hash": o.plan.current_hash,
@@ -114,13 +151,15 @@ pub fn json(o: &Outcome) -> String {
         "statements": o.plan.statements,
         "verified": o.verified,
         "residual": o.residual,
+        "findings": findings,
+        "denied": findings.iter().any(|f| f.blocks()),
     });
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
 }
 
 /// GitHub-flavoured markdown: `|` escaped and newlines as <br>, since comfy-table's markdown
 /// preset does neither.
-pub fn markdown(o: &Outcome) -> String {
+pub fn markdown(o: &Outcome, findings: &[Finding]) -> String {
     if o.plan.is_empty() {
         return "**Schema is synced**, no changes to be made.\n".into();
     }
@@ -133,5 +172,16 @@ pub fn markdown(o: &Outcome) -> String {
     s.push_str(&sql(o));
     s.push_str("```\n</details>\n\n");
     s.push_str(&format!("Plan hash: `{}`\n", o.plan.hash));
+    if !findings.is_empty() {
+        s.push_str("\n| Code | Severity | Object | Message |\n|---|---|---|---|\n");
+        for f in findings {
+            let sev = match &f.overridden {
+                Some(r) => format!("{} (overridden: {})", f.severity, esc(r)),
+                None if f.severity == "error" => "❌ error".into(),
+                None => "⚠️ warning".into(),
+            };
+            s.push_str(&format!("| {} | {} | `{}` | {} |\n", f.code, sev, esc(&f.target), esc(&f.msg)));
+        }
+    }
     s
 }

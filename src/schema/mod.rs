@@ -24,7 +24,7 @@ impl Dialect {
 }
 
 /// Where an object was declared in a source file (1-based line and column).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
 pub struct Pos {
     pub file: String,
     pub line: usize,
@@ -39,6 +39,11 @@ pub struct Realm {
     /// reported with a count so nothing is dropped silently.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<Skipped>,
+    /// `atlas:nolint` / `schemagate:nolint` directives of the desired source: object path
+    /// ("schema.table", "schema.table.column", "schema.table index") → codes or analyzer names
+    /// (empty: all). Passed to the lint policies, which decide.
+    #[serde(skip)]
+    pub nolint: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -499,6 +504,13 @@ impl PartialEq for Realm {
     }
 }
 
+/// Codes of a `atlas:nolint …` / `schemagate:nolint …` directive in a comment line, if any.
+pub fn nolint_directive(line: &str) -> Option<Vec<String>> {
+    let idx = line.find("atlas:nolint").map(|i| i + "atlas:nolint".len()).or_else(|| line.find("schemagate:nolint").map(|i| i + "schemagate:nolint".len()))?;
+    let rest = line[idx..].trim_end_matches("*/");
+    Some(rest.split(|c: char| c.is_whitespace() || c == ',').filter(|s| !s.is_empty()).map(String::from).collect())
+}
+
 impl Realm {
     pub fn schema(&self, name: &str) -> Option<&Schema> {
         self.schemas.iter().find(|s| s.name == name)
@@ -579,6 +591,15 @@ impl Realm {
             if let Some(n) = map.get(&s.schema) {
                 s.schema = n.clone();
             }
+        }
+        let nolint = std::mem::take(&mut self.nolint);
+        for (path, codes) in nolint {
+            let cut = path.find(['.', ' ']).unwrap_or(path.len());
+            let renamed = match map.get(&path[..cut]) {
+                Some(n) => format!("{n}{}", &path[cut..]),
+                None => path,
+            };
+            self.nolint.insert(renamed, codes);
         }
     }
 

@@ -236,7 +236,7 @@ pub async fn inspect(pool: &MySqlPool, opts: &InspectOptions) -> Result<Realm> {
         .into_iter()
         .map(|r| Skipped { kind: r.get(0), schema: r.get(1), name: r.get(2) })
         .collect();
-    Ok(Realm { schemas: by_schema.into_values().collect(), skipped })
+    Ok(Realm { schemas: by_schema.into_values().collect(), skipped, ..Default::default() })
 }
 
 /// MariaDB reports defaults as SQL: `'text'` quoted, `NULL` for none, numbers bare, functions as

@@ -173,7 +173,7 @@ pub async fn inspect(pool: &mut sqlx::SqliteConnection, _opts: &InspectOptions) 
         .into_iter()
         .map(|r| Skipped { kind: r.get(0), schema: "main".into(), name: r.get(1) })
         .collect();
-    Ok(Realm { schemas: vec![schema], skipped })
+    Ok(Realm { schemas: vec![schema], skipped, ..Default::default() })
 }
 
 pub fn parse_default(d: &str) -> ColumnDefault {

@@ -65,6 +65,32 @@ impl File<'_> {
             hint,
         }
     }
+    /// nolint directives in the comment lines right above a block and on its opening line.
+    fn nolint(&self, span: Option<std::ops::Range<usize>>) -> Option<Vec<String>> {
+        let (line, _) = self.lines.pos(span?.start);
+        let mut codes: Option<Vec<String>> = None;
+        let mut add = |text: &str| {
+            if let Some(c) = nolint_directive(text) {
+                codes.get_or_insert_with(Vec::new).extend(c);
+            }
+        };
+        let own = self.lines.line_text(line);
+        if let Some(i) = own.find('#').or_else(|| own.find("//")) {
+            add(&own[i..]);
+        }
+        let mut l = line;
+        while l > 1 {
+            l -= 1;
+            let t = self.lines.line_text(l).trim();
+            if t.starts_with('#') || t.starts_with("//") || t.starts_with("/*") || t.starts_with('*') {
+                add(t);
+            } else {
+                break;
+            }
+        }
+        codes
+    }
+
     fn pos(&self, span: Option<std::ops::Range<usize>>) -> Pos {
         let (line, col) = span.map(|s| self.lines.pos(s.start)).unwrap_or((1, 1));
         Pos { file: self.path.to_string(), line, col }
@@ -333,6 +359,9 @@ impl Decoder<'_> {
             if self.dialect == Dialect::Sqlite && s.name != "main" {
                 return Err(self.files[fi].err(b.span(), format!("SQLite has one schema, \"main\"; found \"{}\"", s.name), Some("rename it to schema \"main\" {}".into())));
             }
+            if let Some(codes) = self.files[fi].nolint(b.span()) {
+                self.realm.nolint.insert(s.name.clone(), codes);
+            }
             self.schema_names.insert(label, s.name.clone());
             self.realm.schemas.push(s);
         }
@@ -379,6 +408,9 @@ impl Decoder<'_> {
                     let s = self.schema_mut(&schema);
                     if s.enums.iter().any(|x| x.name == name) {
                         return Err(self.files[fi].err(b.span(), format!("duplicate enum \"{name}\""), None));
+                    }
+                    if let Some(codes) = self.files[fi].nolint(b.span()) {
+                        self.realm.nolint.insert(format!("{schema}.{name}"), codes);
                     }
                     self.schema_mut(&schema).enums.push(e);
                 }
@@ -704,6 +736,21 @@ impl Decoder<'_> {
                     _ => return Err(self.unknown_block(fi, cb, "table", &["column", "primary_key", "index", "unique", "foreign_key", "check", "partition"])),
                 }
             }
+            let f = &self.files[fi];
+            let mut directives: Vec<(String, Vec<String>)> = Vec::new();
+            if let Some(codes) = f.nolint(b.span()) {
+                directives.push((format!("{schema}.{name}"), codes));
+            }
+            for cb in blocks(&b.body) {
+                let Some(codes) = f.nolint(cb.span()) else { continue };
+                let label = label_strs(cb).into_iter().next().unwrap_or_default();
+                let path = match cb.ident.as_str() {
+                    "column" => format!("{schema}.{name}.{label}"),
+                    _ => format!("{schema}.{name} {label}"),
+                };
+                directives.push((path, codes));
+            }
+            self.realm.nolint.extend(directives);
             let s = self.schema_mut(&schema);
             if s.tables.iter().any(|x| x.name == name) {
                 return Err(self.files[fi].err(b.span(), format!("duplicate table \"{name}\" in schema \"{schema}\""), Some("each table is declared once".into())));

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Side-by-side measurements on this machine, in one run (numbers go to BENCHMARKS.md):
+#   1. inspect of a synthetic N-table PostgreSQL schema: schemagate vs the same catalog
+#      queries through psql (benches/pg_catalog_baseline.sql);
+#   2. plan URL-to-URL on two such databases: schemagate vs migra (PyPI, in a temp venv;
+#      skipped with a message when it cannot be installed);
+#   3. plan from HCL with 1% of the tables changed, disposable database included.
+# usage: benches/compare.sh [N=1000] [RUNS=5]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000}
+RUNS=${2:-5}
+PG=${SG_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+base=${PG%/*}
+A=sg_bench_a; B=sg_bench_b
+cargo build --release --quiet
+SG=./target/release/schemagate
+work=$(mktemp -d); trap 'rm -rf "$work"; psql "$PG" -qc "DROP DATABASE IF EXISTS $A" -c "DROP DATABASE IF EXISTS $B" >/dev/null 2>&1 || true' EXIT
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+time_runs() { # time_runs CMD... → median seconds over RUNS
+  for _ in $(seq 1 "$RUNS"); do
+    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+    echo "$e - $s" | bc -l
+  done | median
+}
+
+echo "== generating $N tables (deterministic) and loading them into $A and $B (1% changed)"
+python3 benches/gen_schema.py "$N" > "$work/a.sql"
+python3 benches/gen_schema.py "$N" --change 1 > "$work/b.sql"
+python3 benches/gen_schema.py "$N" --hcl --change 1 > "$work/b.hcl"
+psql "$PG" -qc "DROP DATABASE IF EXISTS $A" -c "DROP DATABASE IF EXISTS $B" -c "CREATE DATABASE $A" -c "CREATE DATABASE $B" >/dev/null
+psql "$base/$A" -q -v ON_ERROR_STOP=1 -f "$work/a.sql" >/dev/null
+psql "$base/$B" -q -v ON_ERROR_STOP=1 -f "$work/b.sql" >/dev/null
+
+echo "== 1. inspect ($N tables), median of $RUNS"
+t_psql=$(time_runs psql "$base/$A" -q -f benches/pg_catalog_baseline.sql)
+t_sg=$(time_runs $SG inspect -u "$base/$A" --format json)
+printf 'psql catalog queries: %.3f s\nschemagate inspect:   %.3f s\nratio (schemagate/psql): %.2f\n' "$t_psql" "$t_sg" "$(echo "$t_sg / $t_psql" | bc -l)"
+
+echo "== 2. plan URL → URL"
+t_plan=$(time_runs $SG plan -u "$base/$A" --to "$base/$B" --dev-url "$PG")
+printf 'schemagate plan (rehearsed): %.3f s\n' "$t_plan"
+if python3 -m venv "$work/venv" >/dev/null 2>&1 && "$work/venv/bin/pip" install -q migra 'sqlbag' psycopg2-binary setuptools >/dev/null 2>&1; then
+  t_migra=$(time_runs "$work/venv/bin/migra" --unsafe "$base/$A" "$base/$B")
+  printf 'migra:                       %.3f s\nratio (migra/schemagate): %.1f\n' "$t_migra" "$(echo "$t_migra / $t_plan" | bc -l)"
+else
+  echo "migra: not measured (could not install it from PyPI here)"
+fi
+
+echo "== 3. plan from HCL, 1% of tables changed, disposable database included"
+t_hcl=$(time_runs $SG plan -u "$base/$A" --to "file://$work/b.hcl" --dev-url "$PG")
+printf 'schemagate plan (HCL, normalized + rehearsed): %.3f s\n' "$t_hcl"
+$SG plan -u "$base/$A" --to "file://$work/b.hcl" --dev-url "$PG" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print("changes:", len(d["changes"]), "statements:", len(d["statements"]), "verified:", d["verified"])'

@@ -1,0 +1,12 @@
+# Constraint drops: a dropped foreign key stops protecting references.
+package schemagate.rules.condrop
+
+import data.schemagate.lib
+import rego.v1
+
+warn contains f if {
+	some c in input.changes
+	c.kind == "drop_foreign_key"
+	not c.replaced
+	f := lib.finding("CD101", "warning", sprintf("Dropping foreign key %q of table %q", [c.constraint, c.table]), c)
+}

@@ -1,0 +1,33 @@
+package schemagate.rules.destructive_test
+
+import data.schemagate.rules.destructive
+import rego.v1
+
+drop_col := {"id": 1, "kind": "drop_column", "schema": "public", "table": "users", "column": "created_at", "old": {"type": "timestamp"}}
+
+test_drop_column_denied if {
+	some f in destructive.deny with input as {"changes": [drop_col], "facts": {"tables": {}}}
+	f.code == "DS103"
+	f.target == "public.users.created_at"
+}
+
+test_drop_generated_column_allowed if {
+	c := object.union(drop_col, {"old": {"type": "int", "generated": "a + 1"}})
+	count(destructive.deny) == 0 with input as {"changes": [c], "facts": {"tables": {}}}
+}
+
+test_drop_table_mentions_rows if {
+	c := {"id": 2, "kind": "drop_table", "schema": "public", "table": "pets"}
+	some f in destructive.deny with input as {"changes": [c], "facts": {"tables": {"public.pets": {"rows": 12}}}}
+	f.code == "DS102"
+	contains(f.msg, "about 12 rows")
+}
+
+test_drop_schema_denied if {
+	some f in destructive.deny with input as {"changes": [{"id": 3, "kind": "drop_schema", "schema": "old"}], "facts": {"tables": {}}}
+	f.code == "DS101"
+}
+
+test_add_column_not_denied if {
+	count(destructive.deny) == 0 with input as {"changes": [{"id": 4, "kind": "add_column", "schema": "public", "table": "t", "column": "c"}], "facts": {"tables": {}}}
+}

@@ -1,0 +1,32 @@
+# Helpers shared by the rule families: how a change names its target.
+package schemagate.lib
+
+import rego.v1
+
+# "schema.table", "schema.table.column", "schema.table index_name", …
+target(c) := t if {
+	c.column
+	t := sprintf("%s.%s.%s", [c.schema, c.table, c.column])
+} else := t if {
+	c.index
+	t := sprintf("%s.%s %s", [c.schema, c.table, c.index])
+} else := t if {
+	c.constraint
+	t := sprintf("%s.%s %s", [c.schema, c.table, c.constraint])
+} else := t if {
+	c.table
+	t := sprintf("%s.%s", [c.schema, c.table])
+} else := c.schema
+
+finding(code, severity, msg, c) := {
+	"code": code,
+	"severity": severity,
+	"msg": msg,
+	"target": target(c),
+	"change": c.id,
+}
+
+# Row count estimate of the change's table; -1 when unknown.
+rows(c) := n if {
+	n := input.facts.tables[sprintf("%s.%s", [c.schema, c.table])].rows
+} else := -1

@@ -1,0 +1,17 @@
+# MySQL/MariaDB: a NOT NULL column added without DEFAULT silently gives existing rows the
+# type's zero value ('' / 0 / '0000-00-00').
+package schemagate.rules.mysql
+
+import data.schemagate.lib
+import rego.v1
+
+warn contains f if {
+	input.engine == "mysql"
+	some c in input.changes
+	c.kind == "add_column"
+	c.new.null == false
+	not c.new.default
+	not c.new.generated
+	not c.new.auto_increment
+	f := lib.finding("MY101", "warning", sprintf("Adding NOT NULL column %q without DEFAULT gives the existing rows of %q the type's zero value", [c.column, c.table]), c)
+}

@@ -1,0 +1,17 @@
+# SQLite: making a column NOT NULL without a default rebuilds the table, and the copy fails on
+# rows that hold NULL.
+package schemagate.rules.sqlite
+
+import data.schemagate.lib
+import rego.v1
+
+warn contains f if {
+	input.engine == "sqlite"
+	some c in input.changes
+	c.kind == "modify_column"
+	"null" in c.changed
+	c.old.null == true
+	c.new.null == false
+	not c.new.default
+	f := lib.finding("LT101", "warning", sprintf("Making %q.%q NOT NULL without a default: the table copy fails on NULLs", [c.table, c.column]), c)
+}

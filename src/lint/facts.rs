@@ -1,0 +1,112 @@
+//! Facts from the live target that decide data-dependent findings: row counts of the tables a
+//! plan touches, and exact checks for the changes that can fail on data (NULLs under a new NOT
+//! NULL, duplicates under a new unique index, values longer than a narrowed type). Read-only,
+//! bounded queries; a fact that cannot be read is left out (the rule then warns).
+
+use crate::engine::{quote_ident, Conn};
+use crate::schema::Dialect;
+use serde::Serialize;
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+
+/// Row counts are exact up to this many rows (the count stops there).
+const ROW_CAP: i64 = 100_000;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facts {
+    pub tables: BTreeMap<String, TableFacts>,
+    pub changes: BTreeMap<String, ChangeFacts>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TableFacts {
+    pub rows: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChangeFacts {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_nulls: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub too_long: Option<bool>,
+}
+
+fn table_ref(d: Dialect, schema: &str, table: &str) -> String {
+    match d {
+        Dialect::Sqlite => quote_ident(d, table),
+        _ => format!("{}.{}", quote_ident(d, schema), quote_ident(d, table)),
+    }
+}
+
+async fn scalar_i64(conn: &Conn, sql: &str) -> Option<i64> {
+    match conn {
+        Conn::Postgres(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.ok(),
+        Conn::Mysql(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.ok(),
+        Conn::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.ok(),
+    }
+}
+
+async fn exists(conn: &Conn, sql: &str) -> Option<bool> {
+    scalar_i64(conn, &format!("SELECT CASE WHEN EXISTS ({sql}) THEN 1 ELSE 0 END")).await.map(|v| v == 1)
+}
+
+/// Gather facts for lint `changes` (the input document's entries) from the target.
+pub async fn gather(conn: &Conn, changes: &[Json], exact: bool) -> Facts {
+    let d = conn.dialect();
+    let q = |s: &str| quote_ident(d, s);
+    let mut facts = Facts::default();
+    for c in changes {
+        let (Some(schema), Some(table)) = (c["schema"].as_str(), c["table"].as_str()) else { continue };
+        let kind = c["kind"].as_str().unwrap_or_default();
+        if kind == "add_table" {
+            continue;
+        }
+        let key = format!("{schema}.{table}");
+        let t = table_ref(d, schema, table);
+        if !facts.tables.contains_key(&key) {
+            if let Some(rows) = scalar_i64(conn, &format!("SELECT COUNT(*) FROM (SELECT 1 FROM {t} LIMIT {ROW_CAP}) s")).await {
+                facts.tables.insert(key.clone(), TableFacts { rows });
+            }
+        }
+        if !exact {
+            continue;
+        }
+        let id = c["id"].to_string();
+        let mut f = ChangeFacts::default();
+        match kind {
+            "modify_column" => {
+                let col = q(c["column"].as_str().unwrap_or_default());
+                let changed: Vec<&str> = c["changed"].as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
+                if changed.contains(&"null") && c["new"]["null"] == Json::Bool(false) {
+                    f.has_nulls = exists(conn, &format!("SELECT 1 FROM {t} WHERE {col} IS NULL")).await;
+                }
+                if let Some(n) = c["new"]["length"].as_i64() {
+                    if changed.contains(&"type") {
+                        let len = match d {
+                            Dialect::Sqlite => format!("length({col})"),
+                            _ => format!("char_length({col})"),
+                        };
+                        f.too_long = exists(conn, &format!("SELECT 1 FROM {t} WHERE {len} > {n}")).await;
+                    }
+                }
+            }
+            "add_index" | "modify_index" if c["new"]["unique"] == Json::Bool(true) => {
+                let mut keys: Vec<String> = c["new"]["columns"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).map(q).collect();
+                keys.extend(c["new"]["expressions"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).map(|e| format!("({e})")));
+                if !keys.is_empty() {
+                    let mut conds: Vec<String> = keys.iter().map(|k| format!("{k} IS NOT NULL")).collect();
+                    if let Some(w) = c["new"]["where"].as_str() {
+                        conds.push(format!("({w})"));
+                    }
+                    let k = keys.join(", ");
+                    f.duplicates = exists(conn, &format!("SELECT 1 FROM {t} WHERE {} GROUP BY {k} HAVING COUNT(*) > 1", conds.join(" AND "))).await;
+                }
+            }
+            _ => continue,
+        }
+        facts.changes.insert(id, f);
+    }
+    facts
+}

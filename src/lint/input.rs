@@ -1,0 +1,247 @@
+//! The lint input document (documented in docs/policies.md): one entry per change with its kind,
+//! names, old and new definitions, the SQL it produced and where the desired object is declared;
+//! plus facts from the target, the overrides' sources and the PR labels.
+
+use crate::diff::{Change, TableChange};
+use crate::plan::{self, Plan};
+use crate::schema::*;
+use serde_json::{json, Map, Value as Json};
+use std::collections::BTreeMap;
+
+/// `character varying(255)` → ("character varying", Some(255)).
+fn type_parts(ty: &str) -> (String, Option<i64>) {
+    let t = ty.trim();
+    match (t.find('('), t.find(')')) {
+        (Some(o), Some(c)) if c > o => {
+            let base = format!("{}{}", &t[..o], &t[c + 1..]).trim().to_string();
+            let len = t[o + 1..c].split(',').next().and_then(|n| n.trim().parse().ok());
+            let lengthy = ["character varying", "varchar", "character", "char", "nvarchar", "varbinary", "binary", "bit varying", "bit"];
+            (base.clone(), if lengthy.contains(&base.as_str()) { len } else { None })
+        }
+        _ => (t.to_string(), None),
+    }
+}
+
+fn default_text(d: &Dialect, v: &Option<ColumnDefault>) -> Json {
+    match v {
+        None => Json::Null,
+        Some(d2) => Json::String(match d {
+            Dialect::Postgres => crate::engine::postgres::ddl::default_sql(d2),
+            Dialect::Mysql => crate::engine::mysql::ddl::default_sql(d2),
+            Dialect::Sqlite => crate::engine::sqlite::ddl::default_sql(d2),
+        }),
+    }
+}
+
+pub fn column(d: Dialect, c: &Column) -> Json {
+    let (base, len) = type_parts(&c.ty);
+    let mut m = Map::new();
+    m.insert("name".into(), json!(c.name));
+    m.insert("type".into(), json!(base));
+    m.insert("full_type".into(), json!(c.ty));
+    if let Some(l) = len {
+        m.insert("length".into(), json!(l));
+    }
+    m.insert("null".into(), json!(c.null));
+    let dflt = default_text(&d, &c.default);
+    if !dflt.is_null() {
+        m.insert("default".into(), dflt);
+    }
+    if let Some(g) = &c.generated {
+        m.insert("generated".into(), json!(g.expr));
+    }
+    if c.identity.is_some() {
+        m.insert("identity".into(), json!(true));
+    }
+    if c.auto_increment {
+        m.insert("auto_increment".into(), json!(true));
+    }
+    Json::Object(m)
+}
+
+fn index(i: &Index) -> Json {
+    json!({
+        "name": i.name,
+        "unique": i.unique,
+        "columns": i.parts.iter().filter_map(|p| p.column.clone()).collect::<Vec<_>>(),
+        "expressions": i.parts.iter().filter_map(|p| p.expr.clone()).collect::<Vec<_>>(),
+        "method": i.method,
+        "where": i.where_clause,
+    })
+}
+
+/// Where the desired object is declared: the column, index, … if it still exists, else its table.
+fn source(desired: &Realm, schema: &str, table: &str, part: Option<(&str, &str)>) -> Json {
+    let Some(t) = desired.table(schema, table) else { return Json::Null };
+    let pos = match part {
+        Some(("column", n)) => t.column(n).and_then(|c| c.pos.clone()),
+        Some(("index", n)) => t.indexes.iter().find(|i| i.name == n).and_then(|i| i.pos.clone()),
+        Some(("check", n)) => t.checks.iter().find(|c| c.name == n).and_then(|c| c.pos.clone()),
+        Some(("fk", n)) => t.foreign_keys.iter().find(|c| c.name == n).and_then(|c| c.pos.clone()),
+        _ => None,
+    }
+    .or_else(|| t.pos.clone());
+    pos.map(|p| json!({"file": p.file, "line": p.line, "col": p.col})).unwrap_or(Json::Null)
+}
+
+fn statements_of(change: &Change, d: Dialect) -> Vec<String> {
+    plan::statements(std::slice::from_ref(change), d).into_iter().map(|s| s.sql).collect()
+}
+
+/// Flatten the plan into lint changes.
+pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
+    let d = plan.dialect;
+    let mut out: Vec<Json> = Vec::new();
+    let mut push = |mut v: Json, stmts: Vec<String>| {
+        v["id"] = json!(out.len());
+        v["statements"] = json!(stmts);
+        out.push(v);
+    };
+    for c in &plan.changes {
+        match c {
+            Change::AddSchema { schema } => push(json!({"kind": "add_schema", "schema": schema.name}), statements_of(c, d)),
+            Change::DropSchema { schema } => push(json!({"kind": "drop_schema", "schema": schema, "destructive": true}), statements_of(c, d)),
+            Change::ModifySchema { to, .. } => push(json!({"kind": "modify_schema", "schema": to.name}), statements_of(c, d)),
+            Change::AddExtension { schema, value } => push(json!({"kind": "add_extension", "schema": schema, "name": value.name}), statements_of(c, d)),
+            Change::DropExtension { schema, name } => push(json!({"kind": "drop_extension", "schema": schema, "name": name, "destructive": true}), statements_of(c, d)),
+            Change::AddEnum { schema, value } => push(json!({"kind": "add_enum", "schema": schema, "name": value.name, "new": {"values": value.values}}), statements_of(c, d)),
+            Change::DropEnum { schema, name } => push(json!({"kind": "drop_enum", "schema": schema, "name": name, "destructive": true}), statements_of(c, d)),
+            Change::ModifyEnum { schema, from, to, .. } => push(json!({"kind": "modify_enum", "schema": schema, "name": to.name, "old": {"values": from.values}, "new": {"values": to.values}}), statements_of(c, d)),
+            Change::AddDomain { schema, value } => push(json!({"kind": "add_domain", "schema": schema, "name": value.name}), statements_of(c, d)),
+            Change::DropDomain { schema, name } => push(json!({"kind": "drop_domain", "schema": schema, "name": name}), statements_of(c, d)),
+            Change::ModifyDomain { schema, to, .. } => push(json!({"kind": "modify_domain", "schema": schema, "name": to.name}), statements_of(c, d)),
+            Change::AddSequence { schema, value } => push(json!({"kind": "add_sequence", "schema": schema, "name": value.name}), statements_of(c, d)),
+            Change::DropSequence { schema, name } => push(json!({"kind": "drop_sequence", "schema": schema, "name": name}), statements_of(c, d)),
+            Change::ModifySequence { schema, to, .. } => push(json!({"kind": "modify_sequence", "schema": schema, "name": to.name}), statements_of(c, d)),
+            Change::AddTable { schema, table } => push(
+                json!({"kind": "add_table", "schema": schema, "table": table.name, "new": {"columns": table.columns.iter().map(|c| column(d, c)).collect::<Vec<_>>()}, "source": source(desired, schema, &table.name, None)}),
+                statements_of(c, d),
+            ),
+            Change::DropTable { schema, table } => push(json!({"kind": "drop_table", "schema": schema, "table": table.name, "destructive": true, "source": source(desired, schema, &table.name, None)}), statements_of(c, d)),
+            Change::ModifyTable { schema, table, from, to, changes } => {
+                // An index or foreign key dropped and added under the same name is one modification.
+                let re_added = |name: &str| changes.iter().any(|x| matches!(x, TableChange::AddIndex { index } if index.name == name));
+                let fk_re_added = |name: &str| changes.iter().any(|x| matches!(x, TableChange::AddForeignKey { fk } if fk.name == name));
+                for tc in changes {
+                    let single = Change::ModifyTable { schema: schema.clone(), table: table.clone(), from: from.clone(), to: to.clone(), changes: vec![tc.clone()] };
+                    let stmts = statements_of(&single, d);
+                    let base = |kind: &str| json!({"kind": kind, "schema": schema, "table": table});
+                    let v = match tc {
+                        TableChange::AddColumn { column: col } => {
+                            let mut v = base("add_column");
+                            v["column"] = json!(col.name);
+                            v["new"] = column(d, col);
+                            v["source"] = source(desired, schema, table, Some(("column", &col.name)));
+                            v
+                        }
+                        TableChange::DropColumn { column: col } => {
+                            let mut v = base("drop_column");
+                            v["column"] = json!(col.name);
+                            v["old"] = column(d, col);
+                            v["destructive"] = json!(true);
+                            v["source"] = source(desired, schema, table, None);
+                            v
+                        }
+                        TableChange::ModifyColumn { from: a, to: b, what } => {
+                            let mut v = base("modify_column");
+                            v["column"] = json!(b.name);
+                            v["old"] = column(d, a);
+                            v["new"] = column(d, b);
+                            v["changed"] = json!(what);
+                            v["source"] = source(desired, schema, table, Some(("column", &b.name)));
+                            v
+                        }
+                        TableChange::AddIndex { index: i } => {
+                            let old = from.indexes.iter().find(|x| x.name == i.name && changes.iter().any(|y| matches!(y, TableChange::DropIndex { index } if index.name == i.name)));
+                            let mut v = base(if old.is_some() { "modify_index" } else { "add_index" });
+                            v["index"] = json!(i.name);
+                            v["new"] = index(i);
+                            if let Some(o) = old {
+                                v["old"] = index(o);
+                            }
+                            v["source"] = source(desired, schema, table, Some(("index", &i.name)));
+                            v
+                        }
+                        TableChange::DropIndex { index: i } => {
+                            let mut v = base("drop_index");
+                            v["index"] = json!(i.name);
+                            v["old"] = index(i);
+                            if re_added(&i.name) {
+                                v["replaced"] = json!(true);
+                            }
+                            v["source"] = source(desired, schema, table, None);
+                            v
+                        }
+                        TableChange::AddForeignKey { fk } => {
+                            let mut v = base("add_foreign_key");
+                            v["constraint"] = json!(fk.name);
+                            v["new"] = json!({"columns": fk.columns, "ref_table": fk.ref_table, "ref_columns": fk.ref_columns});
+                            v["source"] = source(desired, schema, table, Some(("fk", &fk.name)));
+                            v
+                        }
+                        TableChange::DropForeignKey { fk } => {
+                            let mut v = base("drop_foreign_key");
+                            v["constraint"] = json!(fk.name);
+                            v["old"] = json!({"columns": fk.columns, "ref_table": fk.ref_table, "ref_columns": fk.ref_columns});
+                            if fk_re_added(&fk.name) {
+                                v["replaced"] = json!(true);
+                            }
+                            v["source"] = source(desired, schema, table, None);
+                            v
+                        }
+                        TableChange::AddCheck { check } => {
+                            let mut v = base("add_check");
+                            v["constraint"] = json!(check.name);
+                            v["new"] = json!({"expr": check.expr});
+                            v["source"] = source(desired, schema, table, Some(("check", &check.name)));
+                            v
+                        }
+                        TableChange::DropCheck { check } => {
+                            let mut v = base("drop_check");
+                            v["constraint"] = json!(check.name);
+                            v["old"] = json!({"expr": check.expr});
+                            v
+                        }
+                        TableChange::AddPrimaryKey { key } => {
+                            let mut v = base("add_primary_key");
+                            v["new"] = json!({"columns": key.columns});
+                            v
+                        }
+                        TableChange::DropPrimaryKey { key } => {
+                            let mut v = base("drop_primary_key");
+                            v["old"] = json!({"columns": key.columns});
+                            v
+                        }
+                        TableChange::ModifyComment { .. } => base("modify_comment"),
+                        TableChange::ModifyOptions { .. } => base("modify_options"),
+                    };
+                    push(v, stmts);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Override sources for the policies.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// Object path ("schema.table", "schema.table.column") → codes or analyzer names (empty: all).
+    pub nolint: BTreeMap<String, Vec<String>>,
+    pub labels: Vec<String>,
+    pub allow_destructive_label: Option<String>,
+}
+
+pub fn document(plan: &Plan, desired: &Realm, facts: &super::facts::Facts, ov: &Overrides) -> Json {
+    json!({
+        "engine": plan.dialect.name(),
+        "plan": {"hash": plan.hash, "statements": plan.statements.iter().map(|s| &s.sql).collect::<Vec<_>>()},
+        "changes": changes(plan, desired),
+        "facts": facts,
+        "labels": ov.labels,
+        "overrides": {
+            "nolint": ov.nolint,
+            "allow_destructive_label": ov.allow_destructive_label,
+        },
+    })
+}

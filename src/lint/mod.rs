@@ -1,0 +1,156 @@
+//! Lint: every plan is checked by Rego policies (regorus, in-process). The input document is
+//! the plan's changes plus facts from the target; `policies/` decides what is denied, warned, and
+//! overridden. See docs/policies.md.
+
+pub mod facts;
+pub mod input;
+pub mod policies;
+pub mod tests;
+
+use anyhow::{anyhow, Context, Result};
+use serde::Serialize;
+use serde_json::Value as Json;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    pub code: String,
+    /// "error" (deny) or "warning" (warn).
+    pub severity: String,
+    pub msg: String,
+    pub target: String,
+    /// Index of the change in the input document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<u64>,
+    /// Where the desired object is declared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::schema::Pos>,
+    /// Why the finding does not block, when an override applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overridden: Option<String>,
+}
+
+impl Finding {
+    pub fn blocks(&self) -> bool {
+        self.severity == "error" && self.overridden.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Directories (or files) of extra `.rego` policies.
+    pub policy_dirs: Vec<PathBuf>,
+    /// JSON documents merged into `data.schemagate.config` (allow lists, naming rules).
+    pub data: Vec<Json>,
+}
+
+/// `.rego` files of a directory, not recursing, tests excluded unless asked for.
+pub fn rego_files(p: &Path, with_tests: bool) -> Result<Vec<PathBuf>> {
+    if p.is_file() {
+        return Ok(vec![p.to_path_buf()]);
+    }
+    let mut out: Vec<PathBuf> = std::fs::read_dir(p)
+        .with_context(|| format!("cannot read policy directory {}", p.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|f| f.extension().is_some_and(|x| x == "rego"))
+        .filter(|f| with_tests || !f.file_stem().is_some_and(|s| s.to_string_lossy().ends_with("_test")))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// A regorus engine holding the default policies, the user's, and the data document.
+pub fn engine(opts: &Options, with_tests: bool) -> Result<regorus::Engine> {
+    let mut e = regorus::Engine::new();
+    for (path, src) in policies::RULES.iter().chain(if with_tests { policies::TESTS } else { &[] }) {
+        e.add_policy(path.to_string(), src.to_string()).map_err(|err| anyhow!("built-in policy {path}: {err}"))?;
+    }
+    for dir in &opts.policy_dirs {
+        for f in rego_files(dir, with_tests)? {
+            let src = std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?;
+            // regorus renders `path:line:col` with a caret; keep it as is.
+            e.add_policy(f.display().to_string(), src).map_err(|err| anyhow!("{err}"))?;
+        }
+    }
+    let mut config = serde_json::Map::new();
+    for d in &opts.data {
+        if let Json::Object(m) = d {
+            config.extend(m.clone());
+        }
+    }
+    let data = serde_json::json!({ "schemagate": { "config": Json::Object(config) } });
+    e.add_data(regorus::Value::from_json_str(&data.to_string()).map_err(|err| anyhow!("{err}"))?).map_err(|err| anyhow!("{err}"))?;
+    Ok(e)
+}
+
+fn to_json(v: &regorus::Value) -> Result<Json> {
+    let s = v.to_json_str().map_err(|e| anyhow!("{e}"))?;
+    Ok(serde_json::from_str(&s)?)
+}
+
+/// The value of a query (a whole package tree or one rule); null when undefined.
+fn query(e: &mut regorus::Engine, q: &str) -> Result<Json> {
+    let r = e.eval_query(q.to_string(), false).map_err(|err| anyhow!("{err}"))?;
+    match r.result.first().and_then(|x| x.expressions.first()) {
+        Some(x) => to_json(&x.value),
+        None => Ok(Json::Null),
+    }
+}
+
+/// Evaluate every `deny` and `warn` of `data.schemagate.rules.*`, then the overrides.
+pub fn evaluate(opts: &Options, input: &Json) -> Result<Vec<Finding>> {
+    let mut e = engine(opts, false)?;
+    e.set_input(regorus::Value::from_json_str(&input.to_string()).map_err(|err| anyhow!("{err}"))?);
+    let families = query(&mut e, "data.schemagate.rules").context("evaluating policies")?;
+    let mut findings = Vec::new();
+    if let Json::Object(fams) = families {
+        for (family, rules) in fams {
+            for (rule, severity) in [("deny", "error"), ("warn", "warning")] {
+                let Some(set) = rules.get(rule) else { continue };
+                for f in set.as_array().into_iter().flatten() {
+                    findings.push(parse_finding(f, severity).with_context(|| format!("policy family {family}: {rule} produced {f}"))?);
+                }
+            }
+        }
+    }
+    findings.sort_by(|a, b| (a.severity != "error", &a.code, &a.target).cmp(&(b.severity != "error", &b.code, &b.target)));
+    findings.dedup_by(|a, b| a.code == b.code && a.target == b.target && a.severity == b.severity);
+    // Overrides: the policies decide, from the findings and the input's override sources.
+    let mut with_findings = input.clone();
+    with_findings["findings"] = serde_json::to_value(&findings)?;
+    e.set_input(regorus::Value::from_json_str(&with_findings.to_string()).map_err(|err| anyhow!("{err}"))?);
+    let reasons = query(&mut e, "data.schemagate.overrides.reasons").context("evaluating overrides")?;
+    for f in &mut findings {
+        if let Some(r) = reasons.get(format!("{}|{}", f.code, f.target)).and_then(|r| r.as_str()) {
+            f.overridden = Some(r.to_string());
+        }
+    }
+    // Source positions come from the change the finding names.
+    for f in &mut findings {
+        if let Some(id) = f.change {
+            if let Some(src) = input["changes"].get(id as usize).and_then(|c| c.get("source")) {
+                f.source = serde_json::from_value(src.clone()).ok();
+            }
+        }
+    }
+    Ok(findings)
+}
+
+/// A finding object from a policy: `{code, msg, target}` required, severity from the rule
+/// (`deny` = error) unless the object says otherwise.
+fn parse_finding(v: &Json, default_severity: &str) -> Result<Finding> {
+    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(String::from);
+    match v {
+        Json::String(msg) => Ok(Finding { code: "POLICY".into(), severity: default_severity.into(), msg: msg.clone(), target: String::new(), change: None, source: None, overridden: None }),
+        _ => Ok(Finding {
+            code: s("code").ok_or_else(|| anyhow!("a finding needs a `code`"))?,
+            severity: if default_severity == "error" { "error".into() } else { s("severity").unwrap_or_else(|| default_severity.into()) },
+            msg: s("msg").unwrap_or_default(),
+            target: s("target").unwrap_or_default(),
+            change: v.get("change").and_then(|c| c.as_u64()),
+            source: None,
+            overridden: None,
+        }),
+    }
+}
