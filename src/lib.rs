@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod config;
 pub mod devdb;
 pub mod diff;
 pub mod engine;

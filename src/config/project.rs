@@ -1,0 +1,229 @@
+//! Atlas's project file, `atlas.hcl`, per schema directory: `env "<name>" { url, dev, src,
+//! schemas, exclude, diff { skip {…} }, lint {…} }` with `variable`, `locals`, `getenv("X")`,
+//! `urlescape()`, `jsondecode()`. Relative `file://` sources are relative to the file.
+
+use crate::error::{LineIndex, SourceError};
+use hcl::edit::structure::{Body, Structure};
+use hcl::edit::Span;
+use hcl::eval::{Context, Evaluate, FuncArgs, FuncDef, ParamType};
+use hcl::{Expression, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Env {
+    pub name: String,
+    pub url: Option<String>,
+    pub dev: Option<String>,
+    pub src: Vec<String>,
+    pub schemas: Vec<String>,
+    pub exclude: Vec<String>,
+    /// `diff { skip { drop_table = true … } }`: change kinds never planned.
+    pub skip: BTreeSet<String>,
+    /// `lint { … }` kept as JSON for the policies' data document.
+    pub lint: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Project {
+    pub path: PathBuf,
+    pub envs: BTreeMap<String, Env>,
+}
+
+impl Project {
+    /// Which env applies: the one asked for, else `$SCHEMAGATE_ENV`, else the only one.
+    pub fn select(&self, wanted: Option<&str>) -> Result<Option<&Env>, String> {
+        let wanted = wanted.map(String::from).or_else(|| std::env::var("SCHEMAGATE_ENV").ok());
+        match wanted {
+            Some(w) => self.envs.get(&w).map(Some).ok_or_else(|| format!("{}: no env \"{w}\" (envs: {})", self.path.display(), self.envs.keys().cloned().collect::<Vec<_>>().join(", "))),
+            None if self.envs.len() == 1 => Ok(self.envs.values().next()),
+            None if self.envs.is_empty() => Ok(None),
+            None => Err(format!("{}: several envs ({}); pick one with the `env` input or SCHEMAGATE_ENV", self.path.display(), self.envs.keys().cloned().collect::<Vec<_>>().join(", "))),
+        }
+    }
+}
+
+fn getenv(args: FuncArgs) -> Result<Value, String> {
+    let name = args[0].as_str().unwrap_or_default();
+    Ok(Value::String(std::env::var(name).unwrap_or_default()))
+}
+
+fn urlescape(args: FuncArgs) -> Result<Value, String> {
+    let s = args[0].as_str().unwrap_or_default();
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    Ok(Value::String(out))
+}
+
+fn jsondecode(args: FuncArgs) -> Result<Value, String> {
+    let s = args[0].as_str().unwrap_or_default();
+    serde_json::from_str::<serde_json::Value>(s).map(|v| hcl::to_value(v).unwrap_or(Value::Null)).map_err(|e| format!("jsondecode: {e}"))
+}
+
+/// The evaluation context for atlas.hcl: functions, `var`, `local`, and extra values (`data`).
+pub fn context(vars: hcl::Map<String, Value>, extra: &[(&str, Value)]) -> Context<'static> {
+    let mut ctx = Context::new();
+    ctx.declare_func("getenv", FuncDef::builder().param(ParamType::String).build(getenv));
+    ctx.declare_func("urlescape", FuncDef::builder().param(ParamType::String).build(urlescape));
+    ctx.declare_func("jsondecode", FuncDef::builder().param(ParamType::String).build(jsondecode));
+    ctx.declare_var("var", Value::Object(vars));
+    for (k, v) in extra {
+        ctx.declare_var(*k, v.clone());
+    }
+    ctx
+}
+
+pub fn load(path: &Path, given: &HashMap<String, String>) -> Result<Project, SourceError> {
+    let src = std::fs::read_to_string(path).map_err(|e| SourceError { file: path.display().to_string(), line: 1, col: 1, msg: format!("cannot read: {e}"), snippet: None, hint: None })?;
+    parse(path, &src, given, &[])
+}
+
+/// Parse an atlas.hcl. `extra` declares further variables (the credentials data sources).
+pub fn parse(path: &Path, src: &str, given: &HashMap<String, String>, extra: &[(&str, Value)]) -> Result<Project, SourceError> {
+    let file = path.display().to_string();
+    let lines = LineIndex::new(src);
+    let err = |span: Option<std::ops::Range<usize>>, msg: String, hint: Option<String>| {
+        let (line, col) = span.map(|s| lines.pos(s.start)).unwrap_or((1, 1));
+        SourceError { file: file.clone(), line, col, msg, snippet: Some(lines.line_text(line).to_string()), hint }
+    };
+    let body: Body = hcl::edit::parser::parse_body(src).map_err(|e| SourceError {
+        file: file.clone(),
+        line: e.location().line(),
+        col: e.location().column(),
+        msg: format!("HCL syntax error: {}", e.message()),
+        snippet: Some(e.line().to_string()),
+        hint: None,
+    })?;
+    let blocks: Vec<_> = body.iter().filter_map(|s| if let Structure::Block(b) = s { Some(b) } else { None }).collect();
+    let mut vars = hcl::Map::new();
+    for b in blocks.iter().filter(|b| b.ident.as_str() == "variable") {
+        let name = b.labels.first().map(|l| l.as_str().to_string()).unwrap_or_default();
+        let v = match given.get(&name) {
+            Some(v) => Value::String(v.clone()),
+            None => match b.body.get_attribute("default") {
+                Some(a) => Expression::from(a.value.clone()).evaluate(&context(hcl::Map::new(), extra)).map_err(|e| err(a.value.span(), format!("variable {name}: {e}"), None))?,
+                None => return Err(err(b.span(), format!("variable `{name}` has no value and no default"), Some(format!("set it with --var {name}=VALUE")))),
+            },
+        };
+        vars.insert(name, v);
+    }
+    let mut ctx = context(vars.clone(), extra);
+    let mut locals = hcl::Map::new();
+    for b in blocks.iter().filter(|b| b.ident.as_str() == "locals") {
+        for s in b.body.iter() {
+            if let Structure::Attribute(a) = s {
+                let v = Expression::from(a.value.clone()).evaluate(&ctx).map_err(|e| err(a.value.span(), format!("local.{}: {e}", a.key.as_str()), None))?;
+                locals.insert(a.key.as_str().to_string(), v);
+            }
+        }
+    }
+    ctx.declare_var("local", Value::Object(locals));
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut project = Project { path: path.to_path_buf(), envs: BTreeMap::new() };
+    for b in blocks.iter().filter(|b| b.ident.as_str() == "env") {
+        let name = b.labels.first().map(|l| l.as_str().to_string()).ok_or_else(|| err(b.span(), "env block needs a name: env \"prod\" { … }".into(), None))?;
+        let mut env = Env { name: name.clone(), ..Default::default() };
+        for s in b.body.iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let v = Expression::from(a.value.clone()).evaluate(&ctx).map_err(|e| {
+                        err(a.value.span(), format!("env \"{name}\": cannot evaluate `{}`: {e}", a.key.as_str()), Some("known here: var.*, local.*, getenv(), urlescape(), jsondecode(), data.* sources".into()))
+                    })?;
+                    let strings = |v: &Value| -> Vec<String> {
+                        match v {
+                            Value::String(s) => vec![s.clone()],
+                            Value::Array(items) => items.iter().filter_map(|i| i.as_str().map(String::from)).collect(),
+                            _ => vec![],
+                        }
+                    };
+                    match a.key.as_str() {
+                        "url" => env.url = v.as_str().map(String::from),
+                        "dev" => env.dev = v.as_str().map(String::from),
+                        "src" | "schema_src" => env.src = strings(&v).into_iter().map(|s| resolve(dir, &s)).collect(),
+                        "schemas" => env.schemas = strings(&v),
+                        "exclude" => env.exclude = strings(&v),
+                        _ => {} // other Atlas attributes (migration, format, …) do not apply to schemagate
+                    }
+                }
+                Structure::Block(inner) => match inner.ident.as_str() {
+                    "diff" => {
+                        for skip in inner.body.iter().filter_map(|s| if let Structure::Block(x) = s { Some(x) } else { None }).filter(|x| x.ident.as_str() == "skip") {
+                            for s in skip.body.iter() {
+                                if let Structure::Attribute(a) = s {
+                                    let v = Expression::from(a.value.clone()).evaluate(&ctx).map_err(|e| err(a.value.span(), format!("diff.skip.{}: {e}", a.key.as_str()), None))?;
+                                    if v == Value::Bool(true) {
+                                        env.skip.insert(a.key.as_str().to_string());
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    "lint" => {
+                        let v: Value = hcl::from_str(&inner.body.to_string()).unwrap_or(Value::Null);
+                        env.lint = serde_json::to_value(v).unwrap_or_default();
+                    }
+                    _ => {}
+                },
+            }
+        }
+        project.envs.insert(name, env);
+    }
+    Ok(project)
+}
+
+/// `file://schema.hcl` relative to the project file's directory.
+fn resolve(dir: &Path, s: &str) -> String {
+    match s.strip_prefix("file://") {
+        Some(p) if !Path::new(p).is_absolute() => format!("file://{}", dir.join(p).display()),
+        _ => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_blocks() {
+        std::env::set_var("SG_TEST_PW", "p@ss word");
+        let src = r#"
+variable "db" {
+  type    = string
+  default = "app"
+}
+locals {
+  pw = urlescape(getenv("SG_TEST_PW"))
+}
+env "prod" {
+  url     = "postgres://u:${local.pw}@db:5432/${var.db}"
+  dev     = "postgres://postgres@localhost:5432/postgres"
+  src     = "file://schema.hcl"
+  schemas = ["public"]
+  exclude = ["*.tmp_*"]
+  diff {
+    skip {
+      drop_table = true
+      drop_column = false
+    }
+  }
+}
+"#;
+        let p = parse(Path::new("db/app/atlas.hcl"), src, &HashMap::new(), &[]).unwrap();
+        let e = p.select(None).unwrap().unwrap();
+        assert_eq!(e.url.as_deref(), Some("postgres://u:p%40ss%20word@db:5432/app"));
+        assert_eq!(e.src, vec!["file://db/app/schema.hcl"]);
+        assert!(e.skip.contains("drop_table") && !e.skip.contains("drop_column"));
+        assert_eq!(e.exclude, vec!["*.tmp_*"]);
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        let e = parse(Path::new("atlas.hcl"), "env \"x\" {\n  url = nope()\n}\n", &HashMap::new(), &[]).unwrap_err();
+        assert_eq!((e.line, e.col), (2, 9));
+    }
+}
