@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod cloud;
 pub mod config;
 pub mod devdb;
 pub mod diff;

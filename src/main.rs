@@ -84,6 +84,33 @@ enum Cmd {
         #[command(subcommand)]
         cmd: PolicyCmd,
     },
+    /// The Terrateam-style configuration: validate it, list the targets it yields.
+    Config {
+        #[command(subcommand)]
+        cmd: ConfigCmd,
+    },
+    /// Run the matched workflow (hooks, run/env steps, plan or apply) for schema directories.
+    Run {
+        /// plan or apply
+        #[arg(value_parser = ["plan", "apply"])]
+        op: String,
+        /// Only these directories (repeatable); default: those the changed files touch, else all.
+        #[arg(long = "dir")]
+        dirs: Vec<String>,
+        /// Files changed by the pull request, repository-relative (repeatable).
+        #[arg(long)]
+        changed: Vec<String>,
+        /// The repository root (default: the current directory).
+        #[arg(long, default_value = ".")]
+        root: std::path::PathBuf,
+        /// The atlas.hcl env to use (default: $SCHEMAGATE_ENV, else the only one).
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: cli::plan::Format,
+        #[command(flatten)]
+        lint: LintFlags,
+    },
     /// Print the SQL that turns one schema source into another.
     Diff {
         #[arg(long, required = true)]
@@ -94,6 +121,29 @@ enum Cmd {
         dev_url: Option<String>,
         #[arg(long = "var", value_parser = parse_var)]
         vars: Vec<(String, String)>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Check .terrateam/config.yml (or PATH) against Terrateam's schema: errors and warnings
+    /// with file:line:col. --strict turns warnings (keys Terrateam would reject) into errors.
+    Validate {
+        path: Option<std::path::PathBuf>,
+        #[arg(long)]
+        strict: bool,
+    },
+    /// List the schema directories, their tags, workflow, env, URL (redacted) and autoplan/autoapply.
+    Targets {
+        /// Files changed by the pull request (repeatable): marks which targets they touch.
+        #[arg(long)]
+        changed: Vec<String>,
+        #[arg(long, default_value = ".")]
+        root: std::path::PathBuf,
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -171,6 +221,7 @@ impl Common {
             exclude: self.exclude.clone(),
             vars: self.vars.iter().cloned().collect::<HashMap<_, _>>(),
             format: self.format,
+            skip: Default::default(),
         }
     }
 }
@@ -285,6 +336,75 @@ async fn run(cli: Cli) -> ExitCode {
                     }
                     println!("policy tests: {} passed, {failed} failed", results.len() - failed);
                     ExitCode::from(if failed > 0 { 1 } else { 0 })
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Cmd::Config { cmd: ConfigCmd::Validate { path, strict } } => {
+            let mut out = Vec::new();
+            let r = cli::config::validate(std::path::Path::new("."), path.as_deref(), strict, &mut out);
+            emit(&String::from_utf8_lossy(&out));
+            match r {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => fail(&e),
+            }
+        }
+        Cmd::Config { cmd: ConfigCmd::Targets { changed, root, env, json } } => {
+            let r = cli::config::load(&root, None).and_then(|(_, loaded)| {
+                let ch = (!changed.is_empty()).then_some(changed.as_slice());
+                let ts = cli::config::resolve(&root, &loaded, ch, env.as_deref(), None, None)?;
+                Ok(if json { serde_json::to_string_pretty(&ts)? + "\n" } else { cli::config::targets_table(&ts, &loaded) })
+            });
+            match r {
+                Ok(s) => {
+                    emit(&redact(&s));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Cmd::Run { op, dirs, changed, root, env, format, lint } => {
+            let r = async {
+                let (_, loaded) = cli::config::load(&root, None)?;
+                if loaded.has_errors(false) {
+                    for d in &loaded.diagnostics {
+                        eprintln!("{d}");
+                    }
+                    anyhow::bail!("the configuration is invalid");
+                }
+                let ch = (!changed.is_empty()).then_some(changed.as_slice());
+                let mut ts = cli::config::resolve(&root, &loaded, ch, env.as_deref(), None, None)?;
+                if !dirs.is_empty() {
+                    ts.retain(|t| dirs.iter().any(|d| d.trim_end_matches('/') == t.dir));
+                    if ts.is_empty() {
+                        anyhow::bail!("none of {dirs:?} is a schema directory (see `schemagate config targets`)");
+                    }
+                } else if ch.is_some() {
+                    ts.retain(|t| t.changed);
+                }
+                let a = cli::run::RunArgs {
+                    op: if op == "apply" { cli::run::Op::Apply } else { cli::run::Op::Plan },
+                    root: root.clone(),
+                    lint: lint.args(),
+                    format,
+                    run_kind: std::env::var("TERRATEAM_RUN_KIND").unwrap_or_else(|_| "pr".into()),
+                };
+                let mut out = std::io::stdout();
+                cli::run::run(&a, &loaded, &ts, &mut out).await
+            }
+            .await;
+            match r {
+                Ok(results) => {
+                    for x in &results {
+                        println!("{}: {}{}", x.dir, if x.ok { "ok" } else { "FAILED" }, if x.has_changes { ", changes" } else { "" });
+                    }
+                    if results.is_empty() {
+                        println!("no schema directory is affected");
+                    }
+                    let denied = results.iter().any(|x| x.denied);
+                    let failed = results.iter().any(|x| !x.ok);
+                    ExitCode::from(if denied { 3 } else if failed { 1 } else { 0 })
                 }
                 Err(e) => fail(&e),
             }

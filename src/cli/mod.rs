@@ -1,5 +1,7 @@
 //! One module per subcommand; each takes parsed arguments and returns an exit code.
+pub mod config;
 pub mod fmt;
+pub mod run;
 pub mod inspect;
 pub mod plan;
 

@@ -142,8 +142,9 @@ pub fn parse(path: &Path, src: &str, given: &HashMap<String, String>, extra: &[(
                         }
                     };
                     match a.key.as_str() {
-                        "url" => env.url = v.as_str().map(String::from),
-                        "dev" => env.dev = v.as_str().map(String::from),
+                        // getenv() of an unset variable is "": treat it as not given.
+                        "url" => env.url = v.as_str().filter(|s| !s.is_empty()).map(String::from),
+                        "dev" => env.dev = v.as_str().filter(|s| !s.is_empty()).map(String::from),
                         "src" | "schema_src" => env.src = strings(&v).into_iter().map(|s| resolve(dir, &s)).collect(),
                         "schemas" => env.schemas = strings(&v),
                         "exclude" => env.exclude = strings(&v),

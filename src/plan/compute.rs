@@ -18,6 +18,45 @@ pub struct Options {
     /// The desired realm was read back from a database (SQL sources, URLs): already in the
     /// engine's canonical form, so no normalization round trip is needed.
     pub desired_normalized: bool,
+    /// Atlas's `diff { skip { drop_table = true … } }`: change kinds left out of the plan.
+    pub skip: std::collections::BTreeSet<String>,
+}
+
+/// Leave out the change kinds a diff policy skips (Atlas's names).
+fn skip_changes(changes: Vec<Change>, skip: &std::collections::BTreeSet<String>) -> Vec<Change> {
+    if skip.is_empty() {
+        return changes;
+    }
+    let s = |k: &str| skip.contains(k);
+    changes
+        .into_iter()
+        .filter_map(|c| match c {
+            Change::AddSchema { .. } if s("add_schema") => None,
+            Change::DropSchema { .. } if s("drop_schema") => None,
+            Change::ModifySchema { .. } if s("modify_schema") => None,
+            Change::AddTable { .. } if s("add_table") => None,
+            Change::DropTable { .. } if s("drop_table") => None,
+            Change::ModifyTable { schema, table, from, to, changes } => {
+                let kept: Vec<TableChange> = changes
+                    .into_iter()
+                    .filter(|tc| {
+                        !match tc {
+                            TableChange::AddColumn { .. } => s("add_column"),
+                            TableChange::DropColumn { .. } => s("drop_column"),
+                            TableChange::ModifyColumn { .. } => s("modify_column"),
+                            TableChange::AddIndex { .. } => s("add_index"),
+                            TableChange::DropIndex { .. } => s("drop_index"),
+                            TableChange::AddForeignKey { .. } => s("add_foreign_key"),
+                            TableChange::DropForeignKey { .. } => s("drop_foreign_key"),
+                            _ => s("modify_table"),
+                        }
+                    })
+                    .collect();
+                (!kept.is_empty()).then_some(Change::ModifyTable { schema, table, from, to, changes: kept })
+            }
+            other => Some(other),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -43,12 +82,14 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
     if !first.is_empty() && !opts.desired_normalized {
         normalized = normalize(dialect, &current, &mut desired, &first, opts).await?;
     }
-    let changes = diff::diff(&current, &desired);
+    let changes = skip_changes(diff::diff(&current, &desired), &opts.skip);
     let plan = build(&current, &desired, changes, dialect);
     let (verified, residual) = if plan.is_empty() || opts.no_rehearse {
         (None, vec![])
     } else {
         let residual = rehearse(dialect, &current, &desired, &plan, opts).await?;
+        // What the diff policy skips is expected to remain.
+        let residual = skip_changes(residual, &opts.skip);
         (Some(residual.is_empty()), residual)
     };
     Ok(Outcome { plan, verified, residual, current, desired, normalized })

@@ -1,0 +1,264 @@
+//! `schemagate run plan|apply`: execute the matched workflow for each target directory — hooks,
+//! `run`/`env` steps with Terrateam's environment, plan/apply steps — as the Action does.
+
+use super::config::Target;
+use super::plan::{self as planner, ApplyArgs, Args as PlanArgs, Format, LintArgs};
+use crate::config::Loaded;
+use crate::url::redact;
+use anyhow::{anyhow, Result};
+use serde_json::Value as Json;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Plan,
+    Apply,
+}
+
+impl Op {
+    fn name(self) -> &'static str {
+        match self {
+            Op::Plan => "plan",
+            Op::Apply => "apply",
+        }
+    }
+}
+
+pub struct RunArgs {
+    pub op: Op,
+    pub root: PathBuf,
+    pub lint: LintArgs,
+    pub format: Format,
+    /// TERRATEAM_RUN_KIND: pr, drift, …
+    pub run_kind: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DirResult {
+    pub dir: String,
+    pub ok: bool,
+    pub has_changes: bool,
+    pub denied: bool,
+    pub plan_hash: Option<String>,
+    pub error: Option<String>,
+    #[serde(skip)]
+    pub output: String,
+    #[serde(skip)]
+    pub findings: Vec<crate::lint::Finding>,
+    #[serde(skip)]
+    pub outcome: Option<crate::plan::compute::Outcome>,
+}
+
+/// Run the workflow of every target, one after the other (hooks may change the environment,
+/// which the next steps and atlas.hcl's getenv() see).
+pub async fn run(a: &RunArgs, loaded: &Loaded, targets: &[Target], out: &mut dyn Write) -> Result<Vec<DirResult>> {
+    let mut results = Vec::new();
+    for t in targets {
+        writeln!(out, "::group::schemagate {} {}", a.op.name(), t.dir)?;
+        let r = run_dir(a, loaded, t, out).await;
+        writeln!(out, "::endgroup::")?;
+        results.push(r);
+    }
+    Ok(results)
+}
+
+fn steps_for(loaded: &Loaded, t: &Target, op: Op) -> (Vec<Json>, Vec<Json>, Vec<Json>) {
+    let c = &loaded.config;
+    let wf = t.workflow.map(|i| c.workflows[i].clone());
+    let steps = match (op, &wf) {
+        (Op::Plan, Some(w)) => w.plan.clone(),
+        (Op::Apply, Some(w)) => w.apply.clone(),
+        (Op::Plan, None) => vec![serde_json::json!({"type": "init"}), serde_json::json!({"type": "plan"})],
+        (Op::Apply, None) => vec![serde_json::json!({"type": "init"}), serde_json::json!({"type": "apply"})],
+    };
+    let hooks = match op {
+        Op::Plan => &c.hooks.plan,
+        Op::Apply => &c.hooks.apply,
+    };
+    let pre: Vec<Json> = c.hooks.all.pre.iter().chain(&hooks.pre).cloned().collect();
+    let post: Vec<Json> = c.hooks.all.post.iter().chain(&hooks.post).cloned().collect();
+    (pre, steps, post)
+}
+
+async fn run_dir(a: &RunArgs, loaded: &Loaded, t: &Target, out: &mut dyn Write) -> DirResult {
+    let mut r = DirResult { dir: t.dir.clone(), ok: true, has_changes: false, denied: false, plan_hash: None, error: None, output: String::new(), findings: vec![], outcome: None };
+    let root = std::fs::canonicalize(&a.root).unwrap_or(a.root.clone());
+    let dir_abs = root.join(&t.dir);
+    // Terrateam's runner variables, plus schemagate's.
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("TERRATEAM_ROOT".into(), root.display().to_string()),
+        ("TERRATEAM_DIR".into(), t.dir.clone()),
+        ("TERRATEAM_WORKSPACE".into(), "default".into()),
+        ("TERRATEAM_RUN_KIND".into(), a.run_kind.clone()),
+        ("SCHEMAGATE_DIR".into(), t.dir.clone()),
+        ("SCHEMAGATE_OP".into(), a.op.name().into()),
+    ]);
+    if let Some(e) = &t.env {
+        env.insert("SCHEMAGATE_ENV".into(), e.clone());
+    }
+    let (pre, steps, post) = steps_for(loaded, t, a.op);
+    let mut policy_dirs = a.lint.policy_dirs.clone();
+    let mut failed = false;
+    for (phase, list) in [("pre-hook", &pre), ("step", &steps), ("post-hook", &post)] {
+        for s in list.iter() {
+            let kind = s["type"].as_str().unwrap_or_default().to_string();
+            let run_on = s["run_on"].as_str().unwrap_or("success");
+            let should = match run_on {
+                "always" => true,
+                "failure" => failed,
+                _ => !failed,
+            };
+            if !should {
+                continue;
+            }
+            let _ = writeln!(out, "--- {phase} {kind}");
+            let res: Result<()> = match kind.as_str() {
+                "init" => Ok(()),
+                "plan" | "apply" if kind != a.op.name() => Err(anyhow!("a `{kind}` step in the {} list", a.op.name())),
+                "plan" | "apply" => db_step(a, t, &kind, &policy_dirs, &mut r, out).await,
+                "run" => run_step(s, &dir_abs, &env, out),
+                "env" => env_step(s, &dir_abs, &mut env),
+                "conftest" | "opa" => {
+                    // schemagate's Rego lint: extra_args name policy paths for the plan steps.
+                    for p in s["extra_args"].as_array().into_iter().flatten().filter_map(|x| x.as_str()) {
+                        if !p.starts_with('-') {
+                            policy_dirs.push(root.join(p));
+                        }
+                    }
+                    if r.outcome.is_some() {
+                        Err(anyhow!("`{kind}` runs before the plan step to add its policies"))
+                    } else {
+                        Ok(())
+                    }
+                }
+                "oidc" => crate::cloud::oidc_step(s, &mut env).await,
+                other => {
+                    let _ = writeln!(out, "notice: step type `{other}` is not run by schemagate; skipped");
+                    Ok(())
+                }
+            };
+            if let Err(e) = res {
+                let msg = redact(&format!("{e:#}"));
+                let _ = writeln!(out, "error: {phase} {kind} in {}: {msg}", t.dir);
+                if s["ignore_errors"].as_bool() != Some(true) {
+                    failed = true;
+                    r.ok = false;
+                    r.error.get_or_insert(msg);
+                }
+            }
+        }
+    }
+    r
+}
+
+async fn db_step(a: &RunArgs, t: &Target, kind: &str, policy_dirs: &[PathBuf], r: &mut DirResult, out: &mut dyn Write) -> Result<()> {
+    let url = t.url.clone().ok_or_else(|| anyhow!("no database URL for {}: add an atlas.hcl env with `url`, or set DATABASE_URL", t.dir))?;
+    let args = PlanArgs {
+        lint: LintArgs { policy_dirs: policy_dirs.to_vec(), ..a.lint.clone() },
+        url,
+        to: t.src.clone(),
+        dev_url: t.dev.clone(),
+        schemas: t.schemas.clone(),
+        exclude: t.exclude.clone(),
+        vars: HashMap::new(),
+        format: a.format,
+        skip: t.skip.clone(),
+    };
+    if kind == "plan" {
+        let (o, findings, text) = planner::plan(&args).await?;
+        write!(out, "{text}")?;
+        r.has_changes = !o.plan.is_empty();
+        r.plan_hash = Some(o.plan.hash.clone());
+        r.denied = findings.iter().any(|f| f.blocks());
+        r.output.push_str(&text);
+        r.findings = findings;
+        let unverified = o.verified == Some(false);
+        r.outcome = Some(o);
+        if unverified {
+            return Err(anyhow!("the plan is unverified"));
+        }
+        if r.denied {
+            return Err(anyhow!("policy denied the plan"));
+        }
+        Ok(())
+    } else {
+        let aa = ApplyArgs { common: args, auto_approve: true, dry_run: false, plan_hash: std::env::var("SCHEMAGATE_PLAN_HASH").ok().filter(|h| !h.is_empty()), lock_timeout: std::time::Duration::from_secs(60), revisions_schema: "schemagate".into() };
+        let mut buf = Vec::new();
+        let res = planner::apply(&aa, &mut buf).await;
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        write!(out, "{text}")?;
+        r.output.push_str(&text);
+        let o = res?;
+        r.has_changes = !o.plan.is_empty();
+        r.plan_hash = Some(o.plan.hash.clone());
+        r.outcome = Some(o);
+        Ok(())
+    }
+}
+
+fn command(s: &Json) -> Result<Vec<String>> {
+    let cmd: Vec<String> = s["cmd"].as_array().into_iter().flatten().filter_map(|x| x.as_str().map(String::from)).collect();
+    if cmd.is_empty() {
+        return Err(anyhow!("`cmd` is empty"));
+    }
+    Ok(cmd)
+}
+
+fn run_step(s: &Json, dir: &Path, env: &HashMap<String, String>, out: &mut dyn Write) -> Result<()> {
+    let cmd = command(s)?;
+    let mut c = Command::new(&cmd[0]);
+    c.args(&cmd[1..]).current_dir(dir).envs(env);
+    if let Some(m) = s["env"].as_object() {
+        for (k, v) in m {
+            c.env(k, v.as_str().unwrap_or_default());
+        }
+    }
+    let o = c.output().map_err(|e| anyhow!("cannot run {:?}: {e}", cmd[0]))?;
+    out.write_all(&o.stdout)?;
+    out.write_all(&o.stderr)?;
+    if !o.status.success() {
+        return Err(anyhow!("{:?} exited with {}", cmd.join(" "), o.status.code().unwrap_or(-1)));
+    }
+    Ok(())
+}
+
+/// `env` steps: `method: exec` sets `name` to the command's output; `method: source` imports
+/// the variables a script exports. Both are visible to later steps and to atlas.hcl's getenv().
+fn env_step(s: &Json, dir: &Path, env: &mut HashMap<String, String>) -> Result<()> {
+    let cmd = command(s)?;
+    let method = s["method"].as_str().unwrap_or("exec");
+    if method == "source" {
+        let o = Command::new("bash").arg("-c").arg("set -a; source \"$@\" >/dev/null; env -0").arg("schemagate-env").args(&cmd).current_dir(dir).envs(&*env).output()?;
+        if !o.status.success() {
+            return Err(anyhow!("sourcing {:?} failed: {}", cmd.join(" "), String::from_utf8_lossy(&o.stderr).trim()));
+        }
+        for kv in o.stdout.split(|b| *b == 0) {
+            let kv = String::from_utf8_lossy(kv);
+            if let Some((k, v)) = kv.split_once('=') {
+                if std::env::var(k).ok().as_deref() != Some(v) {
+                    env.insert(k.to_string(), v.to_string());
+                    std::env::set_var(k, v);
+                }
+            }
+        }
+        return Ok(());
+    }
+    let name = s["name"].as_str().ok_or_else(|| anyhow!("an exec `env` step needs `name`"))?;
+    let o = Command::new(&cmd[0]).args(&cmd[1..]).current_dir(dir).envs(&*env).output().map_err(|e| anyhow!("cannot run {:?}: {e}", cmd[0]))?;
+    if !o.status.success() {
+        return Err(anyhow!("{:?} exited with {}", cmd.join(" "), o.status.code().unwrap_or(-1)));
+    }
+    let mut v = String::from_utf8_lossy(&o.stdout).into_owned();
+    if s["trim_trailing_newlines"].as_bool() != Some(false) {
+        v = v.trim_end_matches('\n').to_string();
+    }
+    if s["sensitive"].as_bool() == Some(true) {
+        println!("::add-mask::{}", crate::cloud::mask_escape(&v));
+    }
+    env.insert(name.to_string(), v.clone());
+    std::env::set_var(name, v);
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! The Terrateam-style configuration through the binary: the seed's published config (TABs),
+//! the same config repaired (one warning for its `terraform:` block, rejected by --strict),
+//! every config the repository ships, and `run plan` on the two-directory example.
+
+mod common;
+
+use common::{run, TestDb};
+use schemagate::schema::Dialect;
+use std::process::Command;
+
+fn manifest() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn seed_config_tabs_then_terraform_block() {
+    let shared = require_shared!();
+    let published = shared.join("seed-example/.terrateam/config.as-published.yml");
+    let (code, _, err) = run(&["config", "validate", &published.display().to_string()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("config.as-published.yml:10:1:") && err.contains("TAB"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let fixed = dir.path().join("config.yml");
+    std::fs::write(&fixed, std::fs::read_to_string(&published).unwrap().replace('\t', "    ")).unwrap();
+    let f = fixed.display().to_string();
+    let (code, out, _) = run(&["config", "validate", &f]);
+    assert_eq!(code, 0, "{out}");
+    let warnings: Vec<&str> = out.lines().filter(|l| l.contains(": warning: ")).collect();
+    assert_eq!(warnings.len(), 1, "{out}");
+    assert!(warnings[0].contains(":14:1:") && warnings[0].contains("`terraform`") && warnings[0].contains("Terrateam itself would reject it"), "{out}");
+    let (code, _, _) = run(&["config", "validate", &f, "--strict"]);
+    assert_eq!(code, 1, "--strict rejects the terraform block");
+}
+
+#[test]
+fn shipped_configs_validate_strictly() {
+    for f in [manifest().join(".terrateam/config.yml"), manifest().join("examples/two-dirs/.terrateam/config.yml")] {
+        let (code, out, err) = run(&["config", "validate", "--strict", &f.display().to_string()]);
+        assert_eq!(code, 0, "{}: {out}{err}", f.display());
+    }
+}
+
+#[test]
+fn shipped_configs_match_terrateams_own_schema() {
+    // The oracle nobody on this team wrote: Terrateam's published JSON Schema, checked with the
+    // PyPI tool check-jsonschema (installed by .ci/run).
+    let shared = require_shared!();
+    let schema = shared.join("terrateam/config-schema.json");
+    let tool = std::env::var("CHECK_JSONSCHEMA").unwrap_or_else(|_| "check-jsonschema".into());
+    if Command::new(&tool).arg("--version").output().is_err() {
+        assert!(std::env::var("CI").is_err(), "check-jsonschema is missing in CI (.ci/run installs it)");
+        eprintln!("SKIPPED: check-jsonschema not installed (pip install check-jsonschema)");
+        return;
+    }
+    let out = Command::new(&tool)
+        .arg("--schemafile")
+        .arg(&schema)
+        .arg(manifest().join(".terrateam/config.yml"))
+        .arg(manifest().join("examples/two-dirs/.terrateam/config.yml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test]
+async fn run_plan_on_the_changed_directory_only() {
+    let app = TestDb::new(Dialect::Postgres).await;
+    let root = manifest().join("examples/two-dirs");
+    let out = Command::new(common::bin())
+        .args(["run", "plan", "--changed", "db/app/schema.hcl", "--root"])
+        .arg(&root)
+        .env("APP_DATABASE_URL", &app.url)
+        .env("APP_DEV_URL", common::pg_admin())
+        .env_remove("ANALYTICS_DATABASE_URL")
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("pre-hook dir=db/app kind=pr root_set=yes"), "{stdout}");
+    assert!(stdout.contains("step owner=platform-team env=prod"), "the env hook's value reaches later steps: {stdout}");
+    assert!(stdout.contains("CREATE TABLE \"public\".\"accounts\""), "{stdout}");
+    assert!(stdout.contains("lint: "), "{stdout}");
+    assert!(stdout.contains("db/app: ok, changes"), "{stdout}");
+    assert!(!stdout.contains("db/analytics"), "only the changed directory is planned: {stdout}");
+    app.drop().await;
+}
