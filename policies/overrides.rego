@@ -27,64 +27,39 @@ applies(path, target) if path == target
 applies(path, target) if startswith(target, concat("", [path, "."]))
 applies(path, target) if startswith(target, concat("", [path, " "]))
 
+# One reason per finding, the first that applies: a nolint comment, an allow list, the label.
 reasons[key] := reason if {
 	some f in input.findings
 	key := sprintf("%s|%s", [f.code, f.target])
-	some path, codes in input.overrides.nolint
-	applies(path, f.target)
-	covers(codes, f.code)
-	reason := sprintf("nolint comment on %s", [path])
+	reason := first_reason(f)
+}
+
+first_reason(f) := r if {
+	r := nolint_reason(f)
+} else := r if {
+	r := allow_reason(f)
+} else := r if {
+	r := label_reason(f)
+}
+
+nolint_reason(f) := sprintf("nolint comment on %s", [paths[0]]) if {
+	paths := [path | some path, codes in input.overrides.nolint; applies(path, f.target); covers(codes, f.code)]
+	count(paths) > 0
 }
 
 short(target) := concat(".", array.slice(split(target, "."), 1, 99))
 
-reasons[key] := reason if {
-	some f in input.findings
-	f.code == "DS103"
-	key := sprintf("%s|%s", [f.code, f.target])
-	not nolinted(key)
-	some allowed in data.schemagate.config.allow_drop_column
-	allowed in {f.target, short(f.target)}
-	reason := sprintf("allow_drop_column lists %s", [allowed])
+allow_list := {"DS103": object.get(data.schemagate.config, "allow_drop_column", []), "DS102": object.get(data.schemagate.config, "allow_drop_table", [])}
+
+allow_reason(f) := sprintf("%s lists %s", [list_name[f.code], hits[0]]) if {
+	hits := [a | some a in allow_list[f.code]; a in {f.target, short(f.target)}]
+	count(hits) > 0
 }
 
-reasons[key] := reason if {
-	some f in input.findings
-	f.code == "DS102"
-	key := sprintf("%s|%s", [f.code, f.target])
-	not nolinted(key)
-	some allowed in data.schemagate.config.allow_drop_table
-	allowed in {f.target, short(f.target)}
-	reason := sprintf("allow_drop_table lists %s", [allowed])
-}
+list_name := {"DS103": "allow_drop_column", "DS102": "allow_drop_table"}
 
-reasons[key] := reason if {
-	some f in input.findings
+label_reason(f) := sprintf("pull request label %q", [label]) if {
 	startswith(f.code, "DS")
-	key := sprintf("%s|%s", [f.code, f.target])
-	not nolinted(key)
-	not allow_listed(f)
 	label := input.overrides.allow_destructive_label
 	label in input.labels
-	reason := sprintf("pull request label %q", [label])
-}
-
-nolinted(key) if {
-	some f in input.findings
-	key == sprintf("%s|%s", [f.code, f.target])
-	some path, codes in input.overrides.nolint
-	applies(path, f.target)
-	covers(codes, f.code)
-}
-
-allow_listed(f) if {
-	f.code == "DS103"
-	some allowed in data.schemagate.config.allow_drop_column
-	allowed in {f.target, short(f.target)}
-}
-
-allow_listed(f) if {
-	f.code == "DS102"
-	some allowed in data.schemagate.config.allow_drop_table
-	allowed in {f.target, short(f.target)}
 }

@@ -49,13 +49,23 @@ impl Plan {
     }
 }
 
-/// Hash of a realm's content (positions and skipped objects do not count).
+/// Hash of a realm's content (positions and skipped objects do not count). Realms are kept
+/// sorted by every stage that builds them, so equal content hashes equally; the JSON is
+/// streamed into the hasher rather than built in memory.
 pub fn realm_hash(r: &Realm) -> String {
-    let mut r = r.clone();
-    r.skipped.clear();
-    r.sort();
-    let json = serde_json::to_vec(&r.schemas).unwrap_or_default();
-    hex::encode(Sha256::digest(&json))
+    struct HashWriter(Sha256);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.update(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut w = HashWriter(Sha256::new());
+    let _ = serde_json::to_writer(&mut w, &r.schemas);
+    hex::encode(w.0.finalize())
 }
 
 pub fn build(current: &Realm, desired: &Realm, changes: Vec<Change>, dialect: Dialect) -> Plan {

@@ -114,6 +114,8 @@ struct Decoder<'a> {
     pending: Vec<PendingFk>,
     /// Schema block label → schema name (a `name` attribute may override the label).
     schema_names: HashMap<String, String>,
+    /// (schema, table) already declared, for duplicate detection without rescanning.
+    declared: std::collections::HashSet<(String, String)>,
 }
 
 /// Decode Atlas HCL files into a realm for `dialect`. `vars` are `--var k=v` values.
@@ -145,6 +147,7 @@ pub fn decode_files(files: &[HclFile], dialect: Dialect, vars: &HashMap<String, 
         realm: Realm::default(),
         pending: Vec::new(),
         schema_names: HashMap::new(),
+        declared: Default::default(),
     };
     d.variables(&bodies, vars)?;
     for (i, b) in bodies.iter().enumerate() {
@@ -751,11 +754,10 @@ impl Decoder<'_> {
                 directives.push((path, codes));
             }
             self.realm.nolint.extend(directives);
-            let s = self.schema_mut(&schema);
-            if s.tables.iter().any(|x| x.name == name) {
+            if !self.declared.insert((schema.clone(), name.clone())) {
                 return Err(self.files[fi].err(b.span(), format!("duplicate table \"{name}\" in schema \"{schema}\""), Some("each table is declared once".into())));
             }
-            s.tables.push(t);
+            self.schema_mut(&schema).tables.push(t);
             for (fk_index, refs) in pending_fks {
                 self.pending.push(PendingFk { file: fi, schema: schema.clone(), table: name.clone(), fk_index, refs });
             }
@@ -974,6 +976,15 @@ impl Decoder<'_> {
 
     fn resolve_fks(&mut self) -> R<()> {
         let pending = std::mem::take(&mut self.pending);
+        // Table name → schemas holding it, and (schema, table) → position, built once.
+        let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
+        let mut index: HashMap<(String, String), (usize, usize)> = HashMap::new();
+        for (si, s) in self.realm.schemas.iter().enumerate() {
+            for (ti, t) in s.tables.iter().enumerate() {
+                by_name.entry(t.name.clone()).or_default().push(s.name.clone());
+                index.insert((s.name.clone(), t.name.clone()), (si, ti));
+            }
+        }
         for p in pending {
             let mut resolved = Vec::new();
             for (e, span) in &p.refs {
@@ -982,12 +993,12 @@ impl Decoder<'_> {
                 let (schema, table, column) = match path.as_slice() {
                     [c, col] if c == "column" => (p.schema.clone(), p.table.clone(), col.clone()),
                     [t, table, c, col] if t == "table" && c == "column" => {
-                        let found: Vec<&Schema> = self.realm.schemas.iter().filter(|s| s.tables.iter().any(|x| &x.name == table)).collect();
-                        match found.as_slice() {
-                            [one] => (one.name.clone(), table.clone(), col.clone()),
+                        let found: &[String] = by_name.get(table).map(|v| v.as_slice()).unwrap_or(&[]);
+                        match found {
+                            [one] => (one.clone(), table.clone(), col.clone()),
                             [] => return Err(f.err(span.clone(), format!("unresolved reference table.{table}: no such table"), None)),
                             _ => {
-                                if found.iter().any(|s| s.name == p.schema) {
+                                if found.iter().any(|s| s == &p.schema) {
                                     (p.schema.clone(), table.clone(), col.clone())
                                 } else {
                                     return Err(f.err(span.clone(), format!("table \"{table}\" exists in several schemas"), Some(format!("qualify it: table.<schema>.{table}.column.{col}"))));
@@ -1000,17 +1011,17 @@ impl Decoder<'_> {
                     }
                     _ => return Err(f.err(span.clone(), "ref_columns entries must reference columns, e.g. table.users.column.id", None)),
                 };
-                let Some(t) = self.realm.table(&schema, &table) else {
+                let Some(&(si, ti)) = index.get(&(schema.clone(), table.clone())) else {
                     return Err(f.err(span.clone(), format!("unresolved reference: table \"{schema}.{table}\" not found"), None));
                 };
+                let t = &self.realm.schemas[si].tables[ti];
                 if t.column(&column).is_none() {
                     return Err(f.err(span.clone(), format!("unresolved reference: table \"{table}\" has no column \"{column}\""), None));
                 }
                 resolved.push((schema, table, column));
             }
-            let s = self.realm.schemas.iter_mut().find(|s| s.name == p.schema).unwrap();
-            let t = s.tables.iter_mut().find(|t| t.name == p.table).unwrap();
-            let fk = &mut t.foreign_keys[p.fk_index];
+            let (si, ti) = index[&(p.schema.clone(), p.table.clone())];
+            let fk = &mut self.realm.schemas[si].tables[ti].foreign_keys[p.fk_index];
             fk.ref_schema = resolved[0].0.clone();
             fk.ref_table = resolved[0].1.clone();
             fk.ref_columns = resolved.into_iter().map(|r| r.2).collect();
