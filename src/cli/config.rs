@@ -98,7 +98,8 @@ pub fn resolve(root: &Path, loaded: &Loaded, changed: Option<&[String]>, env: Op
             changed: changed.is_none_or(|files| files.iter().any(|f| targets::touches(&wm.file_patterns, &dir, f))),
         };
         if atlas.is_file() {
-            let p = project::load(&atlas, &HashMap::new())?;
+            // Data sources need the credentials that hooks provide: read them at run time.
+            let p = project::load(&atlas, &HashMap::new(), false)?;
             if let Some(e) = p.select(env).map_err(|e| anyhow!(e))? {
                 t.env = Some(e.name.clone());
                 if e.url.is_some() {

@@ -155,6 +155,26 @@ async fn run_dir(a: &RunArgs, loaded: &Loaded, t: &Target, out: &mut dyn Write) 
 }
 
 async fn db_step(a: &RunArgs, t: &Target, kind: &str, policy_dirs: &[PathBuf], r: &mut DirResult, out: &mut dyn Write) -> Result<()> {
+    // atlas.hcl is read again now: hooks may have provided what its getenv() and data sources
+    // need (OIDC credentials, secrets).
+    let mut t = t.clone();
+    let atlas = a.root.join(&t.dir).join("atlas.hcl");
+    if atlas.is_file() {
+        let path = atlas.clone();
+        let env_name = t.env.clone();
+        let p = tokio::task::spawn_blocking(move || crate::config::project::load(&path, &HashMap::new(), true)).await.map_err(|e| anyhow!("{e}"))??;
+        if let Some(e) = p.select(env_name.as_deref()).map_err(|e| anyhow!(e))? {
+            if e.url.is_some() {
+                t.url = e.url.clone();
+            }
+            if e.dev.is_some() {
+                t.dev = e.dev.clone();
+            }
+            if !e.src.is_empty() {
+                t.src = e.src.clone();
+            }
+        }
+    }
     let url = t.url.clone().ok_or_else(|| anyhow!("no database URL for {}: add an atlas.hcl env with `url`, or set DATABASE_URL", t.dir))?;
     let args = PlanArgs {
         lint: LintArgs { policy_dirs: policy_dirs.to_vec(), ..a.lint.clone() },

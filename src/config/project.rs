@@ -78,13 +78,27 @@ pub fn context(vars: hcl::Map<String, Value>, extra: &[(&str, Value)]) -> Contex
     ctx
 }
 
-pub fn load(path: &Path, given: &HashMap<String, String>) -> Result<Project, SourceError> {
+/// Load an atlas.hcl. With `resolve_data` false, data sources (which call AWS) are not read:
+/// values that use them stay unresolved placeholders, for listing targets before the hooks
+/// that provide credentials have run.
+pub fn load(path: &Path, given: &HashMap<String, String>, resolve_data: bool) -> Result<Project, SourceError> {
     let src = std::fs::read_to_string(path).map_err(|e| SourceError { file: path.display().to_string(), line: 1, col: 1, msg: format!("cannot read: {e}"), snippet: None, hint: None })?;
-    parse(path, &src, given, &[])
+    parse_with(path, &src, given, resolve_data)
 }
 
-/// Parse an atlas.hcl. `extra` declares further variables (the credentials data sources).
+/// Placeholder text of an unresolved data source.
+pub const UNRESOLVED: &str = "<resolved at run time>";
+
 pub fn parse(path: &Path, src: &str, given: &HashMap<String, String>, extra: &[(&str, Value)]) -> Result<Project, SourceError> {
+    parse_inner(path, src, given, extra, true)
+}
+
+pub fn parse_with(path: &Path, src: &str, given: &HashMap<String, String>, resolve_data: bool) -> Result<Project, SourceError> {
+    parse_inner(path, src, given, &[], resolve_data)
+}
+
+/// Parse an atlas.hcl. `extra` declares further variables.
+fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &[(&str, Value)], resolve_data: bool) -> Result<Project, SourceError> {
     let file = path.display().to_string();
     let lines = LineIndex::new(src);
     let err = |span: Option<std::ops::Range<usize>>, msg: String, hint: Option<String>| {
@@ -113,11 +127,54 @@ pub fn parse(path: &Path, src: &str, given: &HashMap<String, String>, extra: &[(
         vars.insert(name, v);
     }
     let mut ctx = context(vars.clone(), extra);
+    // Data sources, as Atlas spells them, fed by the credentials an `oidc` hook exported.
+    let mut data: hcl::Map<String, Value> = hcl::Map::new();
+    for b in blocks.iter().filter(|b| b.ident.as_str() == "data") {
+        let labels: Vec<String> = b.labels.iter().map(|l| l.as_str().to_string()).collect();
+        let [kind, name] = labels.as_slice() else {
+            return Err(err(b.span(), "a data block needs a type and a name: data \"runtimevar\" \"db\" { … }".into(), None));
+        };
+        let attr = |k: &str| -> Result<Option<String>, SourceError> {
+            match b.body.get_attribute(k) {
+                Some(a) => match Expression::from(a.value.clone()).evaluate(&ctx) {
+                    Ok(Value::String(s)) => Ok(Some(s)),
+                    Ok(Value::Number(n)) => Ok(Some(n.to_string())),
+                    Ok(_) => Err(err(a.value.span(), format!("data.{kind}.{name}.{k} must be a string"), None)),
+                    Err(e) => Err(err(a.value.span(), format!("data.{kind}.{name}.{k}: {e}"), None)),
+                },
+                None => Ok(None),
+            }
+        };
+        let need = |k: &str, v: Option<String>| v.ok_or_else(|| err(b.span(), format!("data \"{kind}\" \"{name}\" needs `{k}`"), None));
+        let value = match kind.as_str() {
+            _ if !resolve_data => Ok(match kind.as_str() {
+                // jsondecode() of a placeholder must still work for listing targets.
+                "runtimevar" => "{}".to_string(),
+                _ => UNRESOLVED.to_string(),
+            }),
+            "runtimevar" => crate::cloud::runtimevar(&need("url", attr("url")?)?),
+            "aws_rds_token" => crate::cloud::rds_token(&need("region", attr("region")?)?, &need("endpoint", attr("endpoint")?)?, &need("username", attr("username")?)?),
+            other => return Err(err(b.span(), format!("unknown data source `{other}`"), Some("supported: runtimevar (awssecretsmanager://), aws_rds_token".into()))),
+        }
+        .map_err(|e| err(b.span(), format!("data.{kind}.{name}: {e:#}"), None))?;
+        let slot = data.entry(kind.clone()).or_insert_with(|| Value::Object(hcl::Map::new()));
+        if let Value::Object(m) = slot {
+            m.insert(name.clone(), Value::String(value));
+        }
+    }
+    if !data.is_empty() {
+        ctx.declare_var("data", Value::Object(data));
+    }
+    let has_data = blocks.iter().any(|b| b.ident.as_str() == "data");
     let mut locals = hcl::Map::new();
     for b in blocks.iter().filter(|b| b.ident.as_str() == "locals") {
         for s in b.body.iter() {
             if let Structure::Attribute(a) = s {
-                let v = Expression::from(a.value.clone()).evaluate(&ctx).map_err(|e| err(a.value.span(), format!("local.{}: {e}", a.key.as_str()), None))?;
+                let v = match Expression::from(a.value.clone()).evaluate(&ctx) {
+                    Ok(v) => v,
+                    Err(_) if !resolve_data && has_data => Value::String(UNRESOLVED.into()),
+                    Err(e) => return Err(err(a.value.span(), format!("local.{}: {e}", a.key.as_str()), None)),
+                };
                 locals.insert(a.key.as_str().to_string(), v);
             }
         }
@@ -131,9 +188,14 @@ pub fn parse(path: &Path, src: &str, given: &HashMap<String, String>, extra: &[(
         for s in b.body.iter() {
             match s {
                 Structure::Attribute(a) => {
-                    let v = Expression::from(a.value.clone()).evaluate(&ctx).map_err(|e| {
-                        err(a.value.span(), format!("env \"{name}\": cannot evaluate `{}`: {e}", a.key.as_str()), Some("known here: var.*, local.*, getenv(), urlescape(), jsondecode(), data.* sources".into()))
-                    })?;
+                    let v = match Expression::from(a.value.clone()).evaluate(&ctx) {
+                        Ok(v) => v,
+                        // Values built from data sources wait for run time.
+                        Err(_) if !resolve_data && has_data => Value::String(UNRESOLVED.into()),
+                        Err(e) => {
+                            return Err(err(a.value.span(), format!("env \"{name}\": cannot evaluate `{}`: {e}", a.key.as_str()), Some("known here: var.*, local.*, getenv(), urlescape(), jsondecode(), data.* sources".into())))
+                        }
+                    };
                     let strings = |v: &Value| -> Vec<String> {
                         match v {
                             Value::String(s) => vec![s.clone()],

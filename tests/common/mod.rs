@@ -164,3 +164,67 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(bin()).args(args).env_remove("DATABASE_URL").output().expect("binary runs");
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
+
+/// A loopback HTTP server for tests: answers every request with `respond(method, path, body)`
+/// → (status, content-type, body), and records the requests.
+pub struct Stub {
+    pub url: String,
+    pub requests: std::sync::Arc<std::sync::Mutex<Vec<(String, String, Vec<(String, String)>, String)>>>,
+}
+
+impl Stub {
+    pub fn start<F>(respond: F) -> Stub
+    where
+        F: Fn(&str, &str, &str) -> (u16, String, String) + Send + Sync + 'static,
+    {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let rec = requests.clone();
+        let respond = std::sync::Arc::new(respond);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let rec = rec.clone();
+                let respond = respond.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).is_err() {
+                        return;
+                    }
+                    let mut parts = line.split_whitespace();
+                    let method = parts.next().unwrap_or("").to_string();
+                    let path = parts.next().unwrap_or("").to_string();
+                    let mut headers = Vec::new();
+                    let mut len = 0usize;
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                            break;
+                        }
+                        if let Some((k, v)) = h.trim_end().split_once(':') {
+                            if k.eq_ignore_ascii_case("content-length") {
+                                len = v.trim().parse().unwrap_or(0);
+                            }
+                            headers.push((k.to_ascii_lowercase(), v.trim().to_string()));
+                        }
+                    }
+                    let mut body = vec![0u8; len];
+                    let _ = reader.read_exact(&mut body);
+                    let body = String::from_utf8_lossy(&body).into_owned();
+                    let (status, ctype, resp) = respond(&method, &path, &body);
+                    rec.lock().unwrap().push((method, path, headers, body));
+                    let mut s = stream;
+                    let _ = write!(s, "HTTP/1.1 {status} X\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{resp}", resp.len());
+                });
+            }
+        });
+        Stub { url, requests }
+    }
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
