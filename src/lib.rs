@@ -8,6 +8,7 @@ pub mod config;
 pub mod devdb;
 pub mod diff;
 pub mod engine;
+pub mod github;
 pub mod error;
 pub mod lint;
 pub mod plan;

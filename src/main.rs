@@ -111,6 +111,8 @@ enum Cmd {
         #[command(flatten)]
         lint: LintFlags,
     },
+    /// The GitHub Action's entrypoint: reads INPUT_* and the event (GITHUB_EVENT_NAME/PATH).
+    Action,
     /// Print the SQL that turns one schema source into another.
     Diff {
         #[arg(long, required = true)]
@@ -409,6 +411,10 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+        Cmd::Action => match cli::action::main().await {
+            Ok(code) => ExitCode::from(code as u8),
+            Err(e) => fail(&e),
+        },
         Cmd::Diff { from, to, dev_url, vars } => {
             let vars: HashMap<String, String> = vars.into_iter().collect();
             match cli::plan::diff(&from, &to, dev_url.as_deref(), None, &vars).await {

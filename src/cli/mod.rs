@@ -1,4 +1,5 @@
 //! One module per subcommand; each takes parsed arguments and returns an exit code.
+pub mod action;
 pub mod config;
 pub mod fmt;
 pub mod run;

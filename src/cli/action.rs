@@ -1,0 +1,456 @@
+//! `schemagate action`: the Docker container Action's entrypoint. Reads the inputs
+//! (`INPUT_<NAME>`, hyphens kept) and the event, then: plans and lints the changed directories
+//! of a pull request (one sticky comment, a check run per directory, the job summary,
+//! annotations, outputs); applies on merge when apply_requirements pass and the plan computed
+//! now is the plan that was reviewed; answers comment commands; reports drift as an issue.
+
+use super::config::{self as cfgcli, Target};
+use super::plan::{Format, LintArgs};
+use super::run::{self, DirResult, Op, RunArgs};
+use crate::config::{tag_query, targets as tg, Loaded};
+use crate::github::client::Client;
+use crate::github::comment::{self, DirSection};
+use crate::github::{parse_command, requirements, PullRequest};
+use anyhow::{anyhow, Context, Result};
+use serde_json::{json, Value as Json};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The Action's inputs, as action.yml declares them.
+pub const INPUTS: &[&str] = &["github-token", "config", "env", "dir", "dev-url", "policy-paths", "mode", "allow-destructive-label"];
+/// The outputs it writes to $GITHUB_OUTPUT.
+pub const OUTPUTS: &[&str] = &["plan-hash", "has-changes", "denied", "summary-json", "matrix"];
+
+fn input(name: &str) -> Option<String> {
+    std::env::var(format!("INPUT_{}", name.to_ascii_uppercase())).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+struct Ctx {
+    gh: Client,
+    root: PathBuf,
+    loaded: Loaded,
+    env_name: Option<String>,
+    lint: LintArgs,
+    dir_filter: Option<String>,
+    outputs: BTreeMap<&'static str, String>,
+    summary: String,
+}
+
+/// Exit code of the run.
+pub async fn main() -> Result<i32> {
+    let token = input("github-token").or_else(|| std::env::var("GITHUB_TOKEN").ok()).ok_or_else(|| anyhow!("no GitHub token: set the `github-token` input (default `${{{{ github.token }}}}`)"))?;
+    crate::cloud::mask(&token);
+    let root = PathBuf::from(std::env::var("GITHUB_WORKSPACE").unwrap_or_else(|_| ".".into()));
+    let config_path = root.join(input("config").unwrap_or_else(|| ".terrateam/config.yml".into()));
+    let (_, loaded) = cfgcli::load(&root, config_path.is_file().then_some(config_path.as_path()))?;
+    for d in &loaded.diagnostics {
+        let kind = if d.level == crate::config::Level::Error { "error" } else { "warning" };
+        println!("::{kind} file={},line={},col={}::{}", rel(&root, &d.file), d.line, d.col, escape_data(&format!("`{}`: {}", d.path, d.msg)));
+    }
+    if loaded.has_errors(false) {
+        return Err(anyhow!("{} is invalid (see the annotations)", config_path.display()));
+    }
+    if let Some(d) = input("dev-url") {
+        std::env::set_var("SCHEMAGATE_DEV_URL", d);
+    }
+    let policy_dirs = input("policy-paths").map(|p| p.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(|s| root.join(s)).collect()).unwrap_or_default();
+    let mut ctx = Ctx {
+        gh: Client::from_env(&token)?,
+        root,
+        loaded,
+        env_name: input("env"),
+        lint: LintArgs { policy_dirs, policy_data: vec![], labels: vec![], allow_destructive_label: input("allow-destructive-label"), data_checks: true },
+        dir_filter: input("dir"),
+        outputs: BTreeMap::new(),
+        summary: String::new(),
+    };
+    let event_name = std::env::var("GITHUB_EVENT_NAME").unwrap_or_default();
+    let event: Json = match std::env::var("GITHUB_EVENT_PATH") {
+        Ok(p) => serde_json::from_str(&std::fs::read_to_string(&p).with_context(|| format!("cannot read the event file {p}"))?)?,
+        Err(_) => Json::Null,
+    };
+    let mode = input("mode").unwrap_or_else(|| "auto".into());
+    let code = match (mode.as_str(), event_name.as_str()) {
+        ("matrix", _) => matrix(&mut ctx, &event_name, &event)?,
+        ("drift", _) | ("auto", "schedule") => drift(&mut ctx).await?,
+        ("plan", _) | ("auto", "pull_request") | ("auto", "pull_request_target") => {
+            let pr = PullRequest::from_json(&event["pull_request"]);
+            if event["action"] == "closed" {
+                println!("pull request closed: nothing to plan");
+                0
+            } else {
+                plan_pr(&mut ctx, &pr, None, false).await?
+            }
+        }
+        ("apply", _) | ("auto", "push") => merge(&mut ctx, &event).await?,
+        ("auto", "issue_comment") => comment_command(&mut ctx, &event).await?,
+        ("auto", "workflow_dispatch") => drift(&mut ctx).await?,
+        (m, e) => return Err(anyhow!("nothing to do for mode `{m}` on event `{e}`; modes: auto, plan, apply, drift, matrix")),
+    };
+    finish(&ctx)?;
+    Ok(code)
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn rel(root: &Path, file: &str) -> String {
+    let root = std::fs::canonicalize(root).unwrap_or(root.to_path_buf());
+    let f = std::fs::canonicalize(file).unwrap_or(PathBuf::from(file));
+    f.strip_prefix(&root).map(|p| p.display().to_string()).unwrap_or_else(|_| file.to_string())
+}
+
+fn finish(ctx: &Ctx) -> Result<()> {
+    if let Ok(p) = std::env::var("GITHUB_OUTPUT") {
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&p)?;
+        for (k, v) in &ctx.outputs {
+            // The multi-line form is safe for any value.
+            writeln!(f, "{k}<<SCHEMAGATE_EOF\n{v}\nSCHEMAGATE_EOF")?;
+        }
+    }
+    if let Ok(p) = std::env::var("GITHUB_STEP_SUMMARY") {
+        if !ctx.summary.is_empty() {
+            let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&p)?;
+            f.write_all(ctx.summary.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+fn pr_files(ctx: &Ctx, pr: &PullRequest) -> Result<Vec<String>> {
+    let files = ctx.gh.get_all(&format!("/repos/{{repo}}/pulls/{}/files", pr.number), "pull-requests: read")?;
+    let mut out = Vec::new();
+    for f in files {
+        if let Some(n) = f["filename"].as_str() {
+            out.push(n.to_string());
+        }
+        if let Some(n) = f["previous_filename"].as_str() {
+            out.push(n.to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn targets_for(ctx: &Ctx, files: Option<&[String]>, pr: Option<&PullRequest>) -> Result<Vec<Target>> {
+    let mut ts = cfgcli::resolve(&ctx.root, &ctx.loaded, files, ctx.env_name.as_deref(), pr.map(|p| p.head_ref.as_str()), pr.map(|p| p.base_ref.as_str()))?;
+    if let Some(d) = &ctx.dir_filter {
+        ts.retain(|t| &t.dir == d.trim_end_matches('/'));
+    }
+    if files.is_some() {
+        ts.retain(|t| t.changed);
+    }
+    Ok(ts)
+}
+
+async fn run_dirs(ctx: &Ctx, op: Op, targets: &[Target], labels: &[String]) -> Result<(Vec<DirResult>, String)> {
+    let a = RunArgs {
+        op,
+        root: ctx.root.clone(),
+        lint: LintArgs { labels: labels.to_vec(), ..ctx.lint.clone() },
+        format: Format::Text,
+        run_kind: if op == Op::Plan { "pr".into() } else { "apply".into() },
+    };
+    let mut buf = Vec::new();
+    let results = run::run(&a, &ctx.loaded, targets, &mut buf).await?;
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    print!("{text}");
+    Ok((results, text))
+}
+
+fn sections(results: &[DirResult]) -> Vec<DirSection> {
+    results
+        .iter()
+        .map(|r| DirSection {
+            dir: r.dir.clone(),
+            ok: r.ok,
+            has_changes: r.has_changes,
+            denied: r.denied,
+            hash: r.plan_hash.clone(),
+            markdown: r.outcome.as_ref().map(|o| crate::report::markdown(o, &r.findings)).unwrap_or_default(),
+            error: r.error.clone(),
+            blocking: r.findings.iter().filter(|f| f.blocks()).count(),
+            warnings: r.findings.iter().filter(|f| f.severity == "warning").count(),
+        })
+        .collect()
+}
+
+/// The sticky comment: (id, body) if present.
+fn find_comment(ctx: &Ctx, pr: u64) -> Result<Option<(u64, String)>> {
+    let comments = ctx.gh.get_all(&format!("/repos/{{repo}}/issues/{pr}/comments"), "pull-requests: read")?;
+    Ok(comments.iter().rev().find(|c| c["body"].as_str().is_some_and(|b| b.contains(comment::MARKER))).map(|c| (c["id"].as_u64().unwrap_or(0), c["body"].as_str().unwrap_or_default().to_string())))
+}
+
+fn upsert_comment(ctx: &Ctx, pr: u64, body: &str) -> Result<()> {
+    match find_comment(ctx, pr)? {
+        Some((id, _)) => ctx.gh.patch(&format!("/repos/{{repo}}/issues/comments/{id}"), &json!({ "body": body }), "pull-requests: write")?,
+        None => ctx.gh.post(&format!("/repos/{{repo}}/issues/{pr}/comments"), &json!({ "body": body }), "pull-requests: write")?,
+    };
+    Ok(())
+}
+
+fn annotations(ctx: &Ctx, r: &DirResult) -> Vec<Json> {
+    let mut out = Vec::new();
+    for f in &r.findings {
+        let Some(src) = &f.source else { continue };
+        let path = rel(&ctx.root, &src.file);
+        let level = if f.blocks() { "error" } else { "warning" };
+        println!("::{level} file={path},line={},title={}::{}", src.line, f.code, escape_data(&format!("{} ({})", f.msg, f.target)));
+        out.push(json!({"path": path, "start_line": src.line, "end_line": src.line, "annotation_level": if f.blocks() { "failure" } else { "warning" }, "title": f.code, "message": f.msg}));
+    }
+    out
+}
+
+fn check_runs(ctx: &Ctx, sha: &str, op: &str, results: &[DirResult], secs: &[DirSection]) -> Result<()> {
+    for (r, s) in results.iter().zip(secs) {
+        let conclusion = if r.ok && !r.denied { "success" } else { "failure" };
+        let mut ann = annotations(ctx, r);
+        ann.truncate(50); // GitHub's limit per request
+        let summary = comment::truncate(format!("{}{}", r.error.as_deref().map(|e| format!("```\n{e}\n```\n\n")).unwrap_or_default(), s.markdown));
+        ctx.gh.post(
+            "/repos/{repo}/check-runs",
+            &json!({
+                "name": format!("schemagate {op}: {}", r.dir),
+                "head_sha": sha,
+                "status": "completed",
+                "conclusion": conclusion,
+                "output": {"title": format!("{} — {}", r.dir, if r.denied { "denied by policy" } else if !r.ok { "failed" } else if r.has_changes { "changes" } else { "no changes" }), "summary": summary, "annotations": ann},
+            }),
+            "checks: write",
+        )?;
+    }
+    Ok(())
+}
+
+fn record_outputs(ctx: &mut Ctx, results: &[DirResult]) {
+    let hashes: BTreeMap<&str, &str> = results.iter().filter_map(|r| r.plan_hash.as_deref().map(|h| (r.dir.as_str(), h))).collect();
+    let hash = match hashes.len() {
+        1 => hashes.values().next().unwrap().to_string(),
+        _ => serde_json::to_string(&hashes).unwrap_or_default(),
+    };
+    ctx.outputs.insert("plan-hash", hash);
+    ctx.outputs.insert("has-changes", results.iter().any(|r| r.has_changes).to_string());
+    ctx.outputs.insert("denied", results.iter().any(|r| r.denied).to_string());
+    ctx.outputs.insert("summary-json", serde_json::to_string(results).unwrap_or_default());
+}
+
+async fn plan_pr(ctx: &mut Ctx, pr: &PullRequest, query: Option<&str>, from_comment: bool) -> Result<i32> {
+    let files = pr_files(ctx, pr)?;
+    let mut ts = targets_for(ctx, Some(&files), Some(pr))?;
+    if !from_comment {
+        ts.retain(|t| t.autoplan && (!pr.draft || tg::when_modified(&ctx.loaded.config, &t.dir).autoplan_draft_pr));
+    }
+    if let Some(q) = query.filter(|q| !q.is_empty()) {
+        let q = tag_query::parse(q).map_err(|e| anyhow!("{e}"))?;
+        ts.retain(|t| q.matches(&t.tags, &t.dir));
+    }
+    if ts.is_empty() {
+        println!("no schema directory is affected by this pull request");
+        record_outputs(ctx, &[]);
+        return Ok(0);
+    }
+    let (results, _) = run_dirs(ctx, Op::Plan, &ts, &pr.labels).await?;
+    let secs = sections(&results);
+    let mut hashes = find_comment(ctx, pr.number)?.map(|(_, b)| comment::hashes(&b)).unwrap_or_default();
+    for r in &results {
+        match (&r.plan_hash, r.ok && !r.denied) {
+            (Some(h), true) => {
+                hashes.insert(r.dir.clone(), h.clone());
+            }
+            _ => {
+                hashes.remove(&r.dir);
+            }
+        }
+    }
+    let any_auto = ts.iter().any(|t| t.autoapply);
+    let next = if results.iter().any(|r| r.denied) {
+        "a policy denies this change: fix the schema, add an `atlas:nolint` comment on the block, or add the allow label; then push again.".to_string()
+    } else if results.iter().any(|r| !r.ok) {
+        "fix the errors above and push again, or comment `schemagate plan`.".to_string()
+    } else if any_auto {
+        "merge this pull request to apply the reviewed plan (autoapply); it is applied only if the plan computed at merge is the same.".to_string()
+    } else {
+        "comment `schemagate apply` to apply the reviewed plan.".to_string()
+    };
+    let body = comment::render("schemagate plan", &secs, &next, &hashes, None);
+    upsert_comment(ctx, pr.number, &body)?;
+    check_runs(ctx, &pr.head_sha, "plan", &results, &secs)?;
+    ctx.summary.push_str(&comment::render("schemagate plan", &secs, &next, &hashes, None).replace(comment::MARKER, ""));
+    record_outputs(ctx, &results);
+    Ok(if results.iter().any(|r| r.denied) {
+        3
+    } else if results.iter().any(|r| !r.ok) {
+        1
+    } else {
+        0
+    })
+}
+
+fn destination(ctx: &Ctx, event: &Json, branch: &str) -> bool {
+    let dests: Vec<String> = ctx.loaded.config.destination_branches.iter().filter_map(|d| d.as_str().map(String::from).or_else(|| d["branch"].as_str().map(String::from))).collect();
+    if dests.is_empty() {
+        return event["repository"]["default_branch"].as_str().is_none_or(|d| d == branch);
+    }
+    dests.iter().any(|d| tg::glob(d, branch))
+}
+
+/// Apply the directories of `pr` (already filtered), each only if its requirements pass and
+/// the plan computed now matches the reviewed one.
+async fn apply_dirs(ctx: &mut Ctx, pr: &PullRequest, ts: Vec<Target>, before_merge: bool) -> Result<i32> {
+    let reviewed = find_comment(ctx, pr.number)?.map(|(_, b)| comment::hashes(&b)).unwrap_or_default();
+    let mut report = String::from("\n\n## schemagate apply\n\n");
+    let mut code = 0;
+    let mut all = Vec::new();
+    for t in ts {
+        let check = requirements::check_for(&ctx.loaded.config, &t.tags, &t.dir);
+        let v = requirements::evaluate(&ctx.gh, pr, check, before_merge)?;
+        if !v.passed {
+            report.push_str(&format!("- `{}`: **not applied**: apply requirements not met: {}\n", t.dir, v.reasons.join("; ")));
+            code = code.max(4);
+            continue;
+        }
+        let Some(hash) = reviewed.get(&t.dir) else {
+            report.push_str(&format!("- `{}`: **not applied**: no reviewed plan for this directory on the pull request; comment `schemagate plan` first\n", t.dir));
+            code = code.max(4);
+            continue;
+        };
+        std::env::set_var("SCHEMAGATE_PLAN_HASH", hash);
+        let (results, _) = run_dirs(ctx, Op::Apply, std::slice::from_ref(&t), &pr.labels).await?;
+        std::env::remove_var("SCHEMAGATE_PLAN_HASH");
+        for r in &results {
+            if r.ok {
+                report.push_str(&format!("- `{}`: **applied** plan `{}`\n", r.dir, &hash[..hash.len().min(12)]));
+            } else {
+                let e = r.error.clone().unwrap_or_default();
+                let refused = e.contains("not the reviewed plan");
+                report.push_str(&format!(
+                    "- `{}`: **{}**: {}\n",
+                    r.dir,
+                    if refused { "refused" } else { "failed" },
+                    if refused { "target drifted or schema changed after review; plan again and review the new plan".to_string() } else { format!("`{}`", e.lines().next().unwrap_or("")) }
+                ));
+                code = code.max(if refused { 4 } else { 1 });
+            }
+        }
+        all.extend(results);
+    }
+    let body = match find_comment(ctx, pr.number)? {
+        Some((_, old)) => {
+            let base = old.split("\n\n## schemagate apply").next().unwrap_or(&old).to_string();
+            comment::truncate(base + &report)
+        }
+        None => comment::truncate(format!("{}\n{report}", comment::MARKER)),
+    };
+    upsert_comment(ctx, pr.number, &body)?;
+    ctx.summary.push_str(&report);
+    record_outputs(ctx, &all);
+    Ok(code)
+}
+
+async fn merge(ctx: &mut Ctx, event: &Json) -> Result<i32> {
+    let branch = event["ref"].as_str().unwrap_or_default().trim_start_matches("refs/heads/").to_string();
+    if !destination(ctx, event, &branch) {
+        println!("push to {branch}: not a destination branch; nothing to apply");
+        return Ok(0);
+    }
+    let sha = event["after"].as_str().map(String::from).or_else(|| std::env::var("GITHUB_SHA").ok()).unwrap_or_default();
+    let prs = ctx.gh.get(&format!("/repos/{{repo}}/commits/{sha}/pulls"), "pull-requests: read")?;
+    let Some(p) = prs.as_array().into_iter().flatten().find(|p| p["merged_at"].is_string()) else {
+        println!("push to {branch}: no merged pull request for {sha}; nothing to apply");
+        return Ok(0);
+    };
+    let full = ctx.gh.get(&format!("/repos/{{repo}}/pulls/{}", p["number"]), "pull-requests: read")?;
+    let pr = PullRequest::from_json(&full);
+    let files = pr_files(ctx, &pr)?;
+    let ts: Vec<Target> = targets_for(ctx, Some(&files), Some(&pr))?.into_iter().filter(|t| t.autoapply).collect();
+    if ts.is_empty() {
+        println!("pull request #{}: no directory with autoapply changed", pr.number);
+        return Ok(0);
+    }
+    apply_dirs(ctx, &pr, ts, false).await
+}
+
+const HELP: &str = "schemagate commands (comment on the pull request):\n\n- `schemagate plan [tag query]` — plan and lint again\n- `schemagate apply [tag query]` — apply before merge, if apply_requirements pass\n- `schemagate unlock` — schemagate holds locks only while applying; nothing to release\n- `schemagate help` — this text\n\n`terrateam …` works the same.";
+
+async fn comment_command(ctx: &mut Ctx, event: &Json) -> Result<i32> {
+    if event["issue"]["pull_request"].is_null() || event["action"] != "created" {
+        return Ok(0);
+    }
+    let Some(cmd) = parse_command(event["comment"]["body"].as_str().unwrap_or_default()) else { return Ok(0) };
+    let number = event["issue"]["number"].as_u64().unwrap_or(0);
+    let full = ctx.gh.get(&format!("/repos/{{repo}}/pulls/{number}"), "pull-requests: read")?;
+    let pr = PullRequest::from_json(&full);
+    match cmd.action.as_str() {
+        "plan" => plan_pr(ctx, &pr, Some(&cmd.query), true).await,
+        "apply" => {
+            let files = pr_files(ctx, &pr)?;
+            let mut ts = targets_for(ctx, Some(&files), Some(&pr))?;
+            if !cmd.query.is_empty() {
+                let q = tag_query::parse(&cmd.query).map_err(|e| anyhow!("{e}"))?;
+                ts.retain(|t| q.matches(&t.tags, &t.dir));
+            }
+            apply_dirs(ctx, &pr, ts, true).await
+        }
+        "unlock" | "help" => {
+            let body = match find_comment(ctx, pr.number)? {
+                Some((_, old)) => format!("{}\n\n---\n{HELP}", old.split("\n\n---\nschemagate commands").next().unwrap_or(&old)),
+                None => format!("{}\n{HELP}", comment::MARKER),
+            };
+            upsert_comment(ctx, pr.number, &comment::truncate(body))?;
+            Ok(0)
+        }
+        other => {
+            println!("unknown command `{other}`");
+            Ok(1)
+        }
+    }
+}
+
+const DRIFT_MARKER: &str = "<!-- schemagate:drift -->";
+
+async fn drift(ctx: &mut Ctx) -> Result<i32> {
+    let ts = targets_for(ctx, None, None)?;
+    let (results, _) = run_dirs(ctx, Op::Plan, &ts, &[]).await?;
+    let drifted: Vec<&DirResult> = results.iter().filter(|r| r.has_changes).collect();
+    let secs = sections(&results);
+    let issues = ctx.gh.get_all("/repos/{repo}/issues?state=open&labels=schemagate-drift", "issues: read")?;
+    let existing = issues.iter().find(|i| i["body"].as_str().is_some_and(|b| b.contains(DRIFT_MARKER))).and_then(|i| i["number"].as_u64());
+    let body = comment::truncate(format!(
+        "{DRIFT_MARKER}\nschemagate compared {} director{} with their databases: {} drifted from the schema in git.\n\n{}",
+        results.len(),
+        if results.len() == 1 { "y" } else { "ies" },
+        drifted.len(),
+        secs.iter().filter(|s| s.has_changes || !s.ok).map(|s| format!("<details><summary><b>{}</b></summary>\n\n{}{}\n</details>\n", s.dir, s.error.as_deref().map(|e| format!("```\n{e}\n```\n")).unwrap_or_default(), s.markdown)).collect::<String>()
+    ));
+    match (existing, drifted.is_empty()) {
+        (Some(n), false) => {
+            ctx.gh.patch(&format!("/repos/{{repo}}/issues/{n}"), &json!({ "body": body }), "issues: write")?;
+        }
+        (None, false) => {
+            ctx.gh.post("/repos/{repo}/issues", &json!({ "title": "Schema drift detected", "body": body, "labels": ["schemagate-drift"] }), "issues: write")?;
+        }
+        (Some(n), true) => {
+            ctx.gh.patch(&format!("/repos/{{repo}}/issues/{n}"), &json!({ "body": format!("{DRIFT_MARKER}\nNo drift at the last check."), "state": "closed" }), "issues: write")?;
+        }
+        (None, true) => {}
+    }
+    ctx.summary.push_str(&format!("## schemagate drift\n\n{} of {} directories drifted.\n", drifted.len(), results.len()));
+    record_outputs(ctx, &results);
+    Ok(if results.iter().any(|r| !r.ok && !r.has_changes) { 1 } else { 0 })
+}
+
+fn matrix(ctx: &mut Ctx, event_name: &str, event: &Json) -> Result<i32> {
+    let ts = if event_name.starts_with("pull_request") {
+        let pr = PullRequest::from_json(&event["pull_request"]);
+        let files = pr_files(ctx, &pr)?;
+        targets_for(ctx, Some(&files), Some(&pr))?
+    } else {
+        targets_for(ctx, None, None)?
+    };
+    let m = json!({ "include": ts.iter().map(|t| json!({ "dir": t.dir })).collect::<Vec<_>>() });
+    println!("{m}");
+    ctx.outputs.insert("matrix", m.to_string());
+    ctx.outputs.insert("has-changes", (!ts.is_empty()).to_string());
+    Ok(0)
+}
