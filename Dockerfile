@@ -14,7 +14,9 @@ RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin schemag
 # Runtime: Debian slim with the PostgreSQL and MariaDB servers, so disposable databases can run
 # inside the action without job services, and a non-root user to run them.
 FROM debian:bookworm-slim
-# hadolint ignore=DL3008 — Debian's security updates must not be pinned away; the release is pinned by the base image.
+# Not pinning package versions (DL3008) is deliberate: Debian's security updates must not be
+# pinned away; the Debian release itself is pinned by the base image tag.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends postgresql mariadb-server ca-certificates git \
  && rm -rf /var/lib/apt/lists/* \

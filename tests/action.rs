@@ -1,0 +1,458 @@
+//! `schemagate action` end to end: the binary, real event files and a loopback GitHub API that
+//! serves the payload shapes GitHub documents (../shared/github) and records every request.
+
+mod common;
+
+use common::{Stub, TestDb};
+use schemagate::schema::Dialect;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+#[derive(Default)]
+struct State {
+    comments: Vec<(u64, String)>,
+    checks: Vec<Value>,
+    issues: Vec<(u64, String, String)>,
+    reviews: Vec<Value>,
+    files: Vec<String>,
+    requests: Vec<(String, String)>,
+}
+
+struct FakeGitHub {
+    stub: Stub,
+    state: Arc<Mutex<State>>,
+}
+
+fn shape(shared: &Path, name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(shared.join("github/rest").join(name)).unwrap()).unwrap()
+}
+
+fn fake_github(shared: &Path, pr_number: u64, head_sha: &str) -> FakeGitHub {
+    let state = Arc::new(Mutex::new(State::default()));
+    let st = state.clone();
+    let comment_shape = shape(shared, "issues.create-comment.POST.201.json");
+    let check_shape = shape(shared, "checks.create.completed.POST.201.json");
+    let pull_shape = shape(shared, "pulls.get.GET.200.json");
+    let issue_shape = shape(shared, "issues.create.POST.201.json");
+    let status_shape = shape(shared, "repos.get-combined-status-for-ref.GET.200.json");
+    let head = head_sha.to_string();
+    let stub = Stub::start(move |method, path, body| {
+        let mut s = st.lock().unwrap();
+        s.requests.push((method.to_string(), path.to_string()));
+        let p = path.split('?').next().unwrap_or("");
+        let page = path.contains("page=1") || !path.contains("page=");
+        let body: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+        let ok = |v: Value| (200, "application/json".to_string(), v.to_string());
+        let parts: Vec<&str> = p.trim_start_matches('/').split('/').collect();
+        match (method, parts.as_slice()) {
+            ("GET", ["repos", _, _, "pulls", n, "files"]) => {
+                let files: Vec<Value> = if page { s.files.iter().map(|f| json!({"sha": "x", "filename": f, "status": "modified"})).collect() } else { vec![] };
+                let _ = n;
+                ok(json!(files))
+            }
+            ("GET", ["repos", _, _, "pulls", n, "reviews"]) => {
+                let _ = n;
+                ok(if page { json!(s.reviews) } else { json!([]) })
+            }
+            ("GET", ["repos", _, _, "pulls", n]) => {
+                let mut p = pull_shape.clone();
+                p["number"] = json!(n.parse::<u64>().unwrap());
+                p["head"]["sha"] = json!(head);
+                p["base"]["ref"] = json!("main");
+                p["draft"] = json!(false);
+                p["mergeable"] = json!(true);
+                p["labels"] = json!([]);
+                ok(p)
+            }
+            ("GET", ["repos", _, _, "issues", _, "comments"]) => {
+                let items: Vec<Value> = if page {
+                    s.comments.iter().map(|(id, b)| {
+                        let mut c = comment_shape.clone();
+                        c["id"] = json!(id);
+                        c["body"] = json!(b);
+                        c
+                    }).collect()
+                } else {
+                    vec![]
+                };
+                ok(json!(items))
+            }
+            ("POST", ["repos", _, _, "issues", _, "comments"]) => {
+                let id = 1000 + s.comments.len() as u64;
+                s.comments.push((id, body["body"].as_str().unwrap_or_default().to_string()));
+                let mut c = comment_shape.clone();
+                c["id"] = json!(id);
+                c["body"] = body["body"].clone();
+                (201, "application/json".into(), c.to_string())
+            }
+            ("PATCH", ["repos", _, _, "issues", "comments", id]) => {
+                let id: u64 = id.parse().unwrap();
+                if let Some(c) = s.comments.iter_mut().find(|c| c.0 == id) {
+                    c.1 = body["body"].as_str().unwrap_or_default().to_string();
+                }
+                let mut c = comment_shape.clone();
+                c["id"] = json!(id);
+                c["body"] = body["body"].clone();
+                ok(c)
+            }
+            ("POST", ["repos", _, _, "check-runs"]) => {
+                s.checks.push(body.clone());
+                let mut c = check_shape.clone();
+                c["name"] = body["name"].clone();
+                c["conclusion"] = body["conclusion"].clone();
+                (201, "application/json".into(), c.to_string())
+            }
+            ("GET", ["repos", _, _, "commits", _, "check-runs"]) => ok(json!({"total_count": 0, "check_runs": []})),
+            ("GET", ["repos", _, _, "commits", _, "status"]) => {
+                let mut st = status_shape.clone();
+                st["state"] = json!("success");
+                st["statuses"] = json!([]);
+                ok(st)
+            }
+            ("GET", ["repos", _, _, "commits", _, "pulls"]) => ok(json!([{"number": pr_number, "merged_at": "2026-11-27T10:00:00Z", "state": "closed"}])),
+            ("GET", ["repos", _, _, "issues"]) => {
+                let items: Vec<Value> = if page {
+                    s.issues.iter().filter(|i| i.2 == "open").map(|(n, b, st)| {
+                        let mut i = issue_shape.clone();
+                        i["number"] = json!(n);
+                        i["body"] = json!(b);
+                        i["state"] = json!(st);
+                        i
+                    }).collect()
+                } else {
+                    vec![]
+                };
+                ok(json!(items))
+            }
+            ("POST", ["repos", _, _, "issues"]) => {
+                let n = 500 + s.issues.len() as u64;
+                s.issues.push((n, body["body"].as_str().unwrap_or_default().to_string(), "open".into()));
+                let mut i = issue_shape.clone();
+                i["number"] = json!(n);
+                (201, "application/json".into(), i.to_string())
+            }
+            ("PATCH", ["repos", _, _, "issues", n]) => {
+                let n: u64 = n.parse().unwrap();
+                if let Some(i) = s.issues.iter_mut().find(|i| i.0 == n) {
+                    if let Some(b) = body["body"].as_str() {
+                        i.1 = b.to_string();
+                    }
+                    if let Some(st) = body["state"].as_str() {
+                        i.2 = st.to_string();
+                    }
+                }
+                ok(issue_shape.clone())
+            }
+            _ => (404, "application/json".into(), json!({"message": "Not Found"}).to_string()),
+        }
+    });
+    FakeGitHub { stub, state }
+}
+
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+fn repo(schema: &str, approvals: usize) -> Repo {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".terrateam")).unwrap();
+    std::fs::create_dir_all(dir.path().join("db/app")).unwrap();
+    std::fs::write(
+        dir.path().join(".terrateam/config.yml"),
+        format!("when_modified:\n  autoapply: true\napply_requirements:\n  checks:\n    - tag_query: \"\"\n      approved:\n        enabled: true\n        any_of_count: {approvals}\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("db/app/atlas.hcl"), "env \"prod\" {\n  url = getenv(\"APP_DATABASE_URL\")\n  dev = getenv(\"APP_DEV_URL\")\n  src = \"file://schema.hcl\"\n}\n").unwrap();
+    std::fs::write(dir.path().join("db/app/schema.hcl"), schema).unwrap();
+    Repo { dir }
+}
+
+fn schema(schema_name: &str, extra: &str) -> String {
+    format!("schema \"{schema_name}\" {{}}\ntable \"users\" {{\n  schema = schema.{schema_name}\n  column \"id\" {{\n    type = int\n  }}\n{extra}  primary_key {{\n    columns = [column.id]\n  }}\n}}\n")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    summary: String,
+    outputs: String,
+}
+
+fn event_file(shared: &Path, name: &str, f: impl Fn(&mut Value)) -> tempfile::NamedTempFile {
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(shared.join("github/webhooks").join(name)).unwrap()).unwrap();
+    f(&mut v);
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), v.to_string()).unwrap();
+    file
+}
+
+fn action(repo: &Repo, gh: &FakeGitHub, db: &TestDb, event_name: &str, event: &Path, extra_env: &[(&str, &str)]) -> Run {
+    let summary = repo.dir.path().join("summary.md");
+    let output = repo.dir.path().join("output.txt");
+    let _ = std::fs::remove_file(&summary);
+    let _ = std::fs::remove_file(&output);
+    let mut c = Command::new(common::bin());
+    c.arg("action")
+        .current_dir(repo.dir.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_WORKSPACE", repo.dir.path())
+        .env("GITHUB_EVENT_NAME", event_name)
+        .env("GITHUB_EVENT_PATH", event)
+        .env("GITHUB_REPOSITORY", "octo/schemas")
+        .env("GITHUB_API_URL", &gh.stub.url)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_SHA", "6dcb09b5b57875f334f61aebed695e2e4193db5e")
+        .env("INPUT_GITHUB-TOKEN", "ghs_sentinel_token_5f2a")
+        .env("INPUT_MODE", "auto")
+        .env("INPUT_ALLOW-DESTRUCTIVE-LABEL", "schema:allow-destructive")
+        .env("APP_DATABASE_URL", &db.url)
+        .env("APP_DEV_URL", db.dev_url().unwrap_or_default())
+        .env("SCHEMAGATE_RETRY_MS", "10");
+    for (k, v) in extra_env {
+        c.env(k, v);
+    }
+    let o = c.output().unwrap();
+    let stdout = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let r = Run { code: o.status.code().unwrap_or(-1), stdout, summary: std::fs::read_to_string(&summary).unwrap_or_default(), outputs: std::fs::read_to_string(&output).unwrap_or_default() };
+    for text in [&r.stdout, &r.summary, &r.outputs] {
+        let unmasked: String = text.lines().filter(|l| !l.starts_with("::add-mask::")).collect::<Vec<_>>().join("\n");
+        assert!(!unmasked.contains("ghs_sentinel_token_5f2a"), "the GitHub token leaked:\n{unmasked}");
+    }
+    r
+}
+
+const HEAD: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+
+fn pr_event(shared: &Path, action_name: &str, labels: &[&str]) -> tempfile::NamedTempFile {
+    let file = if action_name == "synchronize" { "pull_request.synchronize.json" } else { "pull_request.opened.json" };
+    event_file(shared, file, |v| {
+        v["action"] = json!(action_name);
+        v["number"] = json!(7);
+        v["pull_request"]["number"] = json!(7);
+        v["pull_request"]["head"]["sha"] = json!(HEAD);
+        v["pull_request"]["base"]["ref"] = json!("main");
+        v["pull_request"]["draft"] = json!(false);
+        v["pull_request"]["labels"] = json!(labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>());
+    })
+}
+
+fn push_event(shared: &Path) -> tempfile::NamedTempFile {
+    event_file(shared, "push.default-branch.json", |v| {
+        v["ref"] = json!("refs/heads/main");
+        v["after"] = json!("6dcb09b5b57875f334f61aebed695e2e4193db5e");
+        v["repository"]["default_branch"] = json!("main");
+    })
+}
+
+#[tokio::test]
+async fn pr_plan_comment_checks_summary_then_updated_in_place() {
+    let shared = require_shared!();
+    let db = TestDb::new(Dialect::Postgres).await;
+    let gh = fake_github(&shared, 7, HEAD);
+    gh.state.lock().unwrap().files = vec!["db/app/schema.hcl".into()];
+    let r = repo(&schema("public", ""), 1);
+    let ev = pr_event(&shared, "opened", &[]);
+    let run = action(&r, &gh, &db, "pull_request", ev.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    {
+        let s = gh.state.lock().unwrap();
+        assert_eq!(s.comments.len(), 1, "one sticky comment");
+        assert!(s.comments[0].1.contains("<!-- schemagate:plan -->") && s.comments[0].1.contains("CREATE TABLE"), "{}", s.comments[0].1);
+        assert_eq!(s.checks.len(), 1);
+        assert_eq!(s.checks[0]["name"], "schemagate plan: db/app");
+        assert_eq!(s.checks[0]["conclusion"], "success");
+        assert_eq!(s.checks[0]["head_sha"], HEAD);
+    }
+    assert!(run.summary.contains("schemagate plan") && run.summary.contains("db/app"), "{}", run.summary);
+    assert!(run.outputs.contains("has-changes<<") && run.outputs.contains("\ntrue\n"), "{}", run.outputs);
+    assert!(run.outputs.contains("plan-hash<<"), "{}", run.outputs);
+
+    // A second push: the same comment is updated, not a new one.
+    std::fs::write(r.dir.path().join("db/app/schema.hcl"), schema("public", "  column \"name\" {\n    type = text\n    null = true\n  }\n")).unwrap();
+    let ev = pr_event(&shared, "synchronize", &[]);
+    let run = action(&r, &gh, &db, "pull_request", ev.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let s = gh.state.lock().unwrap();
+    assert_eq!(s.comments.len(), 1, "still one comment");
+    assert!(s.comments[0].1.contains("\"name\""), "{}", s.comments[0].1);
+    assert!(s.requests.iter().any(|(m, p)| m == "PATCH" && p.contains("/issues/comments/")), "updated with PATCH");
+    assert_eq!(s.checks.len(), 2);
+    drop(s);
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn drop_column_fails_the_check_until_the_allow_label() {
+    let shared = require_shared!();
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE TABLE public.users (id int PRIMARY KEY, legacy text)").await;
+    let gh = fake_github(&shared, 7, HEAD);
+    gh.state.lock().unwrap().files = vec!["db/app/schema.hcl".into()];
+    let r = repo(&schema("public", ""), 1);
+    let ev = pr_event(&shared, "opened", &[]);
+    let run = action(&r, &gh, &db, "pull_request", ev.path(), &[]);
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert!(run.stdout.contains("::error file=db/app/schema.hcl,line=2,title=DS103::"), "annotation on the schema file: {}", run.stdout);
+    {
+        let s = gh.state.lock().unwrap();
+        assert_eq!(s.checks[0]["conclusion"], "failure");
+        assert!(s.checks[0]["output"]["annotations"][0]["title"] == "DS103", "{}", s.checks[0]);
+        assert!(s.comments[0].1.contains("DS103"));
+    }
+    assert!(run.outputs.contains("denied<<SCHEMAGATE_EOF\ntrue"), "{}", run.outputs);
+    let ev = pr_event(&shared, "labeled", &["schema:allow-destructive"]);
+    let run = action(&r, &gh, &db, "pull_request", ev.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let s = gh.state.lock().unwrap();
+    assert_eq!(s.checks.last().unwrap()["conclusion"], "success");
+    assert!(s.comments[0].1.contains("overridden"), "{}", s.comments[0].1);
+    drop(s);
+    db.drop().await;
+}
+
+async fn merge_applies(dialect: Dialect) {
+    let shared = require_shared!();
+    let db = TestDb::new(dialect).await;
+    let sname = if dialect == Dialect::Mysql { db.name.clone() } else { "public".to_string() };
+    let gh = fake_github(&shared, 7, HEAD);
+    {
+        let mut s = gh.state.lock().unwrap();
+        s.files = vec!["db/app/schema.hcl".into()];
+        s.reviews = vec![json!({"id": 1, "user": {"login": "alice"}, "state": "APPROVED"})];
+    }
+    let r = repo(&schema(&sname, ""), 1);
+    let run = action(&r, &gh, &db, "pull_request", pr_event(&shared, "opened", &[]).path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let run = action(&r, &gh, &db, "push", push_event(&shared).path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(db.inspect().await.schemas.iter().any(|s| s.tables.iter().any(|t| t.name == "users")), "applied on the real database");
+    let s = gh.state.lock().unwrap();
+    assert!(s.comments[0].1.contains("**applied**"), "{}", s.comments[0].1);
+    drop(s);
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn merge_with_approval_applies_postgres() {
+    merge_applies(Dialect::Postgres).await;
+}
+
+#[tokio::test]
+async fn merge_with_approval_applies_mariadb() {
+    merge_applies(Dialect::Mysql).await;
+}
+
+#[tokio::test]
+async fn merge_without_approval_does_not_apply() {
+    let shared = require_shared!();
+    let db = TestDb::new(Dialect::Postgres).await;
+    let gh = fake_github(&shared, 7, HEAD);
+    {
+        let mut s = gh.state.lock().unwrap();
+        s.files = vec!["db/app/schema.hcl".into()];
+        // A comment-only review and a dismissed approval count for nothing.
+        s.reviews = vec![json!({"id": 1, "user": {"login": "bob"}, "state": "COMMENTED"}), json!({"id": 2, "user": {"login": "carol"}, "state": "APPROVED"}), json!({"id": 3, "user": {"login": "carol"}, "state": "CHANGES_REQUESTED"})];
+    }
+    let r = repo(&schema("public", ""), 1);
+    action(&r, &gh, &db, "pull_request", pr_event(&shared, "opened", &[]).path(), &[]);
+    let run = action(&r, &gh, &db, "push", push_event(&shared).path(), &[]);
+    assert_eq!(run.code, 4, "{}", run.stdout);
+    assert!(db.inspect().await.table("public", "users").is_none(), "nothing applied");
+    let s = gh.state.lock().unwrap();
+    assert!(s.comments[0].1.contains("not applied") && s.comments[0].1.contains("1 approval(s) required, 0 given"), "{}", s.comments[0].1);
+    drop(s);
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn target_changed_between_review_and_merge_is_refused() {
+    let shared = require_shared!();
+    let db = TestDb::new(Dialect::Postgres).await;
+    let gh = fake_github(&shared, 7, HEAD);
+    {
+        let mut s = gh.state.lock().unwrap();
+        s.files = vec!["db/app/schema.hcl".into()];
+        s.reviews = vec![json!({"id": 1, "user": {"login": "alice"}, "state": "APPROVED"})];
+    }
+    let r = repo(&schema("public", ""), 1);
+    action(&r, &gh, &db, "pull_request", pr_event(&shared, "opened", &[]).path(), &[]);
+    db.exec("CREATE TABLE public.users (id int PRIMARY KEY, surprise text)").await;
+    let run = action(&r, &gh, &db, "push", push_event(&shared).path(), &[]);
+    assert_eq!(run.code, 4, "{}", run.stdout);
+    let s = gh.state.lock().unwrap();
+    assert!(s.comments[0].1.contains("target drifted or schema changed after review"), "{}", s.comments[0].1);
+    drop(s);
+    assert!(db.inspect().await.table("public", "users").unwrap().column("surprise").is_some(), "nothing applied");
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn comment_command_plans_again() {
+    let shared = require_shared!();
+    let db = TestDb::new(Dialect::Postgres).await;
+    let gh = fake_github(&shared, 7, HEAD);
+    gh.state.lock().unwrap().files = vec!["db/app/schema.hcl".into()];
+    let r = repo(&schema("public", ""), 1);
+    action(&r, &gh, &db, "pull_request", pr_event(&shared, "opened", &[]).path(), &[]);
+    std::fs::write(r.dir.path().join("db/app/schema.hcl"), schema("public", "  column \"email\" {\n    type = text\n    null = true\n  }\n")).unwrap();
+    let ev = event_file(&shared, "derived/issue_comment.created.on-pull-request.DERIVED.json", |v| {
+        v["action"] = json!("created");
+        v["issue"]["number"] = json!(7);
+        v["issue"]["pull_request"] = json!({"url": "x"});
+        v["comment"]["body"] = json!("schemagate plan");
+    });
+    let run = action(&r, &gh, &db, "issue_comment", ev.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let s = gh.state.lock().unwrap();
+    assert_eq!(s.comments.len(), 1);
+    assert!(s.comments[0].1.contains("\"email\""), "reposted with the new plan: {}", s.comments[0].1);
+    drop(s);
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn drift_opens_one_issue_and_updates_it() {
+    let shared = require_shared!();
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE TABLE public.users (id int PRIMARY KEY, added_by_hand text)").await;
+    let gh = fake_github(&shared, 7, HEAD);
+    let r = repo(&schema("public", ""), 1);
+    let ev = event_file(&shared, "workflow_dispatch.json", |_| {});
+    for round in 0..2 {
+        let run = action(&r, &gh, &db, "workflow_dispatch", ev.path(), &[("INPUT_MODE", "drift")]);
+        assert_eq!(run.code, 0, "{}", run.stdout);
+        assert!(run.outputs.contains("has-changes<<SCHEMAGATE_EOF\ntrue"), "{}", run.outputs);
+        let s = gh.state.lock().unwrap();
+        assert_eq!(s.issues.len(), 1, "round {round}: one issue");
+        assert!(s.issues[0].1.contains("added_by_hand"), "{}", s.issues[0].1);
+    }
+    let s = gh.state.lock().unwrap();
+    assert!(s.requests.iter().any(|(m, p)| m == "PATCH" && p.contains("/issues/500")), "second run updates the issue");
+    drop(s);
+    db.drop().await;
+}
+
+#[test]
+fn action_yml_matches_what_the_binary_reads_and_writes() {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let y: Value = yaml_serde::from_str(&std::fs::read_to_string(manifest.join("action.yml")).unwrap()).unwrap();
+    let inputs: std::collections::BTreeSet<String> = y["inputs"].as_object().unwrap().keys().cloned().collect();
+    let outputs: std::collections::BTreeSet<String> = y["outputs"].as_object().unwrap().keys().cloned().collect();
+    let read: std::collections::BTreeSet<String> = schemagate::cli::action::INPUTS.iter().map(|s| s.to_string()).collect();
+    let written: std::collections::BTreeSet<String> = schemagate::cli::action::OUTPUTS.iter().map(|s| s.to_string()).collect();
+    assert_eq!(inputs, read);
+    assert_eq!(outputs, written);
+    assert_eq!(y["runs"]["using"], "docker");
+    assert_eq!(y["runs"]["image"], "Dockerfile");
+    // Every input the binary reads appears as INPUT_<NAME> in its source, hyphens kept.
+    let src = std::fs::read_to_string(manifest.join("src/cli/action.rs")).unwrap();
+    for i in &read {
+        assert!(src.contains(&format!("input(\"{i}\")")), "input {i} is not read");
+    }
+    for o in &written {
+        assert!(src.contains(&format!("\"{o}\"")), "output {o} is not written");
+    }
+}
