@@ -27,7 +27,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Print a live database's schema as Atlas HCL, SQL or JSON.
+    /// Print a live database's schema as Atlas HCL, SQL, JSON or a Mermaid erDiagram.
     Inspect {
         /// Database URL to inspect.
         #[arg(short = 'u', long, env = "DATABASE_URL", hide_env_values = true)]

@@ -261,6 +261,7 @@ async fn pr_plan_comment_checks_summary_then_updated_in_place() {
         let s = gh.state.lock().unwrap();
         assert_eq!(s.comments.len(), 1, "one sticky comment");
         assert!(s.comments[0].1.contains("<!-- schemagate:plan -->") && s.comments[0].1.contains("CREATE TABLE"), "{}", s.comments[0].1);
+        assert!(s.comments[0].1.contains("```mermaid\nerDiagram\n  users {\n    integer id PK \"added\""), "the diagram: {}", s.comments[0].1);
         assert_eq!(s.checks.len(), 1);
         assert_eq!(s.checks[0]["name"], "schemagate plan: db/app");
         assert_eq!(s.checks[0]["conclusion"], "success");
@@ -301,6 +302,7 @@ async fn drop_column_fails_the_check_until_the_allow_label() {
         assert_eq!(s.checks[0]["conclusion"], "failure");
         assert!(s.checks[0]["output"]["annotations"][0]["title"] == "DS103", "{}", s.checks[0]);
         assert!(s.comments[0].1.contains("DS103"));
+        assert!(s.comments[0].1.contains("text legacy \"dropped\""), "{}", s.comments[0].1);
     }
     assert!(run.outputs.contains("denied<<SCHEMAGATE_EOF\ntrue"), "{}", run.outputs);
     let ev = pr_event(&shared, "labeled", &["schema:allow-destructive"]);

@@ -273,10 +273,13 @@ async fn plan_pr(ctx: &mut Ctx, pr: &PullRequest, query: Option<&str>, from_comm
     } else {
         "comment `schemagate apply` to apply the reviewed plan.".to_string()
     };
-    let body = comment::render("schemagate plan", &secs, &next, &hashes, None);
+    // The picture reviewers look at first: the touched tables and their neighbours.
+    let diagram: String = results.iter().filter_map(|r| r.outcome.as_ref().and_then(crate::report::plan_mermaid)).collect::<Vec<_>>().join("");
+    let diagram = (!diagram.is_empty()).then(|| merge_diagrams(&diagram));
+    let body = comment::render("schemagate plan", &secs, &next, &hashes, diagram.as_deref());
     upsert_comment(ctx, pr.number, &body)?;
     check_runs(ctx, &pr.head_sha, "plan", &results, &secs)?;
-    ctx.summary.push_str(&comment::render("schemagate plan", &secs, &next, &hashes, None).replace(comment::MARKER, ""));
+    ctx.summary.push_str(&body.replace(comment::MARKER, ""));
     record_outputs(ctx, &results);
     Ok(if results.iter().any(|r| r.denied) {
         3
@@ -285,6 +288,16 @@ async fn plan_pr(ctx: &mut Ctx, pr: &PullRequest, query: Option<&str>, from_comm
     } else {
         0
     })
+}
+
+/// Several directories' diagrams as one (one `erDiagram` header).
+fn merge_diagrams(d: &str) -> String {
+    let mut out = String::from("erDiagram\n");
+    for l in d.lines().filter(|l| *l != "erDiagram") {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
 }
 
 fn destination(ctx: &Ctx, event: &Json, branch: &str) -> bool {

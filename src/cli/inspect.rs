@@ -8,6 +8,8 @@ pub enum Format {
     Hcl,
     Sql,
     Json,
+    /// A Mermaid erDiagram of the tables and their foreign keys.
+    Mermaid,
 }
 
 pub async fn run(url: &str, schemas: &[String], format: Format) -> Result<String> {
@@ -32,5 +34,6 @@ pub fn render(realm: &Realm, d: crate::schema::Dialect, format: Format) -> Strin
             s
         }
         Format::Json => serde_json::to_string_pretty(realm).unwrap_or_default() + "\n",
+        Format::Mermaid => crate::report::mermaid(realm, None, &Default::default(), &[]),
     }
 }

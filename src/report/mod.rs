@@ -185,3 +185,95 @@ pub fn markdown(o: &Outcome, findings: &[Finding]) -> String {
     }
     s
 }
+
+/// A Mermaid `erDiagram` of `tables` (schema, name) and their foreign-key neighbours, with
+/// added and dropped columns marked — GitHub renders it in the PR comment.
+pub fn mermaid(realm: &crate::schema::Realm, focus: Option<&std::collections::BTreeSet<(String, String)>>, added: &std::collections::BTreeSet<(String, String, String)>, dropped: &[(String, String, String, String)]) -> String {
+    use std::collections::BTreeSet;
+    let id = |s: &str, t: &str| {
+        let raw = if s == "public" || s == "main" { t.to_string() } else { format!("{s}_{t}") };
+        raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect::<String>()
+    };
+    let word = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect::<String>();
+    let mut shown: BTreeSet<(String, String)> = BTreeSet::new();
+    for s in &realm.schemas {
+        for t in &s.tables {
+            let key = (s.name.clone(), t.name.clone());
+            let in_focus = focus.is_none_or(|f| f.contains(&key));
+            let neighbour = focus.is_some_and(|f| t.foreign_keys.iter().any(|fk| f.contains(&(fk.ref_schema.clone(), fk.ref_table.clone()))) || f.iter().any(|(fs, ft)| realm.table(fs, ft).is_some_and(|x| x.foreign_keys.iter().any(|fk| fk.ref_schema == s.name && fk.ref_table == t.name))));
+            if in_focus || neighbour {
+                shown.insert(key);
+            }
+        }
+    }
+    let mut out = String::from("erDiagram\n");
+    for (s, t) in &shown {
+        let Some(table) = realm.table(s, t) else { continue };
+        out.push_str(&format!("  {} {{\n", id(s, t)));
+        for c in &table.columns {
+            let pk = table.primary_key.as_ref().is_some_and(|p| p.columns.contains(&c.name));
+            let fk = table.foreign_keys.iter().any(|f| f.columns.contains(&c.name));
+            let keys = match (pk, fk) {
+                (true, true) => " PK,FK",
+                (true, false) => " PK",
+                (false, true) => " FK",
+                _ => "",
+            };
+            let note = if added.contains(&(s.clone(), t.clone(), c.name.clone())) { " \"added\"" } else { "" };
+            let ty = c.ty.split('(').next().unwrap_or(&c.ty);
+            out.push_str(&format!("    {} {}{keys}{note}\n", word(ty), word(&c.name)));
+        }
+        for (ds, dt, dc, dty) in dropped {
+            if ds == s && dt == t {
+                out.push_str(&format!("    {} {} \"dropped\"\n", word(dty.split('(').next().unwrap_or(dty)), word(dc)));
+            }
+        }
+        out.push_str("  }\n");
+    }
+    for (s, t) in &shown {
+        let Some(table) = realm.table(s, t) else { continue };
+        for fk in &table.foreign_keys {
+            if shown.contains(&(fk.ref_schema.clone(), fk.ref_table.clone())) {
+                let nullable = fk.columns.iter().any(|c| table.column(c).is_some_and(|x| x.null));
+                let card = if nullable { "|o--o{" } else { "||--o{" };
+                out.push_str(&format!("  {} {card} {} : \"{}\"\n", id(&fk.ref_schema, &fk.ref_table), id(s, t), word(&fk.name)));
+            }
+        }
+    }
+    out
+}
+
+/// The diagram of what a plan touches: its tables, their neighbours, added/dropped columns.
+pub fn plan_mermaid(o: &Outcome) -> Option<String> {
+    use std::collections::BTreeSet;
+    let mut focus = BTreeSet::new();
+    let mut added = BTreeSet::new();
+    let mut dropped = Vec::new();
+    for c in &o.plan.changes {
+        match c {
+            Change::AddTable { schema, table } => {
+                focus.insert((schema.clone(), table.name.clone()));
+                for col in &table.columns {
+                    added.insert((schema.clone(), table.name.clone(), col.name.clone()));
+                }
+            }
+            Change::ModifyTable { schema, table, changes, .. } => {
+                focus.insert((schema.clone(), table.clone()));
+                for tc in changes {
+                    match tc {
+                        TableChange::AddColumn { column } => {
+                            added.insert((schema.clone(), table.clone(), column.name.clone()));
+                        }
+                        TableChange::DropColumn { column } => dropped.push((schema.clone(), table.clone(), column.name.clone(), column.ty.clone())),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if focus.is_empty() {
+        return None;
+    }
+    Some(mermaid(&o.desired, Some(&focus), &added, &dropped))
+}
