@@ -224,6 +224,7 @@ impl Common {
             vars: self.vars.iter().cloned().collect::<HashMap<_, _>>(),
             format: self.format,
             skip: Default::default(),
+            concurrent_index: Default::default(),
         }
     }
 }

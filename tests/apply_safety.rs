@@ -152,3 +152,33 @@ async fn sqlite_rebuild_keeps_every_row_of_chinook() {
     assert_eq!(code, 0, "re-plan empty: {out}");
     println!("chinook on SQLite: {total} rows in {} tables kept through two table rebuilds", before.len());
 }
+
+#[tokio::test]
+async fn concurrent_index_policy_builds_indexes_outside_the_transaction() {
+    use schemagate::plan::compute::{compute, Options};
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE TABLE public.t (a int, b int); INSERT INTO public.t SELECT g, g FROM generate_series(1, 1000) g").await;
+    let current = db.inspect().await;
+    let mut desired = current.clone();
+    let t = desired.schemas[0].tables.iter_mut().find(|t| t.name == "t").unwrap();
+    t.indexes.push(schemagate::schema::Index {
+        name: "t_a_idx".into(),
+        parts: vec![schemagate::schema::IndexPart { column: Some("a".into()), ..Default::default() }],
+        nulls_distinct: true,
+        ..Default::default()
+    });
+    let opts = Options { dev_url: db.dev_url(), concurrent_index: schemagate::plan::ConcurrentIndex { add: true, drop: true }, ..Default::default() };
+    let o = compute(Dialect::Postgres, current, desired, &opts).await.unwrap();
+    assert_eq!(o.verified, Some(true));
+    let st = &o.plan.statements[0];
+    assert!(st.sql.starts_with("CREATE INDEX CONCURRENTLY \"t_a_idx\""), "{}", st.sql);
+    assert!(st.no_tx);
+    let conn = db.conn().await;
+    let mut s = schemagate::apply::Session::lock(&conn, std::time::Duration::from_secs(5)).await.unwrap();
+    let r = s.apply(&o.plan, &schemagate::apply::Options::default()).await;
+    s.unlock().await;
+    conn.close().await;
+    r.unwrap();
+    assert!(db.inspect().await.table("public", "t").unwrap().indexes.iter().any(|i| i.name == "t_a_idx"));
+    db.drop().await;
+}

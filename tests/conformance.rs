@@ -134,7 +134,7 @@ async fn migrate(db: &TestDb, target: &Realm, dev: Option<String>) -> Result<(),
             target.rename_schemas(&HashMap::from([(s, name.clone())]));
         }
     }
-    let opts = Options { dev_url: dev.clone(), exclude: vec![], no_rehearse: false, desired_normalized: true, skip: Default::default() };
+    let opts = Options { dev_url: dev.clone(), exclude: vec![], no_rehearse: false, desired_normalized: true, skip: Default::default(), concurrent_index: Default::default() };
     let o = compute::compute(db.dialect, current, target.clone(), &opts).await.map_err(|e| format!("plan: {e:#}"))?;
     if o.verified == Some(false) {
         return Err(format!("unverified plan: {}", schemagate::report::change_rows(&o.residual).iter().map(|r| format!("{} {}", r.0, r.1)).collect::<Vec<_>>().join("; ")));

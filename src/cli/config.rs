@@ -60,6 +60,7 @@ pub struct Target {
     pub schemas: Vec<String>,
     pub exclude: Vec<String>,
     pub skip: std::collections::BTreeSet<String>,
+    pub concurrent_index: (bool, bool),
     pub autoplan: bool,
     pub autoapply: bool,
     pub changed: bool,
@@ -93,6 +94,7 @@ pub fn resolve(root: &Path, loaded: &Loaded, changed: Option<&[String]>, env: Op
             schemas: vec![],
             exclude: vec![],
             skip: Default::default(),
+            concurrent_index: (false, false),
             autoplan: wm.autoplan,
             autoapply: wm.autoapply,
             changed: changed.is_none_or(|files| files.iter().any(|f| targets::touches(&wm.file_patterns, &dir, f))),
@@ -114,6 +116,7 @@ pub fn resolve(root: &Path, loaded: &Loaded, changed: Option<&[String]>, env: Op
                 t.schemas = e.schemas.clone();
                 t.exclude = e.exclude.clone();
                 t.skip = e.skip.clone();
+                t.concurrent_index = (e.concurrent_add, e.concurrent_drop);
             }
         }
         out.push(t);

@@ -45,6 +45,8 @@ pub struct Args {
     pub format: Format,
     /// Diff policy: change kinds to leave out (atlas.hcl `diff { skip {…} }`).
     pub skip: std::collections::BTreeSet<String>,
+    /// Diff policy: PostgreSQL CONCURRENTLY index changes (atlas.hcl `diff { concurrent_index {…} }`).
+    pub concurrent_index: crate::plan::ConcurrentIndex,
 }
 
 /// Fit the desired realm to the target: MySQL URLs that name a database scope a single desired
@@ -121,7 +123,7 @@ pub async fn plan(a: &Args) -> Result<(Outcome, Vec<Finding>, String)> {
 fn opts(a: &Args) -> compute::Options {
     // SQL files and database URLs come back from a database already normalized.
     let desired_normalized = !matches!(Source::classify(&a.to), Ok(Source::Hcl(_)));
-    compute::Options { dev_url: a.dev_url.clone(), exclude: a.exclude.clone(), no_rehearse: false, desired_normalized, skip: a.skip.clone() }
+    compute::Options { dev_url: a.dev_url.clone(), exclude: a.exclude.clone(), no_rehearse: false, desired_normalized, skip: a.skip.clone(), concurrent_index: a.concurrent_index }
 }
 
 pub struct ApplyArgs {
@@ -223,6 +225,6 @@ pub async fn diff(from: &[String], to: &[String], dev_url: Option<&str>, dialect
             a.rename_schemas(&map);
         }
     }
-    let o = compute::compute(dialect, a, b, &compute::Options { dev_url: dev_url.map(String::from), exclude: vec![], no_rehearse: true, desired_normalized: false, skip: Default::default() }).await?;
+    let o = compute::compute(dialect, a, b, &compute::Options { dev_url: dev_url.map(String::from), exclude: vec![], no_rehearse: true, desired_normalized: false, skip: Default::default(), concurrent_index: Default::default() }).await?;
     Ok(if o.plan.is_empty() { "-- Schemas are synced, no changes to be made.\n".into() } else { report::sql(&o) })
 }

@@ -186,6 +186,7 @@ async fn db_step(a: &RunArgs, t: &Target, kind: &str, policy_dirs: &[PathBuf], r
         vars: HashMap::new(),
         format: a.format,
         skip: t.skip.clone(),
+        concurrent_index: crate::plan::ConcurrentIndex { add: t.concurrent_index.0, drop: t.concurrent_index.1 },
     };
     if kind == "plan" {
         let (o, findings, text) = planner::plan(&args).await?;

@@ -20,6 +20,9 @@ pub struct Env {
     pub exclude: Vec<String>,
     /// `diff { skip { drop_table = true … } }`: change kinds never planned.
     pub skip: BTreeSet<String>,
+    /// `diff { concurrent_index { add = true, drop = true } }` (`create` is an alias of `add`).
+    pub concurrent_add: bool,
+    pub concurrent_drop: bool,
     /// `lint { … }` kept as JSON for the policies' data document.
     pub lint: serde_json::Value,
 }
@@ -215,6 +218,18 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
                 }
                 Structure::Block(inner) => match inner.ident.as_str() {
                     "diff" => {
+                        for ci in inner.body.iter().filter_map(|s| if let Structure::Block(x) = s { Some(x) } else { None }).filter(|x| x.ident.as_str() == "concurrent_index") {
+                            for s in ci.body.iter() {
+                                if let Structure::Attribute(a) = s {
+                                    let on = Expression::from(a.value.clone()).evaluate(&ctx).map(|v| v == Value::Bool(true)).unwrap_or(false);
+                                    match a.key.as_str() {
+                                        "add" | "create" => env.concurrent_add = on,
+                                        "drop" => env.concurrent_drop = on,
+                                        _ => {}
+                                    }
+                                }
+                            }
+                        }
                         for skip in inner.body.iter().filter_map(|s| if let Structure::Block(x) = s { Some(x) } else { None }).filter(|x| x.ident.as_str() == "skip") {
                             for s in skip.body.iter() {
                                 if let Structure::Attribute(a) = s {

@@ -1,7 +1,7 @@
 //! From a live target and a desired state to a verified plan: scope, normalize the objects that
 //! differ in a disposable database, diff, order, and rehearse on a disposable copy.
 
-use super::{build, Plan};
+use super::Plan;
 use crate::devdb::DevDb;
 use crate::diff::{self, Change, TableChange};
 use crate::schema::*;
@@ -20,6 +20,8 @@ pub struct Options {
     pub desired_normalized: bool,
     /// Atlas's `diff { skip { drop_table = true … } }`: change kinds left out of the plan.
     pub skip: std::collections::BTreeSet<String>,
+    /// Atlas's `diff { concurrent_index { … } }` (PostgreSQL).
+    pub concurrent_index: super::ConcurrentIndex,
 }
 
 /// Leave out the change kinds a diff policy skips (Atlas's names).
@@ -83,7 +85,7 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
         normalized = normalize(dialect, &current, &mut desired, &first, opts).await?;
     }
     let changes = skip_changes(diff::diff(&current, &desired), &opts.skip);
-    let plan = build(&current, &desired, changes, dialect);
+    let plan = super::build_with(&current, &desired, changes, dialect, opts.concurrent_index);
     let (verified, residual) = if plan.is_empty() || opts.no_rehearse {
         (None, vec![])
     } else {

@@ -69,7 +69,22 @@ pub fn realm_hash(r: &Realm) -> String {
 }
 
 pub fn build(current: &Realm, desired: &Realm, changes: Vec<Change>, dialect: Dialect) -> Plan {
-    let statements = statements(&changes, dialect);
+    build_with(current, desired, changes, dialect, ConcurrentIndex::default())
+}
+
+/// Atlas's `diff { concurrent_index { add = true, drop = true } }` (PostgreSQL): indexes of
+/// existing tables are created / dropped CONCURRENTLY, outside the apply transaction.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConcurrentIndex {
+    pub add: bool,
+    pub drop: bool,
+}
+
+pub fn build_with(current: &Realm, desired: &Realm, changes: Vec<Change>, dialect: Dialect, ci: ConcurrentIndex) -> Plan {
+    let mut statements = statements(&changes, dialect);
+    if dialect == Dialect::Postgres && (ci.add || ci.drop) {
+        concurrently(&changes, &mut statements, ci);
+    }
     let current_hash = realm_hash(current);
     let desired_hash = realm_hash(desired);
     let mut h = Sha256::new();
@@ -232,6 +247,47 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
         }
     }
     out
+}
+
+/// Rewrite the index statements of existing tables to their CONCURRENTLY form (no transaction).
+fn concurrently(changes: &[Change], statements: &mut [Statement], ci: ConcurrentIndex) {
+    let mut added = std::collections::HashSet::new();
+    let mut dropped = std::collections::HashSet::new();
+    for c in changes {
+        if let Change::ModifyTable { schema, changes: tcs, .. } = c {
+            for tc in tcs {
+                match tc {
+                    TableChange::AddIndex { index } if !index.constraint => {
+                        added.insert(postgres::ddl::q(&index.name));
+                    }
+                    TableChange::DropIndex { index } if !index.constraint => {
+                        dropped.insert(postgres::ddl::qn(schema, &index.name));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for s in statements.iter_mut() {
+        for prefix in ["CREATE UNIQUE INDEX ", "CREATE INDEX "] {
+            if ci.add {
+                if let Some(rest) = s.sql.strip_prefix(prefix) {
+                    if added.iter().any(|n| rest.starts_with(&format!("{n} ON "))) {
+                        s.sql = format!("{prefix}CONCURRENTLY {rest}");
+                        s.no_tx = true;
+                    }
+                }
+            }
+        }
+        if ci.drop {
+            if let Some(name) = s.sql.strip_prefix("DROP INDEX ") {
+                if dropped.contains(name) {
+                    s.sql = format!("DROP INDEX CONCURRENTLY {name}");
+                    s.no_tx = true;
+                }
+            }
+        }
+    }
 }
 
 fn drop_fk(d: Dialect, schema: &str, table: &str, fk: &ForeignKey) -> Statement {
