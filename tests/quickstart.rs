@@ -73,12 +73,27 @@ async fn quickstart_mariadb() {
 }
 
 #[tokio::test]
-async fn server_engines_without_dev_url_say_what_to_pass() {
+async fn without_dev_url_postgres_uses_an_ephemeral_server_and_mysql_says_what_to_pass() {
     let db = TestDb::new(Dialect::Postgres).await;
-    let (code, _, err) = run(&["plan", "-u", &db.url, "--to", &example("v1")]);
-    assert_eq!(code, 1);
-    assert!(err.contains("--dev-url postgres://"), "{err}");
+    // Twice: the second start reuses the cached template cluster.
+    for round in 0..2 {
+        let started = std::time::Instant::now();
+        let (code, out, err) = run(&["plan", "-u", &db.url, "--to", &example("v1"), "--detailed-exitcode"]);
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(out.contains("verified"), "{out}");
+        println!("plan with ephemeral://postgres, round {round}: {:?}", started.elapsed());
+    }
+    let leftovers = std::fs::read_dir(std::env::temp_dir()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("schemagate-eph-")).count();
+    assert_eq!(leftovers, 0, "ephemeral servers are removed at exit");
     db.drop().await;
+    let my = TestDb::new(Dialect::Mysql).await;
+    let (code, _, err) = run(&["plan", "-u", &my.url, "--to", &example("v1")]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--dev-url mysql://"), "{err}");
+    let (code, _, err) = run(&["plan", "-u", &my.url, "--to", &example("v1"), "--dev-url", "ephemeral://mariadb"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("ephemeral servers exist for postgres only"), "{err}");
+    my.drop().await;
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 //! Ctrl-C, through the registry below). It never touches the database the URL names. SQLite
 //! uses memory.
 
+pub mod ephemeral;
+
 use crate::engine::{quote_ident, Conn};
 use crate::schema::Dialect;
 use crate::url::DbUrl;
@@ -23,8 +25,18 @@ impl DevDb {
     /// Open a disposable database for `dialect`. `dev_url` may be None for SQLite.
     pub async fn open(dialect: Dialect, dev_url: Option<&str>) -> Result<DevDb> {
         let url = match dev_url {
+            Some("ephemeral://postgres") | Some("ephemeral://postgresql") => {
+                let u = tokio::task::spawn_blocking(ephemeral::url).await.map_err(|e| anyhow::anyhow!("{e}"))??;
+                DbUrl::parse(&u)?
+            }
+            Some(u) if u.starts_with("ephemeral://") => bail!("`{u}`: ephemeral servers exist for postgres only so far; pass --dev-url mysql://… for MySQL/MariaDB"),
             Some(u) => DbUrl::parse(u)?,
             None if dialect == Dialect::Sqlite => DbUrl::parse("sqlite::memory:")?,
+            // No dev URL for PostgreSQL: a private server from the local binaries.
+            None if dialect == Dialect::Postgres && ephemeral::available() => {
+                let u = tokio::task::spawn_blocking(ephemeral::url).await.map_err(|e| anyhow::anyhow!("{e}"))??;
+                DbUrl::parse(&u)?
+            }
             None => bail!(
                 "planning against {} needs a disposable database to normalize and rehearse the plan.\n  \
                  hint: pass --dev-url {} (a server where schemagate may create and drop a scratch database; never your target)",
@@ -81,10 +93,11 @@ async fn drop_database(admin: &DbUrl, name: &str) {
     }
 }
 
-/// Drop every disposable database still alive (Ctrl-C, fatal errors).
+/// Drop every disposable database still alive and stop the ephemeral server (exit, Ctrl-C).
 pub async fn drop_all() {
     let live: Vec<(DbUrl, String)> = std::mem::take(&mut *LIVE.lock().unwrap());
     for (admin, name) in live {
         drop_database(&admin, &name).await;
     }
+    let _ = tokio::task::spawn_blocking(ephemeral::stop).await;
 }

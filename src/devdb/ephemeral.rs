@@ -1,0 +1,150 @@
+//! `ephemeral://postgres`: a private PostgreSQL server started from the local binaries on a Unix
+//! socket in a temporary directory (no TCP), fsync off, stopped when schemagate exits. The
+//! cluster is copied from a template initialized once and cached, so a start after the first
+//! takes a fraction of a second. One server per process; disposable databases are created in it.
+
+use anyhow::{anyhow, bail, Context, Result};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    child: Child,
+    dir: PathBuf,
+    /// Admin URL (a socket directory, no password).
+    pub url: String,
+}
+
+static SERVER: Mutex<Option<Server>> = Mutex::new(None);
+
+fn bindir() -> Option<PathBuf> {
+    if let Ok(o) = Command::new("pg_config").arg("--bindir").output() {
+        let p = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+        if p.join("initdb").is_file() {
+            return Some(p);
+        }
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql").ok()?.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).filter(|b| b.join("initdb").is_file()).collect();
+    found.sort_by_key(|p| p.parent().and_then(|v| v.file_name()).and_then(|v| v.to_str()).and_then(|v| v.parse::<u32>().ok()).unwrap_or(0));
+    found.pop()
+}
+
+pub fn available() -> bool {
+    bindir().is_some()
+}
+
+/// PostgreSQL refuses to run as root: run it as the `postgres` system user then.
+fn as_server_user(program: &Path) -> Command {
+    if unsafe { libc::geteuid() } == 0 {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn chown_to_server_user(path: &Path) -> Result<()> {
+    if unsafe { libc::geteuid() } == 0 {
+        let st = Command::new("chown").args(["-R", "postgres:postgres"]).arg(path).status()?;
+        if !st.success() {
+            bail!("cannot hand {} to the postgres user", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn cache_dir(version: &str) -> PathBuf {
+    let base = std::env::var("XDG_CACHE_HOME").map(PathBuf::from).ok().filter(|_| unsafe { libc::geteuid() } != 0).or_else(|| std::env::var("HOME").ok().filter(|_| unsafe { libc::geteuid() } != 0).map(|h| PathBuf::from(h).join(".cache"))).unwrap_or_else(std::env::temp_dir);
+    base.join(format!("schemagate-pg{version}-template"))
+}
+
+fn template(bin: &Path) -> Result<PathBuf> {
+    let version = bin.parent().and_then(|p| p.file_name()).map(|v| v.to_string_lossy().to_string()).unwrap_or_else(|| "local".into());
+    let dir = cache_dir(&version);
+    if dir.join("PG_VERSION").is_file() {
+        return Ok(dir);
+    }
+    let tmp = dir.with_extension(format!("tmp{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp)?;
+    chown_to_server_user(&tmp)?;
+    let out = as_server_user(&bin.join("initdb"))
+        .args(["-D"])
+        .arg(&tmp)
+        .args(["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"])
+        .output()
+        .context("running initdb")?;
+    if !out.status.success() {
+        bail!("initdb failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    // Another process may have won the race; either template is fine.
+    if std::fs::rename(&tmp, &dir).is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    Ok(dir)
+}
+
+/// The admin URL of this process's ephemeral server, starting it on first use.
+pub fn url() -> Result<String> {
+    let mut g = SERVER.lock().unwrap();
+    if let Some(s) = g.as_ref() {
+        return Ok(s.url.clone());
+    }
+    let bin = bindir().ok_or_else(|| anyhow!("ephemeral://postgres needs the PostgreSQL server binaries (initdb, postgres); install the `postgresql` package or pass --dev-url postgres://…"))?;
+    let tmpl = template(&bin)?;
+    let dir = std::env::temp_dir().join(format!("schemagate-eph-{}-{:x}", std::process::id(), rand::random::<u32>()));
+    let data = dir.join("data");
+    std::fs::create_dir_all(&dir)?;
+    let st = Command::new("cp").arg("-a").arg(&tmpl).arg(&data).status()?;
+    if !st.success() {
+        bail!("cannot copy the template cluster {}", tmpl.display());
+    }
+    chown_to_server_user(&dir)?;
+    let log = std::fs::File::create(dir.join("server.log"))?;
+    let child = as_server_user(&bin.join("postgres"))
+        .arg("-D")
+        .arg(&data)
+        .arg("-k")
+        .arg(&dir)
+        .args(["-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=50", "-p", "5432"])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .context("starting the ephemeral PostgreSQL server")?;
+    let sock = dir.join(".s.PGSQL.5432");
+    let started = Instant::now();
+    while !sock.exists() {
+        if started.elapsed() > Duration::from_secs(20) {
+            let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+            bail!("the ephemeral PostgreSQL server did not start: {}", log.lines().last().unwrap_or(""));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let url = format!("postgres://postgres@localhost/postgres?host={}", dir.display());
+    *g = Some(Server { child, dir, url: url.clone() });
+    Ok(url)
+}
+
+/// Stop the server and remove its files (at exit, and on Ctrl-C).
+pub fn stop() {
+    if let Some(mut s) = SERVER.lock().unwrap().take() {
+        // The child may be `runuser`, which does not pass signals on: signal the postmaster
+        // itself (its PID heads postmaster.pid). SIGQUIT is PostgreSQL's immediate shutdown.
+        let pid = std::fs::read_to_string(s.dir.join("data/postmaster.pid")).ok().and_then(|t| t.lines().next().and_then(|l| l.trim().parse::<i32>().ok()));
+        unsafe {
+            libc::kill(pid.unwrap_or(s.child.id() as i32), libc::SIGQUIT);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(s.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = s.child.kill();
+        let _ = s.child.wait();
+        let _ = std::fs::remove_dir_all(&s.dir);
+    }
+}
