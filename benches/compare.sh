@@ -42,8 +42,14 @@ echo "== 2. plan URL → URL"
 t_plan=$(time_runs $SG plan -u "$base/$A" --to "$base/$B" --dev-url "$PG")
 printf 'schemagate plan (rehearsed): %.3f s\n' "$t_plan"
 if python3 -m venv "$work/venv" >/dev/null 2>&1 && "$work/venv/bin/pip" install -q migra 'sqlbag' psycopg2-binary setuptools >/dev/null 2>&1; then
-  t_migra=$(time_runs "$work/venv/bin/migra" --unsafe "$base/$A" "$base/$B")
-  printf 'migra:                       %.3f s\nratio (migra/schemagate): %.1f\n' "$t_migra" "$(echo "$t_migra / $t_plan" | bc -l)"
+  # migra exits 2 when it found differences, 0 when none; anything else is a failure.
+  set +e; "$work/venv/bin/migra" --unsafe "$base/$A" "$base/$B" > "$work/migra.sql" 2> "$work/migra.err"; rc=$?; set -e
+  if [ "$rc" -le 2 ] && [ -s "$work/migra.sql" ]; then
+    t_migra=$(time_runs "$work/venv/bin/migra" --unsafe "$base/$A" "$base/$B")
+    printf 'migra (%s statements):        %.3f s\nratio (migra/schemagate): %.1f\n' "$(grep -c ';' "$work/migra.sql")" "$t_migra" "$(echo "$t_migra / $t_plan" | bc -l)"
+  else
+    echo "migra: installed but failed (exit $rc): $(tail -n 1 "$work/migra.err")"
+  fi
 else
   echo "migra: not measured (could not install it from PyPI here)"
 fi

@@ -73,7 +73,7 @@ async fn quickstart_mariadb() {
 }
 
 #[tokio::test]
-async fn without_dev_url_postgres_uses_an_ephemeral_server_and_mysql_says_what_to_pass() {
+async fn without_dev_url_ephemeral_servers_are_used() {
     let db = TestDb::new(Dialect::Postgres).await;
     // Twice: the second start reuses the cached template cluster.
     for round in 0..2 {
@@ -87,12 +87,12 @@ async fn without_dev_url_postgres_uses_an_ephemeral_server_and_mysql_says_what_t
     assert_eq!(leftovers, 0, "ephemeral servers are removed at exit");
     db.drop().await;
     let my = TestDb::new(Dialect::Mysql).await;
-    let (code, _, err) = run(&["plan", "-u", &my.url, "--to", &example("v1")]);
+    let (code, out, err) = run(&["plan", "-u", &my.url, "--to", &example("v1"), "--detailed-exitcode"]);
+    assert_eq!(code, 2, "ephemeral://mariadb by default: {out}{err}");
+    assert!(out.contains("verified"), "{out}");
+    let (code, _, err) = run(&["plan", "-u", &my.url, "--to", &example("v1"), "--dev-url", "ephemeral://oracle"]);
     assert_eq!(code, 1);
-    assert!(err.contains("--dev-url mysql://"), "{err}");
-    let (code, _, err) = run(&["plan", "-u", &my.url, "--to", &example("v1"), "--dev-url", "ephemeral://mariadb"]);
-    assert_eq!(code, 1);
-    assert!(err.contains("ephemeral servers exist for postgres only"), "{err}");
+    assert!(err.contains("ephemeral://postgres and ephemeral://mariadb"), "{err}");
     my.drop().await;
 }
 

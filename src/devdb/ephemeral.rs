@@ -17,6 +17,7 @@ pub struct Server {
 }
 
 static SERVER: Mutex<Option<Server>> = Mutex::new(None);
+static MARIADB: Mutex<Option<Server>> = Mutex::new(None);
 
 fn bindir() -> Option<PathBuf> {
     if let Ok(o) = Command::new("pg_config").arg("--bindir").output() {
@@ -127,8 +128,24 @@ pub fn url() -> Result<String> {
     Ok(url)
 }
 
-/// Stop the server and remove its files (at exit, and on Ctrl-C).
+/// Stop the servers and remove their files (at exit, and on Ctrl-C).
 pub fn stop() {
+    if let Some(mut s) = MARIADB.lock().unwrap().take() {
+        let pid = std::fs::read_to_string(s.dir.join("mariadb.pid")).ok().and_then(|t| t.trim().parse::<i32>().ok());
+        unsafe {
+            libc::kill(pid.unwrap_or(s.child.id() as i32), libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if matches!(s.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = s.child.kill();
+        let _ = s.child.wait();
+        let _ = std::fs::remove_dir_all(&s.dir);
+    }
     if let Some(mut s) = SERVER.lock().unwrap().take() {
         // The child may be `runuser`, which does not pass signals on: signal the postmaster
         // itself (its PID heads postmaster.pid). SIGQUIT is PostgreSQL's immediate shutdown.
@@ -147,4 +164,99 @@ pub fn stop() {
         let _ = s.child.wait();
         let _ = std::fs::remove_dir_all(&s.dir);
     }
+}
+
+// ---- MariaDB ----------------------------------------------------------------------------------
+
+fn mariadb_bins() -> Option<(PathBuf, PathBuf)> {
+    let install = ["/usr/bin/mariadb-install-db", "/usr/bin/mysql_install_db"].iter().map(PathBuf::from).find(|p| p.is_file())?;
+    let server = ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"].iter().map(PathBuf::from).find(|p| p.is_file())?;
+    Some((install, server))
+}
+
+pub fn mariadb_available() -> bool {
+    mariadb_bins().is_some()
+}
+
+fn as_mysql_user(program: &Path) -> Command {
+    if unsafe { libc::geteuid() } == 0 {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "mysql", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn chown_to_mysql(path: &Path) -> Result<()> {
+    if unsafe { libc::geteuid() } == 0 {
+        let st = Command::new("chown").args(["-R", "mysql:mysql"]).arg(path).status()?;
+        if !st.success() {
+            bail!("cannot hand {} to the mysql user", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn mariadb_template(install: &Path) -> Result<PathBuf> {
+    let dir = cache_dir("mariadb").with_file_name("schemagate-mariadb-template");
+    if dir.join("mysql").is_dir() {
+        return Ok(dir);
+    }
+    let tmp = dir.with_extension(format!("tmp{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp)?;
+    chown_to_mysql(&tmp)?;
+    let out = as_mysql_user(install)
+        .arg(format!("--datadir={}", tmp.display()))
+        .args(["--auth-root-authentication-method=normal", "--skip-test-db", "--no-defaults"])
+        .output()
+        .context("running mariadb-install-db")?;
+    if !out.status.success() {
+        bail!("mariadb-install-db failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    if std::fs::rename(&tmp, &dir).is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    Ok(dir)
+}
+
+/// `ephemeral://mariadb`: the admin URL of this process's private MariaDB server.
+pub fn mariadb_url() -> Result<String> {
+    let mut g = MARIADB.lock().unwrap();
+    if let Some(s) = g.as_ref() {
+        return Ok(s.url.clone());
+    }
+    let (install, server) = mariadb_bins().ok_or_else(|| anyhow!("ephemeral://mariadb needs the MariaDB server binaries (mariadb-install-db, mariadbd); install `mariadb-server` or pass --dev-url mysql://…"))?;
+    let tmpl = mariadb_template(&install)?;
+    let dir = std::env::temp_dir().join(format!("schemagate-eph-my-{}-{:x}", std::process::id(), rand::random::<u32>()));
+    let data = dir.join("data");
+    std::fs::create_dir_all(&dir)?;
+    if !Command::new("cp").arg("-a").arg(&tmpl).arg(&data).status()?.success() {
+        bail!("cannot copy the template datadir {}", tmpl.display());
+    }
+    chown_to_mysql(&dir)?;
+    let sock = dir.join("mysqld.sock");
+    let log = std::fs::File::create(dir.join("server.log"))?;
+    let child = as_mysql_user(&server)
+        .arg("--no-defaults")
+        .arg(format!("--datadir={}", data.display()))
+        .arg(format!("--socket={}", sock.display()))
+        .arg(format!("--pid-file={}", dir.join("mariadb.pid").display()))
+        .args(["--skip-networking", "--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0", "--skip-log-bin", "--innodb-buffer-pool-size=32M", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci"])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .context("starting the ephemeral MariaDB server")?;
+    let started = Instant::now();
+    while !sock.exists() {
+        if started.elapsed() > Duration::from_secs(30) {
+            let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+            bail!("the ephemeral MariaDB server did not start: {}", log.lines().last().unwrap_or(""));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let url = format!("mysql://root@localhost/?socket={}", sock.display());
+    *g = Some(Server { child, dir, url: url.clone() });
+    Ok(url)
 }

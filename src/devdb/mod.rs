@@ -29,12 +29,20 @@ impl DevDb {
                 let u = tokio::task::spawn_blocking(ephemeral::url).await.map_err(|e| anyhow::anyhow!("{e}"))??;
                 DbUrl::parse(&u)?
             }
-            Some(u) if u.starts_with("ephemeral://") => bail!("`{u}`: ephemeral servers exist for postgres only so far; pass --dev-url mysql://… for MySQL/MariaDB"),
+            Some("ephemeral://mariadb") | Some("ephemeral://mysql") => {
+                let u = tokio::task::spawn_blocking(ephemeral::mariadb_url).await.map_err(|e| anyhow::anyhow!("{e}"))??;
+                DbUrl::parse(&u)?
+            }
+            Some(u) if u.starts_with("ephemeral://") => bail!("`{u}`: ephemeral servers are ephemeral://postgres and ephemeral://mariadb"),
             Some(u) => DbUrl::parse(u)?,
             None if dialect == Dialect::Sqlite => DbUrl::parse("sqlite::memory:")?,
             // No dev URL for PostgreSQL: a private server from the local binaries.
             None if dialect == Dialect::Postgres && ephemeral::available() => {
                 let u = tokio::task::spawn_blocking(ephemeral::url).await.map_err(|e| anyhow::anyhow!("{e}"))??;
+                DbUrl::parse(&u)?
+            }
+            None if dialect == Dialect::Mysql && ephemeral::mariadb_available() => {
+                let u = tokio::task::spawn_blocking(ephemeral::mariadb_url).await.map_err(|e| anyhow::anyhow!("{e}"))??;
                 DbUrl::parse(&u)?
             }
             None => bail!(

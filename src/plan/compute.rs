@@ -120,6 +120,25 @@ fn touched(changes: &[Change]) -> BTreeSet<(String, String)> {
     out
 }
 
+/// Add the tables that the tables of `set` reference directly (foreign keys, partition parents).
+/// One level is enough: a referenced table only has to exist with its key; its own foreign keys
+/// are left out of the subset (see `subset`), so the cost follows the change, not the FK chain.
+fn fk_targets(realm: &Realm, set: &mut BTreeSet<(String, String)>) {
+    let mut added = Vec::new();
+    for (s, t) in set.iter() {
+        if let Some(tab) = realm.table(s, t) {
+            for fk in &tab.foreign_keys {
+                added.push((fk.ref_schema.clone(), fk.ref_table.clone()));
+            }
+            if let Some(of) = &tab.partition_of {
+                added.push((of.schema.clone(), of.table.clone()));
+            }
+        }
+    }
+    set.extend(added.into_iter().filter(|k| realm.table(&k.0, &k.1).is_some()));
+}
+
+#[allow(dead_code)]
 /// Add the tables that `set` references by foreign key, as found in `realm`, until closed.
 fn fk_closure(realm: &Realm, set: &mut BTreeSet<(String, String)>) {
     loop {
@@ -148,13 +167,22 @@ fn fk_closure(realm: &Realm, set: &mut BTreeSet<(String, String)>) {
 }
 
 /// A realm holding only `tables` (and every type, domain and sequence, which are cheap and
-/// columns may use them).
-fn subset(realm: &Realm, tables: &BTreeSet<(String, String)>) -> Realm {
-    let mut r = realm.clone();
-    r.skipped.clear();
+/// columns may use them). Foreign keys pointing outside the subset are left out.
+fn subset(realm: &Realm, tables: &BTreeSet<(String, String)>, dialect: Dialect) -> Realm {
+    // SQLite resolves foreign key targets case-insensitively.
+    let targets = |s: &str, t: &str| tables.contains(&(s.to_string(), t.to_string())) || (dialect == Dialect::Sqlite && tables.iter().any(|(ts, tt)| ts == s && tt.eq_ignore_ascii_case(t)));
+    let mut r = Realm { schemas: Vec::with_capacity(realm.schemas.len()), ..Default::default() };
+    for s in &realm.schemas {
+        let sn = s.name.clone();
+        let mut copy = Schema { tables: Vec::new(), ..s.clone() };
+        copy.tables = s.tables.iter().filter(|t| tables.contains(&(sn.clone(), t.name.clone()))).cloned().collect();
+        for t in &mut copy.tables {
+            t.foreign_keys.retain(|fk| targets(&fk.ref_schema, &fk.ref_table));
+        }
+        r.schemas.push(copy);
+    }
     for s in &mut r.schemas {
         let sn = s.name.clone();
-        s.tables.retain(|t| tables.contains(&(sn.clone(), t.name.clone())));
         for seq in &mut s.sequences {
             if seq.owned_by.as_ref().is_some_and(|(t, _)| !tables.contains(&(sn.clone(), t.clone()))) {
                 seq.owned_by = None;
@@ -205,10 +233,10 @@ async fn normalize(dialect: Dialect, current: &Realm, desired: &mut Realm, chang
         return Ok(0);
     }
     let wanted = set.clone();
-    fk_closure(desired, &mut set);
+    fk_targets(desired, &mut set);
     let dev = DevDb::open(dialect, opts.dev_url.as_deref()).await?;
     let result = async {
-        let part = subset(desired, &set);
+        let part = subset(desired, &set, dialect);
         let name = load_into_dev(dialect, &dev, &part).await?;
         inspect_dev(&dev, name.as_deref()).await
     }
@@ -268,11 +296,11 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
             }
         }
     }
-    fk_closure(current, &mut set);
-    fk_closure(desired, &mut set);
+    fk_targets(current, &mut set);
+    fk_targets(desired, &mut set);
     let dev = DevDb::open(dialect, opts.dev_url.as_deref()).await?;
     let result = async {
-        let mut cur = subset(current, &set);
+        let mut cur = subset(current, &set, dialect);
         // Schemas that the plan creates must not exist yet in the copy.
         let created: BTreeSet<&str> = plan.changes.iter().filter_map(|c| if let Change::AddSchema { schema } = c { Some(schema.name.as_str()) } else { None }).collect();
         cur.schemas.retain(|s| !created.contains(s.name.as_str()));
@@ -299,7 +327,7 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
     .await;
     dev.close().await;
     let mut got = result?;
-    let mut want = subset(desired, &set);
+    let mut want = subset(desired, &set, dialect);
     got.schemas.iter_mut().for_each(|s| {
         let sn = s.name.clone();
         s.tables.retain(|t| set.contains(&(sn.clone(), t.name.clone())))
