@@ -254,6 +254,25 @@ mod tests {
         assert!(parse("'open").is_err());
     }
 
+    /// Property: any sequence of the grammar's pieces parses or errors with a column inside the
+    /// input — never a panic — and a parsed query evaluates.
+    #[test]
+    fn random_queries_never_panic() {
+        use rand::{Rng, SeedableRng};
+        let pieces = ["a", "b", "dir:x/y", "and", "or", "not", "in", "dir", "(", ")", "'q q'", "\"", "'", " ", "\t", "é", "AND", "x in dir"];
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for _ in 0..20_000 {
+            let n = rng.gen_range(0..12);
+            let q: String = (0..n).map(|_| pieces[rng.gen_range(0..pieces.len())]).collect::<Vec<_>>().join(if rng.gen_bool(0.5) { " " } else { "" });
+            match parse(&q) {
+                Ok(p) => {
+                    let _ = p.matches(&["a".to_string()], "x/y");
+                }
+                Err(e) => assert!(e.col >= 1 && e.col <= q.chars().count() + 1, "{q:?}: {e}"),
+            }
+        }
+    }
+
     #[test]
     fn never_panics_on_odd_input() {
         for s in ["(((", ")))", "not", "not not a", "in", "a in", "a in dir dir", "\"", "a (b) or", "or or", "(", "()", "a\tb\nc", "é in dir"] {

@@ -288,14 +288,17 @@ fn keep_positions(from: &Table, to: &mut Table) {
 /// and return what still differs from the desired state (empty = verified).
 async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Plan, opts: &Options) -> Result<Vec<Change>> {
     let mut set = touched(&plan.changes);
-    // Referrers of touched tables: a dropped or rebuilt table may be referenced.
+    // Direct referrers of touched tables (a dropped or rebuilt table may be referenced),
+    // collected first: inserting while scanning would follow whole FK chains.
+    let mut referrers = Vec::new();
     for s in &current.schemas {
         for t in &s.tables {
             if t.foreign_keys.iter().any(|fk| set.contains(&(fk.ref_schema.clone(), fk.ref_table.clone()))) {
-                set.insert((s.name.clone(), t.name.clone()));
+                referrers.push((s.name.clone(), t.name.clone()));
             }
         }
     }
+    set.extend(referrers);
     fk_targets(current, &mut set);
     fk_targets(desired, &mut set);
     let dev = DevDb::open(dialect, opts.dev_url.as_deref()).await?;
