@@ -44,3 +44,21 @@ pub fn send(req: impl Fn() -> ureq::Request, body: Option<&str>, tries: usize) -
 pub fn agent() -> ureq::Agent {
     ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build()
 }
+
+/// POST `body` with SigV4 headers (all but `host`, which the client sets).
+pub fn signed_post(url: &str, headers: &[(String, String)], body: &str, tries: usize) -> Result<Response, String> {
+    let agent = agent();
+    send(
+        || {
+            let mut q = agent.post(url);
+            for (k, v) in headers {
+                if k != "host" {
+                    q = q.set(k, v);
+                }
+            }
+            q
+        },
+        Some(body),
+        tries,
+    )
+}

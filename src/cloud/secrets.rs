@@ -20,21 +20,7 @@ pub fn call(region: &str, creds: &Credentials, action: &str, body: &Json) -> Res
     let payload = body.to_string();
     let target = format!("secretsmanager.{action}");
     let headers = sigv4::sign_post(&host, "application/x-amz-json-1.1", &[("x-amz-target", &target)], payload.as_bytes(), "secretsmanager", region, creds, sigv4::now());
-    let agent = http::agent();
-    let r = http::send(
-        || {
-            let mut q = agent.post(&url);
-            for (k, v) in &headers {
-                if k != "host" {
-                    q = q.set(k, v);
-                }
-            }
-            q
-        },
-        Some(&payload),
-        3,
-    )
-    .map_err(|e| anyhow!("Secrets Manager {action} at {url} failed after retries: {e}"))?;
+    let r = http::signed_post(&url, &headers, &payload, 3).map_err(|e| anyhow!("Secrets Manager {action} at {url} failed after retries: {e}"))?;
     let v: Json = serde_json::from_str(&r.body).unwrap_or(Json::Null);
     if r.status != 200 {
         let kind = v["__type"].as_str().unwrap_or("error").rsplit('#').next().unwrap_or("error").to_string();

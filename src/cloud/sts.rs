@@ -84,21 +84,7 @@ pub fn assume_role(region: &str, creds: &Credentials, role_arn: &str, session: &
     let url = format!("{}/", endpoint(region));
     let host = url.split("://").nth(1).unwrap_or("").trim_end_matches('/').to_string();
     let headers = sigv4::sign_post(&host, "application/x-www-form-urlencoded; charset=utf-8", &[], body.as_bytes(), "sts", region, creds, sigv4::now());
-    let agent = http::agent();
-    let r = http::send(
-        || {
-            let mut q = agent.post(&url);
-            for (k, v) in &headers {
-                if k != "host" {
-                    q = q.set(k, v);
-                }
-            }
-            q
-        },
-        Some(&body),
-        3,
-    )
-    .map_err(|e| anyhow!("STS AssumeRole at {url} failed after retries: {e}"))?;
+    let r = http::signed_post(&url, &headers, &body, 3).map_err(|e| anyhow!("STS AssumeRole at {url} failed after retries: {e}"))?;
     if r.status != 200 {
         return Err(error("AssumeRole", role_arn, r.status, &r.body));
     }

@@ -35,25 +35,50 @@ pub fn available() -> bool {
     bindir().is_some()
 }
 
-/// PostgreSQL refuses to run as root: run it as the `postgres` system user then.
-fn as_server_user(program: &Path) -> Command {
+/// Database servers refuse to run as root: as root, run them as their system user.
+fn as_user(user: &str, program: &Path) -> Command {
     if unsafe { libc::geteuid() } == 0 {
         let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(program);
+        c.args(["-u", user, "--"]).arg(program);
         c
     } else {
         Command::new(program)
     }
 }
 
-fn chown_to_server_user(path: &Path) -> Result<()> {
+fn chown_to(user: &str, path: &Path) -> Result<()> {
     if unsafe { libc::geteuid() } == 0 {
-        let st = Command::new("chown").args(["-R", "postgres:postgres"]).arg(path).status()?;
+        let st = Command::new("chown").args(["-R", &format!("{user}:{user}")]).arg(path).status()?;
         if !st.success() {
-            bail!("cannot hand {} to the postgres user", path.display());
+            bail!("cannot hand {} to the {user} user", path.display());
         }
     }
     Ok(())
+}
+
+fn as_server_user(program: &Path) -> Command {
+    as_user("postgres", program)
+}
+
+fn chown_to_server_user(path: &Path) -> Result<()> {
+    chown_to("postgres", path)
+}
+
+/// Signal a server's main process (from its pid file, else the child), wait for it, clean up.
+fn shut_down(mut s: Server, pid: Option<i32>, signal: i32) {
+    unsafe {
+        libc::kill(pid.unwrap_or(s.child.id() as i32), signal);
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if matches!(s.child.try_wait(), Ok(Some(_))) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = s.child.kill();
+    let _ = s.child.wait();
+    let _ = std::fs::remove_dir_all(&s.dir);
 }
 
 fn cache_dir(version: &str) -> PathBuf {
@@ -130,39 +155,15 @@ pub fn url() -> Result<String> {
 
 /// Stop the servers and remove their files (at exit, and on Ctrl-C).
 pub fn stop() {
-    if let Some(mut s) = MARIADB.lock().unwrap().take() {
+    if let Some(s) = MARIADB.lock().unwrap().take() {
         let pid = std::fs::read_to_string(s.dir.join("mariadb.pid")).ok().and_then(|t| t.trim().parse::<i32>().ok());
-        unsafe {
-            libc::kill(pid.unwrap_or(s.child.id() as i32), libc::SIGTERM);
-        }
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if matches!(s.child.try_wait(), Ok(Some(_))) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = s.child.kill();
-        let _ = s.child.wait();
-        let _ = std::fs::remove_dir_all(&s.dir);
+        shut_down(s, pid, libc::SIGTERM);
     }
-    if let Some(mut s) = SERVER.lock().unwrap().take() {
+    if let Some(s) = SERVER.lock().unwrap().take() {
         // The child may be `runuser`, which does not pass signals on: signal the postmaster
         // itself (its PID heads postmaster.pid). SIGQUIT is PostgreSQL's immediate shutdown.
         let pid = std::fs::read_to_string(s.dir.join("data/postmaster.pid")).ok().and_then(|t| t.lines().next().and_then(|l| l.trim().parse::<i32>().ok()));
-        unsafe {
-            libc::kill(pid.unwrap_or(s.child.id() as i32), libc::SIGQUIT);
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if matches!(s.child.try_wait(), Ok(Some(_))) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = s.child.kill();
-        let _ = s.child.wait();
-        let _ = std::fs::remove_dir_all(&s.dir);
+        shut_down(s, pid, libc::SIGQUIT);
     }
 }
 
@@ -179,23 +180,11 @@ pub fn mariadb_available() -> bool {
 }
 
 fn as_mysql_user(program: &Path) -> Command {
-    if unsafe { libc::geteuid() } == 0 {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "mysql", "--"]).arg(program);
-        c
-    } else {
-        Command::new(program)
-    }
+    as_user("mysql", program)
 }
 
 fn chown_to_mysql(path: &Path) -> Result<()> {
-    if unsafe { libc::geteuid() } == 0 {
-        let st = Command::new("chown").args(["-R", "mysql:mysql"]).arg(path).status()?;
-        if !st.success() {
-            bail!("cannot hand {} to the mysql user", path.display());
-        }
-    }
-    Ok(())
+    chown_to("mysql", path)
 }
 
 fn mariadb_template(install: &Path) -> Result<PathBuf> {
