@@ -163,7 +163,9 @@ struct Common {
     /// Desired state: file://schema.hcl, file://dir/, file://schema.sql, or a database URL (repeatable).
     #[arg(long, required = true)]
     to: Vec<String>,
-    /// Server for disposable databases (postgres://…, mysql://…); SQLite uses memory.
+    /// Server for disposable databases (postgres://…, mysql://… — schemagate creates and drops
+    /// sg_dev_* there), or ephemeral://postgres / ephemeral://mariadb. Default: SQLite memory,
+    /// else a private server from the local binaries.
     #[arg(long, env = "SCHEMAGATE_DEV_URL", hide_env_values = true)]
     dev_url: Option<String>,
     /// Only these schemas (repeatable).
