@@ -416,69 +416,41 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
                         None => actions.push((format!("ALTER COLUMN {cn} DROP DEFAULT"), from.default.as_ref().map(|d| format!("ALTER COLUMN {cn} SET DEFAULT {}", default_sql(d))), format!("drop default of \"{}\"", col.name))),
                     }
                 }
+                let null_act = what.contains(&"null").then(|| {
+                    if col.null {
+                        (format!("ALTER COLUMN {cn} DROP NOT NULL"), Some(format!("ALTER COLUMN {cn} SET NOT NULL")), format!("allow NULL in \"{}\"", col.name))
+                    } else {
+                        (format!("ALTER COLUMN {cn} SET NOT NULL"), Some(format!("ALTER COLUMN {cn} DROP NOT NULL")), format!("make \"{}\" NOT NULL", col.name))
+                    }
+                });
+                let id_act = if !what.contains(&"identity") {
+                    None
+                } else {
+                    match (&from.identity, &col.identity) {
+                        (Some(_), None) => Some((format!("ALTER COLUMN {cn} DROP IDENTITY"), None, format!("drop identity of \"{}\"", col.name))),
+                        (None, Some(id)) => Some((format!("ALTER COLUMN {cn} ADD GENERATED {}", identity_sql(id)), Some(format!("ALTER COLUMN {cn} DROP IDENTITY")), format!("make \"{}\" an identity column", col.name))),
+                        (Some(_), Some(id)) => {
+                            let (dmin, dmax) = super::types::sequence_bounds(&col.ty, id.increment);
+                            Some((
+                                format!(
+                                    "ALTER COLUMN {cn} SET GENERATED {} SET INCREMENT BY {} SET MINVALUE {} SET MAXVALUE {} SET START WITH {} RESTART",
+                                    if id.always { "ALWAYS" } else { "BY DEFAULT" },
+                                    id.increment,
+                                    id.min_value.unwrap_or(dmin),
+                                    id.max_value.unwrap_or(dmax),
+                                    id.start
+                                ),
+                                None,
+                                format!("change identity of \"{}\"", col.name),
+                            ))
+                        }
+                        _ => None,
+                    }
+                };
                 // NOT NULL must hold before an identity is added, and an identity must go before
                 // NULL is allowed again.
-                if col.identity.is_some() {
-                if what.contains(&"null") {
-                    if col.null {
-                        actions.push((format!("ALTER COLUMN {cn} DROP NOT NULL"), Some(format!("ALTER COLUMN {cn} SET NOT NULL")), format!("allow NULL in \"{}\"", col.name)));
-                    } else {
-                        actions.push((format!("ALTER COLUMN {cn} SET NOT NULL"), Some(format!("ALTER COLUMN {cn} DROP NOT NULL")), format!("make \"{}\" NOT NULL", col.name)));
-                    }
-                }
-                if what.contains(&"identity") {
-                    match (&from.identity, &col.identity) {
-                        (Some(_), None) => actions.push((format!("ALTER COLUMN {cn} DROP IDENTITY"), None, format!("drop identity of \"{}\"", col.name))),
-                        (None, Some(id)) => actions.push((format!("ALTER COLUMN {cn} ADD GENERATED {}", identity_sql(id)), Some(format!("ALTER COLUMN {cn} DROP IDENTITY")), format!("make \"{}\" an identity column", col.name))),
-                        (Some(_), Some(id)) => {
-                            let (dmin, dmax) = super::types::sequence_bounds(&col.ty, id.increment);
-                            actions.push((
-                                format!(
-                                    "ALTER COLUMN {cn} SET GENERATED {} SET INCREMENT BY {} SET MINVALUE {} SET MAXVALUE {} SET START WITH {} RESTART",
-                                    if id.always { "ALWAYS" } else { "BY DEFAULT" },
-                                    id.increment,
-                                    id.min_value.unwrap_or(dmin),
-                                    id.max_value.unwrap_or(dmax),
-                                    id.start
-                                ),
-                                None,
-                                format!("change identity of \"{}\"", col.name),
-                            ))
-                        }
-                        _ => {}
-                    }
-                }
-                } else {
-                if what.contains(&"identity") {
-                    match (&from.identity, &col.identity) {
-                        (Some(_), None) => actions.push((format!("ALTER COLUMN {cn} DROP IDENTITY"), None, format!("drop identity of \"{}\"", col.name))),
-                        (None, Some(id)) => actions.push((format!("ALTER COLUMN {cn} ADD GENERATED {}", identity_sql(id)), Some(format!("ALTER COLUMN {cn} DROP IDENTITY")), format!("make \"{}\" an identity column", col.name))),
-                        (Some(_), Some(id)) => {
-                            let (dmin, dmax) = super::types::sequence_bounds(&col.ty, id.increment);
-                            actions.push((
-                                format!(
-                                    "ALTER COLUMN {cn} SET GENERATED {} SET INCREMENT BY {} SET MINVALUE {} SET MAXVALUE {} SET START WITH {} RESTART",
-                                    if id.always { "ALWAYS" } else { "BY DEFAULT" },
-                                    id.increment,
-                                    id.min_value.unwrap_or(dmin),
-                                    id.max_value.unwrap_or(dmax),
-                                    id.start
-                                ),
-                                None,
-                                format!("change identity of \"{}\"", col.name),
-                            ))
-                        }
-                        _ => {}
-                    }
-                }
-                if what.contains(&"null") {
-                    if col.null {
-                        actions.push((format!("ALTER COLUMN {cn} DROP NOT NULL"), Some(format!("ALTER COLUMN {cn} SET NOT NULL")), format!("allow NULL in \"{}\"", col.name)));
-                    } else {
-                        actions.push((format!("ALTER COLUMN {cn} SET NOT NULL"), Some(format!("ALTER COLUMN {cn} DROP NOT NULL")), format!("make \"{}\" NOT NULL", col.name)));
-                    }
-                }
-                }
+                let ordered = if col.identity.is_some() { [null_act, id_act] } else { [id_act, null_act] };
+                actions.extend(ordered.into_iter().flatten());
                 if what.contains(&"generated") {
                     if col.generated.is_none() {
                         actions.push((format!("ALTER COLUMN {cn} DROP EXPRESSION"), None, format!("stop generating \"{}\"", col.name)));
