@@ -66,6 +66,21 @@ pub struct Target {
     pub changed: bool,
 }
 
+impl Target {
+    /// The env's url, dev and src, where it sets them (else the defaults stay).
+    pub fn take_connection(&mut self, e: &project::Env) {
+        if e.url.is_some() {
+            self.url = e.url.clone();
+        }
+        if e.dev.is_some() {
+            self.dev = e.dev.clone();
+        }
+        if !e.src.is_empty() {
+            self.src = e.src.clone();
+        }
+    }
+}
+
 /// Resolve the targets of a repository. `changed`: repository-relative files of a change
 /// (None: every target counts as changed).
 pub fn resolve(root: &Path, loaded: &Loaded, changed: Option<&[String]>, env: Option<&str>, branch: Option<&str>, dest: Option<&str>) -> Result<Vec<Target>> {
@@ -104,15 +119,7 @@ pub fn resolve(root: &Path, loaded: &Loaded, changed: Option<&[String]>, env: Op
             let p = project::load(&atlas, &HashMap::new(), false)?;
             if let Some(e) = p.select(env).map_err(|e| anyhow!(e))? {
                 t.env = Some(e.name.clone());
-                if e.url.is_some() {
-                    t.url = e.url.clone();
-                }
-                if e.dev.is_some() {
-                    t.dev = e.dev.clone();
-                }
-                if !e.src.is_empty() {
-                    t.src = e.src.clone();
-                }
+                t.take_connection(e);
                 t.schemas = e.schemas.clone();
                 t.exclude = e.exclude.clone();
                 t.skip = e.skip.clone();

@@ -164,15 +164,7 @@ async fn db_step(a: &RunArgs, t: &Target, kind: &str, policy_dirs: &[PathBuf], r
         let env_name = t.env.clone();
         let p = tokio::task::spawn_blocking(move || crate::config::project::load(&path, &HashMap::new(), true)).await.map_err(|e| anyhow!("{e}"))??;
         if let Some(e) = p.select(env_name.as_deref()).map_err(|e| anyhow!(e))? {
-            if e.url.is_some() {
-                t.url = e.url.clone();
-            }
-            if e.dev.is_some() {
-                t.dev = e.dev.clone();
-            }
-            if !e.src.is_empty() {
-                t.src = e.src.clone();
-            }
+            t.take_connection(e);
         }
     }
     let url = t.url.clone().ok_or_else(|| anyhow!("no database URL for {}: add an atlas.hcl env with `url`, or set DATABASE_URL", t.dir))?;
