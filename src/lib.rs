@@ -13,6 +13,7 @@ pub mod error;
 pub mod lint;
 pub mod plan;
 pub mod report;
+pub mod runenv;
 pub mod schema;
 pub mod source;
 pub mod url;

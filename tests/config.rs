@@ -86,3 +86,54 @@ async fn run_plan_on_the_changed_directory_only() {
     assert!(!stdout.contains("db/analytics"), "only the changed directory is planned: {stdout}");
     app.drop().await;
 }
+
+/// `parallel_runs: 2`: two directories run at the same time (each pre hook waits until the
+/// other's has started, so a sequential runner fails), and each run's `env` hook feeds its own
+/// atlas.hcl getenv(): the same variable name with a different value per directory, which a
+/// shared process environment would mix up.
+#[tokio::test]
+async fn parallel_runs_are_concurrent_and_keep_their_environments_apart() {
+    let (a, b) = (TestDb::new(Dialect::Postgres).await, TestDb::new(Dialect::Postgres).await);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join(".terrateam")).unwrap();
+    std::fs::write(
+        root.join(".terrateam/config.yml"),
+        r#"parallel_runs: 2
+dirs:
+  a: {tags: [db]}
+  b: {tags: [db]}
+hooks:
+  apply:
+    pre:
+      # A barrier: both runs must be inside their hooks at once.
+      - type: run
+        cmd: ["sh", "-c", "touch \"$TERRATEAM_ROOT/started-$TERRATEAM_DIR\"; i=0; while [ $(ls \"$TERRATEAM_ROOT\" | grep -c '^started-') -lt 2 ]; do i=$((i+1)); [ $i -gt 300 ] && { echo barrier timed out; exit 1; }; sleep 0.1; done; echo barrier passed in $TERRATEAM_DIR"]
+      - type: env
+        name: TARGET_URL
+        cmd: ["cat", "url.txt"]
+"#,
+    )
+    .unwrap();
+    for (dir, db, table) in [("a", &a, "only_in_a"), ("b", &b, "only_in_b")] {
+        let d = root.join(dir);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("url.txt"), format!("{}\n", db.url)).unwrap();
+        std::fs::write(d.join("schema.sql"), format!("CREATE TABLE {table} (id int PRIMARY KEY);\n")).unwrap();
+        std::fs::write(d.join("atlas.hcl"), format!("env \"prod\" {{\n  url = getenv(\"TARGET_URL\")\n  dev = \"{}\"\n  src = \"file://schema.sql\"\n}}\n", common::pg_admin())).unwrap();
+    }
+    let out = Command::new(common::bin()).args(["run", "apply", "--root"]).arg(root).env_remove("TARGET_URL").current_dir(root).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("barrier passed in a") && stdout.contains("barrier passed in b"), "{stdout}");
+    // Output stays grouped per directory, in order.
+    let (ga, gb) = (stdout.find("::group::schemagate apply a").unwrap(), stdout.find("::group::schemagate apply b").unwrap());
+    assert!(ga < gb && stdout[ga..gb].contains("::endgroup::"), "{stdout}");
+    for (db, mine, other) in [(&a, "only_in_a", "only_in_b"), (&b, "only_in_b", "only_in_a")] {
+        let realm = db.inspect().await;
+        let names: Vec<String> = realm.schemas.iter().flat_map(|s| s.tables.iter().map(|t| t.name.clone())).collect();
+        assert_eq!(names, vec![mine.to_string()], "{other} must not reach this database: {stdout}");
+    }
+    a.drop().await;
+    b.drop().await;
+}

@@ -144,13 +144,14 @@ fn targets_for(ctx: &Ctx, files: Option<&[String]>, pr: Option<&PullRequest>) ->
     Ok(ts)
 }
 
-async fn run_dirs(ctx: &Ctx, op: Op, targets: &[Target], labels: &[String]) -> Result<(Vec<DirResult>, String)> {
+async fn run_dirs(ctx: &Ctx, op: Op, targets: &[Target], labels: &[String], expected_hash: Option<&str>) -> Result<(Vec<DirResult>, String)> {
     let a = RunArgs {
         op,
         root: ctx.root.clone(),
         lint: LintArgs { labels: labels.to_vec(), ..ctx.lint.clone() },
         format: Format::Text,
         run_kind: if op == Op::Plan { "pr".into() } else { "apply".into() },
+        expected_hash: expected_hash.map(String::from),
     };
     let mut buf = Vec::new();
     let results = run::run(&a, &ctx.loaded, targets, &mut buf).await?;
@@ -250,7 +251,7 @@ async fn plan_pr(ctx: &mut Ctx, pr: &PullRequest, query: Option<&str>, from_comm
         record_outputs(ctx, &[]);
         return Ok(0);
     }
-    let (results, _) = run_dirs(ctx, Op::Plan, &ts, &pr.labels).await?;
+    let (results, _) = run_dirs(ctx, Op::Plan, &ts, &pr.labels, None).await?;
     let secs = sections(&results);
     let mut hashes = find_comment(ctx, pr.number)?.map(|(_, b)| comment::hashes(&b)).unwrap_or_default();
     for r in &results {
@@ -328,9 +329,7 @@ async fn apply_dirs(ctx: &mut Ctx, pr: &PullRequest, ts: Vec<Target>, before_mer
             code = code.max(4);
             continue;
         };
-        std::env::set_var("SCHEMAGATE_PLAN_HASH", hash);
-        let (results, _) = run_dirs(ctx, Op::Apply, std::slice::from_ref(&t), &pr.labels).await?;
-        std::env::remove_var("SCHEMAGATE_PLAN_HASH");
+        let (results, _) = run_dirs(ctx, Op::Apply, std::slice::from_ref(&t), &pr.labels, Some(hash)).await?;
         for r in &results {
             if r.ok {
                 report.push_str(&format!("- `{}`: **applied** plan `{}`\n", r.dir, &hash[..hash.len().min(12)]));
@@ -424,7 +423,7 @@ const DRIFT_MARKER: &str = "<!-- schemagate:drift -->";
 
 async fn drift(ctx: &mut Ctx) -> Result<i32> {
     let ts = targets_for(ctx, None, None)?;
-    let (results, _) = run_dirs(ctx, Op::Plan, &ts, &[]).await?;
+    let (results, _) = run_dirs(ctx, Op::Plan, &ts, &[], None).await?;
     let drifted: Vec<&DirResult> = results.iter().filter(|r| r.has_changes).collect();
     let secs = sections(&results);
     let issues = ctx.gh.get_all("/repos/{repo}/issues?state=open&labels=schemagate-drift", "issues: read")?;

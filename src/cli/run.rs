@@ -34,6 +34,8 @@ pub struct RunArgs {
     pub format: Format,
     /// TERRATEAM_RUN_KIND: pr, drift, …
     pub run_kind: String,
+    /// The reviewed plan's hash an apply must match (refused otherwise).
+    pub expected_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -52,17 +54,35 @@ pub struct DirResult {
     pub outcome: Option<crate::plan::compute::Outcome>,
 }
 
-/// Run the workflow of every target, one after the other (hooks may change the environment,
-/// which the next steps and atlas.hcl's getenv() see).
+/// Run the workflow of every target, `parallel_runs` at a time (Terrateam's key, default 3).
+/// Each run has its own environment (what its hooks export; see `runenv`), so runs cannot see
+/// each other's credentials. A run's output is kept together and printed, in target order, as
+/// soon as it and the runs before it have finished.
 pub async fn run(a: &RunArgs, loaded: &Loaded, targets: &[Target], out: &mut dyn Write) -> Result<Vec<DirResult>> {
+    use futures_util::stream::{self, StreamExt};
+    let width = loaded.config.parallel_runs.max(1);
+    let mut runs = stream::iter(targets)
+        .map(|t| async move {
+            let mut buf = Vec::new();
+            let _ = writeln!(buf, "::group::schemagate {} {}", a.op.name(), t.dir);
+            let r = run_dir(a, loaded, t, &mut buf).await;
+            let _ = writeln!(buf, "::endgroup::");
+            (r, buf)
+        })
+        .buffered(width);
     let mut results = Vec::new();
-    for t in targets {
-        writeln!(out, "::group::schemagate {} {}", a.op.name(), t.dir)?;
-        let r = run_dir(a, loaded, t, out).await;
-        writeln!(out, "::endgroup::")?;
+    while let Some((r, buf)) = runs.next().await {
+        out.write_all(&buf)?;
+        out.flush()?;
         results.push(r);
     }
     Ok(results)
+}
+
+/// Run a blocking closure (a child process, AWS calls) off the async workers, which other
+/// directories' runs share.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| anyhow!("{e}"))?
 }
 
 fn steps_for(loaded: &Loaded, t: &Target, op: Op) -> (Vec<Json>, Vec<Json>, Vec<Json>) {
@@ -118,9 +138,18 @@ async fn run_dir(a: &RunArgs, loaded: &Loaded, t: &Target, out: &mut dyn Write) 
             let res: Result<()> = match kind.as_str() {
                 "init" => Ok(()),
                 "plan" | "apply" if kind != a.op.name() => Err(anyhow!("a `{kind}` step in the {} list", a.op.name())),
-                "plan" | "apply" => db_step(a, t, &kind, &policy_dirs, &mut r, out).await,
-                "run" => run_step(s, &dir_abs, &env, out),
-                "env" => env_step(s, &dir_abs, &mut env),
+                "plan" | "apply" => db_step(a, t, &kind, &env, &policy_dirs, &mut r, out).await,
+                "run" => {
+                    let (s, dir, vars) = (s.clone(), dir_abs.clone(), env.clone());
+                    blocking(move || run_step(&s, &dir, &vars)).await.and_then(|(text, res)| {
+                        out.write_all(&text)?;
+                        res
+                    })
+                }
+                "env" => {
+                    let (s, dir, vars) = (s.clone(), dir_abs.clone(), env.clone());
+                    blocking(move || env_step(&s, &dir, &vars)).await.map(|set| env.extend(set))
+                }
                 "conftest" | "opa" => {
                     // schemagate's Rego lint: extra_args name policy paths for the plan steps.
                     for p in s["extra_args"].as_array().into_iter().flatten().filter_map(|x| x.as_str()) {
@@ -154,17 +183,30 @@ async fn run_dir(a: &RunArgs, loaded: &Loaded, t: &Target, out: &mut dyn Write) 
     r
 }
 
-async fn db_step(a: &RunArgs, t: &Target, kind: &str, policy_dirs: &[PathBuf], r: &mut DirResult, out: &mut dyn Write) -> Result<()> {
-    // atlas.hcl is read again now: hooks may have provided what its getenv() and data sources
-    // need (OIDC credentials, secrets).
+async fn db_step(a: &RunArgs, t: &Target, kind: &str, env: &HashMap<String, String>, policy_dirs: &[PathBuf], r: &mut DirResult, out: &mut dyn Write) -> Result<()> {
+    // atlas.hcl is read again now, in this run's environment: hooks may have provided what its
+    // getenv() and data sources need (OIDC credentials, secrets).
     let mut t = t.clone();
     let atlas = a.root.join(&t.dir).join("atlas.hcl");
     if atlas.is_file() {
-        let path = atlas.clone();
-        let env_name = t.env.clone();
-        let p = tokio::task::spawn_blocking(move || crate::config::project::load(&path, &HashMap::new(), true)).await.map_err(|e| anyhow!("{e}"))??;
-        if let Some(e) = p.select(env_name.as_deref()).map_err(|e| anyhow!(e))? {
-            t.take_connection(e);
+        let (env_name, vars) = (t.env.clone(), env.clone());
+        let e = blocking(move || {
+            crate::runenv::with(&vars, || {
+                let p = crate::config::project::load(&atlas, &HashMap::new(), true)?;
+                Ok(p.select(env_name.as_deref()).map_err(|e| anyhow!(e))?.cloned())
+            })
+        })
+        .await?;
+        if let Some(e) = e {
+            t.take_connection(&e);
+        }
+    } else {
+        // Without atlas.hcl the URLs come from the environment, the run's first.
+        if let Some(u) = env.get("DATABASE_URL").filter(|u| !u.is_empty()) {
+            t.url = Some(u.clone());
+        }
+        if let Some(d) = env.get("SCHEMAGATE_DEV_URL").filter(|d| !d.is_empty()) {
+            t.dev = Some(d.clone());
         }
     }
     let url = t.url.clone().ok_or_else(|| anyhow!("no database URL for {}: add an atlas.hcl env with `url`, or set DATABASE_URL", t.dir))?;
@@ -198,7 +240,7 @@ async fn db_step(a: &RunArgs, t: &Target, kind: &str, policy_dirs: &[PathBuf], r
         }
         Ok(())
     } else {
-        let aa = ApplyArgs { common: args, auto_approve: true, dry_run: false, plan_hash: std::env::var("SCHEMAGATE_PLAN_HASH").ok().filter(|h| !h.is_empty()), lock_timeout: std::time::Duration::from_secs(60), revisions_schema: "schemagate".into() };
+        let aa = ApplyArgs { common: args, auto_approve: true, dry_run: false, plan_hash: a.expected_hash.clone(), lock_timeout: std::time::Duration::from_secs(60), revisions_schema: "schemagate".into() };
         let mut buf = Vec::new();
         let res = planner::apply(&aa, &mut buf).await;
         let text = String::from_utf8_lossy(&buf).into_owned();
@@ -220,7 +262,8 @@ fn command(s: &Json) -> Result<Vec<String>> {
     Ok(cmd)
 }
 
-fn run_step(s: &Json, dir: &Path, env: &HashMap<String, String>, out: &mut dyn Write) -> Result<()> {
+/// A `run` step: its output (stdout then stderr) and whether it succeeded.
+fn run_step(s: &Json, dir: &Path, env: &HashMap<String, String>) -> Result<(Vec<u8>, Result<()>)> {
     let cmd = command(s)?;
     let mut c = Command::new(&cmd[0]);
     c.args(&cmd[1..]).current_dir(dir).envs(env);
@@ -230,37 +273,38 @@ fn run_step(s: &Json, dir: &Path, env: &HashMap<String, String>, out: &mut dyn W
         }
     }
     let o = c.output().map_err(|e| anyhow!("cannot run {:?}: {e}", cmd[0]))?;
-    out.write_all(&o.stdout)?;
-    out.write_all(&o.stderr)?;
-    if !o.status.success() {
-        return Err(anyhow!("{:?} exited with {}", cmd.join(" "), o.status.code().unwrap_or(-1)));
-    }
-    Ok(())
+    let mut text = o.stdout;
+    text.extend_from_slice(&o.stderr);
+    let res = if o.status.success() { Ok(()) } else { Err(anyhow!("{:?} exited with {}", cmd.join(" "), o.status.code().unwrap_or(-1))) };
+    Ok((text, res))
 }
 
 /// `env` steps: `method: exec` sets `name` to the command's output; `method: source` imports
-/// the variables a script exports. Both are visible to later steps and to atlas.hcl's getenv().
-fn env_step(s: &Json, dir: &Path, env: &mut HashMap<String, String>) -> Result<()> {
+/// the variables a script exports. Returns what to add to the run's environment, which later
+/// steps and atlas.hcl's getenv() see (the process environment is left alone: other
+/// directories' runs share it).
+fn env_step(s: &Json, dir: &Path, env: &HashMap<String, String>) -> Result<Vec<(String, String)>> {
     let cmd = command(s)?;
     let method = s["method"].as_str().unwrap_or("exec");
     if method == "source" {
-        let o = Command::new("bash").arg("-c").arg("set -a; source \"$@\" >/dev/null; env -0").arg("schemagate-env").args(&cmd).current_dir(dir).envs(&*env).output()?;
+        let o = Command::new("bash").arg("-c").arg("set -a; source \"$@\" >/dev/null; env -0").arg("schemagate-env").args(&cmd).current_dir(dir).envs(env).output()?;
         if !o.status.success() {
             return Err(anyhow!("sourcing {:?} failed: {}", cmd.join(" "), String::from_utf8_lossy(&o.stderr).trim()));
         }
+        let mut set = Vec::new();
         for kv in o.stdout.split(|b| *b == 0) {
             let kv = String::from_utf8_lossy(kv);
             if let Some((k, v)) = kv.split_once('=') {
-                if std::env::var(k).ok().as_deref() != Some(v) {
-                    env.insert(k.to_string(), v.to_string());
-                    std::env::set_var(k, v);
+                // Only what the script changed: the rest is the environment it was given.
+                if env.get(k).cloned().or_else(|| std::env::var(k).ok()).as_deref() != Some(v) {
+                    set.push((k.to_string(), v.to_string()));
                 }
             }
         }
-        return Ok(());
+        return Ok(set);
     }
     let name = s["name"].as_str().ok_or_else(|| anyhow!("an exec `env` step needs `name`"))?;
-    let o = Command::new(&cmd[0]).args(&cmd[1..]).current_dir(dir).envs(&*env).output().map_err(|e| anyhow!("cannot run {:?}: {e}", cmd[0]))?;
+    let o = Command::new(&cmd[0]).args(&cmd[1..]).current_dir(dir).envs(env).output().map_err(|e| anyhow!("cannot run {:?}: {e}", cmd[0]))?;
     if !o.status.success() {
         return Err(anyhow!("{:?} exited with {}", cmd.join(" "), o.status.code().unwrap_or(-1)));
     }
@@ -271,7 +315,5 @@ fn env_step(s: &Json, dir: &Path, env: &mut HashMap<String, String>) -> Result<(
     if s["sensitive"].as_bool() == Some(true) {
         println!("::add-mask::{}", crate::cloud::mask_escape(&v));
     }
-    env.insert(name.to_string(), v.clone());
-    std::env::set_var(name, v);
-    Ok(())
+    Ok(vec![(name.to_string(), v)])
 }

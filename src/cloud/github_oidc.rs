@@ -5,7 +5,7 @@ use super::http;
 use anyhow::{anyhow, Result};
 
 pub fn fetch(audience: &str) -> Result<String> {
-    let (Ok(url), Ok(token)) = (std::env::var("ACTIONS_ID_TOKEN_REQUEST_URL"), std::env::var("ACTIONS_ID_TOKEN_REQUEST_TOKEN")) else {
+    let (Some(url), Some(token)) = (crate::runenv::non_empty("ACTIONS_ID_TOKEN_REQUEST_URL"), crate::runenv::non_empty("ACTIONS_ID_TOKEN_REQUEST_TOKEN")) else {
         return Err(anyhow!(
             "no GitHub OIDC token available: ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set.\n  \
              hint: add `permissions: id-token: write` (and `contents: read`) to the job; tokens are not issued to pull requests from forks"

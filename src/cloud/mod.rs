@@ -26,18 +26,14 @@ pub fn mask(v: &str) {
     }
 }
 
-fn set(env: &mut HashMap<String, String>, k: &str, v: &str) {
-    env.insert(k.to_string(), v.to_string());
-    std::env::set_var(k, v);
-}
-
-/// The `oidc` hook, with Terrateam's options.
+/// The `oidc` hook, with Terrateam's options. What it exports goes into this run's `env` only
+/// (steps after it and atlas.hcl see it through runenv), never into the process environment
+/// another directory's run shares.
 pub async fn oidc_step(s: &Json, env: &mut HashMap<String, String>) -> Result<()> {
     let s = s.clone();
-    let exported = tokio::task::spawn_blocking(move || oidc_blocking(&s)).await.map_err(|e| anyhow!("{e}"))??;
-    for (k, v) in exported {
-        set(env, &k, &v);
-    }
+    let vars = env.clone();
+    let exported = tokio::task::spawn_blocking(move || crate::runenv::with(&vars, || oidc_blocking(&s))).await.map_err(|e| anyhow!("{e}"))??;
+    env.extend(exported);
     Ok(())
 }
 
@@ -88,7 +84,7 @@ pub fn runtimevar(url: &str) -> Result<String> {
         .split('&')
         .find_map(|kv| kv.strip_prefix("region="))
         .map(String::from)
-        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| crate::runenv::non_empty("AWS_REGION"))
         .ok_or_else(|| anyhow!("runtimevar `{url}`: no region (add ?region=… or set AWS_REGION)"))?;
     let creds = sigv4::Credentials::from_env().ok_or_else(|| anyhow!("runtimevar `{url}`: no AWS credentials; run an `oidc` hook first (or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"))?;
     secrets::get_secret_string(&region, &creds, &crate::url::percent_decode(name))

@@ -7,10 +7,10 @@ use anyhow::{anyhow, Result};
 use serde_json::Value as Json;
 
 pub fn endpoint(region: &str) -> String {
-    std::env::var("AWS_ENDPOINT_URL_SECRETS_MANAGER")
-        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+    crate::runenv::non_empty("AWS_ENDPOINT_URL_SECRETS_MANAGER")
+        .or_else(|| crate::runenv::non_empty("AWS_ENDPOINT_URL"))
         .map(|u| u.trim_end_matches('/').to_string())
-        .unwrap_or_else(|_| format!("https://secretsmanager.{region}.amazonaws.com"))
+        .unwrap_or_else(|| format!("https://secretsmanager.{region}.amazonaws.com"))
 }
 
 /// One Secrets Manager action (`GetSecretValue`, `CreateSecret`, …).

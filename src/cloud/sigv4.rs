@@ -13,12 +13,12 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// From AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.
+    /// From AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (the run's, see runenv).
     pub fn from_env() -> Option<Credentials> {
         Some(Credentials {
-            access_key_id: std::env::var("AWS_ACCESS_KEY_ID").ok().filter(|s| !s.is_empty())?,
-            secret_access_key: std::env::var("AWS_SECRET_ACCESS_KEY").ok().filter(|s| !s.is_empty())?,
-            session_token: std::env::var("AWS_SESSION_TOKEN").ok().filter(|s| !s.is_empty()),
+            access_key_id: crate::runenv::non_empty("AWS_ACCESS_KEY_ID")?,
+            secret_access_key: crate::runenv::non_empty("AWS_SECRET_ACCESS_KEY")?,
+            session_token: crate::runenv::non_empty("AWS_SESSION_TOKEN"),
         })
     }
 }

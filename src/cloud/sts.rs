@@ -8,10 +8,10 @@ use anyhow::{anyhow, Result};
 
 /// The STS endpoint: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else the regional endpoint.
 pub fn endpoint(region: &str) -> String {
-    std::env::var("AWS_ENDPOINT_URL_STS")
-        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+    crate::runenv::non_empty("AWS_ENDPOINT_URL_STS")
+        .or_else(|| crate::runenv::non_empty("AWS_ENDPOINT_URL"))
         .map(|u| u.trim_end_matches('/').to_string())
-        .unwrap_or_else(|_| format!("https://sts.{region}.amazonaws.com"))
+        .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"))
 }
 
 fn form(params: &[(&str, &str)]) -> String {

@@ -36,7 +36,7 @@ pub struct Project {
 impl Project {
     /// Which env applies: the one asked for, else `$SCHEMAGATE_ENV`, else the only one.
     pub fn select(&self, wanted: Option<&str>) -> Result<Option<&Env>, String> {
-        let wanted = wanted.map(String::from).or_else(|| std::env::var("SCHEMAGATE_ENV").ok());
+        let wanted = wanted.map(String::from).or_else(|| crate::runenv::non_empty("SCHEMAGATE_ENV"));
         match wanted {
             Some(w) => self.envs.get(&w).map(Some).ok_or_else(|| format!("{}: no env \"{w}\" (envs: {})", self.path.display(), self.envs.keys().cloned().collect::<Vec<_>>().join(", "))),
             None if self.envs.len() == 1 => Ok(self.envs.values().next()),
@@ -48,7 +48,8 @@ impl Project {
 
 fn getenv(args: FuncArgs) -> Result<Value, String> {
     let name = args[0].as_str().unwrap_or_default();
-    Ok(Value::String(std::env::var(name).unwrap_or_default()))
+    // The run's environment first: hooks of this directory's run may have set it.
+    Ok(Value::String(crate::runenv::var(name).unwrap_or_default()))
 }
 
 fn urlescape(args: FuncArgs) -> Result<Value, String> {
