@@ -395,6 +395,7 @@ async fn run(cli: Cli) -> ExitCode {
                     format,
                     run_kind: std::env::var("TERRATEAM_RUN_KIND").unwrap_or_else(|_| "pr".into()),
                     expected_hash: std::env::var("SCHEMAGATE_PLAN_HASH").ok().filter(|h| !h.is_empty()),
+                    lock: None,
                 };
                 let mut out = std::io::stdout();
                 cli::run::run(&a, &loaded, &ts, &mut out).await

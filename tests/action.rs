@@ -4,6 +4,7 @@
 mod common;
 
 use common::{Stub, TestDb};
+use schemagate::engine::Conn;
 use schemagate::schema::Dialect;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -13,6 +14,8 @@ use std::sync::{Arc, Mutex};
 #[derive(Default)]
 struct State {
     comments: Vec<(u64, String)>,
+    /// comment id → the issue / pull request it is on
+    comment_on: std::collections::HashMap<u64, u64>,
     checks: Vec<Value>,
     issues: Vec<(u64, String, String)>,
     reviews: Vec<Value>,
@@ -64,11 +67,15 @@ fn fake_github(shared: &Path, pr_number: u64, head_sha: &str) -> FakeGitHub {
                 p["draft"] = json!(false);
                 p["mergeable"] = json!(true);
                 p["labels"] = json!([]);
+                // GitHub's documented sample is open yet carries a merged_at; an open PR has none.
+                p["merged"] = json!(false);
+                p["merged_at"] = Value::Null;
                 ok(p)
             }
-            ("GET", ["repos", _, _, "issues", _, "comments"]) => {
+            ("GET", ["repos", _, _, "issues", n, "comments"]) => {
+                let n: u64 = n.parse().unwrap();
                 let items: Vec<Value> = if page {
-                    s.comments.iter().map(|(id, b)| {
+                    s.comments.iter().filter(|(id, _)| s.comment_on.get(id) == Some(&n)).map(|(id, b)| {
                         let mut c = comment_shape.clone();
                         c["id"] = json!(id);
                         c["body"] = json!(b);
@@ -79,8 +86,9 @@ fn fake_github(shared: &Path, pr_number: u64, head_sha: &str) -> FakeGitHub {
                 };
                 ok(json!(items))
             }
-            ("POST", ["repos", _, _, "issues", _, "comments"]) => {
+            ("POST", ["repos", _, _, "issues", n, "comments"]) => {
                 let id = 1000 + s.comments.len() as u64;
+                s.comment_on.insert(id, n.parse().unwrap());
                 s.comments.push((id, body["body"].as_str().unwrap_or_default().to_string()));
                 let mut c = comment_shape.clone();
                 c["id"] = json!(id);
@@ -227,11 +235,15 @@ fn action(repo: &Repo, gh: &FakeGitHub, db: &TestDb, event_name: &str, event: &P
 const HEAD: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 
 fn pr_event(shared: &Path, action_name: &str, labels: &[&str]) -> tempfile::NamedTempFile {
+    pr_event_n(shared, 7, action_name, labels)
+}
+
+fn pr_event_n(shared: &Path, number: u64, action_name: &str, labels: &[&str]) -> tempfile::NamedTempFile {
     let file = if action_name == "synchronize" { "pull_request.synchronize.json" } else { "pull_request.opened.json" };
     event_file(shared, file, |v| {
         v["action"] = json!(action_name);
-        v["number"] = json!(7);
-        v["pull_request"]["number"] = json!(7);
+        v["number"] = json!(number);
+        v["pull_request"]["number"] = json!(number);
         v["pull_request"]["head"]["sha"] = json!(HEAD);
         v["pull_request"]["base"]["ref"] = json!("main");
         v["pull_request"]["draft"] = json!(false);
@@ -331,6 +343,7 @@ async fn merge_applies(dialect: Dialect) {
     let run = action(&r, &gh, &db, "push", push_event(&shared).path(), &[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(db.inspect().await.schemas.iter().any(|s| s.tables.iter().any(|t| t.name == "users")), "applied on the real database");
+    assert!(!run.stdout.contains("could not record the directory lock") && !run.stdout.contains("locked: "), "applied and merged: the lock is taken and released: {}", run.stdout);
     let s = gh.state.lock().unwrap();
     assert!(s.comments[0].1.contains("**applied**"), "{}", s.comments[0].1);
     drop(s);
@@ -412,6 +425,56 @@ async fn comment_command_plans_again() {
     assert_eq!(s.comments.len(), 1);
     assert!(s.comments[0].1.contains("\"email\""), "reposted with the new plan: {}", s.comments[0].1);
     drop(s);
+    db.drop().await;
+}
+
+fn comment_event(shared: &Path, number: u64, body: &str) -> tempfile::NamedTempFile {
+    event_file(shared, "derived/issue_comment.created.on-pull-request.DERIVED.json", |v| {
+        v["action"] = json!("created");
+        v["issue"]["number"] = json!(number);
+        v["issue"]["pull_request"] = json!({"url": "x"});
+        v["comment"]["body"] = json!(body);
+    })
+}
+
+/// Terrateam's `lock_policy: strict`: #7 merges without being applied (no approval), so it owns
+/// db/app; #8, approved, cannot apply there until `schemagate unlock` on #7; then it can, and
+/// holds the lock itself until it is merged.
+#[tokio::test]
+async fn a_merged_unapplied_change_locks_its_directory_until_unlocked() {
+    let shared = require_shared!();
+    let db = TestDb::new(Dialect::Postgres).await;
+    let gh = fake_github(&shared, 7, HEAD);
+    gh.state.lock().unwrap().files = vec!["db/app/schema.hcl".into()];
+    let r = repo(&schema("public", ""), 1);
+    action(&r, &gh, &db, "pull_request", pr_event(&shared, "opened", &[]).path(), &[]);
+    let run = action(&r, &gh, &db, "push", push_event(&shared).path(), &[]);
+    assert_eq!(run.code, 4, "{}", run.stdout);
+    let comment_of = |n: u64| {
+        let s = gh.state.lock().unwrap();
+        s.comments.iter().filter(|(id, _)| s.comment_on.get(id) == Some(&n)).map(|c| c.1.clone()).collect::<Vec<_>>()
+    };
+    assert!(comment_of(7)[0].contains("merged but not applied: locked by #7"), "{:?}", comment_of(7));
+
+    gh.state.lock().unwrap().reviews = vec![json!({"id": 1, "user": {"login": "alice"}, "state": "APPROVED"})];
+    let run = action(&r, &gh, &db, "pull_request", pr_event_n(&shared, 8, "opened", &[]).path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let run = action(&r, &gh, &db, "issue_comment", comment_event(&shared, 8, "schemagate apply").path(), &[]);
+    assert_eq!(run.code, 4, "{}", run.stdout);
+    assert!(comment_of(8)[0].contains("**locked**: db/app is locked by pull request #7 (its change is merged but not applied)"), "{:?}", comment_of(8));
+    assert!(db.inspect().await.table("public", "users").is_none(), "nothing applied while locked");
+
+    let run = action(&r, &gh, &db, "issue_comment", comment_event(&shared, 7, "terrateam unlock").path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(comment_of(7)[0].contains("All directories of #7 are unlocked."), "{:?}", comment_of(7));
+    assert_eq!(comment_of(7).len(), 1, "the reply goes into the sticky comment");
+
+    let run = action(&r, &gh, &db, "issue_comment", comment_event(&shared, 8, "schemagate apply").path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(db.inspect().await.table("public", "users").is_some(), "applied once unlocked");
+    let Conn::Postgres(pool) = db.conn().await else { unreachable!() };
+    let row: (String, i64, bool, bool) = sqlx::query_as("SELECT dir, pr, applied, merged FROM schemagate.schemagate_locks").fetch_one(&pool).await.unwrap();
+    assert_eq!(row, ("db/app".to_string(), 8, true, false), "#8 applied before merge: it owns db/app until merged");
     db.drop().await;
 }
 

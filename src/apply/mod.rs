@@ -2,6 +2,8 @@
 //! lock, PostgreSQL and SQLite in one transaction, MySQL/MariaDB statement by statement with
 //! progress recorded, and a row in `schemagate_revisions` for every attempt.
 
+pub mod dir_locks;
+
 use crate::engine::{db_error_text, mysql, postgres, sqlite, InspectOptions};
 use crate::plan::Plan;
 use crate::schema::{Dialect, Realm};

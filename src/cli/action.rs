@@ -6,7 +6,7 @@
 
 use super::config::{self as cfgcli, Target};
 use super::plan::{Format, LintArgs};
-use super::run::{self, DirResult, Op, RunArgs};
+use super::run::{self, DirResult, LockEvent, LockRun, Op, RunArgs};
 use crate::config::{tag_query, targets as tg, Loaded};
 use crate::github::client::Client;
 use crate::github::comment::{self, DirSection};
@@ -144,7 +144,7 @@ fn targets_for(ctx: &Ctx, files: Option<&[String]>, pr: Option<&PullRequest>) ->
     Ok(ts)
 }
 
-async fn run_dirs(ctx: &Ctx, op: Op, targets: &[Target], labels: &[String], expected_hash: Option<&str>) -> Result<(Vec<DirResult>, String)> {
+async fn run_dirs(ctx: &Ctx, op: Op, targets: &[Target], labels: &[String], expected_hash: Option<&str>, lock: Option<LockRun>) -> Result<(Vec<DirResult>, String)> {
     let a = RunArgs {
         op,
         root: ctx.root.clone(),
@@ -152,6 +152,7 @@ async fn run_dirs(ctx: &Ctx, op: Op, targets: &[Target], labels: &[String], expe
         format: Format::Text,
         run_kind: if op == Op::Plan { "pr".into() } else { "apply".into() },
         expected_hash: expected_hash.map(String::from),
+        lock,
     };
     let mut buf = Vec::new();
     let results = run::run(&a, &ctx.loaded, targets, &mut buf).await?;
@@ -251,7 +252,7 @@ async fn plan_pr(ctx: &mut Ctx, pr: &PullRequest, query: Option<&str>, from_comm
         record_outputs(ctx, &[]);
         return Ok(0);
     }
-    let (results, _) = run_dirs(ctx, Op::Plan, &ts, &pr.labels, None).await?;
+    let (results, _) = run_dirs(ctx, Op::Plan, &ts, &pr.labels, None, None).await?;
     let secs = sections(&results);
     let mut hashes = find_comment(ctx, pr.number)?.map(|(_, b)| comment::hashes(&b)).unwrap_or_default();
     for r in &results {
@@ -309,43 +310,64 @@ fn destination(ctx: &Ctx, event: &Json, branch: &str) -> bool {
     dests.iter().any(|d| tg::glob(d, branch))
 }
 
-/// Apply the directories of `pr` (already filtered), each only if its requirements pass and
-/// the plan computed now matches the reviewed one.
-async fn apply_dirs(ctx: &mut Ctx, pr: &PullRequest, ts: Vec<Target>, before_merge: bool) -> Result<i32> {
+/// Apply the directories of `pr` (already filtered), each only if its requirements pass, no
+/// other pull request holds its directory lock, and the plan computed now matches the reviewed
+/// one. Once the pull request is merged, what is not applied (and `not_applied`: changed
+/// directories without autoapply) is locked by it per `lock_policy`.
+async fn apply_dirs(ctx: &mut Ctx, pr: &PullRequest, ts: Vec<Target>, before_merge: bool, not_applied: Vec<Target>) -> Result<i32> {
     let reviewed = find_comment(ctx, pr.number)?.map(|(_, b)| comment::hashes(&b)).unwrap_or_default();
+    let merged = pr.merged || !before_merge;
     let mut report = String::from("\n\n## schemagate apply\n\n");
     let mut code = 0;
     let mut all = Vec::new();
+    let mut pending = not_applied;
     for t in ts {
         let check = requirements::check_for(&ctx.loaded.config, &t.tags, &t.dir);
         let v = requirements::evaluate(&ctx.gh, pr, check, before_merge)?;
         if !v.passed {
             report.push_str(&format!("- `{}`: **not applied**: apply requirements not met: {}\n", t.dir, v.reasons.join("; ")));
             code = code.max(4);
+            pending.push(t);
             continue;
         }
         let Some(hash) = reviewed.get(&t.dir) else {
             report.push_str(&format!("- `{}`: **not applied**: no reviewed plan for this directory on the pull request; comment `schemagate plan` first\n", t.dir));
             code = code.max(4);
+            pending.push(t);
             continue;
         };
-        let (results, _) = run_dirs(ctx, Op::Apply, std::slice::from_ref(&t), &pr.labels, Some(hash)).await?;
+        let lock = LockRun { pr: pr.number, event: LockEvent::Apply { merged } };
+        let (results, _) = run_dirs(ctx, Op::Apply, std::slice::from_ref(&t), &pr.labels, Some(hash), Some(lock)).await?;
         for r in &results {
             if r.ok {
                 report.push_str(&format!("- `{}`: **applied** plan `{}`\n", r.dir, &hash[..hash.len().min(12)]));
             } else {
                 let e = r.error.clone().unwrap_or_default();
-                let refused = e.contains("not the reviewed plan");
-                report.push_str(&format!(
-                    "- `{}`: **{}**: {}\n",
-                    r.dir,
-                    if refused { "refused" } else { "failed" },
-                    if refused { "target drifted or schema changed after review; plan again and review the new plan".to_string() } else { format!("`{}`", e.lines().next().unwrap_or("")) }
-                ));
-                code = code.max(if refused { 4 } else { 1 });
+                let (word, why, c) = if e.contains("not the reviewed plan") {
+                    ("refused", "target drifted or schema changed after review; plan again and review the new plan".to_string(), 4)
+                } else if e.contains("is locked by pull request") {
+                    ("locked", e.lines().next().unwrap_or("").to_string() + "; finish that change or comment `schemagate unlock` on it, then plan again", 4)
+                } else {
+                    ("failed", format!("`{}`", e.lines().next().unwrap_or("")), 1)
+                };
+                report.push_str(&format!("- `{}`: **{word}**: {why}\n", r.dir));
+                code = code.max(c);
             }
         }
         all.extend(results);
+    }
+    if merged && !pending.is_empty() {
+        // The change is in the destination branch but not in these databases: per lock_policy
+        // the pull request now owns these directories until somebody applies (or unlocks).
+        let lock = LockRun { pr: pr.number, event: LockEvent::Merge };
+        let (results, _) = run_dirs(ctx, Op::Apply, &pending, &pr.labels, None, Some(lock)).await?;
+        for r in &results {
+            if !r.ok {
+                report.push_str(&format!("- `{}`: could not record its directory lock: `{}`\n", r.dir, r.error.as_deref().unwrap_or("").lines().next().unwrap_or("")));
+            } else if r.output.contains("locked: ") {
+                report.push_str(&format!("- `{}`: merged but not applied: locked by #{} until applied (comment `schemagate apply`, or `schemagate unlock`)\n", r.dir, pr.number));
+            }
+        }
     }
     let body = match find_comment(ctx, pr.number)? {
         Some((_, old)) => {
@@ -375,15 +397,15 @@ async fn merge(ctx: &mut Ctx, event: &Json) -> Result<i32> {
     let full = ctx.gh.get(&format!("/repos/{{repo}}/pulls/{}", p["number"]), "pull-requests: read")?;
     let pr = PullRequest::from_json(&full);
     let files = pr_files(ctx, &pr)?;
-    let ts: Vec<Target> = targets_for(ctx, Some(&files), Some(&pr))?.into_iter().filter(|t| t.autoapply).collect();
-    if ts.is_empty() {
-        println!("pull request #{}: no directory with autoapply changed", pr.number);
+    let (ts, manual): (Vec<Target>, Vec<Target>) = targets_for(ctx, Some(&files), Some(&pr))?.into_iter().partition(|t| t.autoapply);
+    if ts.is_empty() && manual.is_empty() {
+        println!("pull request #{}: no schema directory changed", pr.number);
         return Ok(0);
     }
-    apply_dirs(ctx, &pr, ts, false).await
+    apply_dirs(ctx, &pr, ts, false, manual).await
 }
 
-const HELP: &str = "schemagate commands (comment on the pull request):\n\n- `schemagate plan [tag query]` — plan and lint again\n- `schemagate apply [tag query]` — apply before merge, if apply_requirements pass\n- `schemagate unlock` — schemagate holds locks only while applying; nothing to release\n- `schemagate help` — this text\n\n`terrateam …` works the same.";
+const HELP: &str = "schemagate commands (comment on the pull request):\n\n- `schemagate plan [tag query]` — plan and lint again\n- `schemagate apply [tag query]` — apply before merge, if apply_requirements pass\n- `schemagate unlock` — release the directory locks this pull request holds (lock_policy)\n- `schemagate help` — this text\n\n`terrateam …` works the same.";
 
 async fn comment_command(ctx: &mut Ctx, event: &Json) -> Result<i32> {
     if event["issue"]["pull_request"].is_null() || event["action"] != "created" {
@@ -402,14 +424,24 @@ async fn comment_command(ctx: &mut Ctx, event: &Json) -> Result<i32> {
                 let q = tag_query::parse(&cmd.query).map_err(|e| anyhow!("{e}"))?;
                 ts.retain(|t| q.matches(&t.tags, &t.dir));
             }
-            apply_dirs(ctx, &pr, ts, true).await
+            apply_dirs(ctx, &pr, ts, true, vec![]).await
         }
-        "unlock" | "help" => {
-            let body = match find_comment(ctx, pr.number)? {
-                Some((_, old)) => format!("{}\n\n---\n{HELP}", old.split("\n\n---\nschemagate commands").next().unwrap_or(&old)),
-                None => format!("{}\n{HELP}", comment::MARKER),
+        "unlock" => {
+            let files = pr_files(ctx, &pr)?;
+            let ts = targets_for(ctx, Some(&files), Some(&pr))?;
+            let lock = LockRun { pr: pr.number, event: LockEvent::Unlock };
+            let (results, _) = run_dirs(ctx, Op::Apply, &ts, &pr.labels, None, Some(lock)).await?;
+            let failed: Vec<String> = results.iter().filter(|r| !r.ok).map(|r| format!("- `{}`: `{}`", r.dir, r.error.as_deref().unwrap_or("").lines().next().unwrap_or(""))).collect();
+            let text = if failed.is_empty() {
+                format!("All directories of #{} are unlocked.", pr.number)
+            } else {
+                format!("Could not unlock every directory of #{}:\n{}", pr.number, failed.join("\n"))
             };
-            upsert_comment(ctx, pr.number, &comment::truncate(body))?;
+            reply(ctx, pr.number, &text)?;
+            Ok(if failed.is_empty() { 0 } else { 1 })
+        }
+        "help" => {
+            reply(ctx, pr.number, HELP)?;
             Ok(0)
         }
         other => {
@@ -419,11 +451,21 @@ async fn comment_command(ctx: &mut Ctx, event: &Json) -> Result<i32> {
     }
 }
 
+/// Put `text` at the foot of the sticky comment (replacing an earlier reply).
+fn reply(ctx: &Ctx, number: u64, text: &str) -> Result<()> {
+    const SEP: &str = "\n\n---\n<!-- schemagate:reply -->\n";
+    let body = match find_comment(ctx, number)? {
+        Some((_, old)) => format!("{}{SEP}{text}", old.split(SEP).next().unwrap_or(&old)),
+        None => format!("{}{SEP}{text}", comment::MARKER),
+    };
+    upsert_comment(ctx, number, &comment::truncate(body))
+}
+
 const DRIFT_MARKER: &str = "<!-- schemagate:drift -->";
 
 async fn drift(ctx: &mut Ctx) -> Result<i32> {
     let ts = targets_for(ctx, None, None)?;
-    let (results, _) = run_dirs(ctx, Op::Plan, &ts, &[], None).await?;
+    let (results, _) = run_dirs(ctx, Op::Plan, &ts, &[], None, None).await?;
     let drifted: Vec<&DirResult> = results.iter().filter(|r| r.has_changes).collect();
     let secs = sections(&results);
     let issues = ctx.gh.get_all("/repos/{repo}/issues?state=open&labels=schemagate-drift", "issues: read")?;

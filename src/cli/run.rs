@@ -2,6 +2,10 @@
 //! `run`/`env` steps with Terrateam's environment, plan/apply steps — as the Action does.
 
 use super::config::Target;
+use crate::apply::dir_locks::{self, Policy};
+use crate::apply::Refused;
+use crate::engine::Conn;
+use crate::url::DbUrl;
 use super::plan::{self as planner, ApplyArgs, Args as PlanArgs, Format, LintArgs};
 use crate::config::Loaded;
 use crate::url::redact;
@@ -36,6 +40,33 @@ pub struct RunArgs {
     pub run_kind: String,
     /// The reviewed plan's hash an apply must match (refused otherwise).
     pub expected_hash: Option<String>,
+    /// Directory locks (Terrateam's `lock_policy`) for the pull request this run is for.
+    pub lock: Option<LockRun>,
+}
+
+/// A run on behalf of a pull request, with Terrateam's directory locks.
+#[derive(Debug, Clone, Copy)]
+pub struct LockRun {
+    pub pr: u64,
+    pub event: LockEvent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockEvent {
+    /// Apply the plan (refused while another pull request owns the directory); `merged`: the
+    /// pull request is already merged.
+    Apply { merged: bool },
+    /// Lock-only runs: the pull request merged without this directory being applied now, or
+    /// `schemagate unlock`. They run the hooks and steps that provide credentials (`env`,
+    /// `oidc`) and then touch only the lock table; `run` steps and the apply are skipped.
+    Merge,
+    Unlock,
+}
+
+impl LockRun {
+    fn lock_only(&self) -> bool {
+        !matches!(self.event, LockEvent::Apply { .. })
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -120,6 +151,8 @@ async fn run_dir(a: &RunArgs, loaded: &Loaded, t: &Target, out: &mut dyn Write) 
         env.insert("SCHEMAGATE_ENV".into(), e.clone());
     }
     let (pre, steps, post) = steps_for(loaded, t, a.op);
+    let policy = Policy::parse(t.workflow.map(|i| loaded.config.workflows[i].lock_policy.as_str()).unwrap_or("strict"));
+    let lock_only = a.lock.is_some_and(|l| l.lock_only());
     let mut policy_dirs = a.lint.policy_dirs.clone();
     let mut failed = false;
     for (phase, list) in [("pre-hook", &pre), ("step", &steps), ("post-hook", &post)] {
@@ -134,11 +167,15 @@ async fn run_dir(a: &RunArgs, loaded: &Loaded, t: &Target, out: &mut dyn Write) 
             if !should {
                 continue;
             }
+            if lock_only && !matches!(kind.as_str(), "init" | "env" | "oidc" | "apply") {
+                continue;
+            }
             let _ = writeln!(out, "--- {phase} {kind}");
             let res: Result<()> = match kind.as_str() {
                 "init" => Ok(()),
                 "plan" | "apply" if kind != a.op.name() => Err(anyhow!("a `{kind}` step in the {} list", a.op.name())),
-                "plan" | "apply" => db_step(a, t, &kind, &env, &policy_dirs, &mut r, out).await,
+                "apply" if lock_only => lock_step(a, t, &env, policy, &mut r, out).await,
+                "plan" | "apply" => db_step(a, t, &kind, &env, policy, &policy_dirs, &mut r, out).await,
                 "run" => {
                     let (s, dir, vars) = (s.clone(), dir_abs.clone(), env.clone());
                     blocking(move || run_step(&s, &dir, &vars)).await.and_then(|(text, res)| {
@@ -183,9 +220,9 @@ async fn run_dir(a: &RunArgs, loaded: &Loaded, t: &Target, out: &mut dyn Write) 
     r
 }
 
-async fn db_step(a: &RunArgs, t: &Target, kind: &str, env: &HashMap<String, String>, policy_dirs: &[PathBuf], r: &mut DirResult, out: &mut dyn Write) -> Result<()> {
-    // atlas.hcl is read again now, in this run's environment: hooks may have provided what its
-    // getenv() and data sources need (OIDC credentials, secrets).
+/// The target as this run sees it: atlas.hcl is read again now, in this run's environment, since
+/// hooks may have provided what its getenv() and data sources need (OIDC credentials, secrets).
+async fn connection(a: &RunArgs, t: &Target, env: &HashMap<String, String>) -> Result<Target> {
     let mut t = t.clone();
     let atlas = a.root.join(&t.dir).join("atlas.hcl");
     if atlas.is_file() {
@@ -209,6 +246,38 @@ async fn db_step(a: &RunArgs, t: &Target, kind: &str, env: &HashMap<String, Stri
             t.dev = Some(d.clone());
         }
     }
+    Ok(t)
+}
+
+/// The schema (PostgreSQL) or database (MySQL) of schemagate's own tables in a target.
+const OWN_SCHEMA: &str = "schemagate";
+
+async fn connect(url: &str) -> Result<Conn> {
+    Conn::connect(&DbUrl::parse(url)?).await
+}
+
+/// A lock-only run: record the merge of a directory that was not applied now, or unlock.
+async fn lock_step(a: &RunArgs, t: &Target, env: &HashMap<String, String>, policy: Policy, r: &mut DirResult, out: &mut dyn Write) -> Result<()> {
+    let Some(l) = a.lock else { return Ok(()) };
+    let t = connection(a, t, env).await?;
+    let url = t.url.ok_or_else(|| anyhow!("no database URL for {}: cannot reach its lock table", t.dir))?;
+    let conn = connect(&url).await?;
+    let pr = l.pr as i64;
+    let res = match l.event {
+        LockEvent::Unlock => dir_locks::release(&conn, OWN_SCHEMA, None, pr).await.map(|n| format!("unlocked: {n} lock(s) of pull request #{pr} released in this database\n")),
+        _ => dir_locks::record(&conn, OWN_SCHEMA, &t.dir, pr, policy, false, true)
+            .await
+            .map(|held| if held { format!("locked: {} is owned by pull request #{pr} until its change is applied\n", t.dir) } else { String::new() }),
+    };
+    conn.close().await;
+    let msg = res?;
+    out.write_all(msg.as_bytes())?;
+    r.output.push_str(&msg);
+    Ok(())
+}
+
+async fn db_step(a: &RunArgs, t: &Target, kind: &str, env: &HashMap<String, String>, policy: Policy, policy_dirs: &[PathBuf], r: &mut DirResult, out: &mut dyn Write) -> Result<()> {
+    let t = connection(a, t, env).await?;
     let url = t.url.clone().ok_or_else(|| anyhow!("no database URL for {}: add an atlas.hcl env with `url`, or set DATABASE_URL", t.dir))?;
     let args = PlanArgs {
         lint: LintArgs { policy_dirs: policy_dirs.to_vec(), ..a.lint.clone() },
@@ -240,9 +309,41 @@ async fn db_step(a: &RunArgs, t: &Target, kind: &str, env: &HashMap<String, Stri
         }
         Ok(())
     } else {
-        let aa = ApplyArgs { common: args, auto_approve: true, dry_run: false, plan_hash: a.expected_hash.clone(), lock_timeout: std::time::Duration::from_secs(60), revisions_schema: "schemagate".into() };
+        let aa = ApplyArgs { common: args, auto_approve: true, dry_run: false, plan_hash: a.expected_hash.clone(), lock_timeout: std::time::Duration::from_secs(60), revisions_schema: OWN_SCHEMA.into() };
+        // Terrateam's directory lock: refuse while another pull request owns the directory.
+        let locks = match a.lock {
+            Some(LockRun { pr, event: LockEvent::Apply { merged } }) if policy != Policy::None => {
+                let conn = connect(&aa.common.url).await?;
+                if let Some(other) = dir_locks::claim_for_apply(&conn, OWN_SCHEMA, &t.dir, pr as i64, policy).await? {
+                    conn.close().await;
+                    return Err(Refused(format!(
+                        "{} is locked by pull request #{} (its change is {}).\n  hint: finish that change first, or comment `schemagate unlock` on #{}; then plan again",
+                        t.dir,
+                        other.pr,
+                        other.pending(),
+                        other.pr
+                    ))
+                    .into());
+                }
+                Some((conn, pr as i64, merged))
+            }
+            _ => None,
+        };
         let mut buf = Vec::new();
         let res = planner::apply(&aa, &mut buf).await;
+        if let Some((conn, pr, merged)) = locks {
+            // Recorded whatever the outcome: a failed apply keeps the lock (Terrateam does too).
+            match dir_locks::record(&conn, OWN_SCHEMA, &t.dir, pr, policy, res.is_ok(), merged).await {
+                Ok(true) => {
+                    let _ = writeln!(buf, "locked: {} is owned by pull request #{pr} until its change is {}", t.dir, if merged { "applied" } else { "merged" });
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    let _ = writeln!(buf, "warning: could not record the directory lock: {}", redact(&format!("{e:#}")));
+                }
+            }
+            conn.close().await;
+        }
         let text = String::from_utf8_lossy(&buf).into_owned();
         write!(out, "{text}")?;
         r.output.push_str(&text);
