@@ -36,7 +36,7 @@ impl DbUrl {
         };
         let (conn, database) = match dialect {
             Dialect::Postgres => (format!("postgres://{rest}"), path_db(rest)),
-            Dialect::Mysql => (format!("mysql://{rest}"), path_db(rest)),
+            Dialect::Mysql => (go_mysql_tls(&format!("mysql://{rest}")), path_db(rest)),
             Dialect::Sqlite => {
                 let path = rest.split('?').next().unwrap_or("");
                 if path == ":memory:" || path.is_empty() || rest.contains("mode=memory") {
@@ -67,6 +67,67 @@ impl DbUrl {
 
     pub fn redacted(&self) -> String {
         redact(&self.conn)
+    }
+}
+
+/// The value of query parameter `key` (first occurrence, percent-decoded).
+pub fn query_param(url: &str, key: &str) -> Option<String> {
+    let q = url.split_once('?')?.1;
+    q.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        (k == key).then(|| percent_decode(v))
+    })
+}
+
+/// `url` with query parameter `key` set to `value` (replaced where present, else appended).
+pub fn set_query_param(url: &str, key: &str, value: &str) -> String {
+    let (base, q) = url.split_once('?').unwrap_or((url, ""));
+    let mut pairs: Vec<String> = q.split('&').filter(|kv| !kv.is_empty() && kv.split('=').next() != Some(key)).map(String::from).collect();
+    pairs.push(format!("{key}={value}"));
+    format!("{base}?{}", pairs.join("&"))
+}
+
+/// Atlas's MySQL URLs use the Go driver's `tls=` parameter; sqlx reads `ssl-mode=`. Translate so
+/// `tls=true` still means "verify the server" here (an explicit ssl-mode wins).
+fn go_mysql_tls(url: &str) -> String {
+    if query_param(url, "ssl-mode").or_else(|| query_param(url, "sslmode")).is_some() {
+        return url.to_string();
+    }
+    let mode = match query_param(url, "tls").as_deref() {
+        Some("true") => "VERIFY_IDENTITY",
+        Some("skip-verify") => "REQUIRED",
+        Some("preferred") => "PREFERRED",
+        Some("false") => "DISABLED",
+        _ => return url.to_string(),
+    };
+    set_query_param(url, "ssl-mode", mode)
+}
+
+/// A URL whose password is an RDS IAM auth token: RDS accepts those only over TLS, and they must
+/// not cross the network in clear anyway. PostgreSQL gets `sslmode=require` unless a stronger
+/// mode is set; MySQL gets `ssl-mode=REQUIRED` (likewise) and the cleartext plugin the token is
+/// sent with. An explicit "no TLS" is an error, not silently overridden.
+pub fn require_tls(url: &str) -> Result<String> {
+    let d = DbUrl::parse(url)?;
+    match d.dialect {
+        Dialect::Postgres => match query_param(url, "sslmode").as_deref() {
+            None | Some("prefer") | Some("allow") => Ok(set_query_param(url, "sslmode", "require")),
+            Some("disable") => bail!("`sslmode=disable` with an RDS IAM auth token: RDS accepts IAM tokens only over TLS.\n  hint: remove sslmode=disable (schemagate then uses sslmode=require) or use verify-full"),
+            Some(_) => Ok(url.to_string()),
+        },
+        Dialect::Mysql => {
+            let mode = query_param(&d.conn, "ssl-mode").or_else(|| query_param(&d.conn, "sslmode")).map(|m| m.to_ascii_uppercase().replace('-', "_"));
+            let mut out = match mode.as_deref() {
+                None | Some("PREFERRED") => set_query_param(url, "ssl-mode", "REQUIRED"),
+                Some("DISABLED") => bail!("TLS is disabled (`tls=false` / `ssl-mode=DISABLED`) with an RDS IAM auth token: RDS accepts IAM tokens only over TLS.\n  hint: use tls=true (verify the server) or tls=skip-verify"),
+                Some(_) => url.to_string(),
+            };
+            if query_param(&out, "allowCleartextPasswords").is_none() {
+                out = set_query_param(&out, "allowCleartextPasswords", "1");
+            }
+            Ok(out)
+        }
+        Dialect::Sqlite => Ok(url.to_string()),
     }
 }
 
@@ -129,6 +190,20 @@ mod tests {
         assert_eq!(DbUrl::parse("sqlite://app.db").unwrap().conn, "sqlite:app.db");
         assert!(DbUrl::parse("oracle://x").is_err());
         assert!(DbUrl::parse("nonsense").is_err());
+    }
+
+    #[test]
+    fn rds_tokens_require_tls() {
+        assert_eq!(require_tls("postgres://u:t@h:5432/app").unwrap(), "postgres://u:t@h:5432/app?sslmode=require");
+        assert_eq!(require_tls("postgres://u:t@h/app?sslmode=prefer&x=1").unwrap(), "postgres://u:t@h/app?x=1&sslmode=require");
+        assert_eq!(require_tls("postgres://u:t@h/app?sslmode=verify-full").unwrap(), "postgres://u:t@h/app?sslmode=verify-full");
+        assert!(require_tls("postgres://u:t@h/app?sslmode=disable").unwrap_err().to_string().contains("only over TLS"));
+        assert_eq!(require_tls("mysql://u:t@h:3306/app").unwrap(), "mysql://u:t@h:3306/app?ssl-mode=REQUIRED&allowCleartextPasswords=1");
+        // Atlas's Go-driver spelling: tls=true verifies the server, and stays so.
+        let u = require_tls("mysql://u:t@h:3306/app?tls=true&allowCleartextPasswords=1").unwrap();
+        assert_eq!(DbUrl::parse(&u).unwrap().conn, "mysql://u:t@h:3306/app?tls=true&allowCleartextPasswords=1&ssl-mode=VERIFY_IDENTITY");
+        assert!(require_tls("mysql://u:t@h/app?tls=false").is_err());
+        assert_eq!(query_param("x://h/d?a=1&b=%2F", "b").as_deref(), Some("/"));
     }
 
     #[test]

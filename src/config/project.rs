@@ -133,6 +133,8 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
     let mut ctx = context(vars.clone(), extra);
     // Data sources, as Atlas spells them, fed by the credentials an `oidc` hook exported.
     let mut data: hcl::Map<String, Value> = hcl::Map::new();
+    // RDS IAM tokens handed out, to recognise a URL that carries one (it then needs TLS).
+    let mut tokens: Vec<String> = Vec::new();
     for b in blocks.iter().filter(|b| b.ident.as_str() == "data") {
         let labels: Vec<String> = b.labels.iter().map(|l| l.as_str().to_string()).collect();
         let [kind, name] = labels.as_slice() else {
@@ -161,6 +163,9 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
             other => return Err(err(b.span(), format!("unknown data source `{other}`"), Some("supported: runtimevar (awssecretsmanager://), aws_rds_token".into()))),
         }
         .map_err(|e| err(b.span(), format!("data.{kind}.{name}: {e:#}"), None))?;
+        if kind == "aws_rds_token" && resolve_data {
+            tokens.push(value.clone());
+        }
         let slot = data.entry(kind.clone()).or_insert_with(|| Value::Object(hcl::Map::new()));
         if let Value::Object(m) = slot {
             m.insert(name.clone(), Value::String(value));
@@ -209,7 +214,14 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
                     };
                     match a.key.as_str() {
                         // getenv() of an unset variable is "": treat it as not given.
-                        "url" => env.url = v.as_str().filter(|s| !s.is_empty()).map(String::from),
+                        "url" => {
+                            env.url = v.as_str().filter(|s| !s.is_empty()).map(String::from);
+                            if let Some(u) = &env.url {
+                                if carries_token(u, &tokens) {
+                                    env.url = Some(crate::url::require_tls(u).map_err(|e| err(a.value.span(), format!("env \"{name}\" url: {e:#}"), None))?);
+                                }
+                            }
+                        }
                         "dev" => env.dev = v.as_str().filter(|s| !s.is_empty()).map(String::from),
                         "src" | "schema_src" => env.src = strings(&v).into_iter().map(|s| resolve(dir, &s)).collect(),
                         "schemas" => env.schemas = strings(&v),
@@ -255,6 +267,15 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
     Ok(project)
 }
 
+/// Whether `url`'s password is one of `tokens` (as given, or urlescape()d as Atlas's docs do).
+fn carries_token(url: &str, tokens: &[String]) -> bool {
+    let Some(authority) = url.split_once("://").map(|(_, r)| r.split('/').next().unwrap_or(r)) else { return false };
+    let Some((userinfo, _)) = authority.rsplit_once('@') else { return false };
+    let Some((_, pw)) = userinfo.split_once(':') else { return false };
+    let pw = crate::url::percent_decode(pw);
+    tokens.iter().any(|t| *t == pw)
+}
+
 /// `file://schema.hcl` relative to the project file's directory.
 fn resolve(dir: &Path, s: &str) -> String {
     match s.strip_prefix("file://") {
@@ -298,6 +319,31 @@ env "prod" {
         assert_eq!(e.src, vec!["file://db/app/schema.hcl"]);
         assert!(e.skip.contains("drop_table") && !e.skip.contains("drop_column"));
         assert_eq!(e.exclude, vec!["*.tmp_*"]);
+    }
+
+    /// A URL built from `data "aws_rds_token"` gets TLS (RDS accepts IAM tokens only over TLS),
+    /// an explicit sslmode=disable is an error at the url's line, and an unrelated URL is left as
+    /// written. The token is computed offline (SigV4 presign) from the run's credentials.
+    #[test]
+    fn rds_token_urls_require_tls() {
+        let creds = HashMap::from([
+            ("AWS_ACCESS_KEY_ID".to_string(), "AKIDEXAMPLE".to_string()),
+            ("AWS_SECRET_ACCESS_KEY".to_string(), "secret".to_string()),
+        ]);
+        let hcl = |query: &str| {
+            format!(
+                "data \"aws_rds_token\" \"db\" {{\n  region   = \"us-east-1\"\n  endpoint = \"db.example.com:5432\"\n  username = \"app\"\n}}\n\
+                 env \"prod\" {{\n  url = \"postgres://app:${{urlescape(data.aws_rds_token.db)}}@db.example.com:5432/app{query}\"\n  dev = \"postgres://postgres@localhost/postgres\"\n}}\n"
+            )
+        };
+        crate::runenv::with(&creds, || {
+            let p = parse(Path::new("atlas.hcl"), &hcl(""), &HashMap::new(), &[]).unwrap();
+            let url = p.envs["prod"].url.clone().unwrap();
+            assert!(url.ends_with("/app?sslmode=require") && url.contains("X-Amz-Signature"), "{}", crate::url::redact(&url));
+            let e = parse(Path::new("atlas.hcl"), &hcl("?sslmode=disable"), &HashMap::new(), &[]).unwrap_err();
+            assert!(e.msg.contains("only over TLS") && e.line == 7, "{e}");
+            assert_eq!(p.envs["prod"].dev.as_deref(), Some("postgres://postgres@localhost/postgres"), "URLs without the token stay as written");
+        });
     }
 
     #[test]

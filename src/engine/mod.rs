@@ -42,7 +42,12 @@ impl Conn {
                 Conn::Postgres(pool)
             }
             Dialect::Mysql => {
-                let opts: sqlx::mysql::MySqlConnectOptions = url.conn.parse().map_err(|e| anyhow::anyhow!(redact(&format!("{e}")))).with_context(what)?;
+                let mut opts: sqlx::mysql::MySqlConnectOptions = url.conn.parse().map_err(|e| anyhow::anyhow!(redact(&format!("{e}")))).with_context(what)?;
+                // The Go driver's switch, as Atlas users write it (RDS IAM tokens travel this way;
+                // crate::url::require_tls pairs it with TLS).
+                if matches!(crate::url::query_param(&url.conn, "allowCleartextPasswords").as_deref(), Some("1" | "true")) {
+                    opts = opts.enable_cleartext_plugin(true);
+                }
                 let pool = sqlx::mysql::MySqlPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(15))
