@@ -2,7 +2,9 @@
 //! (AssumeRoleWithWebIdentity, an unsigned form POST) → credentials → moto's Secrets Manager
 //! (SigV4-signed GetSecretValue) → the database URL in atlas.hcl (`data "runtimevar"`) → a real
 //! connection to the local PostgreSQL, through `schemagate run plan`. Error paths use a loopback
-//! STS. No secret may appear in any output.
+//! STS. Google (workload identity federation → service-account token → `data
+//! "gcp_cloudsql_token"`) runs against a loopback stub of its STS and IAM Credentials APIs. No
+//! secret may appear in any output.
 
 mod common;
 
@@ -13,6 +15,10 @@ use std::process::{Child, Command, Stdio};
 const SENTINEL_PASSWORD: &str = "Sentinel-DB-Pa55word-7f3a";
 const SENTINEL_REQUEST_TOKEN: &str = "sentinel-request-token-91c2";
 const SENTINEL_JWT: &str = "eyJhbGciOiJSUzI1NiJ9.sentinel-jwt-payload-4d1e.c2ln";
+const SENTINEL_FEDERATED: &str = "sentinel-federated-token-0b7d";
+const SENTINEL_GCP_TOKEN: &str = "ya29.sentinel-gcp-access-token-e58a";
+const GCP_PROVIDER: &str = "projects/123456789/locations/global/workloadIdentityPools/github/providers/schemas";
+const GCP_SA: &str = "schemagate@acme-prod.iam.gserviceaccount.com";
 
 fn moto_server() -> Option<String> {
     let candidates = [
@@ -83,7 +89,7 @@ fn repo(dev: &str, secret_name: &str) -> tempfile::TempDir {
 }
 
 fn no_secrets(text: &str) {
-    for s in [SENTINEL_PASSWORD, SENTINEL_REQUEST_TOKEN, SENTINEL_JWT, "sentinel-jwt-payload"] {
+    for s in [SENTINEL_PASSWORD, SENTINEL_REQUEST_TOKEN, SENTINEL_JWT, "sentinel-jwt-payload", SENTINEL_FEDERATED, SENTINEL_GCP_TOKEN, "sentinel-gcp-access-token"] {
         assert!(!text.contains(s), "a secret leaked into the output ({s}):\n{text}");
     }
 }
@@ -183,4 +189,117 @@ fn config_targets_do_not_need_credentials() {
     let (code, out, err) = run(&["config", "targets", "--root", &dir.path().display().to_string()]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("db/app") && out.contains("prod"), "{out}");
+}
+
+/// GitHub's OIDC endpoint, Google STS and IAM Credentials on one loopback server. `fail`:
+/// "sts" answers the exchange with invalid_grant, "iam" the impersonation with PERMISSION_DENIED.
+fn gcp_stub(fail: &'static str) -> Stub {
+    Stub::start(move |method, path, body| {
+        let json = |status: u16, v: serde_json::Value| (status, "application/json".to_string(), v.to_string());
+        let b: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        if method == "GET" && path.starts_with("/oidc") {
+            let want = format!("audience={}", schemagate::cloud::sigv4::uri_encode(&format!("https://iam.googleapis.com/{GCP_PROVIDER}"), false));
+            return if path.contains(&want) { json(200, serde_json::json!({"count": 1, "value": SENTINEL_JWT})) } else { (400, "text/plain".into(), format!("bad audience in {path}")) };
+        }
+        if method == "POST" && path == "/v1/token" {
+            assert_eq!(b["subjectToken"], SENTINEL_JWT);
+            assert_eq!(b["audience"], format!("//iam.googleapis.com/{GCP_PROVIDER}"));
+            assert_eq!(b["grantType"], "urn:ietf:params:oauth:grant-type:token-exchange");
+            if fail == "sts" {
+                return json(400, serde_json::json!({"error": "invalid_grant", "error_description": "The given credential is rejected by the attribute condition."}));
+            }
+            return json(200, serde_json::json!({"access_token": SENTINEL_FEDERATED, "issued_token_type": "urn:ietf:params:oauth:token-type:access_token", "token_type": "Bearer", "expires_in": 3599}));
+        }
+        if method == "POST" && path.ends_with(":generateAccessToken") {
+            assert!(path.contains("schemagate%40acme-prod.iam.gserviceaccount.com"), "{path}");
+            assert_eq!(b["lifetime"], "1200s");
+            if fail == "iam" {
+                return json(403, serde_json::json!({"error": {"code": 403, "message": "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).", "status": "PERMISSION_DENIED"}}));
+            }
+            return json(200, serde_json::json!({"accessToken": SENTINEL_GCP_TOKEN, "expireTime": "2026-11-27T23:00:00Z"}));
+        }
+        (404, "text/plain".into(), format!("no route {method} {path}"))
+    })
+}
+
+fn gcp_repo(db_name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".terrateam")).unwrap();
+    std::fs::create_dir_all(dir.path().join("db/app")).unwrap();
+    std::fs::write(
+        dir.path().join(".terrateam/config.yml"),
+        format!(
+            "hooks:\n  plan:\n    pre:\n      - type: oidc\n        provider: gcp\n        workload_identity_provider: {GCP_PROVIDER}\n        service_account: {GCP_SA}\n        project_id: acme-prod\n        access_token_lifetime: 1200\n      \
+             - type: run\n        cmd: [\"sh\", \"-c\", \"test \\\"$(cat $GOOGLE_OAUTH_ACCESS_TOKEN_FILE)\\\" = \\\"$GOOGLE_OAUTH_ACCESS_TOKEN\\\" && echo token file ok, project $GOOGLE_CLOUD_PROJECT\"]\n"
+        ),
+    )
+    .unwrap();
+    // Cloud SQL IAM: the access token is the password (the local server trusts any).
+    std::fs::write(
+        dir.path().join("db/app/atlas.hcl"),
+        format!("data \"gcp_cloudsql_token\" \"db\" {{}}\nenv \"prod\" {{\n  url = \"postgres://postgres:${{urlescape(data.gcp_cloudsql_token.db)}}@127.0.0.1:5432/{db_name}\"\n  dev = \"{}\"\n  src = \"file://schema.hcl\"\n}}\n", common::pg_admin()),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("db/app/schema.hcl"), "schema \"public\" {}\ntable \"t\" {\n  schema = schema.public\n  column \"id\" {\n    type = int\n  }\n}\n").unwrap();
+    dir
+}
+
+fn gcp_env(stub: &Stub) -> Vec<(&'static str, String)> {
+    vec![
+        ("ACTIONS_ID_TOKEN_REQUEST_URL", format!("{}/oidc?api-version=2.0", stub.url)),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", SENTINEL_REQUEST_TOKEN.into()),
+        ("SCHEMAGATE_GCP_STS_ENDPOINT", stub.url.clone()),
+        ("SCHEMAGATE_GCP_IAMCREDENTIALS_ENDPOINT", stub.url.clone()),
+        ("GITHUB_ACTIONS", "true".into()),
+    ]
+}
+
+#[tokio::test]
+async fn gcp_workload_identity_to_cloud_sql_token_to_postgres() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    let stub = gcp_stub("");
+    let dir = gcp_repo(&db.name);
+    let (code, out, err) = run_with(dir.path(), &gcp_env(&stub));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("token file ok, project acme-prod"), "the hook's exports reach later steps: {out}");
+    assert!(out.contains("CREATE TABLE \"public\".\"t\"") && out.contains("db/app: ok, changes"), "planned against the real database: {out}");
+    assert!(out.contains(&format!("::add-mask::{SENTINEL_GCP_TOKEN}")), "the token is masked before use: {out}");
+    let unmasked: String = out.lines().filter(|l| !l.starts_with("::add-mask::")).collect::<Vec<_>>().join("\n");
+    no_secrets(&unmasked);
+    no_secrets(&err);
+    let reqs = stub.requests.lock().unwrap();
+    let iam = reqs.iter().find(|r| r.1.ends_with(":generateAccessToken")).expect("impersonation request");
+    assert!(iam.2.iter().any(|(k, v)| k == "authorization" && v == &format!("Bearer {SENTINEL_FEDERATED}")), "the federated token authorizes the impersonation");
+    drop(reqs);
+    db.drop().await;
+}
+
+#[test]
+fn gcp_errors_are_explained() {
+    let dir = gcp_repo("postgres");
+    for (fail, want) in [("sts", "invalid_grant"), ("iam", "PERMISSION_DENIED")] {
+        let stub = gcp_stub(fail);
+        let (code, out, err) = run_with(dir.path(), &gcp_env(&stub));
+        assert_eq!(code, 1, "{out}{err}");
+        let hint = if fail == "sts" { "attribute condition" } else { "roles/iam.workloadIdentityUser" };
+        assert!(out.contains(want) && out.contains(hint), "{fail}: {out}");
+        let unmasked: String = out.lines().filter(|l| !l.starts_with("::add-mask::")).collect::<Vec<_>>().join("\n");
+        no_secrets(&unmasked);
+        no_secrets(&err);
+    }
+}
+
+/// The chained role (`assume_role_arn`): the web-identity credentials sign an AssumeRole
+/// (SigV4) that moto routes and answers with a second, different set.
+#[test]
+fn chained_assume_role_against_moto() {
+    let Some(moto) = start_moto() else { return };
+    let env = std::collections::HashMap::from([("AWS_ENDPOINT_URL".to_string(), moto.url.clone())]);
+    schemagate::runenv::with(&env, || {
+        use schemagate::cloud::sts;
+        let first = sts::assume_role_with_web_identity("us-east-1", "arn:aws:iam::123456789012:role/ci", "schemagate", SENTINEL_JWT, 3600).unwrap();
+        let second = sts::assume_role("us-east-1", &first, "arn:aws:iam::210987654321:role/deploy", "schemagate", 3600).unwrap();
+        assert!(!second.access_key_id.is_empty() && second.session_token.is_some());
+        assert_ne!(first.access_key_id, second.access_key_id, "the chained role's own credentials");
+    });
 }

@@ -1,8 +1,10 @@
 //! Credentials without long-lived secrets: the `oidc` hook turns the GitHub Actions OIDC token
-//! into AWS credentials (STS AssumeRoleWithWebIdentity, optionally chained), exported to later
-//! steps; atlas.hcl data sources turn those into database passwords (RDS IAM tokens, Secrets
-//! Manager). GCP and Azure options parse; Azure exports ARM_*; GCP exchange is not run yet.
+//! into AWS credentials (STS AssumeRoleWithWebIdentity, optionally chained) or a Google service
+//! account access token (workload identity federation), exported to the later steps of the run;
+//! atlas.hcl data sources turn those into database passwords (RDS IAM tokens, Secrets Manager,
+//! Cloud SQL IAM). Azure exports ARM_* for tools that do their own exchange.
 
+pub mod gcp;
 pub mod github_oidc;
 pub mod http;
 pub mod secrets;
@@ -72,8 +74,49 @@ fn oidc_blocking(s: &Json) -> Result<Vec<(String, String)>> {
             }
             Ok(out)
         }
-        other => Err(anyhow!("the `oidc` hook with provider `{other}` is not supported by this schemagate version yet (aws and azure are)")),
+        "gcp" => {
+            let provider = str_opt(s, "workload_identity_provider").ok_or_else(|| anyhow!("the gcp oidc hook needs `workload_identity_provider`"))?;
+            let sa = str_opt(s, "service_account").ok_or_else(|| anyhow!("the gcp oidc hook needs `service_account`"))?;
+            if str_opt(s, "access_token_subject").is_some() {
+                return Err(anyhow!("the gcp oidc hook's `access_token_subject` (domain-wide delegation) is not supported by schemagate; database logins do not need it — remove it"));
+            }
+            let audience = str_opt(s, "audience").map(String::from).unwrap_or_else(|| gcp::default_audience(provider));
+            // Terrateam coerces the lifetime to an integer, falling back to 3600.
+            let lifetime = s["access_token_lifetime"].as_u64().or_else(|| s["access_token_lifetime"].as_str().and_then(|v| v.parse().ok())).unwrap_or(3600);
+            let scopes = s["access_token_scopes"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(String::from)).collect();
+            let jwt = github_oidc::fetch(&audience)?;
+            let token = gcp::access_token(&gcp::Options { workload_identity_provider: provider, service_account: sa, audience: Some(&audience), lifetime_secs: lifetime, scopes }, &jwt)?;
+            let file = token_file(&token)?;
+            let mut out = vec![("GOOGLE_OAUTH_ACCESS_TOKEN".into(), token), ("GOOGLE_OAUTH_ACCESS_TOKEN_FILE".into(), file)];
+            if let Some(p) = str_opt(s, "project_id") {
+                out.push(("GOOGLE_CLOUD_PROJECT".into(), p.into()));
+                out.push(("CLOUDSDK_CORE_PROJECT".into(), p.into()));
+            }
+            Ok(out)
+        }
+        other => Err(anyhow!("the `oidc` hook has no provider `{other}` (aws, gcp and azure are)")),
     }
+}
+
+/// The access token in a file only the current user can read, as Terrateam's runner leaves it
+/// for tools that want a path (`GOOGLE_OAUTH_ACCESS_TOKEN_FILE`). One file per run: parallel
+/// runs may hold different tokens.
+fn token_file(token: &str) -> Result<String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = crate::runenv::non_empty("TERRATEAM_TMPDIR").map(std::path::PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let path = dir.join(format!("schemagate-gcp-token-{}-{:x}", std::process::id(), rand::random::<u64>()));
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
+    f.write_all(token.as_bytes())?;
+    Ok(path.display().to_string())
+}
+
+/// atlas.hcl `data "gcp_cloudsql_token" "x" {}`: the service account's OAuth access token, which
+/// Cloud SQL's IAM database authentication takes as the password. It comes from an `oidc` hook
+/// with `provider: gcp` (Atlas reads Application Default Credentials; GitHub Actions has none
+/// without that exchange).
+pub fn cloudsql_token() -> Result<String> {
+    crate::runenv::non_empty("GOOGLE_OAUTH_ACCESS_TOKEN").ok_or_else(|| anyhow!("gcp_cloudsql_token: no Google access token; run an `oidc` hook with `provider: gcp` first (or set GOOGLE_OAUTH_ACCESS_TOKEN)"))
 }
 
 /// atlas.hcl `data "runtimevar" "x" { url = "awssecretsmanager://<name>?region=<r>" }`.

@@ -160,7 +160,8 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
             }),
             "runtimevar" => crate::cloud::runtimevar(&need("url", attr("url")?)?),
             "aws_rds_token" => crate::cloud::rds_token(&need("region", attr("region")?)?, &need("endpoint", attr("endpoint")?)?, &need("username", attr("username")?)?),
-            other => return Err(err(b.span(), format!("unknown data source `{other}`"), Some("supported: runtimevar (awssecretsmanager://), aws_rds_token".into()))),
+            "gcp_cloudsql_token" => crate::cloud::cloudsql_token(),
+            other => return Err(err(b.span(), format!("unknown data source `{other}`"), Some("supported: runtimevar (awssecretsmanager://), aws_rds_token, gcp_cloudsql_token".into()))),
         }
         .map_err(|e| err(b.span(), format!("data.{kind}.{name}: {e:#}"), None))?;
         if kind == "aws_rds_token" && resolve_data {
