@@ -292,6 +292,14 @@ impl Decoder<'_> {
 
     fn unknown(&self, fi: usize, a: &Attribute, block: &str, allowed: &[&str]) -> SourceError {
         let key = a.key.as_str();
+        if allowed.contains(&key) {
+            // A real attribute, of another engine (charset on PostgreSQL, identity on MySQL…).
+            return self.files[fi].err(
+                a.span(),
+                format!("attribute `{key}` of {block} blocks does not apply to {}", self.dialect.name()),
+                Some("remove it, or check that the target URL / --dev-url is the engine this schema is written for".into()),
+            );
+        }
         let near = allowed.iter().find(|k| edit_distance(k, key) <= 2);
         self.files[fi].err(
             a.span(),

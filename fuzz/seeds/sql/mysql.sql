@@ -1,0 +1,4 @@
+DELIMITER //
+CREATE PROCEDURE p() BEGIN SELECT 'a;b'; END //
+DELIMITER ;
+CREATE TABLE `t``x` (id int, s varchar(10) DEFAULT "q\";") ENGINE=InnoDB;
