@@ -132,6 +132,36 @@ impl Session {
         }
     }
 
+    /// Fault-injection point for the kill tests (debug builds only; compiled out of releases):
+    /// with `SCHEMAGATE_TEST_PAUSE_AFTER=n` and `SCHEMAGATE_TEST_PAUSE_FILE=path`, stop after
+    /// statement n, write this session's server-side id (PostgreSQL backend pid, MySQL
+    /// connection id, or for SQLite the process id) into the file, and wait until the test
+    /// deletes it — having killed the connection, the process, or restarted the server.
+    async fn pause_point(&mut self, _done: usize) {
+        #[cfg(debug_assertions)]
+        {
+            let (Ok(at), Ok(file)) = (std::env::var("SCHEMAGATE_TEST_PAUSE_AFTER"), std::env::var("SCHEMAGATE_TEST_PAUSE_FILE")) else { return };
+            if at.parse::<usize>().ok() != Some(_done) {
+                return;
+            }
+            let id: String = match self {
+                Session::Postgres(c) => sqlx::query_scalar::<_, i32>("SELECT pg_backend_pid()").fetch_one(&mut **c).await.map(|v| v.to_string()).unwrap_or_default(),
+                Session::Mysql(c) => sqlx::query_scalar::<_, u64>("SELECT CONNECTION_ID()").fetch_one(&mut **c).await.map(|v| v.to_string()).unwrap_or_default(),
+                Session::Sqlite(_) => std::process::id().to_string(),
+            };
+            let tmp = format!("{file}.tmp");
+            if std::fs::write(&tmp, id).and_then(|_| std::fs::rename(&tmp, &file)).is_err() {
+                return;
+            }
+            for _ in 0..1200 {
+                if !std::path::Path::new(&file).exists() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+
     async fn exec(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         match self {
             Session::Postgres(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(|_| ()),
@@ -190,6 +220,7 @@ impl Session {
                         self.pg_revision(opts, plan, &stmts_json, "failed", 0, Some(&err.to_string())).await;
                         return Err(err.context("nothing was changed: the transaction was rolled back"));
                     }
+                    self.pause_point(k + 1).await;
                 }
                 self.pg_revision(opts, plan, &stmts_json, if after.is_empty() { "applied" } else { "partial" }, tx.len(), None).await;
                 self.exec("COMMIT").await?;
@@ -229,6 +260,7 @@ impl Session {
                         )));
                     }
                     self.my_update(&rs, id, if k + 1 == total { "applied" } else { "running" }, k + 1, None).await;
+                    self.pause_point(k + 1).await;
                 }
                 Ok(Report { applied: total, total, millis: started.elapsed().as_millis() })
             }
@@ -245,6 +277,7 @@ impl Session {
                         let _ = self.exec("ROLLBACK").await;
                         return Err(err.context("nothing was changed: the transaction was rolled back"));
                     }
+                    self.pause_point(k + 1).await;
                 }
                 // Foreign keys were off for the copy-table procedure: prove nothing dangles.
                 let violations = match self {
@@ -256,14 +289,18 @@ impl Session {
                     let _ = self.exec("ROLLBACK").await;
                     bail!("the plan would leave rows of \"{table}\" pointing at missing rows (foreign_key_check); nothing was changed");
                 }
-                let by = opts.executed_by.replace('\'', "''");
-                let commit = opts.commit.clone().unwrap_or_default().replace('\'', "''");
-                self.exec(&format!(
+                let Session::Sqlite(c) = self else { unreachable!() };
+                sqlx::query(
                     "INSERT INTO schemagate_revisions (plan_hash, status, statements, applied, total, executed_by, commit_sha, finished_at) \
-                     VALUES ('{}', 'applied', '{}', {total}, {total}, '{by}', '{commit}', CURRENT_TIMESTAMP)",
-                    plan.hash,
-                    stmts_json.replace('\'', "''")
-                ))
+                     VALUES (?, 'applied', ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)",
+                )
+                .bind(&plan.hash)
+                .bind(&stmts_json)
+                .bind(total as i64)
+                .bind(total as i64)
+                .bind(&opts.executed_by)
+                .bind(opts.commit.clone().unwrap_or_default())
+                .execute(&mut **c)
                 .await?;
                 self.exec("COMMIT").await?;
                 Ok(Report { applied: total, total, millis: started.elapsed().as_millis() })
