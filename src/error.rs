@@ -59,3 +59,46 @@ impl<'a> LineIndex<'a> {
         self.src.get(start..end).unwrap_or("").trim_end_matches('\r')
     }
 }
+
+/// An error and its causes on one line (`context: cause: cause`), like `{:#}`, but without a
+/// cause that only repeats the end of the text before it: sqlx shows a database error as
+/// "error returned from database: MSG" and then MSG again as its source.
+pub fn chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for part in e.chain().map(|c| c.to_string()) {
+        if out.ends_with(part.as_str()) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&part);
+    }
+    out
+}
+
+/// A hint for database errors people meet often, when the message carries none yet.
+pub fn db_hint(msg: &str) -> Option<&'static str> {
+    if msg.contains("hint:") {
+        return None;
+    }
+    let m = msg.to_ascii_lowercase();
+    if m.contains("password authentication failed") || m.contains("access denied for user") {
+        Some("check the user and password in the URL (or the secret / IAM token it was built from)")
+    } else if m.contains("permission denied") || m.contains("command denied") || m.contains("access denied") {
+        Some("the database user lacks a privilege for this: grant it (e.g. CREATE on the schema or database, ownership of the table), or use the user that owns the objects; schemagate also creates its own `schemagate` schema for the revision table (--revisions-schema)")
+    } else if m.contains("file is not a database") {
+        Some("the SQLite URL points at a file that is not a SQLite database")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod chain_tests {
+    #[test]
+    fn repeated_causes_are_dropped() {
+        let e = anyhow::anyhow!("permission denied for schema public").context("error returned from database: permission denied for schema public").context("statement 1 of 2 failed");
+        assert_eq!(super::chain(&e), "statement 1 of 2 failed: error returned from database: permission denied for schema public");
+    }
+}

@@ -128,7 +128,7 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum ConfigCmd {
-    /// Check .terrateam/config.yml (or PATH) against Terrateam's schema: errors and warnings
+    /// Check .terrateam/config.yml (or PATH: a config file, or a repository directory) against Terrateam's schema: errors and warnings
     /// with file:line:col. --strict turns warnings (keys Terrateam would reject) into errors.
     Validate {
         path: Option<std::path::PathBuf>,
@@ -258,8 +258,11 @@ fn emit(s: &str) {
 fn fail(e: &anyhow::Error) -> ExitCode {
     let refused = e.chain().any(|c| c.downcast_ref::<schemagate::apply::Refused>().is_some());
     let denied = e.chain().any(|c| c.downcast_ref::<cli::plan::Denied>().is_some());
-    let msg = format!("{e:#}");
+    let msg = schemagate::error::chain(e);
     eprintln!("error: {}", redact(&msg));
+    if let Some(h) = schemagate::error::db_hint(&msg) {
+        eprintln!("  hint: {h}");
+    }
     ExitCode::from(if denied { 3 } else if refused { 4 } else { 1 })
 }
 

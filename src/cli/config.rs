@@ -13,6 +13,8 @@ pub fn env_map() -> HashMap<String, String> {
 /// Load the repository's config (or the given file); a missing file means defaults.
 pub fn load(root: &Path, path: Option<&Path>) -> Result<(Option<PathBuf>, Loaded)> {
     let file = match path {
+        // A repository (or any directory): its .terrateam/config.yml.
+        Some(p) if p.is_dir() => Some(config::find_file(p).ok_or_else(|| anyhow!("{} has no .terrateam/config.yml (or .yaml)", p.display()))?),
         Some(p) => Some(p.to_path_buf()),
         None => config::find_file(root),
     };

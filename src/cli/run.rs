@@ -207,7 +207,7 @@ async fn run_dir(a: &RunArgs, loaded: &Loaded, t: &Target, out: &mut dyn Write) 
                 }
             };
             if let Err(e) = res {
-                let msg = redact(&format!("{e:#}"));
+                let msg = redact(&crate::error::chain(&e));
                 let _ = writeln!(out, "error: {phase} {kind} in {}: {msg}", t.dir);
                 if s["ignore_errors"].as_bool() != Some(true) {
                     failed = true;
@@ -339,7 +339,7 @@ async fn db_step(a: &RunArgs, t: &Target, kind: &str, env: &HashMap<String, Stri
                 }
                 Ok(false) => {}
                 Err(e) => {
-                    let _ = writeln!(buf, "warning: could not record the directory lock: {}", redact(&format!("{e:#}")));
+                    let _ = writeln!(buf, "warning: could not record the directory lock: {}", redact(&crate::error::chain(&e)));
                 }
             }
             conn.close().await;

@@ -5,6 +5,7 @@
 
 pub mod locate;
 pub mod project;
+pub mod strict_yaml;
 pub mod spec;
 pub mod tag_query;
 pub mod targets;
@@ -67,11 +68,14 @@ impl Loaded {
 /// Parse, validate and type a config. Syntax errors are returned as `Err` with a position;
 /// everything else is a diagnostic (errors make `has_errors` true).
 pub fn load_str(file: &str, src: &str, env: &HashMap<String, String>) -> Result<Loaded, crate::error::SourceError> {
-    let raw: Json = match yaml_serde::from_str::<Json>(src) {
+    let raw: Json = match yaml_serde::from_str::<strict_yaml::Strict>(src).map(|s| s.0) {
         Ok(Json::Null) => Json::Object(Default::default()),
         Ok(v) => v,
         Err(e) => {
-            let (line, col) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+            let (mut line, mut col) = e.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+            if let Some(dup) = strict_yaml::duplicate_position(src, &e.to_string(), line, col) {
+                (line, col) = dup;
+            }
             let text = src.lines().nth(line.saturating_sub(1)).unwrap_or("");
             let hint = if text.contains('\t') || e.to_string().contains("tab") {
                 Some("YAML indentation must be spaces: this line is indented with a TAB character".to_string())
@@ -82,7 +86,8 @@ pub fn load_str(file: &str, src: &str, env: &HashMap<String, String>) -> Result<
                 file: file.to_string(),
                 line,
                 col,
-                msg: format!("invalid YAML: {}", first_line(&e.to_string())),
+                // The position is ours (above); drop the parser's own trailing one.
+                msg: format!("invalid YAML: {}", regex::Regex::new(r" at line \d+ column \d+$").map(|re| re.replace(&first_line(&e.to_string()), "").into_owned()).unwrap_or_default()),
                 snippet: Some(text.replace('\t', "→")),
                 hint,
             });

@@ -25,6 +25,32 @@ pub struct InspectOptions {
     pub schemas: Vec<String>,
 }
 
+/// One direct connection before the pool: a pool retries refused connections until its acquire
+/// timeout and then reports only "pool timed out"; a single attempt fails at once with the
+/// cause (connection refused, unknown host, TLS required) and a hint.
+async fn probe<O: sqlx::ConnectOptions>(opts: &O) -> Result<()>
+where
+    O::Connection: Sized,
+{
+    use sqlx::Connection;
+    let c = tokio::time::timeout(Duration::from_secs(20), opts.connect())
+        .await
+        .map_err(|_| anyhow::anyhow!("no answer within 20 s.\n  hint: is the host reachable from here (network, firewall, security group)?"))?
+        .map_err(|e| {
+            let text = redact(&e.to_string());
+            let hint = if text.contains("Connection refused") {
+                "\n  hint: nothing listens there: is the server running, and are the host and port right?"
+            } else if text.contains("failed to lookup address") || text.contains("Name or service not known") {
+                "\n  hint: the host name does not resolve"
+            } else {
+                ""
+            };
+            anyhow::anyhow!("{text}{hint}")
+        })?;
+    let _ = c.close().await;
+    Ok(())
+}
+
 impl Conn {
     pub async fn connect(url: &DbUrl) -> Result<Conn> {
         let what = || format!("cannot connect to {}", url.redacted());
@@ -32,6 +58,7 @@ impl Conn {
             Dialect::Postgres => {
                 let opts: sqlx::postgres::PgConnectOptions = url.conn.parse().map_err(|e| anyhow::anyhow!(redact(&format!("{e}")))).with_context(what)?;
                 let opts = opts.application_name("schemagate");
+                probe(&opts).await.with_context(what)?;
                 let pool = sqlx::postgres::PgPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(15))
@@ -48,6 +75,7 @@ impl Conn {
                 if matches!(crate::url::query_param(&url.conn, "allowCleartextPasswords").as_deref(), Some("1" | "true")) {
                     opts = opts.enable_cleartext_plugin(true);
                 }
+                probe(&opts).await.with_context(what)?;
                 let pool = sqlx::mysql::MySqlPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(15))

@@ -44,6 +44,23 @@ pub struct Options {
     pub data: Vec<Json>,
 }
 
+/// regorus reports a syntax error as a rustc-style block (`--> file:line:col`, the source line,
+/// a caret, `error: message`); turn it into this tool's one-line form `file:line:col: message`
+/// with the snippet below, as for HCL and YAML.
+pub fn rego_error(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect();
+    let at = lines.iter().find_map(|l| l.trim_start().strip_prefix("--> "));
+    let msg = lines.iter().rev().find_map(|l| l.strip_prefix("error: "));
+    match (at, msg) {
+        (Some(at), Some(msg)) => {
+            // The gutter lines: `  |`, `6 | source`, `  | ^`.
+            let snippet: Vec<&str> = lines.iter().filter(|l| l.split_once('|').is_some_and(|(g, _)| g.trim().chars().all(|c| c.is_ascii_digit()))).copied().collect();
+            format!("{at}: Rego syntax error: {msg}\n{}", snippet.join("\n"))
+        }
+        _ => text.trim().to_string(),
+    }
+}
+
 /// `.rego` files of a directory, not recursing, tests excluded unless asked for.
 pub fn rego_files(p: &Path, with_tests: bool) -> Result<Vec<PathBuf>> {
     if p.is_file() {
@@ -70,7 +87,7 @@ pub fn engine(opts: &Options, with_tests: bool) -> Result<regorus::Engine> {
         for f in rego_files(dir, with_tests)? {
             let src = std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?;
             // regorus renders `path:line:col` with a caret; keep it as is.
-            e.add_policy(f.display().to_string(), src).map_err(|err| anyhow!("{err}"))?;
+            e.add_policy(f.display().to_string(), src).map_err(|err| anyhow!("{}", rego_error(&err.to_string())))?;
         }
     }
     let mut config = serde_json::Map::new();
