@@ -216,7 +216,7 @@ fn action(repo: &Repo, gh: &FakeGitHub, db: &TestDb, event_name: &str, event: &P
         .env("INPUT_GITHUB-TOKEN", "ghs_sentinel_token_5f2a")
         .env("INPUT_MODE", "auto")
         .env("INPUT_ALLOW-DESTRUCTIVE-LABEL", "schema:allow-destructive")
-        .env("APP_DATABASE_URL", &db.url)
+        .env("APP_DATABASE_URL", &target_url(db))
         .env("APP_DEV_URL", db.dev_url().unwrap_or_default())
         .env("SCHEMAGATE_RETRY_MS", "10");
     for (k, v) in extra_env {
@@ -225,11 +225,28 @@ fn action(repo: &Repo, gh: &FakeGitHub, db: &TestDb, event_name: &str, event: &P
     let o = c.output().unwrap();
     let stdout = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     let r = Run { code: o.status.code().unwrap_or(-1), stdout, summary: std::fs::read_to_string(&summary).unwrap_or_default(), outputs: std::fs::read_to_string(&output).unwrap_or_default() };
-    for text in [&r.stdout, &r.summary, &r.outputs] {
+    // Every channel: the log, the step summary, the outputs, and what was sent to GitHub.
+    let sent: Vec<String> = {
+        let s = gh.state.lock().unwrap();
+        s.comments.iter().map(|c| c.1.clone()).chain(s.checks.iter().map(|c| c.to_string())).chain(s.issues.iter().map(|i| i.1.clone())).collect()
+    };
+    for text in [&r.stdout, &r.summary, &r.outputs].into_iter().chain(sent.iter()) {
         let unmasked: String = text.lines().filter(|l| !l.starts_with("::add-mask::")).collect::<Vec<_>>().join("\n");
         assert!(!unmasked.contains("ghs_sentinel_token_5f2a"), "the GitHub token leaked:\n{unmasked}");
+        assert!(!unmasked.contains(DB_SENTINEL), "the database password leaked:\n{unmasked}");
     }
     r
+}
+
+/// The target's password: PostgreSQL here trusts local connections, so a password in the URL
+/// is accepted and ignored, and must never be shown anywhere.
+const DB_SENTINEL: &str = "Sentinel-Target-Pw-77ad";
+
+fn target_url(db: &TestDb) -> String {
+    match db.dialect {
+        Dialect::Postgres => db.url.replacen("postgres@", &format!("postgres:{DB_SENTINEL}@"), 1),
+        _ => db.url.clone(),
+    }
 }
 
 const HEAD: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
