@@ -306,3 +306,64 @@ async fn concurrent_appliers_mariadb() {
 async fn concurrent_appliers_sqlite() {
     concurrent_appliers(Dialect::Sqlite, 33).await;
 }
+
+/// The PostgreSQL server crashes (immediate shutdown) and restarts while an apply is paused
+/// after statement 3 of its transaction: after crash recovery the schema and rows are exactly
+/// as before, and the next apply finishes. Runs on a private cluster, not the shared server.
+#[tokio::test]
+async fn server_restart_mid_apply_postgres() {
+    use schemagate::devdb::ephemeral::Cluster;
+    use schemagate::url::DbUrl;
+    if !schemagate::devdb::ephemeral::available() {
+        assert!(std::env::var("CI").is_err(), "the PostgreSQL server binaries are missing in CI");
+        eprintln!("SKIPPED: no PostgreSQL server binaries for a private cluster");
+        return;
+    }
+    let mut cluster = Cluster::create().unwrap();
+    let admin = Conn::connect(&DbUrl::parse(&cluster.url).unwrap()).await.unwrap();
+    admin.execute("CREATE DATABASE target").await.unwrap();
+    admin.close().await;
+    let url = DbUrl::parse(&cluster.url).unwrap().with_database("target").conn;
+    let target = Conn::connect(&DbUrl::parse(&url).unwrap()).await.unwrap();
+    target.execute(&initial_sql()).await.unwrap();
+    let before = target.inspect(&Default::default()).await.unwrap();
+    target.close().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let to_path = dir.path().join("desired.sql");
+    std::fs::write(&to_path, desired_sql()).unwrap();
+    let to = format!("file://{}", to_path.display());
+    let marker = dir.path().join("pause");
+    let dev = cluster.url.clone();
+    let apply = |extra: &[(&str, String)]| {
+        let mut c = Command::new(common::bin());
+        c.args(["apply", "-u", &url, "--to", &to, "--dev-url", &dev, "--auto-approve", "--lock-timeout", "30s"]).stdout(Stdio::piped()).stderr(Stdio::piped());
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c
+    };
+    let child = apply(&[("SCHEMAGATE_TEST_PAUSE_AFTER", "3".into()), ("SCHEMAGATE_TEST_PAUSE_FILE", marker.display().to_string())]).spawn().unwrap();
+    let started = Instant::now();
+    while !marker.exists() {
+        assert!(started.elapsed() < Duration::from_secs(60), "the apply never reached statement 3");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    cluster.crash();
+    cluster.start().unwrap();
+    std::fs::remove_file(&marker).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "the apply survived a server restart");
+
+    let target = Conn::connect(&DbUrl::parse(&url).unwrap()).await.unwrap();
+    assert!(target.inspect(&Default::default()).await.unwrap() == before, "the schema changed across the crash");
+    let Conn::Postgres(p) = &target else { unreachable!() };
+    for i in 1..=TABLES {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM t{i}")).fetch_one(p).await.unwrap();
+        assert_eq!(n, ROWS as i64, "t{i} lost rows in the crash");
+    }
+    target.close().await;
+    let out = apply(&[]).output().unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    println!("PostgreSQL crashed and restarted after statement 3 of an apply: schema and rows as before; the next apply finished");
+}

@@ -16,7 +16,7 @@ pub struct Server {
     pub url: String,
 }
 
-static SERVER: Mutex<Option<Server>> = Mutex::new(None);
+static SERVER: Mutex<Option<Cluster>> = Mutex::new(None);
 static MARIADB: Mutex<Option<Server>> = Mutex::new(None);
 
 fn bindir() -> Option<PathBuf> {
@@ -112,44 +112,97 @@ fn template(bin: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// A private PostgreSQL cluster: a copy of the template in its own directory, served on a Unix
+/// socket there. `url()` keeps one per process for disposable databases; the fault tests use
+/// one directly to crash and restart a server under a running apply.
+pub struct Cluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    child: Option<Child>,
+    /// Admin URL (a socket directory, no password).
+    pub url: String,
+}
+
+impl Cluster {
+    /// Copy the template into a fresh directory and start a server on it.
+    pub fn create() -> Result<Cluster> {
+        let bin = bindir().ok_or_else(|| anyhow!("ephemeral://postgres needs the PostgreSQL server binaries (initdb, postgres); install the `postgresql` package or pass --dev-url postgres://…"))?;
+        let tmpl = template(&bin)?;
+        let dir = std::env::temp_dir().join(format!("schemagate-eph-{}-{:x}", std::process::id(), rand::random::<u32>()));
+        std::fs::create_dir_all(&dir)?;
+        let st = Command::new("cp").arg("-a").arg(&tmpl).arg(dir.join("data")).status()?;
+        if !st.success() {
+            bail!("cannot copy the template cluster {}", tmpl.display());
+        }
+        chown_to_server_user(&dir)?;
+        let url = format!("postgres://postgres@localhost/postgres?host={}", dir.display());
+        let mut c = Cluster { bin, dir, child: None, url };
+        c.start()?;
+        Ok(c)
+    }
+
+    /// Start the server on the existing data directory (after `create`, or after `crash`).
+    pub fn start(&mut self) -> Result<()> {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join("server.log"))?;
+        let child = as_server_user(&self.bin.join("postgres"))
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .arg("-k")
+            .arg(&self.dir)
+            .args(["-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=50", "-p", "5432"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .context("starting the ephemeral PostgreSQL server")?;
+        self.child = Some(child);
+        let pid = self.dir.join("data/postmaster.pid");
+        let started = Instant::now();
+        // Ready when the socket exists and postmaster.pid says "ready" (after crash recovery).
+        while !(self.dir.join(".s.PGSQL.5432").exists() && std::fs::read_to_string(&pid).is_ok_and(|t| t.contains("ready"))) {
+            if started.elapsed() > Duration::from_secs(30) {
+                let log = std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default();
+                bail!("the ephemeral PostgreSQL server did not start: {}", log.lines().last().unwrap_or(""));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    /// Stop the server the way a crash does (SIGQUIT: immediate shutdown, no checkpoint); the
+    /// next `start` runs crash recovery. The child may be `runuser`, which does not pass
+    /// signals on: the postmaster's own PID heads postmaster.pid.
+    pub fn crash(&mut self) {
+        let pid = std::fs::read_to_string(self.dir.join("data/postmaster.pid")).ok().and_then(|t| t.lines().next().and_then(|l| l.trim().parse::<i32>().ok()));
+        if let Some(mut child) = self.child.take() {
+            unsafe {
+                libc::kill(pid.unwrap_or(child.id() as i32), libc::SIGQUIT);
+            }
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline && !matches!(child.try_wait(), Ok(Some(_))) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.crash();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// The admin URL of this process's ephemeral server, starting it on first use.
 pub fn url() -> Result<String> {
     let mut g = SERVER.lock().unwrap();
-    if let Some(s) = g.as_ref() {
-        return Ok(s.url.clone());
+    if let Some(c) = g.as_ref() {
+        return Ok(c.url.clone());
     }
-    let bin = bindir().ok_or_else(|| anyhow!("ephemeral://postgres needs the PostgreSQL server binaries (initdb, postgres); install the `postgresql` package or pass --dev-url postgres://…"))?;
-    let tmpl = template(&bin)?;
-    let dir = std::env::temp_dir().join(format!("schemagate-eph-{}-{:x}", std::process::id(), rand::random::<u32>()));
-    let data = dir.join("data");
-    std::fs::create_dir_all(&dir)?;
-    let st = Command::new("cp").arg("-a").arg(&tmpl).arg(&data).status()?;
-    if !st.success() {
-        bail!("cannot copy the template cluster {}", tmpl.display());
-    }
-    chown_to_server_user(&dir)?;
-    let log = std::fs::File::create(dir.join("server.log"))?;
-    let child = as_server_user(&bin.join("postgres"))
-        .arg("-D")
-        .arg(&data)
-        .arg("-k")
-        .arg(&dir)
-        .args(["-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=50", "-p", "5432"])
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .context("starting the ephemeral PostgreSQL server")?;
-    let sock = dir.join(".s.PGSQL.5432");
-    let started = Instant::now();
-    while !sock.exists() {
-        if started.elapsed() > Duration::from_secs(20) {
-            let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
-            bail!("the ephemeral PostgreSQL server did not start: {}", log.lines().last().unwrap_or(""));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let url = format!("postgres://postgres@localhost/postgres?host={}", dir.display());
-    *g = Some(Server { child, dir, url: url.clone() });
+    let c = Cluster::create()?;
+    let url = c.url.clone();
+    *g = Some(c);
     Ok(url)
 }
 
@@ -159,12 +212,8 @@ pub fn stop() {
         let pid = std::fs::read_to_string(s.dir.join("mariadb.pid")).ok().and_then(|t| t.trim().parse::<i32>().ok());
         shut_down(s, pid, libc::SIGTERM);
     }
-    if let Some(s) = SERVER.lock().unwrap().take() {
-        // The child may be `runuser`, which does not pass signals on: signal the postmaster
-        // itself (its PID heads postmaster.pid). SIGQUIT is PostgreSQL's immediate shutdown.
-        let pid = std::fs::read_to_string(s.dir.join("data/postmaster.pid")).ok().and_then(|t| t.lines().next().and_then(|l| l.trim().parse::<i32>().ok()));
-        shut_down(s, pid, libc::SIGQUIT);
-    }
+    // Dropping the cluster shuts it down (SIGQUIT: PostgreSQL's immediate shutdown) and removes it.
+    drop(SERVER.lock().unwrap().take());
 }
 
 // ---- MariaDB ----------------------------------------------------------------------------------
