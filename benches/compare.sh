@@ -40,11 +40,14 @@ printf 'psql catalog queries: %.3f s\nschemagate inspect:   %.3f s\nratio (schem
 echo "== 2. plan URL → URL"
 t_plan=$(time_runs $SG plan -u "$base/$A" --to "$base/$B" --dev-url "$PG")
 printf 'schemagate plan (rehearsed): %.3f s\n' "$t_plan"
+# SQLAlchemy 2 (what migra pulls in) no longer accepts `postgres://`, and `postgresql://` means
+# psycopg 3 there; name the driver migra is installed with.
+mbase=${base/#postgres:\/\//postgresql+psycopg2://}
 if python3 -m venv "$work/venv" >/dev/null 2>&1 && "$work/venv/bin/pip" install -q migra 'sqlbag' psycopg2-binary setuptools >/dev/null 2>&1; then
   # migra exits 2 when it found differences, 0 when none; anything else is a failure.
-  set +e; "$work/venv/bin/migra" --unsafe "$base/$A" "$base/$B" > "$work/migra.sql" 2> "$work/migra.err"; rc=$?; set -e
+  set +e; "$work/venv/bin/migra" --unsafe "$mbase/$A" "$mbase/$B" > "$work/migra.sql" 2> "$work/migra.err"; rc=$?; set -e
   if [ "$rc" -le 2 ] && [ -s "$work/migra.sql" ]; then
-    t_migra=$(time_runs "$work/venv/bin/migra" --unsafe "$base/$A" "$base/$B")
+    t_migra=$(time_runs "$work/venv/bin/migra" --unsafe "$mbase/$A" "$mbase/$B")
     printf 'migra (%s statements):        %.3f s\nratio (migra/schemagate): %.1f\n' "$(grep -c ';' "$work/migra.sql")" "$t_migra" "$(echo "$t_migra / $t_plan" | bc -l)"
   else
     echo "migra: installed but failed (exit $rc): $(tail -n 1 "$work/migra.err")"
