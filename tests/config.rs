@@ -137,3 +137,46 @@ hooks:
     a.drop().await;
     b.drop().await;
 }
+
+/// A multi-tenant env (Atlas's `for_each`): one schema planned and applied to every tenant
+/// database, `parallel_runs` at a time, with per-tenant results and one directory hash.
+#[tokio::test]
+async fn for_each_env_plans_and_applies_every_tenant() {
+    let tenants = [TestDb::new(Dialect::Postgres).await, TestDb::new(Dialect::Postgres).await, TestDb::new(Dialect::Postgres).await];
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::create_dir_all(root.join(".terrateam")).unwrap();
+    std::fs::write(root.join(".terrateam/config.yml"), "parallel_runs: 2\ndirs:\n  db: {}\n").unwrap();
+    std::fs::create_dir_all(root.join("db")).unwrap();
+    std::fs::write(root.join("db/schema.sql"), "CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL);\n").unwrap();
+    let names: Vec<String> = tenants.iter().map(|t| format!("\"{}\"", t.name)).collect();
+    std::fs::write(
+        root.join("db/atlas.hcl"),
+        format!(
+            "variable \"tenants\" {{\n  type    = list(string)\n  default = [{}]\n}}\nenv \"prod\" {{\n  for_each = toset(var.tenants)\n  url      = urlsetpath(getenv(\"PG_SERVER\"), each.value)\n  dev      = getenv(\"PG_SERVER\")\n  src      = \"file://schema.sql\"\n}}\n",
+            names.join(", ")
+        ),
+    )
+    .unwrap();
+    let run = |op: &str| {
+        let o = Command::new(common::bin()).args(["run", op, "--root"]).arg(root).env("PG_SERVER", common::pg_admin()).current_dir(root).output().unwrap();
+        (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+    };
+    let (ok, out) = run("plan");
+    assert!(ok, "{out}");
+    for t in &tenants {
+        assert!(out.contains(&format!("== tenant prod[{}]", t.name)), "{out}");
+    }
+    assert!(out.contains("tenants: 3 planned, 3 with changes"), "{out}");
+    let (ok, out) = run("apply");
+    assert!(ok, "{out}");
+    assert!(out.contains("tenants: 3 applied, 0 failed"), "{out}");
+    for t in &tenants {
+        assert!(t.inspect().await.table("public", "accounts").is_some(), "tenant {} not migrated: {out}", t.name);
+    }
+    let (ok, out) = run("plan");
+    assert!(ok && out.contains("tenants: 3 planned, 0 with changes"), "{out}");
+    for t in tenants {
+        t.drop().await;
+    }
+}

@@ -25,6 +25,9 @@ pub struct Env {
     pub concurrent_drop: bool,
     /// `lint { … }` kept as JSON for the policies' data document.
     pub lint: serde_json::Value,
+    /// A `for_each` env: one instance per tenant (`prod[tenant_a]`, …), each with its own url,
+    /// schemas…; the env itself then has no connection of its own.
+    pub tenants: Vec<Env>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -69,12 +72,50 @@ fn jsondecode(args: FuncArgs) -> Result<Value, String> {
     serde_json::from_str::<serde_json::Value>(s).map(|v| hcl::to_value(v).unwrap_or(Value::Null)).map_err(|e| format!("jsondecode: {e}"))
 }
 
+/// `toset(list)`: the distinct items, first occurrence first (what for_each iterates).
+fn toset(args: FuncArgs) -> Result<Value, String> {
+    match &args[0] {
+        Value::Array(items) => {
+            let mut out: Vec<Value> = Vec::new();
+            for i in items {
+                if !out.contains(i) {
+                    out.push(i.clone());
+                }
+            }
+            Ok(Value::Array(out))
+        }
+        other => Err(format!("toset: expected a list, got {other}")),
+    }
+}
+
+/// `urlsetpath(url, path)`: the URL with its path (the database) replaced, query kept.
+fn urlsetpath(args: FuncArgs) -> Result<Value, String> {
+    let (url, path) = (args[0].as_str().unwrap_or_default(), args[1].as_str().unwrap_or_default());
+    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
+    let authority_end = base.find("://").map(|i| i + 3).map(|s| base[s..].find('/').map(|j| s + j).unwrap_or(base.len())).ok_or_else(|| format!("urlsetpath: `{}` is not a URL", crate::url::redact(url)))?;
+    let mut out = format!("{}/{}", &base[..authority_end], path.trim_start_matches('/'));
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    Ok(Value::String(out))
+}
+
+/// `urlqueryset(url, key, value)`: the URL with query parameter `key` set.
+fn urlqueryset(args: FuncArgs) -> Result<Value, String> {
+    let (url, k, v) = (args[0].as_str().unwrap_or_default(), args[1].as_str().unwrap_or_default(), args[2].as_str().unwrap_or_default());
+    Ok(Value::String(crate::url::set_query_param(url, k, v)))
+}
+
 /// The evaluation context for atlas.hcl: functions, `var`, `local`, and extra values (`data`).
 pub fn context(vars: hcl::Map<String, Value>, extra: &[(&str, Value)]) -> Context<'static> {
     let mut ctx = Context::new();
     ctx.declare_func("getenv", FuncDef::builder().param(ParamType::String).build(getenv));
     ctx.declare_func("urlescape", FuncDef::builder().param(ParamType::String).build(urlescape));
     ctx.declare_func("jsondecode", FuncDef::builder().param(ParamType::String).build(jsondecode));
+    ctx.declare_func("toset", FuncDef::builder().param(ParamType::Any).build(toset));
+    ctx.declare_func("urlsetpath", FuncDef::builder().param(ParamType::String).param(ParamType::String).build(urlsetpath));
+    ctx.declare_func("urlqueryset", FuncDef::builder().param(ParamType::String).param(ParamType::String).param(ParamType::String).build(urlqueryset));
     ctx.declare_var("var", Value::Object(vars));
     for (k, v) in extra {
         ctx.declare_var(*k, v.clone());
@@ -194,9 +235,58 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
     let mut project = Project { path: path.to_path_buf(), envs: BTreeMap::new() };
     for b in blocks.iter().filter(|b| b.ident.as_str() == "env") {
         let name = b.labels.first().map(|l| l.as_str().to_string()).ok_or_else(|| err(b.span(), "env block needs a name: env \"prod\" { … }".into(), None))?;
+        // Multi-tenant envs (Atlas's `for_each = toset(var.tenants)`): one instance per item,
+        // each evaluated with `each.key` / `each.value`.
+        let Some(fe) = b.body.get_attribute("for_each") else {
+            let env = env_block(b, &ctx, &name, dir, &tokens, resolve_data, has_data, &err)?;
+            project.envs.insert(name, env);
+            continue;
+        };
+        let items = match Expression::from(fe.value.clone()).evaluate(&ctx) {
+            Ok(Value::Array(v)) => v.into_iter().map(|x| (value_text(&x), x)).collect::<Vec<_>>(),
+            Ok(Value::Object(m)) => m.into_iter().collect(),
+            Ok(other) => return Err(err(fe.value.span(), format!("env \"{name}\": for_each must be a list, set or map, not {other}"), Some("e.g. for_each = toset(var.tenants)".into()))),
+            Err(e) => return Err(err(fe.value.span(), format!("env \"{name}\": for_each: {e}"), None)),
+        };
         let mut env = Env { name: name.clone(), ..Default::default() };
+        for (key, value) in items {
+            let mut each = hcl::Map::new();
+            each.insert("key".to_string(), Value::String(key.clone()));
+            each.insert("value".to_string(), value);
+            let mut c = ctx.clone();
+            c.declare_var("each", Value::Object(each));
+            env.tenants.push(env_block(b, &c, &format!("{name}[{key}]"), dir, &tokens, resolve_data, has_data, &err)?);
+        }
+        project.envs.insert(name, env);
+    }
+    Ok(project)
+}
+
+/// `each.key` of a list item: its text.
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// One env block (or one `for_each` instance of it) evaluated in `ctx`.
+#[allow(clippy::too_many_arguments)]
+fn env_block(
+    b: &hcl::edit::structure::Block,
+    ctx: &Context,
+    name: &str,
+    dir: &Path,
+    tokens: &[String],
+    resolve_data: bool,
+    has_data: bool,
+    err: &dyn Fn(Option<std::ops::Range<usize>>, String, Option<String>) -> SourceError,
+) -> Result<Env, SourceError> {
+    {
+        let mut env = Env { name: name.to_string(), ..Default::default() };
         for s in b.body.iter() {
             match s {
+                Structure::Attribute(a) if a.key.as_str() == "for_each" => {}
                 Structure::Attribute(a) => {
                     let v = match Expression::from(a.value.clone()).evaluate(&ctx) {
                         Ok(v) => v,
@@ -263,9 +353,8 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
                 },
             }
         }
-        project.envs.insert(name, env);
+        Ok(env)
     }
-    Ok(project)
 }
 
 /// Whether `url`'s password is one of `tokens` (as given, or urlescape()d as Atlas's docs do).
@@ -345,6 +434,35 @@ env "prod" {
             assert!(e.msg.contains("only over TLS") && e.line == 7, "{e}");
             assert_eq!(p.envs["prod"].dev.as_deref(), Some("postgres://postgres@localhost/postgres"), "URLs without the token stay as written");
         });
+    }
+
+    /// Atlas's multi-tenant env: one instance per tenant, `each.value` in the URL.
+    #[test]
+    fn for_each_envs_have_one_instance_per_tenant() {
+        let src = r#"
+variable "tenants" {
+  type    = list(string)
+  default = ["acme", "globex", "acme"]
+}
+env "prod" {
+  for_each = toset(var.tenants)
+  url      = urlsetpath("postgres://u@db:5432/postgres?sslmode=require", "tenant_${each.value}")
+  src      = "file://schema.hcl"
+}
+"#;
+        let p = parse(Path::new("atlas.hcl"), src, &HashMap::new(), &[]).unwrap();
+        let e = p.select(None).unwrap().unwrap();
+        let got: Vec<(String, Option<String>)> = e.tenants.iter().map(|t| (t.name.clone(), t.url.clone())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("prod[acme]".to_string(), Some("postgres://u@db:5432/tenant_acme?sslmode=require".to_string())),
+                ("prod[globex]".to_string(), Some("postgres://u@db:5432/tenant_globex?sslmode=require".to_string())),
+            ]
+        );
+        assert!(e.url.is_none());
+        let bad = parse(Path::new("atlas.hcl"), "env \"x\" {\n  for_each = 3\n}\n", &HashMap::new(), &[]).unwrap_err();
+        assert!(bad.msg.contains("for_each must be a list") && bad.line == 2, "{bad}");
     }
 
     #[test]
