@@ -10,6 +10,8 @@ pub mod diff;
 pub mod engine;
 pub mod github;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lint;
 pub mod plan;
 pub mod report;
