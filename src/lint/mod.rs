@@ -133,14 +133,18 @@ pub fn evaluate(opts: &Options, input: &Json) -> Result<Vec<Finding>> {
     }
     findings.sort_by(|a, b| (a.severity != "error", &a.code, &a.target).cmp(&(b.severity != "error", &b.code, &b.target)));
     findings.dedup_by(|a, b| a.code == b.code && a.target == b.target && a.severity == b.severity);
-    // Overrides: the policies decide, from the findings and the input's override sources.
-    let mut with_findings = input.clone();
-    with_findings["findings"] = serde_json::to_value(&findings)?;
-    e.set_input(regorus::Value::from_json_str(&with_findings.to_string()).map_err(|err| anyhow!("{err}"))?);
-    let reasons = query(&mut e, "data.schemagate.overrides.reasons").context("evaluating overrides")?;
-    for f in &mut findings {
-        if let Some(r) = reasons.get(format!("{}|{}", f.code, f.target)).and_then(|r| r.as_str()) {
-            f.overridden = Some(r.to_string());
+    // Overrides: the policies decide, from the findings and the input's override sources. With
+    // no source at all nothing can be overridden, and the pass (a second copy of the input plus
+    // every finding into the engine) is skipped.
+    if !findings.is_empty() && may_override(opts, input) {
+        let mut with_findings = input.clone();
+        with_findings["findings"] = serde_json::to_value(&findings)?;
+        e.set_input(regorus::Value::from_json_str(&with_findings.to_string()).map_err(|err| anyhow!("{err}"))?);
+        let reasons = query(&mut e, "data.schemagate.overrides.reasons").context("evaluating overrides")?;
+        for f in &mut findings {
+            if let Some(r) = reasons.get(format!("{}|{}", f.code, f.target)).and_then(|r| r.as_str()) {
+                f.overridden = Some(r.to_string());
+            }
         }
     }
     // Source positions come from the change the finding names.
@@ -152,6 +156,16 @@ pub fn evaluate(opts: &Options, input: &Json) -> Result<Vec<Finding>> {
         }
     }
     Ok(findings)
+}
+
+/// Whether any override source is present: nolint comments, an allow list in the policy data,
+/// the allow label on the pull request — or policies of the user's, which may add reasons of
+/// their own to `data.schemagate.overrides`.
+fn may_override(opts: &Options, input: &Json) -> bool {
+    let nolint = input["overrides"]["nolint"].as_object().is_some_and(|m| !m.is_empty());
+    let allow_list = opts.data.iter().any(|d| ["allow_drop_column", "allow_drop_table"].iter().any(|k| d[k].as_array().is_some_and(|a| !a.is_empty())));
+    let label = input["overrides"]["allow_destructive_label"].as_str().is_some_and(|l| input["labels"].as_array().is_some_and(|ls| ls.iter().any(|x| x.as_str() == Some(l))));
+    nolint || allow_list || label || !opts.policy_dirs.is_empty()
 }
 
 /// A finding object from a policy: `{code, msg, target}` required, severity from the rule
