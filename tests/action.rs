@@ -430,13 +430,7 @@ async fn comment_command_plans_again() {
     let r = repo(&schema("public", ""), 1);
     action(&r, &gh, &db, "pull_request", pr_event(&shared, "opened", &[]).path(), &[]);
     std::fs::write(r.dir.path().join("db/app/schema.hcl"), schema("public", "  column \"email\" {\n    type = text\n    null = true\n  }\n")).unwrap();
-    let ev = event_file(&shared, "derived/issue_comment.created.on-pull-request.DERIVED.json", |v| {
-        v["action"] = json!("created");
-        v["issue"]["number"] = json!(7);
-        v["issue"]["pull_request"] = json!({"url": "x"});
-        v["comment"]["body"] = json!("schemagate plan");
-    });
-    let run = action(&r, &gh, &db, "issue_comment", ev.path(), &[]);
+    let run = action(&r, &gh, &db, "issue_comment", comment_event(&shared, 7, "schemagate plan").path(), &[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     let s = gh.state.lock().unwrap();
     assert_eq!(s.comments.len(), 1);
