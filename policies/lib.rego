@@ -14,6 +14,9 @@ target(c) := t if {
 	c.constraint
 	t := sprintf("%s.%s %s", [c.schema, c.table, c.constraint])
 } else := t if {
+	c.policy
+	t := sprintf("%s.%s %s", [c.schema, c.table, c.policy])
+} else := t if {
 	c.table
 	t := sprintf("%s.%s", [c.schema, c.table])
 } else := c.schema

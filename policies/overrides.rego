@@ -16,6 +16,7 @@ family := {
 	"MY": "mysql",
 	"LT": "sqlite",
 	"NM": "naming",
+	"SC": "security",
 }
 
 covers(codes, code) if count(codes) == 0

@@ -57,6 +57,13 @@ pub enum TableChange {
     DropCheck { check: Check },
     ModifyComment { from: Option<String>, to: Option<String> },
     ModifyOptions { from: TableOptions, to: TableOptions },
+    /// PostgreSQL ENABLE/DISABLE and FORCE/NO FORCE ROW LEVEL SECURITY.
+    ModifyRowSecurity { from: RowSecurity, to: RowSecurity },
+    AddPolicy { policy: Policy },
+    DropPolicy { policy: Policy },
+    /// Roles, USING or WITH CHECK changed: ALTER POLICY in place. (A different command or
+    /// PERMISSIVE/RESTRICTIVE is a drop and an add: PostgreSQL cannot alter those.)
+    ModifyPolicy { from: Policy, to: Policy },
 }
 
 impl Change {
@@ -302,5 +309,32 @@ pub fn table(from: &Table, to: &Table) -> Vec<TableChange> {
     if from.options != to.options {
         out.push(TableChange::ModifyOptions { from: from.options.clone(), to: to.options.clone() });
     }
+    policies(from, to, &mut out);
     out
+}
+
+fn policies(from: &Table, to: &Table, out: &mut Vec<TableChange>) {
+    let fp: HashMap<&str, &Policy> = from.policies.iter().map(|p| (p.name.as_str(), p)).collect();
+    let tp: HashMap<&str, &Policy> = to.policies.iter().map(|p| (p.name.as_str(), p)).collect();
+    // ALTER POLICY sets roles and expressions but cannot change the command or kind, nor remove
+    // a USING or WITH CHECK clause.
+    let alterable = |a: &Policy, b: &Policy| a.command == b.command && a.permissive == b.permissive && (a.using.is_none() || b.using.is_some()) && (a.check.is_none() || b.check.is_some());
+    for p in &from.policies {
+        match tp.get(p.name.as_str()) {
+            None => out.push(TableChange::DropPolicy { policy: p.clone() }),
+            Some(n) if *n != p && !alterable(p, n) => out.push(TableChange::DropPolicy { policy: p.clone() }),
+            _ => {}
+        }
+    }
+    if from.row_security != to.row_security {
+        out.push(TableChange::ModifyRowSecurity { from: from.row_security, to: to.row_security });
+    }
+    for p in &to.policies {
+        match fp.get(p.name.as_str()) {
+            None => out.push(TableChange::AddPolicy { policy: p.clone() }),
+            Some(o) if *o != p && alterable(o, p) => out.push(TableChange::ModifyPolicy { from: (*o).clone(), to: p.clone() }),
+            Some(o) if *o != p => out.push(TableChange::AddPolicy { policy: p.clone() }),
+            _ => {}
+        }
+    }
 }

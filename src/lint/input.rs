@@ -78,6 +78,7 @@ fn source(desired: &Realm, schema: &str, table: &str, part: Option<(&str, &str)>
         Some(("index", n)) => t.indexes.iter().find(|i| i.name == n).and_then(|i| i.pos.clone()),
         Some(("check", n)) => t.checks.iter().find(|c| c.name == n).and_then(|c| c.pos.clone()),
         Some(("fk", n)) => t.foreign_keys.iter().find(|c| c.name == n).and_then(|c| c.pos.clone()),
+        Some(("policy", n)) => t.policies.iter().find(|p| p.name == n).and_then(|p| p.pos.clone()),
         _ => None,
     }
     .or_else(|| t.pos.clone());
@@ -214,6 +215,41 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
                         }
                         TableChange::ModifyComment { .. } => base("modify_comment"),
                         TableChange::ModifyOptions { .. } => base("modify_options"),
+                        TableChange::ModifyRowSecurity { from: a, to: b } => {
+                            let mut v = base("modify_row_security");
+                            v["old"] = json!(a);
+                            v["new"] = json!(b);
+                            // Policies the table has before and after: disabling RLS on a table
+                            // with policies makes them all void.
+                            v["policies"] = json!(from.policies.iter().map(|p| &p.name).collect::<Vec<_>>());
+                            v["source"] = source(desired, schema, table, None);
+                            v
+                        }
+                        TableChange::AddPolicy { policy: p } => {
+                            let mut v = base("add_policy");
+                            v["policy"] = json!(p.name);
+                            v["new"] = json!(p);
+                            v["source"] = source(desired, schema, table, Some(("policy", &p.name)));
+                            v
+                        }
+                        TableChange::DropPolicy { policy: p } => {
+                            let mut v = base("drop_policy");
+                            v["policy"] = json!(p.name);
+                            v["old"] = json!(p);
+                            if changes.iter().any(|x| matches!(x, TableChange::AddPolicy { policy } if policy.name == p.name)) {
+                                v["replaced"] = json!(true);
+                            }
+                            v["source"] = source(desired, schema, table, None);
+                            v
+                        }
+                        TableChange::ModifyPolicy { from: a, to: b } => {
+                            let mut v = base("modify_policy");
+                            v["policy"] = json!(b.name);
+                            v["old"] = json!(a);
+                            v["new"] = json!(b);
+                            v["source"] = source(desired, schema, table, Some(("policy", &b.name)));
+                            v
+                        }
                     };
                     push(v, stmts);
                 }

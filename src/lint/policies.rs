@@ -11,6 +11,7 @@ pub const RULES: &[(&str, &str)] = &[
     ("policies/mysql.rego", include_str!("../../policies/mysql.rego")),
     ("policies/sqlite.rego", include_str!("../../policies/sqlite.rego")),
     ("policies/naming.rego", include_str!("../../policies/naming.rego")),
+    ("policies/security.rego", include_str!("../../policies/security.rego")),
     ("policies/overrides.rego", include_str!("../../policies/overrides.rego")),
 ];
 
@@ -23,6 +24,7 @@ pub const TESTS: &[(&str, &str)] = &[
     ("policies/mysql_test.rego", include_str!("../../policies/mysql_test.rego")),
     ("policies/sqlite_test.rego", include_str!("../../policies/sqlite_test.rego")),
     ("policies/naming_test.rego", include_str!("../../policies/naming_test.rego")),
+    ("policies/security_test.rego", include_str!("../../policies/security_test.rego")),
     ("policies/overrides_test.rego", include_str!("../../policies/overrides_test.rego")),
 ];
 
@@ -31,6 +33,8 @@ pub fn explain(code: &str) -> &'static str {
     match code {
         "DS101" => "dropping a schema drops every table in it with its rows",
         "DS102" => "dropping a table loses its rows; add a nolint comment or allow_drop_table entry if intended",
+        "SC101" => "dropping a row-level security policy widens who can read or write the table's rows",
+        "SC102" => "disabling row-level security on a table with policies turns them all off",
         "DS103" => "dropping a column loses its values; add a nolint comment, an allow_drop_column entry or the PR's allow label if intended",
         "MF101" => "a unique index fails to build when existing rows hold duplicates",
         "MF102" => "making an index unique fails when existing rows hold duplicates",

@@ -282,6 +282,9 @@ fn keep_positions(from: &Table, to: &mut Table) {
     for c in &mut to.checks {
         c.pos = from.checks.iter().find(|x| x.name == c.name).and_then(|x| x.pos.clone());
     }
+    for p in &mut to.policies {
+        p.pos = from.policies.iter().find(|x| x.name == p.name).and_then(|x| x.pos.clone());
+    }
 }
 
 /// Replay the plan on a disposable copy of the touched part of the current schema, inspect it,

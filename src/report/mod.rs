@@ -54,6 +54,18 @@ pub fn change_rows(changes: &[Change]) -> Vec<(String, String, bool)> {
                         TableChange::DropCheck { check } => (format!("{t} {}", check.name), "drop check".into(), false),
                         TableChange::ModifyComment { .. } => (t.clone(), "change comment".into(), false),
                         TableChange::ModifyOptions { .. } => (t.clone(), "change table options".into(), false),
+                        TableChange::ModifyRowSecurity { to, .. } => (
+                            t.clone(),
+                            match (to.enabled, to.forced) {
+                                (false, _) => "disable row-level security".into(),
+                                (true, false) => "enable row-level security".into(),
+                                (true, true) => "enable and force row-level security".into(),
+                            },
+                            false,
+                        ),
+                        TableChange::AddPolicy { policy } => (format!("{t} {}", policy.name), "create policy".into(), false),
+                        TableChange::DropPolicy { policy } => (format!("{t} {}", policy.name), "drop policy".into(), false),
+                        TableChange::ModifyPolicy { to, .. } => (format!("{t} {}", to.name), "alter policy".into(), false),
                     });
                 }
             }

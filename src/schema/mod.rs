@@ -94,8 +94,51 @@ pub struct Table {
     /// PostgreSQL: this table is a partition of another.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partition_of: Option<PartitionOf>,
+    /// PostgreSQL row-level security: ENABLE / FORCE ROW LEVEL SECURITY.
+    #[serde(skip_serializing_if = "RowSecurity::is_off")]
+    pub row_security: RowSecurity,
+    /// PostgreSQL row-level security policies, by name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<Policy>,
     #[serde(skip)]
     pub pos: Option<Pos>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RowSecurity {
+    pub enabled: bool,
+    /// FORCE: the table owner is subject to the policies too.
+    pub forced: bool,
+}
+
+impl RowSecurity {
+    pub fn is_off(&self) -> bool {
+        !self.enabled && !self.forced
+    }
+}
+
+/// A PostgreSQL row-level security policy (`CREATE POLICY name ON table …`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Policy {
+    pub name: String,
+    /// ALL, SELECT, INSERT, UPDATE or DELETE.
+    pub command: String,
+    /// PERMISSIVE (true) or RESTRICTIVE.
+    pub permissive: bool,
+    /// Role names, sorted; `PUBLIC` for everyone.
+    pub roles: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub using: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+    #[serde(skip)]
+    pub pos: Option<Pos>,
+}
+
+impl PartialEq for Policy {
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name && self.command == o.command && self.permissive == o.permissive && self.roles == o.roles && self.using == o.using && self.check == o.check
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -478,6 +521,8 @@ impl PartialEq for Table {
             && self.options == o.options
             && self.partition == o.partition
             && self.partition_of == o.partition_of
+            && self.row_security == o.row_security
+            && self.policies == o.policies
     }
 }
 
@@ -535,6 +580,10 @@ impl Realm {
                 t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
                 t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
                 t.checks.sort_by(|a, b| a.name.cmp(&b.name).then(a.expr.cmp(&b.expr)));
+                t.policies.sort_by(|a, b| a.name.cmp(&b.name));
+                for p in &mut t.policies {
+                    p.roles.sort();
+                }
             }
             for d in &mut s.domains {
                 d.checks.sort_by(|a, b| a.name.cmp(&b.name));

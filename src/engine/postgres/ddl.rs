@@ -121,6 +121,66 @@ pub fn create_table(schema: &str, t: &Table) -> String {
     s
 }
 
+/// `TO` list of a policy: PUBLIC is a keyword, roles are identifiers.
+fn policy_roles(p: &Policy) -> String {
+    if p.roles.is_empty() {
+        return "PUBLIC".into();
+    }
+    p.roles.iter().map(|r| if ["PUBLIC", "CURRENT_USER", "CURRENT_ROLE", "SESSION_USER"].contains(&r.as_str()) { r.clone() } else { q(r) }).collect::<Vec<_>>().join(", ")
+}
+
+fn policy_clauses(p: &Policy) -> String {
+    let mut s = String::new();
+    if let Some(u) = &p.using {
+        s.push_str(&format!(" USING ({u})"));
+    }
+    if let Some(c) = &p.check {
+        s.push_str(&format!(" WITH CHECK ({c})"));
+    }
+    s
+}
+
+pub fn create_policy(schema: &str, table: &str, p: &Policy) -> String {
+    format!(
+        "CREATE POLICY {} ON {} AS {} FOR {} TO {}{}",
+        q(&p.name),
+        qn(schema, table),
+        if p.permissive { "PERMISSIVE" } else { "RESTRICTIVE" },
+        p.command,
+        policy_roles(p),
+        policy_clauses(p)
+    )
+}
+
+pub fn drop_policy(schema: &str, table: &str, p: &Policy) -> String {
+    format!("DROP POLICY {} ON {}", q(&p.name), qn(schema, table))
+}
+
+/// ALTER POLICY: roles, USING and WITH CHECK in place (the diff only asks when it can).
+pub fn alter_policy(schema: &str, table: &str, p: &Policy) -> String {
+    format!("ALTER POLICY {} ON {} TO {}{}", q(&p.name), qn(schema, table), policy_roles(p), policy_clauses(p))
+}
+
+/// ENABLE/DISABLE and FORCE/NO FORCE ROW LEVEL SECURITY, for what differs from `from`.
+pub fn row_security(schema: &str, table: &str, from: RowSecurity, to: RowSecurity) -> Vec<String> {
+    let t = qn(schema, table);
+    let mut out = Vec::new();
+    if from.enabled != to.enabled {
+        out.push(format!("ALTER TABLE {t} {} ROW LEVEL SECURITY", if to.enabled { "ENABLE" } else { "DISABLE" }));
+    }
+    if from.forced != to.forced {
+        out.push(format!("ALTER TABLE {t} {} ROW LEVEL SECURITY", if to.forced { "FORCE" } else { "NO FORCE" }));
+    }
+    out
+}
+
+/// A new table's row security and policies.
+fn security_stmts(schema: &str, t: &Table) -> Vec<String> {
+    let mut out = row_security(schema, &t.name, RowSecurity::default(), t.row_security);
+    out.extend(t.policies.iter().map(|p| create_policy(schema, &t.name, p)));
+    out
+}
+
 pub fn partkey_sql(p: &PartitionKey) -> String {
     p.parts
         .iter()
@@ -311,6 +371,7 @@ pub fn create_realm(realm: &Realm) -> Vec<String> {
         }
         for t in &s.tables {
             out.extend(comment_stmts(&s.name, t));
+            out.extend(security_stmts(&s.name, t));
         }
     }
     out
@@ -337,6 +398,9 @@ pub fn add_table(schema: &str, t: &Table) -> Vec<Statement> {
     for c in comment_stmts(schema, t) {
         out.push(Statement::new(c, format!("comment on \"{}\"", t.name)));
     }
+    for s in security_stmts(schema, t) {
+        out.push(Statement::new(s, format!("row-level security of \"{}\"", t.name)));
+    }
     out
 }
 
@@ -355,6 +419,12 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
         })
         .collect();
     let recomment = |name: &str| comment_only.iter().any(|i| i.name == name);
+    // Policies go first: a policy's expressions may read columns about to change or go.
+    for c in changes {
+        if let TableChange::DropPolicy { policy } = c {
+            out.push(Statement::new(drop_policy(schema, &to.name, policy), format!("drop policy \"{}\" on \"{}\"", policy.name, to.name)).rev(create_policy(schema, &to.name, policy)));
+        }
+    }
     for i in &comment_only {
         out.push(Statement::new(format!("COMMENT ON INDEX {} IS {}", qn(schema, &i.name), i.comment.as_deref().map(lit).unwrap_or_else(|| "NULL".into())), format!("comment on index \"{}\"", i.name)));
     }
@@ -486,6 +556,19 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
             TableChange::AddIndex { index } => out.push(Statement::new(create_index(schema, to, index, false), format!("create index \"{}\" on \"{}\"", index.name, to.name)).rev(format!("DROP INDEX {}", qn(schema, &index.name)))),
             TableChange::ModifyComment { to: c, .. } => out.push(Statement::new(format!("COMMENT ON TABLE {t} IS {}", c.as_deref().map(lit).unwrap_or("NULL".into())), format!("comment on table \"{}\"", to.name))),
             TableChange::ModifyColumn { to: col, what, .. } if what.contains(&"comment") => out.push(Statement::new(format!("COMMENT ON COLUMN {t}.{} IS {}", q(&col.name), col.comment.as_deref().map(lit).unwrap_or("NULL".into())), format!("comment on column \"{}\"", col.name))),
+            _ => {}
+        }
+    }
+    // Row security and policies last: they may read the columns just added.
+    for c in changes {
+        match c {
+            TableChange::ModifyRowSecurity { from, to: rls } => {
+                for (sql, rev) in row_security(schema, &to.name, *from, *rls).into_iter().zip(row_security(schema, &to.name, *rls, *from)) {
+                    out.push(Statement::new(sql, format!("row-level security of \"{}\"", to.name)).rev(rev));
+                }
+            }
+            TableChange::ModifyPolicy { from, to: p } => out.push(Statement::new(alter_policy(schema, &to.name, p), format!("alter policy \"{}\" on \"{}\"", p.name, to.name)).rev(alter_policy(schema, &to.name, from))),
+            TableChange::AddPolicy { policy } => out.push(Statement::new(create_policy(schema, &to.name, policy), format!("create policy \"{}\" on \"{}\"", policy.name, to.name)).rev(drop_policy(schema, &to.name, policy))),
             _ => {}
         }
     }

@@ -38,7 +38,7 @@ pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
     .fetch_all(pool)
     .await
     .context("inspecting extensions")?;
-    let (tables, columns, indexes, constraints, enums, domains, sequences, skipped) = tokio::try_join!(
+    let (tables, columns, indexes, constraints, enums, domains, sequences, skipped, policies) = tokio::try_join!(
         tables(pool, &names),
         columns(pool, &names),
         indexes(pool, &names),
@@ -47,6 +47,7 @@ pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
         domains(pool, &names),
         sequences(pool, &names),
         skipped(pool, &names),
+        policies(pool, &names),
     )?;
 
     let mut realm = Realm::default();
@@ -75,6 +76,11 @@ pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
                 Constraint::Fk(fk) => t.foreign_keys.push(fk),
                 Constraint::Check(ck) => t.checks.push(ck),
             }
+        }
+    }
+    for (schema, table, p) in policies {
+        if let Some(t) = tmap.get_mut(&(schema, table)) {
+            t.policies.push(p);
         }
     }
     // Sequences owned by a serial column turn the column back into `serial` (as written), and are
@@ -149,7 +155,7 @@ async fn tables(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Table)
         "SELECT n.nspname::text, c.relname::text, obj_description(c.oid,'pg_class'), \
            CASE WHEN c.relkind='p' THEN pg_get_partkeydef(c.oid) END, \
            CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, \
-           pn.nspname::text, pc.relname::text \
+           pn.nspname::text, pc.relname::text, c.relrowsecurity, c.relforcerowsecurity \
          FROM pg_class c JOIN pg_namespace n ON n.oid=c.relnamespace \
          LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid=c.oid \
          LEFT JOIN pg_class pc ON pc.oid=i.inhparent LEFT JOIN pg_namespace pn ON pn.oid=pc.relnamespace \
@@ -169,6 +175,7 @@ async fn tables(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Table)
         {
             t.partition_of = Some(PartitionOf { schema: ps, table: pt, bound });
         }
+        t.row_security = RowSecurity { enabled: r.get(7), forced: r.get(8) };
         out.push((schema, t));
     }
     Ok(out)
@@ -630,6 +637,30 @@ async fn sequences(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Seq
                     },
                 },
             )
+        })
+        .collect())
+}
+
+/// Row-level security policies; roles by name (`PUBLIC` for everyone), sorted.
+async fn policies(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, String, Policy)>> {
+    let rows = sqlx::query(
+        "SELECT n.nspname::text, c.relname::text, p.polname::text, \
+           CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END, \
+           p.polpermissive, \
+           ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(r)::text END FROM unnest(p.polroles) AS r ORDER BY 1)::text[], \
+           pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid) \
+         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = ANY($1)",
+    )
+    .bind(schemas)
+    .fetch_all(pool)
+    .await
+    .context("inspecting row-level security policies")?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let p = Policy { name: r.get(2), command: r.get(3), permissive: r.get(4), roles: r.get(5), using: r.get(6), check: r.get(7), pos: None };
+            (r.get(0), r.get(1), p)
         })
         .collect())
 }

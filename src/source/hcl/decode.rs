@@ -159,6 +159,9 @@ pub fn decode_files(files: &[HclFile], dialect: Dialect, vars: &HashMap<String, 
     for (i, b) in bodies.iter().enumerate() {
         d.tables(i, b)?;
     }
+    for (i, b) in bodies.iter().enumerate() {
+        d.policies(i, b)?;
+    }
     d.resolve_fks()?;
     let mut realm = d.realm;
     realm.sort();
@@ -499,6 +502,8 @@ impl Decoder<'_> {
                     self.schema_mut(&schema).sequences.push(s);
                 }
                 "schema" | "table" | "variable" | "locals" => {}
+                "policy" if self.dialect == Dialect::Postgres => {} // after the tables: see `policies`
+                "policy" => return Err(self.files[fi].err(b.span(), format!("row-level security policies exist only on PostgreSQL, not {}", self.dialect.name()), None)),
                 "extension" if self.dialect == Dialect::Postgres => {
                     let name = self.one_label(fi, b)?;
                     let mut schema = None;
@@ -517,7 +522,7 @@ impl Decoder<'_> {
                     };
                     self.schema_mut(&schema).extensions.push(x);
                 }
-                "view" | "materialized" | "function" | "procedure" | "trigger" | "extension" | "policy" | "aggregate" => {
+                "view" | "materialized" | "function" | "procedure" | "trigger" | "extension" | "aggregate" => {
                     return Err(self.files[fi].err(b.span(), format!("`{}` blocks are not supported yet", b.ident.as_str()), Some("schemagate manages tables, indexes, keys, checks, enums, domains and sequences today; keep this object out of the desired state for now".into())));
                 }
                 other => {
@@ -744,7 +749,17 @@ impl Decoder<'_> {
                         t.checks.push(c);
                     }
                     "partition" if self.dialect == Dialect::Postgres => t.partition = Some(self.partition(fi, cb, &t)?),
-                    _ => return Err(self.unknown_block(fi, cb, "table", &["column", "primary_key", "index", "unique", "foreign_key", "check", "partition"])),
+                    "row_security" if self.dialect == Dialect::Postgres => {
+                        for a in attrs(&cb.body) {
+                            match a.key.as_str() {
+                                "enabled" => t.row_security.enabled = self.boolean(fi, a)?,
+                                // Atlas spells FORCE as `enforced`.
+                                "enforced" => t.row_security.forced = self.boolean(fi, a)?,
+                                _ => return Err(self.unknown(fi, a, "row_security", &["enabled", "enforced"])),
+                            }
+                        }
+                    }
+                    _ => return Err(self.unknown_block(fi, cb, "table", &["column", "primary_key", "index", "unique", "foreign_key", "check", "partition", "row_security"])),
                 }
             }
             let f = &self.files[fi];
@@ -769,6 +784,77 @@ impl Decoder<'_> {
             for (fk_index, refs) in pending_fks {
                 self.pending.push(PendingFk { file: fi, schema: schema.clone(), table: name.clone(), fk_index, refs });
             }
+        }
+        Ok(())
+    }
+
+    /// `policy "name" { on = table.t, for = SELECT, to = [PUBLIC, "role"], as = PERMISSIVE,
+    /// using = "…", check = "…" }` (Atlas's spelling), attached to its table.
+    fn policies(&mut self, fi: usize, body: &Body) -> R<()> {
+        if self.dialect != Dialect::Postgres {
+            return Ok(());
+        }
+        for b in blocks(body).filter(|b| b.ident.as_str() == "policy") {
+            let name = self.one_label(fi, b)?;
+            let mut p = Policy { name: name.clone(), command: "ALL".into(), permissive: true, pos: Some(self.files[fi].pos(b.span())), ..Default::default() };
+            let mut on = None;
+            for a in attrs(&b.body) {
+                let e: Expression = a.value.clone().into();
+                match a.key.as_str() {
+                    "on" => on = Some((path_of(&e).unwrap_or_default(), a.value.span())),
+                    "for" => {
+                        let v = self.constant(fi, a)?.to_ascii_uppercase();
+                        if !["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"].contains(&v.as_str()) {
+                            return Err(self.files[fi].err(a.value.span(), format!("policy `for` is ALL, SELECT, INSERT, UPDATE or DELETE, not {v}"), None));
+                        }
+                        p.command = v;
+                    }
+                    "as" => {
+                        p.permissive = match self.constant(fi, a)?.to_ascii_uppercase().as_str() {
+                            "PERMISSIVE" => true,
+                            "RESTRICTIVE" => false,
+                            other => return Err(self.files[fi].err(a.value.span(), format!("policy `as` is PERMISSIVE or RESTRICTIVE, not {other}"), None)),
+                        }
+                    }
+                    "to" => {
+                        let items = match &e {
+                            Expression::Array(items) => items.clone(),
+                            one => vec![one.clone()],
+                        };
+                        for item in items {
+                            let role = match &item {
+                                Expression::String(s) => s.clone(),
+                                Expression::Variable(v) => v.as_str().to_ascii_uppercase(),
+                                _ => return Err(self.files[fi].err(a.value.span(), "policy `to` lists roles: PUBLIC, CURRENT_USER or role names as strings", Some("e.g. to = [PUBLIC] or to = [\"app_user\"]".into()))),
+                            };
+                            p.roles.push(role);
+                        }
+                    }
+                    "using" => p.using = Some(self.string(fi, a)?),
+                    "check" => p.check = Some(self.string(fi, a)?),
+                    "comment" => {}
+                    _ => return Err(self.unknown(fi, a, "policy", &["on", "for", "to", "as", "using", "check", "comment"])),
+                }
+            }
+            if p.roles.is_empty() {
+                p.roles.push("PUBLIC".into());
+            }
+            let (path, span) = on.ok_or_else(|| self.files[fi].err(b.span(), format!("policy \"{name}\" needs `on`"), Some("e.g. on = table.documents".into())))?;
+            let (schema, table) = match path.as_slice() {
+                [k, t] if k == "table" => (self.default_schema(fi, span.clone())?, t.clone()),
+                [k, s, t] if k == "table" => (self.schema_names.get(s).cloned().unwrap_or(s.clone()), t.clone()),
+                _ => return Err(self.files[fi].err(span, "`on` must reference a table, e.g. table.documents", None)),
+            };
+            let Some(t) = self.realm.schemas.iter_mut().find(|s| s.name == schema).and_then(|s| s.tables.iter_mut().find(|t| t.name == table)) else {
+                return Err(self.files[fi].err(span, format!("policy \"{name}\": no table \"{table}\" in schema \"{schema}\""), None));
+            };
+            if t.policies.iter().any(|x| x.name == name) {
+                return Err(self.files[fi].err(b.span(), format!("duplicate policy \"{name}\" on table \"{table}\""), None));
+            }
+            if let Some(codes) = self.files[fi].nolint(b.span()) {
+                self.realm.nolint.insert(format!("{schema}.{table} {name}"), codes);
+            }
+            t.policies.push(p);
         }
         Ok(())
     }

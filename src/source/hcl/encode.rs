@@ -315,7 +315,34 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
                 }
                 out.push_str("  }\n");
             }
+            if !t.row_security.is_off() {
+                let _ = writeln!(out, "  row_security {{\n    enabled  = {}\n    enforced = {}\n  }}", t.row_security.enabled, t.row_security.forced);
+            }
             out.push_str("}\n");
+        }
+    }
+    // Policies after every table (Atlas keeps them as top-level blocks that name their table).
+    let one_schema = realm.schemas.len() == 1;
+    for s in &realm.schemas {
+        for t in &s.tables {
+            for p in &t.policies {
+                let on = if one_schema { format!("table{}", ref_name(&t.name)) } else { format!("table{}{}", ref_name(&s.name), ref_name(&t.name)) };
+                let roles: Vec<String> = p.roles.iter().map(|r| if ["PUBLIC", "CURRENT_USER", "CURRENT_ROLE", "SESSION_USER"].contains(&r.as_str()) { r.clone() } else { hcl_str(r) }).collect();
+                let _ = writeln!(out, "policy {} {{", hcl_str(&p.name));
+                let _ = writeln!(out, "  on  = {on}");
+                let _ = writeln!(out, "  for = {}", p.command);
+                let _ = writeln!(out, "  to  = [{}]", roles.join(", "));
+                if !p.permissive {
+                    out.push_str("  as  = RESTRICTIVE\n");
+                }
+                if let Some(u) = &p.using {
+                    let _ = writeln!(out, "  using = {}", hcl_str(u));
+                }
+                if let Some(c) = &p.check {
+                    let _ = writeln!(out, "  check = {}", hcl_str(c));
+                }
+                out.push_str("}\n");
+            }
         }
     }
     out

@@ -1,0 +1,27 @@
+package schemagate.rules.security_test
+
+import data.schemagate.rules.security
+import rego.v1
+
+test_sc101_dropped_policy if {
+	c := {"id": 0, "kind": "drop_policy", "schema": "public", "table": "docs", "policy": "owner_read"}
+	some f in security.deny with input as {"changes": [c]}
+	f.code == "SC101"
+	f.target == "public.docs owner_read"
+}
+
+test_recreated_policy_is_not_a_drop if {
+	c := {"id": 0, "kind": "drop_policy", "schema": "public", "table": "docs", "policy": "owner_read", "replaced": true}
+	count(security.deny) == 0 with input as {"changes": [c]}
+}
+
+test_sc102_disabling_rls_with_policies if {
+	c := {"id": 0, "kind": "modify_row_security", "schema": "public", "table": "docs", "old": {"enabled": true, "forced": false}, "new": {"enabled": false, "forced": false}, "policies": ["owner_read"]}
+	some f in security.deny with input as {"changes": [c]}
+	f.code == "SC102"
+}
+
+test_disabling_rls_without_policies_is_fine if {
+	c := {"id": 0, "kind": "modify_row_security", "schema": "public", "table": "docs", "old": {"enabled": true, "forced": false}, "new": {"enabled": false, "forced": false}, "policies": []}
+	count(security.deny) == 0 with input as {"changes": [c]}
+}

@@ -1,0 +1,132 @@
+//! Row-level security as code (PostgreSQL): policies and ENABLE/FORCE ROW LEVEL SECURITY round
+//! trip through inspect → HCL → apply with identical catalogs (pg_policy, relrowsecurity), change
+//! in place where PostgreSQL allows (ALTER POLICY), and a plan that removes a policy is denied
+//! with SC101 in the text and JSON output.
+
+mod common;
+
+use common::{run, TestDb};
+use schemagate::engine::Conn;
+use schemagate::schema::Dialect;
+
+/// Roles are cluster-wide: each test makes its own, named after its database.
+async fn roles(db: &TestDb, names: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in names {
+        let role = format!("{n}_{}", &db.name[8..]);
+        db.exec(&format!("DROP ROLE IF EXISTS {role}; CREATE ROLE {role}")).await;
+        out.push(role);
+    }
+    out
+}
+
+/// After the databases that use them are gone.
+async fn drop_roles(roles: &[String]) {
+    let admin = Conn::connect(&schemagate::url::DbUrl::parse(&common::pg_admin()).unwrap()).await.unwrap();
+    for r in roles {
+        admin.execute(&format!("DROP ROLE IF EXISTS {r}")).await.unwrap();
+    }
+    admin.close().await;
+}
+
+/// What PostgreSQL itself records about the policies and RLS flags, comparable across databases.
+async fn catalog(db: &TestDb) -> Vec<String> {
+    let Conn::Postgres(p) = db.conn().await else { unreachable!() };
+    let mut rows: Vec<String> = sqlx::query_scalar(
+        "SELECT format('%s %s %s %s %s %s', c.relname, p.polname, p.polcmd, p.polpermissive, \
+           ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END FROM unnest(p.polroles) r ORDER BY 1), \
+           coalesce(pg_get_expr(p.polqual, p.polrelid), '-') || ' / ' || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '-')) \
+         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid",
+    )
+    .fetch_all(&p)
+    .await
+    .unwrap();
+    let flags: Vec<String> = sqlx::query_scalar("SELECT format('%s rls=%s force=%s', relname, relrowsecurity, relforcerowsecurity) FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace")
+        .fetch_all(&p)
+        .await
+        .unwrap();
+    rows.extend(flags);
+    rows.sort();
+    rows
+}
+
+#[tokio::test]
+async fn policies_round_trip_through_hcl_with_identical_catalogs() {
+    let src = TestDb::new(Dialect::Postgres).await;
+    let r = roles(&src, &["sg_reader", "sg_writer"]).await;
+    src.exec(&format!(
+        "CREATE TABLE docs (id int PRIMARY KEY, owner text NOT NULL, team int, body text);
+         ALTER TABLE docs ENABLE ROW LEVEL SECURITY; ALTER TABLE docs FORCE ROW LEVEL SECURITY;
+         CREATE POLICY own_rows ON docs FOR SELECT TO {0}, {1} USING (owner = current_user);
+         CREATE POLICY team_write ON docs AS RESTRICTIVE FOR UPDATE TO {1} USING (team > 0) WITH CHECK (team > 0 AND owner = current_user);
+         CREATE POLICY everyone_insert ON docs FOR INSERT WITH CHECK (true);
+         CREATE TABLE open_data (id int PRIMARY KEY);
+         CREATE TABLE audit (id int PRIMARY KEY); ALTER TABLE audit ENABLE ROW LEVEL SECURITY;",
+        r[0], r[1]
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let hcl = dir.path().join("schema.hcl");
+    let (code, out, err) = run(&["inspect", "-u", &src.url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("row_security {") && out.contains("policy \"team_write\"") && out.contains("as  = RESTRICTIVE"), "{out}");
+    std::fs::write(&hcl, &out).unwrap();
+    let to = format!("file://{}", hcl.display());
+
+    let dst = TestDb::new(Dialect::Postgres).await;
+    let dev = dst.dev_url().unwrap();
+    let (code, out, err) = run(&["apply", "-u", &dst.url, "--to", &to, "--dev-url", &dev, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (a, b) = (catalog(&src).await, catalog(&dst).await);
+    assert_eq!(a, b, "pg_policy and RLS flags differ after the round trip");
+    assert_eq!(a.len(), 6, "{a:?}");
+    let (code, out, err) = run(&["plan", "-u", &dst.url, "--to", &to, "--dev-url", &dev]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("no changes"), "re-plan not empty: {out}");
+    println!("round trip: {} catalog rows identical; re-plan empty", a.len());
+
+    // A change of roles or expressions is an ALTER POLICY, not a drop and a create.
+    let edited = std::fs::read_to_string(&hcl).unwrap().replace("(team > 0)", "(team > 1)");
+    std::fs::write(&hcl, edited).unwrap();
+    let (code, out, err) = run(&["plan", "-u", &dst.url, "--to", &to, "--dev-url", &dev]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ALTER POLICY \"team_write\" ON \"public\".\"docs\"") && !out.contains("DROP POLICY"), "{out}");
+
+    src.drop().await;
+    dst.drop().await;
+    drop_roles(&r).await;
+}
+
+#[tokio::test]
+async fn removing_a_policy_or_disabling_rls_is_denied() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec(
+        "CREATE TABLE docs (id int PRIMARY KEY, owner text NOT NULL);
+         ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+         CREATE POLICY own_rows ON docs USING (owner = current_user);
+         CREATE POLICY admins ON docs FOR DELETE USING (false);",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let dev = db.dev_url().unwrap();
+    let base = "CREATE TABLE docs (id int PRIMARY KEY, owner text NOT NULL);\n";
+    for (what, sql, code) in [
+        ("a removed policy", format!("{base}ALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own_rows ON docs USING (owner = current_user);\n"), "SC101"),
+        ("RLS switched off", format!("{base}CREATE POLICY own_rows ON docs USING (owner = current_user);\nCREATE POLICY admins ON docs FOR DELETE USING (false);\n"), "SC102"),
+    ] {
+        let f = dir.path().join(format!("{code}.sql"));
+        std::fs::write(&f, sql).unwrap();
+        let to = format!("file://{}", f.display());
+        let (exit, out, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev]);
+        assert_eq!(exit, 3, "{what}: {out}{err}");
+        assert!(out.contains(code), "{what}: {out}");
+        let (exit, out, _) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--format", "json"]);
+        assert_eq!(exit, 3);
+        let v: serde_json::Value = serde_json::from_str(&out[out.find('{').unwrap()..]).unwrap();
+        assert!(v["denied"] == true && v["findings"].as_array().unwrap().iter().any(|f| f["code"] == code && f["severity"] == "error"), "{what}: {v}");
+        let (exit, _, err) = run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve"]);
+        assert_eq!(exit, 3, "{what}: the apply must refuse too: {err}");
+    }
+    assert_eq!(catalog(&db).await.len(), 3, "nothing applied");
+    db.drop().await;
+}
