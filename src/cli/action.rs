@@ -136,7 +136,7 @@ fn pr_files(ctx: &Ctx, pr: &PullRequest) -> Result<Vec<String>> {
 fn targets_for(ctx: &Ctx, files: Option<&[String]>, pr: Option<&PullRequest>) -> Result<Vec<Target>> {
     let mut ts = cfgcli::resolve(&ctx.root, &ctx.loaded, files, ctx.env_name.as_deref(), pr.map(|p| p.head_ref.as_str()), pr.map(|p| p.base_ref.as_str()))?;
     if let Some(d) = &ctx.dir_filter {
-        ts.retain(|t| &t.dir == d.trim_end_matches('/'));
+        ts.retain(|t| t.dir == d.trim_end_matches('/'));
     }
     if files.is_some() {
         ts.retain(|t| t.changed);
