@@ -1,6 +1,8 @@
 //! Realm × Realm → changes. Everything is matched by name through maps (no quadratic scans);
 //! modified indexes, keys and checks become drop + add, columns know what changed.
 
+pub mod renames;
+
 use crate::schema::*;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -25,6 +27,9 @@ pub enum Change {
     AddSequence { schema: String, value: Sequence },
     DropSequence { schema: String, name: String },
     ModifySequence { schema: String, from: Sequence, to: Sequence },
+    /// A declared rename (`renamed_from`): ALTER TABLE … RENAME TO, never drop + create.
+    RenameTable { schema: String, from: String, to: String },
+    RenameColumn { schema: String, table: String, from: String, to: String },
     AddTable { schema: String, table: Table },
     DropTable { schema: String, table: Table },
     ModifyTable { schema: String, table: String, from: Box<Table>, to: Box<Table>, changes: Vec<TableChange> },
@@ -78,9 +83,14 @@ impl Change {
     }
 }
 
-/// Which schemas the comparison covers: those on either side.
+/// Which schemas the comparison covers: those on either side. Declared renames come first, and
+/// the rest is compared against the current state as it is after them.
 pub fn diff(from: &Realm, to: &Realm) -> Vec<Change> {
-    let mut out = Vec::new();
+    let (renamed, mut out) = match renames::apply(from, to) {
+        Some((r, changes)) => (Some(r), changes),
+        None => (None, Vec::new()),
+    };
+    let from = renamed.as_ref().unwrap_or(from);
     let from_s: HashMap<&str, &Schema> = from.schemas.iter().map(|s| (s.name.as_str(), s)).collect();
     let to_s: HashMap<&str, &Schema> = to.schemas.iter().map(|s| (s.name.as_str(), s)).collect();
     for s in &to.schemas {

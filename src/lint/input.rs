@@ -101,6 +101,10 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
     for c in &plan.changes {
         match c {
             Change::AddSchema { schema } => push(json!({"kind": "add_schema", "schema": schema.name}), statements_of(c, d)),
+            Change::RenameTable { schema, from, to } => push(json!({"kind": "rename_table", "schema": schema, "table": to, "old": {"name": from}, "source": source(desired, schema, to, None)}), statements_of(c, d)),
+            Change::RenameColumn { schema, table, from, to } => {
+                push(json!({"kind": "rename_column", "schema": schema, "table": table, "column": to, "old": {"name": from}, "source": source(desired, schema, table, Some(("column", to)))}), statements_of(c, d))
+            }
             Change::DropSchema { schema } => push(json!({"kind": "drop_schema", "schema": schema, "destructive": true}), statements_of(c, d)),
             Change::ModifySchema { to, .. } => push(json!({"kind": "modify_schema", "schema": to.name}), statements_of(c, d)),
             Change::AddExtension { schema, value } => push(json!({"kind": "add_extension", "schema": schema, "name": value.name}), statements_of(c, d)),

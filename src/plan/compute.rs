@@ -79,6 +79,10 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
     desired.exclude(&opts.exclude);
     current.sort();
     desired.sort();
+    if let Some(m) = diff::renames::missing(&current, &desired).into_iter().next() {
+        let at = m.pos.map(|p| format!("{}:{}:{}: ", p.file, p.line, p.col)).unwrap_or_default();
+        anyhow::bail!("{at}{}\n  hint: fix the old name, or remove `renamed_from` once the rename has been applied everywhere", m.what);
+    }
     let first = diff::diff(&current, &desired);
     let mut normalized = 0;
     if !first.is_empty() && !opts.desired_normalized {
@@ -105,8 +109,12 @@ fn touched(changes: &[Change]) -> BTreeSet<(String, String)> {
             Change::AddTable { schema, table } | Change::DropTable { schema, table } => {
                 out.insert((schema.clone(), table.name.clone()));
             }
-            Change::ModifyTable { schema, table, .. } => {
+            Change::ModifyTable { schema, table, .. } | Change::RenameColumn { schema, table, .. } => {
                 out.insert((schema.clone(), table.clone()));
+            }
+            Change::RenameTable { schema, from, to } => {
+                out.insert((schema.clone(), from.clone()));
+                out.insert((schema.clone(), to.clone()));
             }
             // Recreating an enum converts the columns that use it.
             Change::ModifyEnum { users, .. } => {
@@ -267,11 +275,13 @@ async fn normalize(dialect: Dialect, current: &Realm, desired: &mut Realm, chang
     Ok(wanted.len())
 }
 
-/// Positions in the source survive normalization (lint findings point at them).
+/// Positions in the source (lint findings point at them) and declared renames survive normalization.
 fn keep_positions(from: &Table, to: &mut Table) {
     to.pos = from.pos.clone();
+    to.renamed_from = from.renamed_from.clone();
     for c in &mut to.columns {
         c.pos = from.column(&c.name).and_then(|x| x.pos.clone());
+        c.renamed_from = from.column(&c.name).and_then(|x| x.renamed_from.clone());
     }
     for i in &mut to.indexes {
         i.pos = from.indexes.iter().find(|x| x.name == i.name).and_then(|x| x.pos.clone());

@@ -146,6 +146,29 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
             }
         }
     }
+    // 2b. declared renames: before anything that refers to the new names
+    for c in changes {
+        let (sql, rev, comment) = match c {
+            Change::RenameTable { schema, from, to } => {
+                let f = match d {
+                    Dialect::Postgres => postgres::ddl::rename_table,
+                    Dialect::Mysql => mysql::ddl::rename_table,
+                    Dialect::Sqlite => sqlite::ddl::rename_table,
+                };
+                (f(schema, from, to), f(schema, to, from), format!("rename table \"{from}\" to \"{to}\""))
+            }
+            Change::RenameColumn { schema, table, from, to } => {
+                let f = match d {
+                    Dialect::Postgres => postgres::ddl::rename_column,
+                    Dialect::Mysql => mysql::ddl::rename_column,
+                    Dialect::Sqlite => sqlite::ddl::rename_column,
+                };
+                (f(schema, table, from, to), f(schema, table, to, from), format!("rename column \"{from}\" of \"{table}\" to \"{to}\""))
+            }
+            _ => continue,
+        };
+        out.push(Statement::new(sql, comment).rev(rev));
+    }
     // 3. foreign keys that go away or change, on every table (SQLite rebuilds instead)
     if d != Dialect::Sqlite {
         for c in changes {

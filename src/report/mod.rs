@@ -13,6 +13,8 @@ pub fn change_rows(changes: &[Change]) -> Vec<(String, String, bool)> {
     for c in changes {
         match c {
             Change::AddSchema { schema } => rows.push((schema.name.clone(), "create schema".into(), false)),
+            Change::RenameTable { schema, from, to } => rows.push((format!("{schema}.{to}"), format!("rename table (from \"{from}\")"), false)),
+            Change::RenameColumn { schema, table, from, to } => rows.push((format!("{schema}.{table}.{to}"), format!("rename column (from \"{from}\")"), false)),
             Change::DropSchema { schema } => rows.push((schema.clone(), "drop schema".into(), true)),
             Change::AddExtension { schema, value } => rows.push((format!("{schema}.{}", value.name), "create extension".into(), false)),
             Change::DropExtension { schema, name } => rows.push((format!("{schema}.{name}"), "drop extension".into(), true)),

@@ -100,6 +100,9 @@ pub struct Table {
     /// PostgreSQL row-level security policies, by name.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<Policy>,
+    /// The table's previous name (`renamed_from`): planned as a rename, not drop + create.
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
     #[serde(skip)]
     pub pos: Option<Pos>,
 }
@@ -209,6 +212,10 @@ pub struct Column {
     pub collate: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The column's previous name (`renamed_from`): a declared rename, planned as RENAME
+    /// COLUMN instead of drop + add. Not part of the column's identity.
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
     #[serde(skip)]
     pub pos: Option<Pos>,
 }

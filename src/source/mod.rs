@@ -1,5 +1,6 @@
 //! Desired-state readers: Atlas HCL files and directories, SQL schema files (loaded into a
 //! disposable database and inspected back), and other databases.
+pub mod directives;
 pub mod hcl;
 pub mod sql;
 
@@ -79,7 +80,12 @@ pub async fn load(src: &Source, dialect: Dialect, dev_url: Option<&str>, vars: &
                 Err(e) => Err(e),
             };
             dev.close().await;
-            realm
+            let mut realm = realm?;
+            for p in paths {
+                let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {p}"))?;
+                directives::attach(&mut realm, &directives::renames(p, &text, dialect))?;
+            }
+            Ok(realm)
         }
         Source::Url(u) => {
             let url = DbUrl::parse(u)?;

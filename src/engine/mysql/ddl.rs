@@ -323,3 +323,12 @@ pub fn modify_schema(to: &Schema) -> Vec<Statement> {
     }
     vec![Statement::new(sql, format!("change character set of \"{}\"", to.name))]
 }
+
+/// A declared rename (`renamed_from`).
+pub fn rename_table(schema: &str, from: &str, to: &str) -> String {
+    format!("RENAME TABLE {} TO {}", qn(schema, from), qn(schema, to))
+}
+
+pub fn rename_column(schema: &str, table: &str, from: &str, to: &str) -> String {
+    format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qn(schema, table), q(from), q(to))
+}

@@ -441,10 +441,20 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
             }
         }
     }
+    // A primary key that only changes its name (a renamed table keeps `old_pkey`) is renamed:
+    // dropping it would rebuild the index and fail while foreign keys depend on it.
+    let pk_name = |k: &PrimaryKey| k.name.clone().unwrap_or_else(|| format!("{}_pkey", to.name));
+    let dropped_pk = changes.iter().find_map(|c| if let TableChange::DropPrimaryKey { key } = c { Some(key) } else { None });
+    let added_pk = changes.iter().find_map(|c| if let TableChange::AddPrimaryKey { key } = c { Some(key) } else { None });
+    let pk_renamed = matches!((dropped_pk, added_pk), (Some(a), Some(b)) if a.columns == b.columns);
+    if let (true, Some(a), Some(b)) = (pk_renamed, dropped_pk, added_pk) {
+        out.push(Statement::new(format!("ALTER TABLE {t} RENAME CONSTRAINT {} TO {}", q(&pk_name(a)), q(&pk_name(b))), format!("rename primary key of \"{}\"", to.name)).rev(format!("ALTER TABLE {t} RENAME CONSTRAINT {} TO {}", q(&pk_name(b)), q(&pk_name(a)))));
+    }
     let mut actions: Vec<(String, Option<String>, String)> = Vec::new();
     let mut serial_seqs: Vec<String> = Vec::new();
     for c in changes {
         match c {
+            TableChange::DropPrimaryKey { .. } | TableChange::AddPrimaryKey { .. } if pk_renamed => {}
             TableChange::DropCheck { check } => actions.push((format!("DROP CONSTRAINT {}", q(&check.name)), Some(format!("ADD {}", check_def(check))), format!("drop check \"{}\"", check.name))),
             TableChange::DropPrimaryKey { key } => {
                 let name = key.name.clone().unwrap_or_else(|| format!("{}_pkey", to.name));
@@ -691,4 +701,13 @@ pub fn modify_sequence(schema: &str, from: &Sequence, to: &Sequence) -> Vec<Stat
         out.push(Statement::new(format!("ALTER SEQUENCE {name} OWNED BY {owner}"), format!("owner of sequence \"{}\"", to.name)));
     }
     out
+}
+
+/// A declared rename (`renamed_from`).
+pub fn rename_table(schema: &str, from: &str, to: &str) -> String {
+    format!("ALTER TABLE {} RENAME TO {}", qn(schema, from), q(to))
+}
+
+pub fn rename_column(schema: &str, table: &str, from: &str, to: &str) -> String {
+    format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qn(schema, table), q(from), q(to))
 }

@@ -250,3 +250,12 @@ fn describe(c: &TableChange) -> String {
         TableChange::AddPolicy { policy } | TableChange::DropPolicy { policy } | TableChange::ModifyPolicy { to: policy, .. } => format!("policy \"{}\"", policy.name),
     }
 }
+
+/// A declared rename (`renamed_from`).
+pub fn rename_table(_schema: &str, from: &str, to: &str) -> String {
+    format!("ALTER TABLE {} RENAME TO {}", q(from), q(to))
+}
+
+pub fn rename_column(_schema: &str, table: &str, from: &str, to: &str) -> String {
+    format!("ALTER TABLE {} RENAME COLUMN {} TO {}", q(table), q(from), q(to))
+}

@@ -654,13 +654,14 @@ impl Decoder<'_> {
                 }
                 t.columns.push(c);
             }
-            const TABLE_ATTRS: &[&str] = &["schema", "comment", "charset", "collate", "engine", "auto_increment", "without_rowid", "strict", "partition_of", "partition_bound"];
+            const TABLE_ATTRS: &[&str] = &["schema", "comment", "charset", "collate", "engine", "auto_increment", "without_rowid", "strict", "partition_of", "partition_bound", "renamed_from"];
             let mut partition_of: Option<(Vec<String>, Option<std::ops::Range<usize>>)> = None;
             let mut partition_bound = None;
             for a in attrs(&b.body) {
                 match (a.key.as_str(), self.dialect) {
                     ("schema", _) => schema = Some(self.schema_ref(fi, a)?),
                     ("comment", _) => t.comment = Some(self.string(fi, a)?),
+                    ("renamed_from", _) => t.renamed_from = Some(self.string(fi, a)?),
                     ("charset", Dialect::Mysql) => t.options.charset = Some(self.constant(fi, a)?),
                     ("collate" | "collation", Dialect::Mysql) => t.options.collate = Some(self.constant(fi, a)?),
                     ("engine", Dialect::Mysql) => t.options.engine = Some(self.constant(fi, a)?),
@@ -864,7 +865,7 @@ impl Decoder<'_> {
         let mut c = Column { name, pos: Some(self.files[fi].pos(b.span())), ..Default::default() };
         let mut has_type = false;
         let mut unsigned = false;
-        const ALLOWED: &[&str] = &["type", "null", "default", "comment", "as", "collate", "charset", "unsigned", "auto_increment", "on_update"];
+        const ALLOWED: &[&str] = &["type", "null", "default", "comment", "as", "collate", "charset", "unsigned", "auto_increment", "on_update", "renamed_from"];
         for a in attrs(&b.body) {
             match (a.key.as_str(), self.dialect) {
                 ("type", _) => {
@@ -874,6 +875,7 @@ impl Decoder<'_> {
                 ("null", _) => c.null = self.boolean(fi, a)?,
                 ("default", _) => c.default = Some(self.default_value(fi, a)?),
                 ("comment", _) => c.comment = Some(self.string(fi, a)?),
+                ("renamed_from", _) => c.renamed_from = Some(self.string(fi, a)?),
                 ("as", _) => {
                     c.generated = Some(Generated { expr: self.string(fi, a)?, stored: self.dialect == Dialect::Postgres })
                 }
