@@ -26,3 +26,17 @@ deny contains f if {
 
 rows_text(c) := "unknown number of" if lib.rows(c) < 0
 rows_text(c) := sprintf("about %d", [lib.rows(c)]) if lib.rows(c) >= 0
+
+# DS110 (schemagate): the first apply on a target drops an object schemagate never managed —
+# an index, key, check, type… made outside it that the desired state does not mention. Tables,
+# columns and schemas have DS101–DS103 already; policies SC101.
+covered := {"drop_schema", "drop_table", "drop_column", "drop_policy"}
+
+deny contains f if {
+	input.facts.first_run == true
+	some c in input.changes
+	startswith(c.kind, "drop_")
+	not c.kind in covered
+	not c.replaced
+	f := lib.finding("DS110", "error", sprintf("First apply on this target: %s drops %s, which was created outside schemagate; add it to the desired state, exclude it, or override", [c.kind, lib.target(c)]), c)
+}

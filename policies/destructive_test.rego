@@ -31,3 +31,14 @@ test_drop_schema_denied if {
 test_add_column_not_denied if {
 	count(destructive.deny) == 0 with input as {"changes": [{"id": 4, "kind": "add_column", "schema": "public", "table": "t", "column": "c"}], "facts": {"tables": {}}}
 }
+
+test_ds110_first_run_drop_of_unmanaged_index if {
+	c := {"id": 0, "kind": "drop_index", "schema": "public", "table": "t", "index": "legacy_idx"}
+	some f in destructive.deny with input as {"changes": [c], "facts": {"first_run": true}}
+	f.code == "DS110"
+}
+
+test_ds110_not_after_the_first_run if {
+	c := {"id": 0, "kind": "drop_index", "schema": "public", "table": "t", "index": "legacy_idx"}
+	count(destructive.deny) == 0 with input as {"changes": [c], "facts": {"first_run": false}}
+}

@@ -201,3 +201,56 @@ fn shipped_policy_tests_pass() {
     assert!(failed.is_empty(), "{failed:?}");
     assert!(results.len() >= 30);
 }
+
+/// DS110: on a target schemagate never applied to, a plan that drops an index made outside it is
+/// denied; once schemagate has applied there, dropping an index is an ordinary change again.
+#[tokio::test]
+async fn first_apply_does_not_silently_drop_unmanaged_objects() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE TABLE public.users (id int PRIMARY KEY, name varchar(100)); CREATE INDEX users_name_hand_made ON public.users (name);").await;
+    let dir = tempfile::tempdir().unwrap();
+    let to = format!("file://{}", write(&dir, "s.hcl", &users("public", "", "")));
+    let (code, v, err) = plan_json(&db, &to, &[]);
+    assert_eq!(code, 3, "{v}{err}");
+    let f = v["findings"].as_array().unwrap().iter().find(|f| f["code"] == "DS110").unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(f["target"], "public.users users_name_hand_made");
+    // After a first apply of something else, the same drop is no longer a first-run surprise.
+    db.exec("CREATE TABLE public.keep (id int)").await;
+    let with_keep = format!("{}table \"keep\" {{\n  schema = schema.public\n  column \"id\" {{\n    type = int\n    null = true\n  }}\n  index \"users_name_hand_made_2\" {{\n    columns = [column.id]\n  }}\n}}\n", users("public", "", ""));
+    let to2 = format!("file://{}", write(&dir, "s2.hcl", &with_keep.replace("users_name_hand_made_2", "keep_id")));
+    let mut args = vec!["apply", "-u", &db.url, "--to", &to2, "--auto-approve"];
+    let dev = db.dev_url().unwrap();
+    args.extend(["--dev-url", dev.as_str(), "--policy-data"]);
+    let allow = write(&dir, "allow.json", "{}");
+    args.push(&allow);
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 3, "the first apply still refuses the unmanaged drop: {out}{err}");
+    // Keep the index this time: the apply goes through and records a revision…
+    let keep_index = with_keep.replace("users_name_hand_made_2", "keep_id").replace("  primary_key {\n    columns = [column.id]\n  }\n}\ntable \"keep\"", "  primary_key {\n    columns = [column.id]\n  }\n  index \"users_name_hand_made\" {\n    columns = [column.name]\n  }\n}\ntable \"keep\"");
+    let to3 = format!("file://{}", write(&dir, "s3.hcl", &keep_index));
+    let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &to3, "--dev-url", &dev, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // …after which dropping it is planned without DS110.
+    let (code, v, err) = plan_json(&db, &to2, &[]);
+    assert_eq!(code, 0, "{v}{err}");
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["code"] != "DS110"), "{v}");
+    db.drop().await;
+}
+
+/// The data facts on PostgreSQL: a column holding NULLs made NOT NULL is denied (MF104), and
+/// without NULLs only warned.
+#[tokio::test]
+async fn postgres_facts_decide_mf104() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE TABLE public.users (id int PRIMARY KEY, name varchar(100)); INSERT INTO public.users VALUES (1, NULL);").await;
+    let dir = tempfile::tempdir().unwrap();
+    let to = format!("file://{}", write(&dir, "s.hcl", &users("public", "", "").replace("type = varchar(100)\n    null = true", "type = varchar(100)")));
+    let (code, v, err) = plan_json(&db, &to, &[]);
+    assert_eq!(code, 3, "{v}{err}");
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["code"] == "MF104" && f["severity"] == "error"), "{v}");
+    db.exec("UPDATE public.users SET name = 'x'").await;
+    let (code, v, err) = plan_json(&db, &to, &[]);
+    assert_eq!(code, 0, "{v}{err}");
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["code"] == "MF104" && f["severity"] == "warning"), "{v}");
+    db.drop().await;
+}

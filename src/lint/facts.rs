@@ -16,6 +16,11 @@ const ROW_CAP: i64 = 100_000;
 pub struct Facts {
     pub tables: BTreeMap<String, TableFacts>,
     pub changes: BTreeMap<String, ChangeFacts>,
+    /// No schemagate apply has ever succeeded on this target: what it holds was made outside
+    /// schemagate, and a plan that drops it deserves a second look (Atlas users' top complaint:
+    /// the first run drops everything the desired state does not mention). None: unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_run: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -48,8 +53,30 @@ async fn scalar_i64(conn: &Conn, sql: &str) -> Option<i64> {
     }
 }
 
+/// Whether `sql` returns a row. COUNT(*) is a 64-bit integer on all three engines (a bare
+/// `CASE … THEN 1` is int4 on PostgreSQL and would not decode as one).
 async fn exists(conn: &Conn, sql: &str) -> Option<bool> {
-    scalar_i64(conn, &format!("SELECT CASE WHEN EXISTS ({sql}) THEN 1 ELSE 0 END")).await.map(|v| v == 1)
+    scalar_i64(conn, &format!("SELECT COUNT(*) FROM ({sql} LIMIT 1) AS schemagate_probe")).await.map(|v| v > 0)
+}
+
+/// Whether a schemagate apply ever succeeded on the target (its revision table, in the default
+/// `schemagate` schema / database; on MySQL, rows whose statements name this database).
+async fn first_run(conn: &Conn) -> Option<bool> {
+    let (table_exists, applied) = match conn {
+        Conn::Postgres(_) => (
+            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'schemagate' AND c.relname = 'schemagate_revisions'",
+            "SELECT COUNT(*) FROM schemagate.schemagate_revisions WHERE status IN ('applied', 'partial')",
+        ),
+        Conn::Mysql(_) => (
+            "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'schemagate' AND TABLE_NAME = 'schemagate_revisions'",
+            "SELECT COUNT(*) FROM schemagate.schemagate_revisions WHERE status = 'applied' AND statements LIKE CONCAT('%', DATABASE(), '%')",
+        ),
+        Conn::Sqlite(_) => ("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schemagate_revisions'", "SELECT COUNT(*) FROM schemagate_revisions WHERE status = 'applied'"),
+    };
+    if !exists(conn, table_exists).await? {
+        return Some(true);
+    }
+    scalar_i64(conn, applied).await.map(|n| n == 0)
 }
 
 /// Gather facts for lint `changes` (the input document's entries) from the target.
@@ -57,6 +84,9 @@ pub async fn gather(conn: &Conn, changes: &[Json], exact: bool) -> Facts {
     let d = conn.dialect();
     let q = |s: &str| quote_ident(d, s);
     let mut facts = Facts::default();
+    if changes.iter().any(|c| c["kind"].as_str().is_some_and(|k| k.starts_with("drop_"))) {
+        facts.first_run = first_run(conn).await;
+    }
     for c in changes {
         let (Some(schema), Some(table)) = (c["schema"].as_str(), c["table"].as_str()) else { continue };
         let kind = c["kind"].as_str().unwrap_or_default();
