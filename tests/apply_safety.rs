@@ -70,11 +70,12 @@ async fn postgres_apply_failing_at_third_statement_changes_nothing() {
     let before = db.inspect().await;
     let dir = tempfile::tempdir().unwrap();
     // Two new tables, then SET NOT NULL on a column that holds a NULL: the rehearsal (no rows)
-    // passes, the real apply fails at the third statement.
+    // passes, the real apply fails at the third statement. (Lint sees the NULL and denies the
+    // plan with MF104; the nolint comment overrides that, so the apply itself is what fails.)
     let to = write(
         &dir,
         "s.hcl",
-        "schema \"public\" {}\ntable \"t\" {\n  schema = schema.public\n  column \"a\" {\n    type = int\n  }\n}\n\
+        "schema \"public\" {}\n# atlas:nolint MF104\ntable \"t\" {\n  schema = schema.public\n  column \"a\" {\n    type = int\n  }\n}\n\
          table \"x1\" {\n  schema = schema.public\n  column \"id\" {\n    type = int\n  }\n}\n\
          table \"x2\" {\n  schema = schema.public\n  column \"id\" {\n    type = int\n  }\n}\n",
     );
