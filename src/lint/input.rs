@@ -205,6 +205,9 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
                             let mut v = base("drop_check");
                             v["constraint"] = json!(check.name);
                             v["old"] = json!({"expr": check.expr});
+                            if changes.iter().any(|x| matches!(x, TableChange::AddCheck { check: c } if c.name == check.name)) {
+                                v["replaced"] = json!(true);
+                            }
                             v
                         }
                         TableChange::AddPrimaryKey { key } => {
@@ -215,6 +218,10 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
                         TableChange::DropPrimaryKey { key } => {
                             let mut v = base("drop_primary_key");
                             v["old"] = json!({"columns": key.columns});
+                            // Replaced by another key (or only renamed): the table keeps one.
+                            if changes.iter().any(|x| matches!(x, TableChange::AddPrimaryKey { .. })) {
+                                v["replaced"] = json!(true);
+                            }
                             v
                         }
                         TableChange::ModifyComment { .. } => base("modify_comment"),
