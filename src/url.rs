@@ -51,23 +51,25 @@ impl DbUrl {
 
     /// The same server with another database in the path (used for disposable databases).
     pub fn with_database(&self, db: &str) -> DbUrl {
-        let (base, query) = match self.conn.split_once('?') {
-            Some((b, q)) => (b.to_string(), Some(q.to_string())),
-            None => (self.conn.clone(), None),
-        };
-        let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-        let authority_end = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
-        let mut conn = format!("{}/{}", &base[..authority_end], db);
-        if let Some(q) = query {
-            conn.push('?');
-            conn.push_str(&q);
-        }
-        DbUrl { dialect: self.dialect, conn, database: Some(db.to_string()) }
+        DbUrl { dialect: self.dialect, conn: set_path(&self.conn, db), database: Some(db.to_string()) }
     }
 
     pub fn redacted(&self) -> String {
         redact(&self.conn)
     }
+}
+
+/// `url` with its path (the database) replaced by `path`; authority and query kept.
+pub fn set_path(url: &str, path: &str) -> String {
+    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let authority_end = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..authority_end], path.trim_start_matches('/'));
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
 }
 
 /// The value of query parameter `key` (first occurrence, percent-decoded).

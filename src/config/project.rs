@@ -91,14 +91,10 @@ fn toset(args: FuncArgs) -> Result<Value, String> {
 /// `urlsetpath(url, path)`: the URL with its path (the database) replaced, query kept.
 fn urlsetpath(args: FuncArgs) -> Result<Value, String> {
     let (url, path) = (args[0].as_str().unwrap_or_default(), args[1].as_str().unwrap_or_default());
-    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
-    let authority_end = base.find("://").map(|i| i + 3).map(|s| base[s..].find('/').map(|j| s + j).unwrap_or(base.len())).ok_or_else(|| format!("urlsetpath: `{}` is not a URL", crate::url::redact(url)))?;
-    let mut out = format!("{}/{}", &base[..authority_end], path.trim_start_matches('/'));
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
+    if !url.contains("://") {
+        return Err(format!("urlsetpath: `{}` is not a URL", crate::url::redact(url)));
     }
-    Ok(Value::String(out))
+    Ok(Value::String(crate::url::set_path(url, path)))
 }
 
 /// `urlqueryset(url, key, value)`: the URL with query parameter `key` set.

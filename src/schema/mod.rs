@@ -138,6 +138,15 @@ pub struct Policy {
     pub pos: Option<Pos>,
 }
 
+impl Policy {
+    /// Role names PostgreSQL reads as keywords in a policy's `TO` list (never quoted).
+    pub const ROLE_KEYWORDS: [&'static str; 4] = ["PUBLIC", "CURRENT_USER", "CURRENT_ROLE", "SESSION_USER"];
+
+    pub fn is_role_keyword(role: &str) -> bool {
+        Self::ROLE_KEYWORDS.contains(&role)
+    }
+}
+
 impl PartialEq for Policy {
     fn eq(&self, o: &Self) -> bool {
         self.name == o.name && self.command == o.command && self.permissive == o.permissive && self.roles == o.roles && self.using == o.using && self.check == o.check

@@ -126,7 +126,7 @@ fn policy_roles(p: &Policy) -> String {
     if p.roles.is_empty() {
         return "PUBLIC".into();
     }
-    p.roles.iter().map(|r| if ["PUBLIC", "CURRENT_USER", "CURRENT_ROLE", "SESSION_USER"].contains(&r.as_str()) { r.clone() } else { q(r) }).collect::<Vec<_>>().join(", ")
+    p.roles.iter().map(|r| if Policy::is_role_keyword(r) { r.clone() } else { q(r) }).collect::<Vec<_>>().join(", ")
 }
 
 fn policy_clauses(p: &Policy) -> String {

@@ -327,7 +327,7 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
         for t in &s.tables {
             for p in &t.policies {
                 let on = if one_schema { format!("table{}", ref_name(&t.name)) } else { format!("table{}{}", ref_name(&s.name), ref_name(&t.name)) };
-                let roles: Vec<String> = p.roles.iter().map(|r| if ["PUBLIC", "CURRENT_USER", "CURRENT_ROLE", "SESSION_USER"].contains(&r.as_str()) { r.clone() } else { hcl_str(r) }).collect();
+                let roles: Vec<String> = p.roles.iter().map(|r| if Policy::is_role_keyword(r) { r.clone() } else { hcl_str(r) }).collect();
                 let _ = writeln!(out, "policy {} {{", hcl_str(&p.name));
                 let _ = writeln!(out, "  on  = {on}");
                 let _ = writeln!(out, "  for = {}", p.command);
