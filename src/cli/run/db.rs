@@ -108,6 +108,14 @@ fn plan_args(a: &RunArgs, t: &Target, policy_dirs: &[PathBuf]) -> Result<PlanArg
     })
 }
 
+/// The report shows one plan: the first tenant's that has changes (every tenant's is in the
+/// output).
+fn keep_for_report(r: &mut DirResult, o: crate::plan::compute::Outcome) {
+    if r.outcome.as_ref().is_none_or(|x| x.plan.is_empty() && !o.plan.is_empty()) {
+        r.outcome = Some(o);
+    }
+}
+
 /// One hash for a directory whose env has several tenants: over each tenant's name and plan
 /// hash, so a change in any tenant changes it.
 fn tenants_hash(parts: &[(String, String)]) -> String {
@@ -161,10 +169,7 @@ pub(super) async fn db_step(a: &RunArgs, t: &Target, kind: &str, env: &HashMap<S
                 failure.get_or_insert(anyhow!("the plan{} is unverified", if multi { format!(" of tenant {name}") } else { String::new() }));
             }
             r.findings.extend(findings);
-            // The report shows one plan: the first tenant that has changes (all are in the output).
-            if r.outcome.as_ref().is_none_or(|x| x.plan.is_empty() && !o.plan.is_empty()) {
-                r.outcome = Some(o);
-            }
+            keep_for_report(r, o);
         }
         r.plan_hash = Some(if multi { tenants_hash(&hashes) } else { hashes.first().map(|h| h.1.clone()).unwrap_or_default() });
         if multi {
@@ -241,9 +246,7 @@ pub(super) async fn db_step(a: &RunArgs, t: &Target, kind: &str, env: &HashMap<S
             Ok(o) => {
                 r.has_changes |= !o.plan.is_empty();
                 hashes.push((name.clone(), o.plan.hash.clone()));
-                if r.outcome.as_ref().is_none_or(|x| x.plan.is_empty() && !o.plan.is_empty()) {
-                    r.outcome = Some(o);
-                }
+                keep_for_report(r, o);
             }
             Err(e) => {
                 let _ = writeln!(buf, "error: {}", redact(&crate::error::chain(&e)));
