@@ -68,11 +68,29 @@ impl DevDb {
             .execute(&format!("CREATE DATABASE {}", quote_ident(dialect, &name)))
             .await
             .context("creating a disposable database on the dev server (the dev user needs CREATE DATABASE)")?;
+        if dialect == Dialect::Postgres {
+            // A disposable database holds only part of a schema (what a change touches), so
+            // SQL-language routines may name tables it does not have: their bodies are checked
+            // on the target, where the plan creates routines after the tables.
+            let _ = admin.execute(&format!("ALTER DATABASE {} SET check_function_bodies = off", quote_ident(dialect, &name))).await;
+        }
         admin.close().await;
         LIVE.lock().unwrap().push((url.clone(), name.clone()));
         let dev_url = url.with_database(&name);
         let conn = Conn::connect(&dev_url).await?;
         Ok(DevDb { conn, url: dev_url, admin: Some((url, name)) })
+    }
+
+    /// Replace the pool's connections with fresh ones. SQL sources may change session state
+    /// (pg_dump files set `search_path` to ''), which would leak into inspection: a catalog read
+    /// on such a connection spells names differently. An in-memory SQLite database lives in its
+    /// one connection and is kept.
+    pub async fn fresh_connections(&mut self) -> Result<()> {
+        if self.admin.is_some() {
+            self.conn.close().await;
+            self.conn = Conn::connect(&self.url).await?;
+        }
+        Ok(())
     }
 
     /// The name the dev database gives a MySQL schema (MySQL's schemas are databases).

@@ -30,6 +30,17 @@ pub enum Change {
     /// A declared rename (`renamed_from`): ALTER TABLE … RENAME TO, never drop + create.
     RenameTable { schema: String, from: String, to: String },
     RenameColumn { schema: String, table: String, from: String, to: String },
+    AddView { schema: String, view: View },
+    DropView { schema: String, view: View },
+    /// Definition, options or comment changed; the planner decides between CREATE OR REPLACE
+    /// and a drop + create (see `plan::objects::expand`).
+    ModifyView { schema: String, from: View, to: View },
+    AddFunction { schema: String, func: Function },
+    DropFunction { schema: String, func: Function },
+    ModifyFunction { schema: String, from: Function, to: Function },
+    AddTrigger { schema: String, trigger: Trigger },
+    DropTrigger { schema: String, trigger: Trigger },
+    ModifyTrigger { schema: String, from: Trigger, to: Trigger },
     AddTable { schema: String, table: Table },
     DropTable { schema: String, table: Table },
     ModifyTable { schema: String, table: String, from: Box<Table>, to: Box<Table>, changes: Vec<TableChange> },
@@ -72,6 +83,23 @@ pub enum TableChange {
 }
 
 impl Change {
+    /// Views, routines and triggers: the change's kind as lint sees it (`add_view`,
+    /// `drop_function`, …), its schema, and the object (`view`, `f(integer)`, `table.trigger`).
+    pub fn object(&self) -> Option<(&'static str, &str, String)> {
+        Some(match self {
+            Change::AddView { schema, view } => (if view.materialized { "add_materialized_view" } else { "add_view" }, schema, view.name.clone()),
+            Change::DropView { schema, view } => (if view.materialized { "drop_materialized_view" } else { "drop_view" }, schema, view.name.clone()),
+            Change::ModifyView { schema, to, .. } => ("modify_view", schema, to.name.clone()),
+            Change::AddFunction { schema, func } => ("add_function", schema, func.signature()),
+            Change::DropFunction { schema, func } => ("drop_function", schema, func.signature()),
+            Change::ModifyFunction { schema, to, .. } => ("modify_function", schema, to.signature()),
+            Change::AddTrigger { schema, trigger } => ("add_trigger", schema, format!("{}.{}", trigger.table, trigger.name)),
+            Change::DropTrigger { schema, trigger } => ("drop_trigger", schema, format!("{}.{}", trigger.table, trigger.name)),
+            Change::ModifyTrigger { schema, to, .. } => ("modify_trigger", schema, format!("{}.{}", to.table, to.name)),
+            _ => return None,
+        })
+    }
+
     /// True for changes that remove data or objects.
     pub fn destructive(&self) -> bool {
         match self {
@@ -218,6 +246,54 @@ fn schema_objects(realm: &Realm, from: &Schema, to: &Schema, out: &mut Vec<Chang
     for t in &from.tables {
         if !tt.contains_key(t.name.as_str()) {
             out.push(Change::DropTable { schema: sn.clone(), table: t.clone() });
+        }
+    }
+    objects(from, to, out);
+}
+
+/// Views, routines (by signature: overloads are distinct) and triggers (by table and name).
+fn objects(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
+    let sn = to.name.clone();
+    let fv: HashMap<&str, &View> = from.views.iter().map(|v| (v.name.as_str(), v)).collect();
+    let tv: HashMap<&str, &View> = to.views.iter().map(|v| (v.name.as_str(), v)).collect();
+    for v in &to.views {
+        match fv.get(v.name.as_str()) {
+            None => out.push(Change::AddView { schema: sn.clone(), view: v.clone() }),
+            Some(old) if *old != v => out.push(Change::ModifyView { schema: sn.clone(), from: (*old).clone(), to: v.clone() }),
+            _ => {}
+        }
+    }
+    for v in &from.views {
+        if !tv.contains_key(v.name.as_str()) {
+            out.push(Change::DropView { schema: sn.clone(), view: v.clone() });
+        }
+    }
+    let ff: HashMap<String, &Function> = from.functions.iter().map(|f| (f.signature(), f)).collect();
+    let tf: HashMap<String, &Function> = to.functions.iter().map(|f| (f.signature(), f)).collect();
+    for f in &to.functions {
+        match ff.get(&f.signature()) {
+            None => out.push(Change::AddFunction { schema: sn.clone(), func: f.clone() }),
+            Some(old) if *old != f => out.push(Change::ModifyFunction { schema: sn.clone(), from: (*old).clone(), to: f.clone() }),
+            _ => {}
+        }
+    }
+    for f in &from.functions {
+        if !tf.contains_key(&f.signature()) {
+            out.push(Change::DropFunction { schema: sn.clone(), func: f.clone() });
+        }
+    }
+    let ft: HashMap<(&str, &str), &Trigger> = from.triggers.iter().map(|t| ((t.table.as_str(), t.name.as_str()), t)).collect();
+    let tt: HashMap<(&str, &str), &Trigger> = to.triggers.iter().map(|t| ((t.table.as_str(), t.name.as_str()), t)).collect();
+    for t in &to.triggers {
+        match ft.get(&(t.table.as_str(), t.name.as_str())) {
+            None => out.push(Change::AddTrigger { schema: sn.clone(), trigger: t.clone() }),
+            Some(old) if *old != t => out.push(Change::ModifyTrigger { schema: sn.clone(), from: (*old).clone(), to: t.clone() }),
+            _ => {}
+        }
+    }
+    for t in &from.triggers {
+        if !tt.contains_key(&(t.table.as_str(), t.name.as_str())) {
+            out.push(Change::DropTrigger { schema: sn.clone(), trigger: t.clone() });
         }
     }
 }

@@ -118,6 +118,18 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
             Change::AddSequence { schema, value } => push(json!({"kind": "add_sequence", "schema": schema, "name": value.name}), statements_of(c, d)),
             Change::DropSequence { schema, name } => push(json!({"kind": "drop_sequence", "schema": schema, "name": name}), statements_of(c, d)),
             Change::ModifySequence { schema, to, .. } => push(json!({"kind": "modify_sequence", "schema": schema, "name": to.name}), statements_of(c, d)),
+            Change::AddView { .. }
+            | Change::DropView { .. }
+            | Change::ModifyView { .. }
+            | Change::AddFunction { .. }
+            | Change::DropFunction { .. }
+            | Change::ModifyFunction { .. }
+            | Change::AddTrigger { .. }
+            | Change::DropTrigger { .. }
+            | Change::ModifyTrigger { .. } => {
+                let (kind, schema, name) = c.object().expect("object change");
+                push(json!({"kind": kind, "schema": schema, "name": name}), statements_of(c, d))
+            }
             Change::AddTable { schema, table } => push(
                 json!({"kind": "add_table", "schema": schema, "table": table.name, "new": {"columns": table.columns.iter().map(|c| column(d, c)).collect::<Vec<_>>()}, "source": source(desired, schema, &table.name, None)}),
                 statements_of(c, d),

@@ -146,6 +146,85 @@ fn fk_targets(realm: &Realm, set: &mut BTreeSet<(String, String)>) {
     set.extend(added.into_iter().filter(|k| realm.table(&k.0, &k.1).is_some()));
 }
 
+/// Views, routines and triggers a change list names: the views (and the tables their
+/// triggers sit on) that normalization or rehearsal must load, with what those views read.
+/// Views and tables are added to `views` and `tables`; everything they reference, in any of
+/// `realms`, is added too, until closed.
+fn object_scope(changes: &[Change], realms: &[&Realm], dialect: Dialect, tables: &mut BTreeSet<(String, String)>, views: &mut BTreeSet<(String, String)>) {
+    use crate::schema::refs::{self, ObjKey};
+    for c in changes {
+        match c {
+            Change::AddView { schema, view } | Change::DropView { schema, view } | Change::ModifyView { schema, to: view, .. } => {
+                views.insert((schema.clone(), view.name.clone()));
+            }
+            Change::AddTrigger { schema, trigger } | Change::DropTrigger { schema, trigger } | Change::ModifyTrigger { schema, to: trigger, .. } => {
+                let key = (schema.clone(), trigger.table.clone());
+                if realms.iter().any(|r| r.schema(schema).is_some_and(|s| s.views.iter().any(|v| v.name == trigger.table))) {
+                    views.insert(key);
+                } else {
+                    tables.insert(key);
+                }
+            }
+            _ => {}
+        }
+    }
+    if views.is_empty() {
+        return;
+    }
+    let deps: Vec<_> = realms.iter().map(|r| refs::references(r, dialect)).collect();
+    loop {
+        let before = tables.len() + views.len();
+        for d in &deps {
+            for (k, used) in d.iter() {
+                let ObjKey::View(s, n) = k else { continue };
+                if !views.contains(&(s.clone(), n.clone())) {
+                    continue;
+                }
+                for u in used {
+                    match u {
+                        ObjKey::View(s, n) => {
+                            views.insert((s.clone(), n.clone()));
+                        }
+                        ObjKey::Table(s, n) => {
+                            tables.insert((s.clone(), n.clone()));
+                        }
+                        ObjKey::Function(..) => {}
+                    }
+                }
+            }
+        }
+        if tables.len() + views.len() == before {
+            return;
+        }
+    }
+}
+
+/// Tables whose row types routines of `realm` take or return (`RETURNS SETOF customer`): a
+/// routine cannot be created without them. (Bodies are not checked in disposable databases.)
+fn signature_tables(realm: &Realm, dialect: Dialect, tables: &mut BTreeSet<(String, String)>) {
+    for s in &realm.schemas {
+        for f in &s.functions {
+            let mut text = f.returns.clone().unwrap_or_default();
+            for a in &f.args {
+                text.push(' ');
+                text.push_str(&a.ty);
+            }
+            let ids = crate::schema::refs::idents(&text, dialect);
+            for s2 in &realm.schemas {
+                for t in &s2.tables {
+                    if ids.contains(&t.name) {
+                        tables.insert((s2.name.clone(), t.name.clone()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_object_change(c: &Change) -> bool {
+    c.object().is_some()
+}
+
 #[allow(dead_code)]
 /// Add the tables that `set` references by foreign key, as found in `realm`, until closed.
 fn fk_closure(realm: &Realm, set: &mut BTreeSet<(String, String)>) {
@@ -176,7 +255,7 @@ fn fk_closure(realm: &Realm, set: &mut BTreeSet<(String, String)>) {
 
 /// A realm holding only `tables` (and every type, domain and sequence, which are cheap and
 /// columns may use them). Foreign keys pointing outside the subset are left out.
-fn subset(realm: &Realm, tables: &BTreeSet<(String, String)>, dialect: Dialect) -> Realm {
+fn subset(realm: &Realm, tables: &BTreeSet<(String, String)>, views: &BTreeSet<(String, String)>, dialect: Dialect) -> Realm {
     // SQLite resolves foreign key targets case-insensitively.
     let targets = |s: &str, t: &str| tables.contains(&(s.to_string(), t.to_string())) || (dialect == Dialect::Sqlite && tables.iter().any(|(ts, tt)| ts == s && tt.eq_ignore_ascii_case(t)));
     let mut r = Realm { schemas: Vec::with_capacity(realm.schemas.len()), ..Default::default() };
@@ -187,6 +266,9 @@ fn subset(realm: &Realm, tables: &BTreeSet<(String, String)>, dialect: Dialect) 
         for t in &mut copy.tables {
             t.foreign_keys.retain(|fk| targets(&fk.ref_schema, &fk.ref_table));
         }
+        // Routines are cheap and anything may call them; views and triggers only where asked.
+        copy.views.retain(|v| views.contains(&(sn.clone(), v.name.clone())));
+        copy.triggers.retain(|t| tables.contains(&(sn.clone(), t.table.clone())) || views.contains(&(sn.clone(), t.table.clone())));
         r.schemas.push(copy);
     }
     for s in &mut r.schemas {
@@ -237,14 +319,21 @@ async fn normalize(dialect: Dialect, current: &Realm, desired: &mut Realm, chang
     let mut set: BTreeSet<(String, String)> = touched(changes).into_iter().filter(|(s, t)| desired.table(s, t).is_some()).collect();
     let _ = current;
     let needs_types = changes.iter().any(|c| matches!(c, Change::AddEnum { .. } | Change::AddDomain { .. } | Change::ModifyEnum { .. } | Change::ModifyDomain { .. } | Change::AddExtension { .. } | Change::AddSequence { .. }));
-    if set.is_empty() && !needs_types {
+    let objects = changes.iter().any(is_object_change);
+    if set.is_empty() && !needs_types && !objects {
         return Ok(0);
     }
     let wanted = set.clone();
+    let mut views = BTreeSet::new();
+    object_scope(changes, &[desired], dialect, &mut set, &mut views);
+    if objects {
+        signature_tables(desired, dialect, &mut set);
+    }
+    set.retain(|(s, t)| desired.table(s, t).is_some());
     fk_targets(desired, &mut set);
     let dev = DevDb::open(dialect, opts.dev_url.as_deref()).await?;
     let result = async {
-        let part = subset(desired, &set, dialect);
+        let part = subset(desired, &set, &views, dialect);
         let name = load_into_dev(dialect, &dev, &part).await?;
         inspect_dev(&dev, name.as_deref()).await
     }
@@ -264,6 +353,25 @@ async fn normalize(dialect: Dialect, current: &Realm, desired: &mut Realm, chang
             for d in &mut ds.domains {
                 if let Some(n) = s.domains.iter().find(|x| x.name == d.name) {
                     *d = n.clone();
+                }
+            }
+            // Views, routines and triggers as the database spells them (positions kept).
+            for v in &mut ds.views {
+                if let Some(n) = s.views.iter().find(|x| x.name == v.name) {
+                    let pos = v.pos.take();
+                    *v = View { pos, ..n.clone() };
+                }
+            }
+            for f in &mut ds.functions {
+                if let Some(n) = s.functions.iter().find(|x| x.name == f.name && x.kind == f.kind && x.args.len() == f.args.len() && (s.functions.iter().filter(|y| y.name == f.name).count() == 1 || x.signature() == f.signature())) {
+                    let pos = f.pos.take();
+                    *f = Function { pos, ..n.clone() };
+                }
+            }
+            for t in &mut ds.triggers {
+                if let Some(n) = s.triggers.iter().find(|x| x.name == t.name && x.table == t.table) {
+                    let pos = t.pos.take();
+                    *t = Trigger { pos, ..n.clone() };
                 }
             }
             if dialect == Dialect::Mysql && ds.charset.is_none() {
@@ -312,11 +420,17 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
         }
     }
     set.extend(referrers);
+    let mut views = BTreeSet::new();
+    object_scope(&plan.changes, &[current, desired], dialect, &mut set, &mut views);
+    if plan.changes.iter().any(is_object_change) {
+        signature_tables(current, dialect, &mut set);
+        signature_tables(desired, dialect, &mut set);
+    }
     fk_targets(current, &mut set);
     fk_targets(desired, &mut set);
     let dev = DevDb::open(dialect, opts.dev_url.as_deref()).await?;
     let result = async {
-        let mut cur = subset(current, &set, dialect);
+        let mut cur = subset(current, &set, &views, dialect);
         // Schemas that the plan creates must not exist yet in the copy.
         let created: BTreeSet<&str> = plan.changes.iter().filter_map(|c| if let Change::AddSchema { schema } = c { Some(schema.name.as_str()) } else { None }).collect();
         cur.schemas.retain(|s| !created.contains(s.name.as_str()));
@@ -329,7 +443,7 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
                 let (mut c2, mut d2) = (current.clone(), desired.clone());
                 c2.rename_schemas(&map);
                 d2.rename_schemas(&map);
-                super::statements(&diff::diff(&c2, &d2), dialect)
+                super::build(&c2, &d2, diff::diff(&c2, &d2), dialect).statements
             }
             _ => plan.statements.clone(),
         };
@@ -343,10 +457,12 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
     .await;
     dev.close().await;
     let mut got = result?;
-    let mut want = subset(desired, &set, dialect);
+    let mut want = subset(desired, &set, &views, dialect);
     got.schemas.iter_mut().for_each(|s| {
         let sn = s.name.clone();
-        s.tables.retain(|t| set.contains(&(sn.clone(), t.name.clone())))
+        s.tables.retain(|t| set.contains(&(sn.clone(), t.name.clone())));
+        s.views.retain(|v| views.contains(&(sn.clone(), v.name.clone())));
+        s.triggers.retain(|t| set.contains(&(sn.clone(), t.table.clone())) || views.contains(&(sn.clone(), t.table.clone())));
     });
     // Only compare schemas the desired state has; a copy may hold an empty default schema.
     got.schemas.retain(|s| want.schema(&s.name).is_some());

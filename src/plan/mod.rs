@@ -4,6 +4,7 @@
 //! new tables are created before the foreign keys that reference them are added; drops come last.
 
 pub mod compute;
+pub mod objects;
 
 use crate::diff::{Change, TableChange};
 use crate::engine::{mysql, postgres, sqlite};
@@ -81,6 +82,7 @@ pub struct ConcurrentIndex {
 }
 
 pub fn build_with(current: &Realm, desired: &Realm, changes: Vec<Change>, dialect: Dialect, ci: ConcurrentIndex) -> Plan {
+    let changes = objects::expand(current, desired, changes, dialect);
     let mut statements = statements(&changes, dialect);
     if dialect == Dialect::Postgres && (ci.add || ci.drop) {
         concurrently(&changes, &mut statements, ci);
@@ -98,17 +100,25 @@ pub fn build_with(current: &Realm, desired: &Realm, changes: Vec<Change>, dialec
     Plan { hash: hex::encode(h.finalize()), current_hash, desired_hash, dialect, changes, statements }
 }
 
-/// The whole realm as CREATE statements (inspect --format sql, loading a disposable database).
+/// The whole realm as CREATE statements (inspect --format sql, loading a disposable database):
+/// routines that table expressions call before the first table, the other routines, views and
+/// triggers after everything else.
 pub fn create_realm(realm: &Realm, d: Dialect) -> Vec<String> {
-    match d {
+    let mut out = match d {
         Dialect::Postgres => postgres::ddl::create_realm(realm),
         Dialect::Mysql => mysql::ddl::create_realm(realm),
         Dialect::Sqlite => sqlite::ddl::create_realm(realm),
-    }
+    };
+    let (early, late) = objects::create_objects(realm, d);
+    let first_table = out.iter().position(|s| s.starts_with("CREATE TABLE")).unwrap_or(out.len());
+    out.splice(first_table..first_table, early);
+    out.extend(late);
+    out
 }
 
 pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
     let mut out = Vec::new();
+    let objects = objects::phases(changes, d);
     // 1. schemas, 2. types
     for c in changes {
         if let Change::AddSchema { schema } = c {
@@ -128,6 +138,8 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
             });
         }
     }
+    // 1b. triggers and views that go away or are recreated, before the tables they use change
+    out.extend(objects.pre);
     if d == Dialect::Postgres {
         for c in changes {
             if let Change::AddExtension { schema, value } = c {
@@ -169,6 +181,8 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
         };
         out.push(Statement::new(sql, comment).rev(rev));
     }
+    // 2c. routines that the expressions of new and changed tables call
+    out.extend(objects.early);
     // 3. foreign keys that go away or change, on every table (SQLite rebuilds instead)
     if d != Dialect::Sqlite {
         for c in changes {
@@ -232,6 +246,8 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
             }
         }
     }
+    // 6b. the other routines and the views (in dependency order), then triggers
+    out.extend(objects.late);
     // 7. drops
     for c in changes {
         if let Change::DropTable { schema, table } = c {
@@ -243,6 +259,8 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
             out.push(Statement::new(sql, format!("drop table \"{}\" (its rows are lost)", table.name)));
         }
     }
+    // 7b. routines no longer wanted, once nothing uses them
+    out.extend(objects.post);
     if d == Dialect::Postgres {
         for c in changes {
             let (kind, schema, name) = match c {

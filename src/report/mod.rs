@@ -37,6 +37,18 @@ pub fn change_rows(changes: &[Change]) -> Vec<(String, String, bool)> {
             Change::DropDomain { schema, name } => rows.push((format!("{schema}.{name}"), "drop domain".into(), true)),
             Change::AddSequence { schema, value } => rows.push((format!("{schema}.{}", value.name), "create sequence".into(), false)),
             Change::DropSequence { schema, name } => rows.push((format!("{schema}.{name}"), "drop sequence".into(), true)),
+            Change::AddView { .. }
+            | Change::DropView { .. }
+            | Change::ModifyView { .. }
+            | Change::AddFunction { .. }
+            | Change::DropFunction { .. }
+            | Change::ModifyFunction { .. }
+            | Change::AddTrigger { .. }
+            | Change::DropTrigger { .. }
+            | Change::ModifyTrigger { .. } => {
+                let (kind, schema, name) = c.object().expect("object change");
+                rows.push((format!("{schema}.{name}"), kind.replace('_', " "), false))
+            }
             Change::AddTable { schema, table } => rows.push((format!("{schema}.{}", table.name), "create table".into(), false)),
             Change::DropTable { schema, table } => rows.push((format!("{schema}.{}", table.name), "drop table".into(), true)),
             Change::ModifyTable { schema, table, changes, .. } => {

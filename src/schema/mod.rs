@@ -2,6 +2,8 @@
 //! and diff/plan/lint only ever look at the model. Identifiers keep their exact case; quoting
 //! happens only in `engine/*/ddl.rs`.
 
+pub mod refs;
+
 use serde::Serialize;
 
 /// Which SQL engine a realm belongs to. Canonical spellings (types, defaults) differ per engine.
@@ -61,7 +63,7 @@ pub struct Schema {
     pub enums: Vec<EnumType>,
     pub domains: Vec<Domain>,
     pub sequences: Vec<Sequence>,
-    /// Reserved for the "whole schemas" work: views, functions, triggers, extensions.
+    /// Views and materialized views.
     pub views: Vec<View>,
     pub functions: Vec<Function>,
     pub triggers: Vec<Trigger>,
@@ -487,26 +489,205 @@ pub struct Sequence {
     pub owned_by: Option<(String, String)>,
 }
 
-/// Placeholders for the objects the "whole schemas" work fills in. They exist so the model's
-/// shape is settled; inspection currently reports such objects in [`Realm::skipped`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// A view, or a PostgreSQL materialized view. `def` is the query as the engine prints it back
+/// (pg_get_viewdef; MySQL's VIEW_DEFINITION without the database qualifier; SQLite's text after
+/// `AS`), so two spellings of one query compare equal once both went through a database.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct View {
     pub name: String,
     pub def: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub materialized: bool,
+    /// Output columns as the engine reports them. Derived from `def`: informational, not part of
+    /// the view's identity, but they decide whether `CREATE OR REPLACE VIEW` is allowed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ViewColumn>,
+    /// `WITH LOCAL|CASCADED CHECK OPTION`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_option: Option<String>,
+    /// MySQL `SQL SECURITY DEFINER|INVOKER`; PostgreSQL `security_invoker` (INVOKER).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security: Option<String>,
+    /// PostgreSQL `security_barrier`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub barrier: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Indexes of a materialized view.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Index>,
+    #[serde(skip)]
+    pub pos: Option<Pos>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ViewColumn {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+impl PartialEq for View {
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name
+            && self.def == o.def
+            && self.materialized == o.materialized
+            && self.check_option == o.check_option
+            && self.security == o.security
+            && self.barrier == o.barrier
+            && self.comment == o.comment
+            && self.indexes == o.indexes
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoutineKind {
+    #[default]
+    Function,
+    Procedure,
+    /// PostgreSQL `CREATE AGGREGATE`.
+    Aggregate,
+}
+
+impl RoutineKind {
+    pub fn sql(self) -> &'static str {
+        match self {
+            RoutineKind::Function => "FUNCTION",
+            RoutineKind::Procedure => "PROCEDURE",
+            RoutineKind::Aggregate => "AGGREGATE",
+        }
+    }
+}
+
+/// A function, procedure or aggregate. Every field is in the engine's canonical spelling once
+/// read back from a database, so equal routines compare equal field by field.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Function {
     pub name: String,
-    pub def: String,
+    pub kind: RoutineKind,
+    pub args: Vec<FuncArg>,
+    /// The RETURNS clause (`integer`, `SETOF integer`, `TABLE(a integer)`, `trigger`); None for
+    /// procedures and aggregates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub returns: Option<String>,
+    /// Language, lower case (`sql`, `plpgsql`); MySQL routines are `sql`.
+    pub lang: String,
+    /// The body as stored (PostgreSQL `prosrc`, MySQL ROUTINE_DEFINITION). For a PostgreSQL
+    /// SQL-standard body (`BEGIN ATOMIC … END`, `RETURN …`) it is that text and `sql_body` is set.
+    pub body: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sql_body: bool,
+    /// PostgreSQL IMMUTABLE / STABLE (None: VOLATILE).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volatility: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
+    /// SECURITY DEFINER (PostgreSQL) / SQL SECURITY DEFINER (MySQL, which defaults to it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub security_definer: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub leakproof: bool,
+    /// PostgreSQL PARALLEL SAFE / RESTRICTED (None: UNSAFE).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallel: Option<String>,
+    /// PostgreSQL `SET name = value` clauses, as `name=value` (pg_proc.proconfig).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub config: Vec<String>,
+    /// MySQL DETERMINISTIC.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deterministic: bool,
+    /// MySQL CONTAINS SQL / NO SQL / READS SQL DATA / MODIFIES SQL DATA (None: CONTAINS SQL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_access: Option<String>,
+    /// PostgreSQL aggregate options in CREATE AGGREGATE order (`SFUNC`, `STYPE`, `FINALFUNC`,
+    /// `INITCOND`, …), values as the catalog prints them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aggregate: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip)]
+    pub pos: Option<Pos>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FuncArg {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// OUT, INOUT or VARIADIC (None: IN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+}
+
+impl PartialEq for Function {
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name
+            && self.kind == o.kind
+            && self.args == o.args
+            && self.returns == o.returns
+            && self.lang == o.lang
+            && self.body == o.body
+            && self.sql_body == o.sql_body
+            && self.volatility == o.volatility
+            && self.strict == o.strict
+            && self.security_definer == o.security_definer
+            && self.leakproof == o.leakproof
+            && self.parallel == o.parallel
+            && self.config == o.config
+            && self.deterministic == o.deterministic
+            && self.data_access == o.data_access
+            && self.aggregate == o.aggregate
+            && self.comment == o.comment
+    }
+}
+
+impl Function {
+    /// What tells overloads apart: the name and the input argument types, `f(integer, text)`.
+    pub fn signature(&self) -> String {
+        let ins: Vec<&str> = self.args.iter().filter(|a| a.mode.as_deref() != Some("OUT")).map(|a| a.ty.as_str()).collect();
+        format!("{}({})", self.name, ins.join(", "))
+    }
+}
+
+/// A trigger on a table (or, INSTEAD OF, on a view). `def` is the whole CREATE TRIGGER statement
+/// as the engine prints it back (pg_get_triggerdef; rebuilt from the catalog columns on MySQL;
+/// as written on SQLite) and is what is compared; the other fields are its parts, for HCL.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Trigger {
     pub name: String,
     pub table: String,
     pub def: String,
+    /// BEFORE, AFTER or INSTEAD OF.
+    pub timing: String,
+    /// INSERT, UPDATE, DELETE, TRUNCATE.
+    pub events: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub update_of: Vec<String>,
+    pub for_each_row: bool,
+    #[serde(rename = "when", skip_serializing_if = "Option::is_none")]
+    pub when_clause: Option<String>,
+    /// PostgreSQL: the function it executes, and its arguments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    /// MySQL/SQLite: the trigger body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip)]
+    pub pos: Option<Pos>,
+}
+
+impl PartialEq for Trigger {
+    fn eq(&self, o: &Self) -> bool {
+        self.name == o.name && self.table == o.table && self.def == o.def && self.comment == o.comment
+    }
 }
 
 /// A PostgreSQL extension, listed under the schema it is installed in.
@@ -592,6 +773,12 @@ impl Realm {
             s.domains.sort_by(|a, b| a.name.cmp(&b.name));
             s.sequences.sort_by(|a, b| a.name.cmp(&b.name));
             s.extensions.sort_by(|a, b| a.name.cmp(&b.name));
+            s.views.sort_by(|a, b| a.name.cmp(&b.name));
+            s.functions.sort_by_key(|f| f.signature());
+            s.triggers.sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+            for v in &mut s.views {
+                v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            }
             for t in &mut s.tables {
                 t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
                 t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
@@ -683,6 +870,11 @@ impl Realm {
                 let tn = format!("{sn}.{}", t.name);
                 t.columns.retain(|c| !m(&format!("{tn}.{}", c.name)));
             }
+            s.views.retain(|v| !m(&format!("{sn}.{}", v.name)) && !m(&v.name));
+            s.functions.retain(|f| !m(&format!("{sn}.{}", f.name)) && !m(&f.name));
+            let tables: std::collections::HashSet<String> = s.tables.iter().map(|t| t.name.clone()).chain(s.views.iter().map(|v| v.name.clone())).collect();
+            // A trigger goes with its table, and can be excluded by `schema.table.trigger`.
+            s.triggers.retain(|t| tables.contains(&t.table) && !m(&format!("{sn}.{}.{}", t.table, t.name)));
         }
     }
 }

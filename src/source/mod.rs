@@ -73,8 +73,11 @@ pub async fn load(src: &Source, dialect: Dialect, dev_url: Option<&str>, vars: &
             Ok(hcl::decode_files(&files, dialect, vars)?)
         }
         Source::Sql(paths) => {
-            let dev = DevDb::open(dialect, dev_url).await?;
-            let r = load_sql_files(&dev, paths).await;
+            let mut dev = DevDb::open(dialect, dev_url).await?;
+            let r = match load_sql_files(&dev, paths).await {
+                Ok(()) => dev.fresh_connections().await,
+                Err(e) => Err(e),
+            };
             let realm = match r {
                 Ok(()) => inspect_dev(&dev, None).await,
                 Err(e) => Err(e),

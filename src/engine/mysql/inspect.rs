@@ -59,10 +59,7 @@ pub async fn inspect(pool: &MySqlPool, opts: &InspectOptions) -> Result<Realm> {
          FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA {list}"
     );
     let skipped_q = format!(
-        "SELECT 'view', CAST(TABLE_SCHEMA AS CHAR), CAST(TABLE_NAME AS CHAR) FROM information_schema.VIEWS WHERE TABLE_SCHEMA {list} \
-         UNION ALL SELECT LOWER(CAST(ROUTINE_TYPE AS CHAR)), CAST(ROUTINE_SCHEMA AS CHAR), CAST(ROUTINE_NAME AS CHAR) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA {list} \
-         UNION ALL SELECT 'trigger', CAST(TRIGGER_SCHEMA AS CHAR), CAST(TRIGGER_NAME AS CHAR) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA {list} \
-         UNION ALL SELECT 'event', CAST(EVENT_SCHEMA AS CHAR), CAST(EVENT_NAME AS CHAR) FROM information_schema.EVENTS WHERE EVENT_SCHEMA {list} \
+        "SELECT 'event', CAST(EVENT_SCHEMA AS CHAR), CAST(EVENT_NAME AS CHAR) FROM information_schema.EVENTS WHERE EVENT_SCHEMA {list} \
          UNION ALL SELECT DISTINCT 'table partitioning', CAST(TABLE_SCHEMA AS CHAR), CAST(TABLE_NAME AS CHAR) FROM information_schema.PARTITIONS \
            WHERE TABLE_SCHEMA {list} AND PARTITION_NAME IS NOT NULL"
     );
@@ -76,6 +73,11 @@ pub async fn inspect(pool: &MySqlPool, opts: &InspectOptions) -> Result<Realm> {
         async { sqlx::query(&skipped_q).fetch_all(pool).await.context("listing unmanaged objects") },
     )?;
 
+    let (views, functions, triggers) = tokio::try_join!(
+        super::objects_inspect::views(pool, &list),
+        super::objects_inspect::functions(pool, &list),
+        super::objects_inspect::triggers(pool, &list),
+    )?;
     let mut by_schema: HashMap<String, Schema> = HashMap::new();
     for r in schemas {
         let name: String = r.get(0);
@@ -230,6 +232,21 @@ pub async fn inspect(pool: &MySqlPool, opts: &InspectOptions) -> Result<Realm> {
     for ((schema, _), t) in tmap {
         if let Some(s) = by_schema.get_mut(&schema) {
             s.tables.push(t);
+        }
+    }
+    for (schema, v) in views {
+        if let Some(s) = by_schema.get_mut(&schema) {
+            s.views.push(v);
+        }
+    }
+    for (schema, f) in functions {
+        if let Some(s) = by_schema.get_mut(&schema) {
+            s.functions.push(f);
+        }
+    }
+    for (schema, t) in triggers {
+        if let Some(s) = by_schema.get_mut(&schema) {
+            s.triggers.push(t);
         }
     }
     let skipped = skipped

@@ -1,4 +1,6 @@
 //! MySQL / MariaDB: information_schema inspection, DDL generation and canonical type spellings.
 pub mod ddl;
 pub mod inspect;
+pub mod objects_ddl;
+pub mod objects_inspect;
 pub mod types;

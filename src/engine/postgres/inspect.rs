@@ -49,6 +49,11 @@ pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
         skipped(pool, &names),
         policies(pool, &names),
     )?;
+    let (views, functions, triggers) = tokio::try_join!(
+        super::objects_inspect::views(pool, &names),
+        super::objects_inspect::functions(pool, &names),
+        super::objects_inspect::triggers(pool, &names),
+    )?;
 
     let mut realm = Realm::default();
     let mut by_name: HashMap<String, Schema> = HashMap::new();
@@ -64,9 +69,13 @@ pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
             t.columns.push(c);
         }
     }
+    let mut vmap: HashMap<(String, String), View> = views.into_iter().map(|(s, v)| ((s, v.name.clone()), v)).collect();
     for (schema, table, i) in indexes {
-        if let Some(t) = tmap.get_mut(&(schema, table)) {
+        let key = (schema, table);
+        if let Some(t) = tmap.get_mut(&key) {
             t.indexes.push(i);
+        } else if let Some(v) = vmap.get_mut(&key) {
+            v.indexes.push(i);
         }
     }
     for (schema, table, c) in constraints {
@@ -103,6 +112,21 @@ pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
     for ((schema, _), t) in tmap {
         if let Some(s) = by_name.get_mut(&schema) {
             s.tables.push(t);
+        }
+    }
+    for ((schema, _), v) in vmap {
+        if let Some(s) = by_name.get_mut(&schema) {
+            s.views.push(v);
+        }
+    }
+    for (schema, f) in functions {
+        if let Some(s) = by_name.get_mut(&schema) {
+            s.functions.push(f);
+        }
+    }
+    for (schema, t) in triggers {
+        if let Some(s) = by_name.get_mut(&schema) {
+            s.triggers.push(t);
         }
     }
     for (schema, e) in enums {
@@ -404,7 +428,7 @@ async fn indexes(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
          FROM pg_index i JOIN pg_class ic ON ic.oid=i.indexrelid JOIN pg_class c ON c.oid=i.indrelid \
          JOIN pg_namespace n ON n.oid=c.relnamespace JOIN pg_am am ON am.oid=ic.relam \
          LEFT JOIN pg_constraint con ON con.conindid=i.indexrelid AND con.contype IN ('p','u','x') AND con.conrelid=c.oid \
-         WHERE c.relkind IN ('r','p') AND n.nspname = ANY($1) \
+         WHERE c.relkind IN ('r','p','m') AND n.nspname = ANY($1) \
            AND (con.contype IS NULL OR con.contype = 'u') \
            AND NOT EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid)";
     let rows = sqlx::query(q).bind(schemas).fetch_all(pool).await.context("inspecting indexes")?;
@@ -665,20 +689,14 @@ async fn policies(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Stri
         .collect())
 }
 
-/// Objects the model does not manage yet: listed so nothing disappears silently.
+/// Objects the model does not manage: listed so nothing disappears silently.
 async fn skipped(pool: &PgPool, schemas: &[String]) -> Result<Vec<Skipped>> {
     let q = format!(
-        "SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'foreign table' END, n.nspname::text, c.relname::text \
-           FROM pg_class c JOIN pg_namespace n ON n.oid=c.relnamespace WHERE c.relkind IN ('v','m','f') AND n.nspname = ANY($1) AND {} \
-         UNION ALL SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname::text, p.proname::text \
-           FROM pg_proc p JOIN pg_namespace n ON n.oid=p.pronamespace WHERE n.nspname = ANY($1) AND {} \
-         UNION ALL SELECT 'trigger', n.nspname::text, c.relname::text || '.' || t.tgname::text \
-           FROM pg_trigger t JOIN pg_class c ON c.oid=t.tgrelid JOIN pg_namespace n ON n.oid=c.relnamespace \
-           WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND n.nspname = ANY($1) \
+        "SELECT 'foreign table', n.nspname::text, c.relname::text \
+           FROM pg_class c JOIN pg_namespace n ON n.oid=c.relnamespace WHERE c.relkind = 'f' AND n.nspname = ANY($1) AND {} \
          UNION ALL SELECT 'composite type', n.nspname::text, t.typname::text FROM pg_type t JOIN pg_namespace n ON n.oid=t.typnamespace \
            JOIN pg_class c ON c.oid=t.typrelid WHERE t.typtype='c' AND c.relkind='c' AND n.nspname = ANY($1)",
-        not_ext("pg_class", "c.oid"),
-        not_ext("pg_proc", "p.oid")
+        not_ext("pg_class", "c.oid")
     );
     let rows = sqlx::query(&q).bind(schemas).fetch_all(pool).await.context("listing unmanaged objects")?;
     Ok(rows

@@ -40,9 +40,10 @@ pub async fn inspect(pool: &mut sqlx::SqliteConnection, _opts: &InspectOptions) 
     .fetch_all(&mut *pool)
     .await
     .context("inspecting foreign keys")?;
-    let skipped = sqlx::query("SELECT type, name FROM sqlite_schema WHERE type IN ('view','trigger') ORDER BY name")
+    let objects = sqlx::query("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE type IN ('view','trigger') ORDER BY name")
         .fetch_all(&mut *pool)
-        .await?;
+        .await
+        .context("inspecting views and triggers")?;
 
     let mut schema = Schema { name: "main".into(), ..Default::default() };
     let mut tmap: HashMap<String, (Table, String)> = HashMap::new();
@@ -169,11 +170,15 @@ pub async fn inspect(pool: &mut sqlx::SqliteConnection, _opts: &InspectOptions) 
         t.checks = checks(sql);
     }
     schema.tables = tmap.into_values().map(|(t, _)| t).collect();
-    let skipped = skipped
-        .into_iter()
-        .map(|r| Skipped { kind: r.get(0), schema: "main".into(), name: r.get(1) })
-        .collect();
-    Ok(Realm { schemas: vec![schema], skipped, ..Default::default() })
+    for r in objects {
+        let (kind, name, table, sql): (String, String, String, String) = (r.get(0), r.get(1), r.get(2), r.get(3));
+        if kind == "view" {
+            schema.views.push(super::objects::view_from_sql(&name, &sql));
+        } else {
+            schema.triggers.push(super::objects::trigger_from_sql(&name, &table, &sql));
+        }
+    }
+    Ok(Realm { schemas: vec![schema], ..Default::default() })
 }
 
 pub fn parse_default(d: &str) -> ColumnDefault {

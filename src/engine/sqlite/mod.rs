@@ -1,6 +1,7 @@
 //! SQLite: inspection through sqlite_schema and the pragma table-valued functions, and DDL.
 pub mod ddl;
 pub mod inspect;
+pub mod objects;
 
 /// SQLite keeps the declared type verbatim; canonical = lower-case, `_` read as a space (HCL
 /// identifiers cannot hold spaces), no blanks inside the parentheses.

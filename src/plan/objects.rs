@@ -1,0 +1,416 @@
+//! Views, routines and triggers in a plan: which of them a change forces to be recreated, and
+//! where their statements go among the table statements.
+//!
+//! Phases (see `super::statements`):
+//! 1. `pre`: triggers, then views (dependents first), then routines whose new version has the
+//!    same signature but cannot replace the old one, are dropped before any table changes
+//!    (PostgreSQL refuses to change a column a view reads; SQLite's table rebuild breaks views
+//!    and loses triggers).
+//! 2. `early`: routines that table expressions (defaults, checks, index expressions, policies)
+//!    of new or changed tables call, before the tables.
+//! 3. `late`: the other routines and the views, in dependency order, after the tables; then
+//!    the triggers.
+//! 4. `post`: routines no longer wanted, after the tables and defaults that used them.
+
+use crate::diff::{Change, TableChange};
+use crate::engine::{mysql, postgres, sqlite};
+use crate::schema::refs::{self, Obj, ObjKey};
+use crate::schema::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Statement;
+
+// ---- per-engine DDL --------------------------------------------------------------------------
+
+fn view_replaceable(d: Dialect, from: &View, to: &View) -> bool {
+    match d {
+        Dialect::Postgres => postgres::objects_ddl::view_replaceable(from, to),
+        Dialect::Mysql => mysql::objects_ddl::view_replaceable(from, to),
+        Dialect::Sqlite => false,
+    }
+}
+
+fn function_replaceable(d: Dialect, from: &Function, to: &Function) -> bool {
+    d == Dialect::Postgres && postgres::objects_ddl::function_replaceable(from, to)
+}
+
+fn create_view(d: Dialect, schema: &str, v: &View) -> Vec<String> {
+    match d {
+        Dialect::Postgres => postgres::objects_ddl::create_view(schema, v, false),
+        Dialect::Mysql => mysql::objects_ddl::create_view(schema, v, false),
+        Dialect::Sqlite => sqlite::objects::create_view(v),
+    }
+}
+
+fn replace_view(d: Dialect, schema: &str, from: &View, to: &View) -> Vec<String> {
+    match d {
+        Dialect::Postgres => postgres::objects_ddl::replace_view(schema, from, to),
+        Dialect::Mysql => mysql::objects_ddl::create_view(schema, to, true),
+        Dialect::Sqlite => unreachable!("SQLite views are never replaced in place"),
+    }
+}
+
+fn drop_view(d: Dialect, schema: &str, v: &View) -> String {
+    match d {
+        Dialect::Postgres => postgres::objects_ddl::drop_view(schema, v),
+        Dialect::Mysql => mysql::objects_ddl::drop_view(schema, v),
+        Dialect::Sqlite => sqlite::objects::drop_view(v),
+    }
+}
+
+fn create_function(d: Dialect, schema: &str, f: &Function) -> Vec<String> {
+    match d {
+        Dialect::Postgres => postgres::objects_ddl::create_function(schema, f, false),
+        Dialect::Mysql => mysql::objects_ddl::create_function(schema, f),
+        Dialect::Sqlite => vec![],
+    }
+}
+
+fn drop_function(d: Dialect, schema: &str, f: &Function) -> String {
+    match d {
+        Dialect::Postgres => postgres::objects_ddl::drop_function(schema, f),
+        _ => mysql::objects_ddl::drop_function(schema, f),
+    }
+}
+
+fn create_trigger(d: Dialect, schema: &str, t: &Trigger) -> Vec<String> {
+    match d {
+        Dialect::Postgres => postgres::objects_ddl::create_trigger(schema, t),
+        Dialect::Mysql => mysql::objects_ddl::create_trigger(schema, t),
+        Dialect::Sqlite => vec![t.def.clone()],
+    }
+}
+
+fn drop_trigger(d: Dialect, schema: &str, t: &Trigger) -> String {
+    match d {
+        Dialect::Postgres => postgres::objects_ddl::drop_trigger(schema, t),
+        Dialect::Mysql => format!("DROP TRIGGER {}", mysql::ddl::qn(schema, &t.name)),
+        Dialect::Sqlite => format!("DROP TRIGGER {}", sqlite::ddl::q(&t.name)),
+    }
+}
+
+// ---- what a change forces to be recreated ----------------------------------------------------
+
+/// Tables whose change breaks the views that read them on this engine.
+fn affected_tables(changes: &[Change], d: Dialect) -> BTreeSet<ObjKey> {
+    let mut out = BTreeSet::new();
+    let key = |s: &str, t: &str| ObjKey::Table(s.to_string(), t.to_string());
+    for c in changes {
+        match (c, d) {
+            // PostgreSQL refuses to drop or retype a column that a view reads.
+            (Change::ModifyTable { schema, table, changes, .. }, Dialect::Postgres) => {
+                let breaks = changes.iter().any(|tc| match tc {
+                    TableChange::DropColumn { .. } => true,
+                    TableChange::ModifyColumn { what, .. } => what.iter().any(|w| matches!(*w, "type" | "generated" | "collation")),
+                    _ => false,
+                });
+                if breaks {
+                    out.insert(key(schema, table));
+                }
+            }
+            (Change::ModifyEnum { users, .. }, Dialect::Postgres) => {
+                for u in users {
+                    out.insert(key(&u.schema, &u.table));
+                }
+            }
+            // SQLite rebuilds a changed table (drop + rename), which views and triggers on it
+            // do not survive.
+            (Change::ModifyTable { schema, table, .. }, Dialect::Sqlite) => {
+                out.insert(key(schema, table));
+            }
+            (Change::RenameTable { schema, from, to }, Dialect::Sqlite) => {
+                out.insert(key(schema, from));
+                out.insert(key(schema, to));
+            }
+            (Change::DropTable { schema, table }, Dialect::Postgres | Dialect::Sqlite) => {
+                out.insert(key(schema, &table.name));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Rewrite object changes so that each is something the engine can do: modifications that
+/// cannot happen in place become drop + add, and views, routines and triggers that depend on
+/// what changes are dropped and created again around it.
+pub fn expand(current: &Realm, desired: &Realm, changes: Vec<Change>, d: Dialect) -> Vec<Change> {
+    let has_objects = |r: &Realm| r.schemas.iter().any(|s| !s.views.is_empty() || !s.functions.is_empty() || !s.triggers.is_empty());
+    if !has_objects(current) && !has_objects(desired) {
+        return changes;
+    }
+    let mut broken: BTreeSet<ObjKey> = affected_tables(&changes, d);
+    for c in &changes {
+        match c {
+            Change::ModifyView { schema, from, to } if !view_replaceable(d, from, to) => {
+                broken.insert(ObjKey::View(schema.clone(), from.name.clone()));
+            }
+            Change::ModifyFunction { schema, from, to } if !function_replaceable(d, from, to) => {
+                broken.insert(ObjKey::Function(schema.clone(), from.signature()));
+            }
+            _ => {}
+        }
+    }
+    // Views of the current schema that read something broken are broken too, transitively.
+    let deps = refs::references(current, d);
+    loop {
+        let more: Vec<ObjKey> = deps
+            .iter()
+            .filter(|(k, ds)| matches!(k, ObjKey::View(..)) && !broken.contains(k) && ds.iter().any(|x| broken.contains(x)))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        broken.extend(more);
+    }
+    let broken_fn_names: BTreeSet<(String, String)> = broken
+        .iter()
+        .filter_map(|k| if let ObjKey::Function(s, sig) = k { Some((s.clone(), sig.split('(').next().unwrap_or_default().to_string())) } else { None })
+        .collect();
+
+    let mut out = Vec::with_capacity(changes.len());
+    let mut handled_views: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut handled_triggers: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for c in changes {
+        match c {
+            Change::ModifyView { schema, from, to } if broken.contains(&ObjKey::View(schema.clone(), from.name.clone())) => {
+                handled_views.insert((schema.clone(), from.name.clone()));
+                out.push(Change::DropView { schema: schema.clone(), view: from });
+                out.push(Change::AddView { schema, view: to });
+            }
+            Change::ModifyFunction { schema, from, to } if broken.contains(&ObjKey::Function(schema.clone(), from.signature())) => {
+                out.push(Change::DropFunction { schema: schema.clone(), func: from });
+                out.push(Change::AddFunction { schema, func: to });
+            }
+            Change::ModifyTrigger { schema, from, to } => {
+                handled_triggers.insert((schema.clone(), from.table.clone(), from.name.clone()));
+                out.push(Change::DropTrigger { schema: schema.clone(), trigger: from });
+                out.push(Change::AddTrigger { schema, trigger: to });
+            }
+            other => {
+                match &other {
+                    Change::AddView { schema, view } | Change::DropView { schema, view } => {
+                        handled_views.insert((schema.clone(), view.name.clone()));
+                    }
+                    Change::AddTrigger { schema, trigger } | Change::DropTrigger { schema, trigger } => {
+                        handled_triggers.insert((schema.clone(), trigger.table.clone(), trigger.name.clone()));
+                    }
+                    _ => {}
+                }
+                out.push(other)
+            }
+        }
+    }
+    // Unchanged views that something they read forces out: dropped and created as they are.
+    let mut recreated_relations: BTreeSet<(String, String)> = BTreeSet::new();
+    for k in &broken {
+        match k {
+            ObjKey::View(s, n) => {
+                recreated_relations.insert((s.clone(), n.clone()));
+                if handled_views.contains(&(s.clone(), n.clone())) {
+                    continue;
+                }
+                if let (Some(old), Some(new)) = (find_view(current, s, n), find_view(desired, s, n)) {
+                    out.push(Change::DropView { schema: s.clone(), view: old.clone() });
+                    out.push(Change::AddView { schema: s.clone(), view: new.clone() });
+                }
+            }
+            ObjKey::Table(s, n) if d == Dialect::Sqlite => {
+                recreated_relations.insert((s.clone(), n.clone()));
+            }
+            _ => {}
+        }
+    }
+    // Triggers on recreated relations go with them; triggers that run a recreated routine must
+    // let go of it first. Either way they are created again afterwards.
+    for s in current.schemas.iter() {
+        for t in &s.triggers {
+            let key = (s.name.clone(), t.table.clone(), t.name.clone());
+            if handled_triggers.contains(&key) {
+                continue;
+            }
+            let on_recreated = recreated_relations.contains(&(s.name.clone(), t.table.clone()));
+            let runs_recreated = t.function.as_deref().is_some_and(|f| {
+                let (fs, fname) = f.split_once('.').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or((s.name.clone(), f.to_string()));
+                broken_fn_names.contains(&(fs, fname))
+            });
+            let body_reads_broken = d == Dialect::Sqlite && {
+                let ids = refs::idents(t.body.as_deref().unwrap_or(&t.def), d);
+                broken.iter().any(|k| matches!(k, ObjKey::Table(_, n) | ObjKey::View(_, n) if ids.contains(n)))
+            };
+            if on_recreated || runs_recreated || body_reads_broken {
+                if let Some(new) = desired.schema(&s.name).and_then(|ds| ds.triggers.iter().find(|x| x.table == t.table && x.name == t.name)) {
+                    out.push(Change::DropTrigger { schema: s.name.clone(), trigger: t.clone() });
+                    out.push(Change::AddTrigger { schema: s.name.clone(), trigger: new.clone() });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn find_view<'a>(r: &'a Realm, schema: &str, name: &str) -> Option<&'a View> {
+    r.schema(schema)?.views.iter().find(|v| v.name == name)
+}
+
+// ---- statements by phase ---------------------------------------------------------------------
+
+#[derive(Default)]
+pub struct Phases {
+    pub pre: Vec<Statement>,
+    pub early: Vec<Statement>,
+    pub late: Vec<Statement>,
+    pub post: Vec<Statement>,
+}
+
+fn stmts(sqls: Vec<String>, comment: String) -> impl Iterator<Item = Statement> {
+    sqls.into_iter().map(move |s| Statement::new(s, comment.clone()))
+}
+
+/// The object statements of `changes`, by phase.
+pub fn phases(changes: &[Change], d: Dialect) -> Phases {
+    let mut p = Phases::default();
+    if !changes.iter().any(is_object_change) {
+        return p;
+    }
+    // Objects created (or replaced) and dropped by this plan, with their dependencies among
+    // each other (what else they use exists already, or is a table created in between).
+    let mut creates: BTreeMap<ObjKey, (&str, &Change)> = BTreeMap::new();
+    let mut drops: BTreeMap<ObjKey, (&str, &Change)> = BTreeMap::new();
+    let mut create_objs = Vec::new();
+    let mut drop_objs = Vec::new();
+    let mut added_sigs = BTreeSet::new();
+    for c in changes {
+        match c {
+            Change::AddView { schema, view } | Change::ModifyView { schema, to: view, .. } => {
+                let o = Obj::view(schema, view);
+                creates.insert(o.key.clone(), (schema.as_str(), c));
+                create_objs.push(o);
+            }
+            Change::AddFunction { schema, func } | Change::ModifyFunction { schema, to: func, .. } => {
+                let o = Obj::function(schema, func);
+                added_sigs.insert(o.key.clone());
+                creates.insert(o.key.clone(), (schema.as_str(), c));
+                create_objs.push(o);
+            }
+            Change::DropView { schema, view } => {
+                let o = Obj::view(schema, view);
+                drops.insert(o.key.clone(), (schema.as_str(), c));
+                drop_objs.push(o);
+            }
+            Change::DropFunction { schema, func } => {
+                let o = Obj::function(schema, func);
+                drops.insert(o.key.clone(), (schema.as_str(), c));
+                drop_objs.push(o);
+            }
+            _ => {}
+        }
+    }
+
+    // 1. pre: triggers, views (dependents first), routines replaced by a same-signature one.
+    for c in changes {
+        if let Change::DropTrigger { schema, trigger } = c {
+            p.pre.push(Statement::new(drop_trigger(d, schema, trigger), format!("drop trigger \"{}\" of \"{}\"", trigger.name, trigger.table)));
+        }
+    }
+    let drop_deps = refs::dependencies(&drop_objs, d);
+    let drop_keys: BTreeSet<ObjKey> = drops.keys().cloned().collect();
+    let drop_order: Vec<ObjKey> = refs::topo_order(&drop_keys, &drop_deps).into_iter().rev().collect();
+    for k in &drop_order {
+        let (schema, c) = drops[k];
+        match c {
+            Change::DropView { view, .. } => p.pre.push(Statement::new(drop_view(d, schema, view), format!("drop view \"{}\"", view.name))),
+            Change::DropFunction { func, .. } if added_sigs.contains(k) => {
+                p.pre.push(Statement::new(drop_function(d, schema, func), format!("drop {} \"{}\" (created again below)", func.kind.sql().to_ascii_lowercase(), func.signature())))
+            }
+            _ => {}
+        }
+    }
+
+    // 2. early: routines that the expressions of new or changed tables call.
+    let mut table_text = String::new();
+    for c in changes {
+        match c {
+            Change::AddTable { table, .. } => table_text.push_str(&refs::table_expressions(table)),
+            Change::ModifyTable { to, .. } => table_text.push_str(&refs::table_expressions(to)),
+            _ => {}
+        }
+    }
+    let used = refs::idents(&table_text, d);
+    let create_deps = refs::dependencies(&create_objs, d);
+    let mut early: BTreeSet<ObjKey> = create_objs.iter().filter(|o| matches!(o.key, ObjKey::Function(..)) && used.contains(&o.name)).map(|o| o.key.clone()).collect();
+    loop {
+        let more: Vec<ObjKey> = early.iter().flat_map(|k| create_deps.get(k).into_iter().flatten()).filter(|k| matches!(k, ObjKey::Function(..)) && !early.contains(*k)).cloned().collect();
+        if more.is_empty() {
+            break;
+        }
+        early.extend(more);
+    }
+    let create_keys: BTreeSet<ObjKey> = creates.keys().cloned().collect();
+    for k in refs::topo_order(&create_keys, &create_deps) {
+        let (schema, c) = creates[&k];
+        let out = if early.contains(&k) { &mut p.early } else { &mut p.late };
+        match c {
+            Change::AddView { view, .. } => out.extend(stmts(create_view(d, schema, view), format!("create view \"{}\"", view.name))),
+            Change::ModifyView { from, to, .. } => out.extend(stmts(replace_view(d, schema, from, to), format!("replace view \"{}\"", to.name))),
+            Change::AddFunction { func, .. } => out.extend(stmts(create_function(d, schema, func), format!("create {} \"{}\"", func.kind.sql().to_ascii_lowercase(), func.signature()))),
+            Change::ModifyFunction { from, to, .. } => {
+                let sqls = match d {
+                    Dialect::Postgres => postgres::objects_ddl::replace_function(schema, from, to),
+                    _ => create_function(d, schema, to),
+                };
+                out.extend(stmts(sqls, format!("replace {} \"{}\"", to.kind.sql().to_ascii_lowercase(), to.signature())))
+            }
+            _ => {}
+        }
+    }
+    // 3. triggers, once their tables, views and routines exist.
+    for c in changes {
+        if let Change::AddTrigger { schema, trigger } = c {
+            p.late.extend(stmts(create_trigger(d, schema, trigger), format!("create trigger \"{}\" on \"{}\"", trigger.name, trigger.table)));
+        }
+    }
+
+    // 4. post: routines that go away, after what used them.
+    for k in &drop_order {
+        let (schema, c) = drops[k];
+        if let Change::DropFunction { func, .. } = c {
+            if !added_sigs.contains(k) {
+                p.post.push(Statement::new(drop_function(d, schema, func), format!("drop {} \"{}\"", func.kind.sql().to_ascii_lowercase(), func.signature())));
+            }
+        }
+    }
+    p
+}
+
+fn is_object_change(c: &Change) -> bool {
+    matches!(
+        c,
+        Change::AddView { .. }
+            | Change::DropView { .. }
+            | Change::ModifyView { .. }
+            | Change::AddFunction { .. }
+            | Change::DropFunction { .. }
+            | Change::ModifyFunction { .. }
+            | Change::AddTrigger { .. }
+            | Change::DropTrigger { .. }
+            | Change::ModifyTrigger { .. }
+    )
+}
+
+/// A realm's views, routines and triggers as CREATE statements in dependency order, split into
+/// what must exist before the tables (routines their expressions call) and what comes after.
+pub fn create_objects(realm: &Realm, d: Dialect) -> (Vec<String>, Vec<String>) {
+    let mut changes = Vec::new();
+    for s in &realm.schemas {
+        for t in &s.tables {
+            changes.push(Change::AddTable { schema: s.name.clone(), table: Table { name: t.name.clone(), columns: t.columns.clone(), checks: t.checks.clone(), indexes: t.indexes.clone(), partition: t.partition.clone(), policies: t.policies.clone(), ..Default::default() } });
+        }
+        changes.extend(s.functions.iter().map(|f| Change::AddFunction { schema: s.name.clone(), func: f.clone() }));
+        changes.extend(s.views.iter().map(|v| Change::AddView { schema: s.name.clone(), view: v.clone() }));
+        changes.extend(s.triggers.iter().map(|t| Change::AddTrigger { schema: s.name.clone(), trigger: t.clone() }));
+    }
+    let p = phases(&changes, d);
+    (p.early.into_iter().map(|s| s.sql).collect(), p.late.into_iter().map(|s| s.sql).collect())
+}
