@@ -19,6 +19,9 @@ target(c) := t if {
 } else := t if {
 	c.table
 	t := sprintf("%s.%s", [c.schema, c.table])
+} else := t if {
+	c.name
+	t := sprintf("%s.%s", [c.schema, c.name])
 } else := c.schema
 
 finding(code, severity, msg, c) := {

@@ -28,8 +28,7 @@ pub fn render(realm: &Realm, d: crate::schema::Dialect, format: Format) -> Strin
         Format::Sql => {
             let mut s = String::new();
             for stmt in crate::plan::create_realm(realm, d) {
-                s.push_str(&stmt);
-                s.push_str(";\n");
+                s.push_str(&crate::report::script_statement(&stmt, d));
             }
             s
         }

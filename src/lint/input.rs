@@ -128,7 +128,11 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
             | Change::DropTrigger { .. }
             | Change::ModifyTrigger { .. } => {
                 let (kind, schema, name) = c.object().expect("object change");
-                push(json!({"kind": kind, "schema": schema, "name": name}), statements_of(c, d))
+                // A view, routine or trigger dropped to be created again (around a change it
+                // depends on) is not lost.
+                let add = kind.replacen("drop_", "add_", 1);
+                let replaced = kind.starts_with("drop_") && plan.changes.iter().any(|x| x.object().is_some_and(|(k, s, n)| k == add && s == schema && n == name));
+                push(json!({"kind": kind, "schema": schema, "name": name, "replaced": replaced}), statements_of(c, d))
             }
             Change::AddTable { schema, table } => push(
                 json!({"kind": "add_table", "schema": schema, "table": table.name, "new": {"columns": table.columns.iter().map(|c| column(d, c)).collect::<Vec<_>>()}, "source": source(desired, schema, &table.name, None)}),

@@ -162,9 +162,21 @@ pub fn verification(o: &Outcome) -> String {
 pub fn sql(o: &Outcome) -> String {
     let mut s = String::new();
     for st in &o.plan.statements {
-        s.push_str(&format!("-- {}\n{};\n", st.comment, st.sql));
+        s.push_str(&format!("-- {}\n", st.comment));
+        s.push_str(&script_statement(&st.sql, o.plan.dialect));
     }
     s
+}
+
+/// One statement of a SQL script that the engine's own client can run. MySQL's client ends a
+/// statement at every `;`, so a routine or trigger body that contains one is wrapped in
+/// `DELIMITER` commands (which schemagate's own splitter reads back too).
+pub fn script_statement(sql: &str, d: crate::schema::Dialect) -> String {
+    if d == crate::schema::Dialect::Mysql && sql.contains(';') {
+        format!("DELIMITER //\n{sql}//\nDELIMITER ;\n")
+    } else {
+        format!("{sql};\n")
+    }
 }
 
 pub fn json(o: &Outcome, findings: &[Finding]) -> String {

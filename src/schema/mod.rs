@@ -684,9 +684,23 @@ pub struct Trigger {
     pub pos: Option<Pos>,
 }
 
+/// Triggers compare by their parts, which HCL carries and every catalog yields; the statement
+/// text only where its parts could not be read (an unusual SQLite spelling).
 impl PartialEq for Trigger {
     fn eq(&self, o: &Self) -> bool {
-        self.name == o.name && self.table == o.table && self.def == o.def && self.comment == o.comment
+        let same_parts = if self.timing.is_empty() || o.timing.is_empty() {
+            self.def == o.def
+        } else {
+            self.timing == o.timing
+                && self.events == o.events
+                && self.update_of == o.update_of
+                && self.for_each_row == o.for_each_row
+                && self.when_clause == o.when_clause
+                && self.function == o.function
+                && self.args == o.args
+                && self.body == o.body
+        };
+        self.name == o.name && self.table == o.table && self.comment == o.comment && same_parts
     }
 }
 

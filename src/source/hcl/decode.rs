@@ -12,6 +12,8 @@ use hcl::{Expression, TraversalOperator, Value};
 use std::collections::HashMap;
 use std::path::Path;
 
+mod objects;
+
 /// One source file's text.
 #[derive(Debug, Clone)]
 pub struct HclFile {
@@ -158,6 +160,9 @@ pub fn decode_files(files: &[HclFile], dialect: Dialect, vars: &HashMap<String, 
     }
     for (i, b) in bodies.iter().enumerate() {
         d.tables(i, b)?;
+    }
+    for (i, b) in bodies.iter().enumerate() {
+        d.objects(i, b)?;
     }
     for (i, b) in bodies.iter().enumerate() {
         d.policies(i, b)?;
@@ -522,11 +527,11 @@ impl Decoder<'_> {
                     };
                     self.schema_mut(&schema).extensions.push(x);
                 }
-                "view" | "materialized" | "function" | "procedure" | "trigger" | "extension" | "aggregate" => {
-                    return Err(self.files[fi].err(b.span(), format!("`{}` blocks are not supported yet", b.ident.as_str()), Some("schemagate manages tables, indexes, keys, checks, enums, domains and sequences today; keep this object out of the desired state for now".into())));
-                }
+                // After the tables: see `objects`.
+                "view" | "materialized" | "function" | "procedure" | "trigger" | "aggregate" => {}
+                "extension" => return Err(self.files[fi].err(b.span(), format!("extensions exist only on PostgreSQL, not {}", self.dialect.name()), None)),
                 other => {
-                    return Err(self.files[fi].err(b.span(), format!("unknown block `{other}`"), Some("top-level blocks: schema, table, enum, domain, sequence, variable, locals".into())));
+                    return Err(self.files[fi].err(b.span(), format!("unknown block `{other}`"), Some("top-level blocks: schema, table, view, materialized, function, procedure, aggregate, trigger, policy, enum, domain, sequence, extension, variable, locals".into())));
                 }
             }
         }

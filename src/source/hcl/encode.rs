@@ -5,6 +5,8 @@ use crate::engine;
 use crate::schema::*;
 use std::fmt::Write;
 
+mod objects;
+
 /// An HCL string literal (escapes quotes, backslashes, newlines and template markers).
 pub fn hcl_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -26,14 +28,14 @@ pub fn hcl_str(s: &str) -> String {
     out
 }
 
-fn is_ident(s: &str) -> bool {
+pub(crate) fn is_ident(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// `column.x`, or `column["x y"]` style is not Atlas's; names that are not identifiers are
 /// referenced with an index expression that the decoder accepts.
-fn ref_name(s: &str) -> String {
+pub(crate) fn ref_name(s: &str) -> String {
     if is_ident(s) {
         format!(".{s}")
     } else {
@@ -228,57 +230,7 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
                 out.push_str("  }\n");
             }
             for i in &t.indexes {
-                let kw = if i.constraint && dialect == Dialect::Postgres { "unique" } else { "index" };
-                let _ = writeln!(out, "  {kw} {} {{", hcl_str(&i.name));
-                if i.unique && kw == "index" {
-                    out.push_str("    unique = true\n");
-                }
-                if let Some(m) = &i.method {
-                    let _ = writeln!(out, "    type = {m}");
-                }
-                let simple = i.parts.iter().all(|p| p.column.is_some() && !p.desc && p.prefix.is_none() && p.opclass.is_none() && p.nulls_first.is_none());
-                if simple {
-                    let names: Vec<String> = i.parts.iter().map(|p| p.column.clone().unwrap_or_default()).collect();
-                    let _ = writeln!(out, "    columns = [{}]", cols(&names));
-                } else {
-                    for p in &i.parts {
-                        out.push_str("    on {\n");
-                        if let Some(c) = &p.column {
-                            let _ = writeln!(out, "      column = column{}", ref_name(c));
-                        }
-                        if let Some(e) = &p.expr {
-                            let _ = writeln!(out, "      expr = {}", hcl_str(e));
-                        }
-                        if p.desc {
-                            out.push_str("      desc = true\n");
-                        }
-                        if let Some(n) = p.prefix {
-                            let _ = writeln!(out, "      prefix = {n}");
-                        }
-                        if let Some(o) = &p.opclass {
-                            let _ = writeln!(out, "      ops = {}", if is_ident(o) { o.clone() } else { hcl_str(o) });
-                        }
-                        match p.nulls_first {
-                            Some(true) => out.push_str("      nulls_first = true\n"),
-                            Some(false) => out.push_str("      nulls_last = true\n"),
-                            None => {}
-                        }
-                        out.push_str("    }\n");
-                    }
-                }
-                if !i.include.is_empty() {
-                    let _ = writeln!(out, "    include = [{}]", cols(&i.include));
-                }
-                if !i.nulls_distinct {
-                    out.push_str("    nulls_distinct = false\n");
-                }
-                if let Some(w) = &i.where_clause {
-                    let _ = writeln!(out, "    where = {}", hcl_str(w));
-                }
-                if let Some(c) = &i.comment {
-                    let _ = writeln!(out, "    comment = {}", hcl_str(c));
-                }
-                out.push_str("  }\n");
+                index_block(&mut out, i, dialect);
             }
             for c in &t.checks {
                 if c.name.is_empty() {
@@ -321,6 +273,7 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
             out.push_str("}\n");
         }
     }
+    objects::encode(&mut out, realm, dialect);
     // Policies after every table (Atlas keeps them as top-level blocks that name their table).
     let one_schema = realm.schemas.len() == 1;
     for s in &realm.schemas {
@@ -346,6 +299,61 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
         }
     }
     out
+}
+
+/// An `index` (or PostgreSQL `unique`) block at two spaces' indent.
+pub(crate) fn index_block(out: &mut String, i: &Index, dialect: Dialect) {
+    let kw = if i.constraint && dialect == Dialect::Postgres { "unique" } else { "index" };
+    let _ = writeln!(out, "  {kw} {} {{", hcl_str(&i.name));
+    if i.unique && kw == "index" {
+        out.push_str("    unique = true\n");
+    }
+    if let Some(m) = &i.method {
+        let _ = writeln!(out, "    type = {m}");
+    }
+    let simple = i.parts.iter().all(|p| p.column.is_some() && !p.desc && p.prefix.is_none() && p.opclass.is_none() && p.nulls_first.is_none());
+    if simple {
+        let names: Vec<String> = i.parts.iter().map(|p| p.column.clone().unwrap_or_default()).collect();
+        let _ = writeln!(out, "    columns = [{}]", cols(&names));
+    } else {
+        for p in &i.parts {
+            out.push_str("    on {\n");
+            if let Some(c) = &p.column {
+                let _ = writeln!(out, "      column = column{}", ref_name(c));
+            }
+            if let Some(e) = &p.expr {
+                let _ = writeln!(out, "      expr = {}", hcl_str(e));
+            }
+            if p.desc {
+                out.push_str("      desc = true\n");
+            }
+            if let Some(n) = p.prefix {
+                let _ = writeln!(out, "      prefix = {n}");
+            }
+            if let Some(o) = &p.opclass {
+                let _ = writeln!(out, "      ops = {}", if is_ident(o) { o.clone() } else { hcl_str(o) });
+            }
+            match p.nulls_first {
+                Some(true) => out.push_str("      nulls_first = true\n"),
+                Some(false) => out.push_str("      nulls_last = true\n"),
+                None => {}
+            }
+            out.push_str("    }\n");
+        }
+    }
+    if !i.include.is_empty() {
+        let _ = writeln!(out, "    include = [{}]", cols(&i.include));
+    }
+    if !i.nulls_distinct {
+        out.push_str("    nulls_distinct = false\n");
+    }
+    if let Some(w) = &i.where_clause {
+        let _ = writeln!(out, "    where = {}", hcl_str(w));
+    }
+    if let Some(c) = &i.comment {
+        let _ = writeln!(out, "    comment = {}", hcl_str(c));
+    }
+    out.push_str("  }\n");
 }
 
 fn cols(names: &[String]) -> String {
