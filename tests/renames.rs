@@ -97,3 +97,58 @@ async fn sql_directives_rename_and_unknown_old_names_are_errors_at_their_line() 
     assert!(err.contains("missing.hcl:7:") && err.contains("renamed_from \"e_mail\", but neither exists"), "{err}");
     db.drop().await;
 }
+
+/// `renamed_from` on an index (HCL) and the directive on a CREATE INDEX line (SQL): PostgreSQL
+/// and MySQL rename it in place, SQLite (which cannot) builds it again under the new name; the
+/// rows stay, the re-plan is empty, and an old name that is nowhere is an error at its line.
+#[tokio::test]
+async fn index_renames_on_every_engine() {
+    for dialect in [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite] {
+        let db = TestDb::new(dialect).await;
+        db.load_sql("CREATE TABLE users (id int NOT NULL PRIMARY KEY, email varchar(80));\nCREATE UNIQUE INDEX users_mail ON users (email);\nINSERT INTO users VALUES (1, 'a@x'), (2, 'b@x');\n");
+        let schema = match dialect {
+            Dialect::Postgres => "public".to_string(),
+            Dialect::Mysql => db.name.clone(),
+            Dialect::Sqlite => "main".to_string(),
+        };
+        let (int, text) = match dialect {
+            Dialect::Postgres => ("integer", "character varying(80)"),
+            _ => ("int", "varchar(80)"),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let dev = db.dev_url();
+        let hcl = format!(
+            "schema \"{schema}\" {{}}\ntable \"users\" {{\n  schema = schema.{schema}\n  column \"id\" {{\n    type = {int}\n  }}\n  column \"email\" {{\n    type = sql(\"{text}\")\n    null = true\n  }}\n  primary_key {{\n    columns = [column.id]\n  }}\n  index \"users_email_key\" {{\n    unique       = true\n    columns      = [column.email]\n    renamed_from = \"users_mail\"\n  }}\n}}\n"
+        );
+        let f = dir.path().join("schema.hcl");
+        std::fs::write(&f, &hcl).unwrap();
+        let to = format!("file://{}", f.display());
+        let (code, out, err) = run(&args(&db, "plan", &to, &dev, &["--format", "sql"]));
+        assert_eq!(code, 0, "{dialect:?}: {out}{err}");
+        match dialect {
+            Dialect::Sqlite => assert!(out.contains("DROP INDEX \"users_mail\"") && out.contains("CREATE UNIQUE INDEX \"users_email_key\""), "{out}"),
+            _ => assert!(out.contains("RENAME") && !out.contains("DROP INDEX") && !out.contains("CREATE UNIQUE INDEX"), "{dialect:?}: {out}"),
+        }
+        let (code, out, err) = run(&args(&db, "apply", &to, &dev, &["--auto-approve"]));
+        assert_eq!(code, 0, "{dialect:?}: {out}{err}");
+        assert_eq!(count(&db, "users").await, 2, "{dialect:?}: rows kept");
+        let (code, out, err) = run(&args(&db, "plan", &to, &dev, &["--detailed-exitcode"]));
+        assert_eq!(code, 0, "{dialect:?}: re-plan not empty: {out}{err}");
+
+        // The SQL directive renames it back.
+        let f = dir.path().join("schema.sql");
+        std::fs::write(&f, "CREATE TABLE users (id int NOT NULL PRIMARY KEY, email varchar(80));\nCREATE UNIQUE INDEX users_mail ON users (email); -- schemagate:renamed_from users_email_key\n").unwrap();
+        let to_sql = format!("file://{}", f.display());
+        let (code, out, err) = run(&args(&db, "apply", &to_sql, &dev, &["--auto-approve"]));
+        assert_eq!(code, 0, "{dialect:?}: {out}{err}");
+        assert!(!out.contains("DROP INDEX") || dialect == Dialect::Sqlite, "{dialect:?}: {out}");
+        assert_eq!(count(&db, "users").await, 2, "{dialect:?}: rows kept");
+
+        // Neither name exists: an error at the index block.
+        std::fs::write(dir.path().join("schema.hcl"), hcl.replace("users_mail", "nowhere").replace("users_email_key", "users_new")).unwrap();
+        let (code, _, err) = run(&args(&db, "plan", &to, &dev, &[]));
+        assert_eq!(code, 1, "{dialect:?}: {err}");
+        assert!(err.contains("schema.hcl:14:") && err.contains("renamed_from \"nowhere\", but neither exists"), "{dialect:?}: {err}");
+        db.drop().await;
+    }
+}

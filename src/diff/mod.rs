@@ -30,6 +30,8 @@ pub enum Change {
     /// A declared rename (`renamed_from`): ALTER TABLE … RENAME TO, never drop + create.
     RenameTable { schema: String, from: String, to: String },
     RenameColumn { schema: String, table: String, from: String, to: String },
+    /// `index` is the renamed index as desired (SQLite, which cannot rename one, recreates it).
+    RenameIndex { schema: String, table: String, from: String, to: String, index: Index },
     AddView { schema: String, view: View },
     DropView { schema: String, view: View },
     /// Definition, options or comment changed; the planner decides between CREATE OR REPLACE

@@ -16,7 +16,7 @@ pub struct Missing {
 
 /// `from` with the declared renames applied, and the rename changes (tables first).
 pub fn apply(from: &Realm, to: &Realm) -> Option<(Realm, Vec<Change>)> {
-    let declared = to.schemas.iter().any(|s| s.tables.iter().any(|t| t.renamed_from.is_some() || t.columns.iter().any(|c| c.renamed_from.is_some())));
+    let declared = to.schemas.iter().any(|s| s.tables.iter().any(|t| t.renamed_from.is_some() || t.columns.iter().any(|c| c.renamed_from.is_some()) || t.indexes.iter().any(|i| i.renamed_from.is_some())));
     if !declared {
         return None;
     }
@@ -73,6 +73,24 @@ pub fn apply(from: &Realm, to: &Realm) -> Option<(Realm, Vec<Change>)> {
                     }
                 }
                 out.push(Change::RenameColumn { schema: ds.name.clone(), table: dt.name.clone(), from: old.clone(), to: dc.name.clone() });
+            }
+        }
+    }
+    // Indexes, in their table as it is after the table and column renames.
+    for ds in &to.schemas {
+        for dt in &ds.tables {
+            for di in &dt.indexes {
+                let Some(old) = &di.renamed_from else { continue };
+                let Some(cs) = cur.schemas.iter_mut().find(|s| s.name == ds.name) else { continue };
+                let Some(ct) = cs.tables.iter_mut().find(|t| t.name == dt.name) else { continue };
+                let has = |t: &Table, n: &str| t.indexes.iter().any(|i| i.name == n);
+                if has(ct, &di.name) || !has(ct, old) || has(dt, old) {
+                    continue;
+                }
+                for i in ct.indexes.iter_mut().filter(|i| &i.name == old) {
+                    i.name = di.name.clone();
+                }
+                out.push(Change::RenameIndex { schema: ds.name.clone(), table: dt.name.clone(), from: old.clone(), to: di.name.clone(), index: di.clone() });
             }
         }
     }
@@ -197,6 +215,13 @@ pub fn missing(from: &Realm, to: &Realm) -> Vec<Missing> {
                 if let Some(old) = &dc.renamed_from {
                     if ct.column(&dc.name).is_none() && ct.column(old).is_none() {
                         out.push(Missing { what: format!("column \"{}\".\"{}\" is renamed_from \"{old}\", but neither exists", dt.name, dc.name), pos: dc.pos.clone() });
+                    }
+                }
+            }
+            for di in &dt.indexes {
+                if let Some(old) = &di.renamed_from {
+                    if !ct.indexes.iter().any(|i| i.name == di.name || &i.name == old) {
+                        out.push(Missing { what: format!("index \"{}\" of \"{}\" is renamed_from \"{old}\", but neither exists", di.name, dt.name), pos: di.pos.clone() });
                     }
                 }
             }

@@ -102,6 +102,7 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
         match c {
             Change::AddSchema { schema } => push(json!({"kind": "add_schema", "schema": schema.name}), statements_of(c, d)),
             Change::RenameTable { schema, from, to } => push(json!({"kind": "rename_table", "schema": schema, "table": to, "old": {"name": from}, "source": source(desired, schema, to, None)}), statements_of(c, d)),
+            Change::RenameIndex { schema, table, from, to, .. } => push(json!({"kind": "rename_index", "schema": schema, "table": table, "index": to, "old": {"name": from}}), statements_of(c, d)),
             Change::RenameColumn { schema, table, from, to } => {
                 push(json!({"kind": "rename_column", "schema": schema, "table": table, "column": to, "old": {"name": from}, "source": source(desired, schema, table, Some(("column", to)))}), statements_of(c, d))
             }

@@ -109,7 +109,7 @@ fn touched(changes: &[Change]) -> BTreeSet<(String, String)> {
             Change::AddTable { schema, table } | Change::DropTable { schema, table } => {
                 out.insert((schema.clone(), table.name.clone()));
             }
-            Change::ModifyTable { schema, table, .. } | Change::RenameColumn { schema, table, .. } => {
+            Change::ModifyTable { schema, table, .. } | Change::RenameColumn { schema, table, .. } | Change::RenameIndex { schema, table, .. } => {
                 out.insert((schema.clone(), table.clone()));
             }
             Change::RenameTable { schema, from, to } => {
@@ -392,7 +392,9 @@ fn keep_positions(from: &Table, to: &mut Table) {
         c.renamed_from = from.column(&c.name).and_then(|x| x.renamed_from.clone());
     }
     for i in &mut to.indexes {
-        i.pos = from.indexes.iter().find(|x| x.name == i.name).and_then(|x| x.pos.clone());
+        let was = from.indexes.iter().find(|x| x.name == i.name);
+        i.pos = was.and_then(|x| x.pos.clone());
+        i.renamed_from = was.and_then(|x| x.renamed_from.clone());
     }
     for f in &mut to.foreign_keys {
         f.pos = from.foreign_keys.iter().find(|x| x.name == f.name).and_then(|x| x.pos.clone());

@@ -177,6 +177,20 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
                 };
                 (f(schema, table, from, to), f(schema, table, to, from), format!("rename column \"{from}\" of \"{table}\" to \"{to}\""))
             }
+            Change::RenameIndex { schema, table, from, to, index } => match d {
+                Dialect::Postgres => (format!("ALTER INDEX {} RENAME TO {}", postgres::ddl::qn(schema, from), postgres::ddl::q(to)), format!("ALTER INDEX {} RENAME TO {}", postgres::ddl::qn(schema, to), postgres::ddl::q(from)), format!("rename index \"{from}\" of \"{table}\" to \"{to}\"")),
+                Dialect::Mysql => {
+                    let t = mysql::ddl::qn(schema, table);
+                    (format!("ALTER TABLE {t} RENAME INDEX {} TO {}", mysql::ddl::q(from), mysql::ddl::q(to)), format!("ALTER TABLE {t} RENAME INDEX {} TO {}", mysql::ddl::q(to), mysql::ddl::q(from)), format!("rename index \"{from}\" of \"{table}\" to \"{to}\""))
+                }
+                // SQLite cannot rename an index: it is built again under the new name (no rows
+                // are touched).
+                Dialect::Sqlite => {
+                    out.push(Statement::new(format!("DROP INDEX {}", sqlite::ddl::q(from)), format!("rename index \"{from}\" of \"{table}\" to \"{to}\" (SQLite rebuilds it)")));
+                    out.push(Statement::new(sqlite::ddl::create_index(table, index), format!("rename index \"{from}\" of \"{table}\" to \"{to}\" (SQLite rebuilds it)")));
+                    continue;
+                }
+            },
             _ => continue,
         };
         out.push(Statement::new(sql, comment).rev(rev));

@@ -15,6 +15,7 @@ pub fn change_rows(changes: &[Change]) -> Vec<(String, String, bool)> {
             Change::AddSchema { schema } => rows.push((schema.name.clone(), "create schema".into(), false)),
             Change::RenameTable { schema, from, to } => rows.push((format!("{schema}.{to}"), format!("rename table (from \"{from}\")"), false)),
             Change::RenameColumn { schema, table, from, to } => rows.push((format!("{schema}.{table}.{to}"), format!("rename column (from \"{from}\")"), false)),
+            Change::RenameIndex { schema, table, from, to, .. } => rows.push((format!("{schema}.{table} {to}"), format!("rename index (from \"{from}\")"), false)),
             Change::DropSchema { schema } => rows.push((schema.clone(), "drop schema".into(), true)),
             Change::AddExtension { schema, value } => rows.push((format!("{schema}.{}", value.name), "create extension".into(), false)),
             Change::DropExtension { schema, name } => rows.push((format!("{schema}.{name}"), "drop extension".into(), true)),

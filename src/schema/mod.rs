@@ -324,6 +324,9 @@ pub struct Index {
     pub constraint: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The index's previous name (`renamed_from`): planned as a rename, not drop + create.
+    #[serde(skip)]
+    pub renamed_from: Option<String>,
     #[serde(skip)]
     pub pos: Option<Pos>,
 }

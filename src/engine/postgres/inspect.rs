@@ -478,6 +478,7 @@ async fn indexes(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
             nulls_distinct: !r.get::<bool, _>(11),
             constraint: contype.as_deref() == Some("u"),
             comment: r.get(13),
+            renamed_from: None,
             pos: None,
         };
         out.push((r.get(0), r.get(1), idx));

@@ -121,6 +121,7 @@ pub async fn inspect(pool: &mut sqlx::SqliteConnection, _opts: &InspectOptions) 
                     parts: Vec::new(),
                     method: None,
                     include: exprs,
+                    renamed_from: None,
                     pos: None,
                 });
                 t.indexes.last_mut().unwrap()

@@ -989,7 +989,8 @@ impl Decoder<'_> {
                 "include" => i.include = self.column_list(fi, a, t)?,
                 "nulls_distinct" => i.nulls_distinct = self.boolean(fi, a)?,
                 "comment" => i.comment = Some(self.string(fi, a)?),
-                _ => return Err(self.unknown(fi, a, b.ident.as_str(), &["columns", "unique", "type", "where", "include", "nulls_distinct", "comment"])),
+                "renamed_from" => i.renamed_from = Some(self.string(fi, a)?),
+                _ => return Err(self.unknown(fi, a, b.ident.as_str(), &["columns", "unique", "type", "where", "include", "nulls_distinct", "comment", "renamed_from"])),
             }
         }
         for on in blocks(&b.body) {
