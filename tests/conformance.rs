@@ -124,13 +124,13 @@ fn first_diff(a: &Realm, b: &Realm) -> String {
 
 /// The drop kinds a diff policy skips for sqldef's `enable_drop: false` (objects must stay).
 fn keep_drops() -> std::collections::BTreeSet<String> {
-    ["drop_schema", "drop_table", "drop_column", "drop_index", "drop_foreign_key"].iter().map(|s| s.to_string()).collect()
+    ["drop_schema", "drop_table", "drop_column", "drop_index", "drop_foreign_key", "drop_view", "drop_func", "drop_proc", "drop_trigger"].iter().map(|s| s.to_string()).collect()
 }
 
 fn only_drops(changes: &[schemagate::diff::Change]) -> bool {
     use schemagate::diff::{Change, TableChange};
     changes.iter().all(|c| match c {
-        Change::DropSchema { .. } | Change::DropTable { .. } => true,
+        Change::DropSchema { .. } | Change::DropTable { .. } | Change::DropView { .. } | Change::DropFunction { .. } | Change::DropTrigger { .. } => true,
         Change::ModifyTable { changes, .. } => changes.iter().all(|t| matches!(t, TableChange::DropColumn { .. } | TableChange::DropIndex { .. } | TableChange::DropForeignKey { .. })),
         _ => false,
     })

@@ -38,6 +38,17 @@ fn skip_changes(changes: Vec<Change>, skip: &std::collections::BTreeSet<String>)
             Change::ModifySchema { .. } if s("modify_schema") => None,
             Change::AddTable { .. } if s("add_table") => None,
             Change::DropTable { .. } if s("drop_table") => None,
+            Change::RenameTable { .. } if s("rename_table") => None,
+            Change::AddView { .. } if s("add_view") => None,
+            Change::DropView { .. } if s("drop_view") => None,
+            Change::ModifyView { .. } if s("modify_view") => None,
+            Change::AddTrigger { .. } if s("add_trigger") => None,
+            Change::DropTrigger { .. } if s("drop_trigger") => None,
+            Change::ModifyTrigger { .. } if s("modify_trigger") => None,
+            // Atlas says `func` for functions (aggregates too) and `proc` for procedures.
+            Change::AddFunction { func, .. } if s(&routine_skip("add", &func)) => None,
+            Change::DropFunction { func, .. } if s(&routine_skip("drop", &func)) => None,
+            Change::ModifyFunction { to: func, .. } if s(&routine_skip("modify", &func)) => None,
             Change::ModifyTable { schema, table, from, to, changes } => {
                 let kept: Vec<TableChange> = changes
                     .into_iter()
@@ -59,6 +70,10 @@ fn skip_changes(changes: Vec<Change>, skip: &std::collections::BTreeSet<String>)
             other => Some(other),
         })
         .collect()
+}
+
+fn routine_skip(action: &str, f: &Function) -> String {
+    format!("{action}_{}", if f.kind == RoutineKind::Procedure { "proc" } else { "func" })
 }
 
 #[derive(Debug, Clone)]

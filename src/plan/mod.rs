@@ -110,7 +110,7 @@ pub fn create_realm(realm: &Realm, d: Dialect) -> Vec<String> {
         Dialect::Sqlite => sqlite::ddl::create_realm(realm),
     };
     let (early, late) = objects::create_objects(realm, d);
-    let first_table = out.iter().position(|s| s.starts_with("CREATE TABLE")).unwrap_or(out.len());
+    let first_table = out.iter().position(|s| s.starts_with("CREATE TABLE") || s.starts_with("CREATE DOMAIN")).unwrap_or(out.len());
     out.splice(first_table..first_table, early);
     out.extend(late);
     out
@@ -138,8 +138,10 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
             });
         }
     }
-    // 1b. triggers and views that go away or are recreated, before the tables they use change
+    // 1b. triggers and views that go away or are recreated, before the tables they use change;
+    // routines that domains call
     out.extend(objects.pre);
+    out.extend(objects.before_types);
     if d == Dialect::Postgres {
         for c in changes {
             if let Change::AddExtension { schema, value } = c {

@@ -6,7 +6,8 @@
 //!    same signature but cannot replace the old one, are dropped before any table changes
 //!    (PostgreSQL refuses to change a column a view reads; SQLite's table rebuild breaks views
 //!    and loses triggers).
-//! 2. `early`: routines that table expressions (defaults, checks, index expressions, policies)
+//! 2. `before_types`: routines that domain checks and defaults call, before the types;
+//!    `early`: routines that table expressions (defaults, checks, index expressions, policies)
 //!    of new or changed tables call, before the tables.
 //! 3. `late`: the other routines and the views, in dependency order, after the tables; then
 //!    the triggers.
@@ -259,6 +260,8 @@ fn find_view<'a>(r: &'a Realm, schema: &str, name: &str) -> Option<&'a View> {
 #[derive(Default)]
 pub struct Phases {
     pub pre: Vec<Statement>,
+    /// Routines that domain checks and defaults call: before the types.
+    pub before_types: Vec<Statement>,
     pub early: Vec<Statement>,
     pub late: Vec<Statement>,
     pub post: Vec<Statement>,
@@ -337,20 +340,43 @@ pub fn phases(changes: &[Change], d: Dialect) -> Phases {
             _ => {}
         }
     }
-    let used = refs::idents(&table_text, d);
-    let create_deps = refs::dependencies(&create_objs, d);
-    let mut early: BTreeSet<ObjKey> = create_objs.iter().filter(|o| matches!(o.key, ObjKey::Function(..)) && used.contains(&o.name)).map(|o| o.key.clone()).collect();
-    loop {
-        let more: Vec<ObjKey> = early.iter().flat_map(|k| create_deps.get(k).into_iter().flatten()).filter(|k| matches!(k, ObjKey::Function(..)) && !early.contains(*k)).cloned().collect();
-        if more.is_empty() {
-            break;
+    let mut domain_text = String::new();
+    for c in changes {
+        if let Change::AddDomain { value, .. } | Change::ModifyDomain { to: value, .. } = c {
+            for ck in &value.checks {
+                domain_text.push_str(&ck.expr);
+                domain_text.push('\n');
+            }
+            if let Some(ColumnDefault::Raw(r)) = &value.default {
+                domain_text.push_str(r);
+            }
         }
-        early.extend(more);
     }
+    let create_deps = refs::dependencies(&create_objs, d);
+    // Routines named in `text`, with the routines those call, transitively.
+    let called_by = |text: &str| {
+        let used = refs::idents(text, d);
+        let mut set: BTreeSet<ObjKey> = create_objs.iter().filter(|o| matches!(o.key, ObjKey::Function(..)) && used.contains(&o.name)).map(|o| o.key.clone()).collect();
+        loop {
+            let more: Vec<ObjKey> = set.iter().flat_map(|k| create_deps.get(k).into_iter().flatten()).filter(|k| matches!(k, ObjKey::Function(..)) && !set.contains(*k)).cloned().collect();
+            if more.is_empty() {
+                return set;
+            }
+            set.extend(more);
+        }
+    };
+    let before_types = called_by(&domain_text);
+    let early = called_by(&table_text);
     let create_keys: BTreeSet<ObjKey> = creates.keys().cloned().collect();
     for k in refs::topo_order(&create_keys, &create_deps) {
         let (schema, c) = creates[&k];
-        let out = if early.contains(&k) { &mut p.early } else { &mut p.late };
+        let out = if before_types.contains(&k) {
+            &mut p.before_types
+        } else if early.contains(&k) {
+            &mut p.early
+        } else {
+            &mut p.late
+        };
         match c {
             Change::AddView { view, .. } => out.extend(stmts(create_view(d, schema, view), format!("create view \"{}\"", view.name))),
             Change::ModifyView { from, to, .. } => out.extend(stmts(replace_view(d, schema, from, to), format!("replace view \"{}\"", to.name))),
@@ -410,7 +436,8 @@ pub fn create_objects(realm: &Realm, d: Dialect) -> (Vec<String>, Vec<String>) {
         changes.extend(s.functions.iter().map(|f| Change::AddFunction { schema: s.name.clone(), func: f.clone() }));
         changes.extend(s.views.iter().map(|v| Change::AddView { schema: s.name.clone(), view: v.clone() }));
         changes.extend(s.triggers.iter().map(|t| Change::AddTrigger { schema: s.name.clone(), trigger: t.clone() }));
+        changes.extend(s.domains.iter().map(|x| Change::AddDomain { schema: s.name.clone(), value: x.clone() }));
     }
     let p = phases(&changes, d);
-    (p.early.into_iter().map(|s| s.sql).collect(), p.late.into_iter().map(|s| s.sql).collect())
+    (p.before_types.into_iter().chain(p.early).map(|s| s.sql).collect(), p.late.into_iter().map(|s| s.sql).collect())
 }
