@@ -5,8 +5,7 @@ import data.schemagate.lib
 import rego.v1
 
 warn contains f if {
-	some c in input.changes
-	c.kind == "drop_foreign_key"
+	some c in lib.of_kind("drop_foreign_key")
 	not c.replaced
 	f := lib.finding("CD101", "warning", sprintf("Dropping foreign key %q of table %q", [c.constraint, c.table]), c)
 }

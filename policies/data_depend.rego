@@ -13,22 +13,21 @@ unique_index_added(c) if {
 }
 
 deny contains f if {
-	some c in input.changes
+	some c in lib.of_kind("add_index")
 	unique_index_added(c)
 	fact(c, "duplicates") == true
 	f := lib.finding("MF101", "error", sprintf("Adding unique index %q on %q fails: the table holds duplicate values", [c.index, c.table]), c)
 }
 
 warn contains f if {
-	some c in input.changes
+	some c in lib.of_kind("add_index")
 	unique_index_added(c)
 	not fact(c, "duplicates") == true
 	f := lib.finding("MF101", "warning", sprintf("Adding unique index %q on existing table %q fails if duplicates exist", [c.index, c.table]), c)
 }
 
 deny contains f if {
-	some c in input.changes
-	c.kind == "modify_index"
+	some c in lib.of_kind("modify_index")
 	not c.old.unique
 	c.new.unique
 	fact(c, "duplicates") == true
@@ -36,8 +35,7 @@ deny contains f if {
 }
 
 warn contains f if {
-	some c in input.changes
-	c.kind == "modify_index"
+	some c in lib.of_kind("modify_index")
 	not c.old.unique
 	c.new.unique
 	not fact(c, "duplicates") == true
@@ -54,7 +52,7 @@ not_null_without_default(c) if {
 }
 
 deny contains f if {
-	some c in input.changes
+	some c in lib.of_kind("add_column")
 	not_null_without_default(c)
 	input.engine != "mysql"
 	lib.rows(c) > 0
@@ -62,7 +60,7 @@ deny contains f if {
 }
 
 warn contains f if {
-	some c in input.changes
+	some c in lib.of_kind("add_column")
 	not_null_without_default(c)
 	input.engine != "mysql"
 	lib.rows(c) <= 0
@@ -77,14 +75,14 @@ made_not_null(c) if {
 }
 
 deny contains f if {
-	some c in input.changes
+	some c in lib.of_kind("modify_column")
 	made_not_null(c)
 	fact(c, "has_nulls") == true
 	f := lib.finding("MF104", "error", sprintf("Making %q.%q NOT NULL fails: it holds NULLs", [c.table, c.column]), c)
 }
 
 warn contains f if {
-	some c in input.changes
+	some c in lib.of_kind("modify_column")
 	made_not_null(c)
 	not fact(c, "has_nulls") == true
 	f := lib.finding("MF104", "warning", sprintf("Making %q.%q NOT NULL fails if it holds NULLs", [c.table, c.column]), c)
@@ -106,14 +104,14 @@ narrowed(c) if {
 }
 
 deny contains f if {
-	some c in input.changes
+	some c in lib.of_kind("modify_column")
 	narrowed(c)
 	fact(c, "too_long") == true
 	f := lib.finding("MF105", "error", sprintf("Changing %q.%q to %s fails or truncates: some values are longer than %d", [c.table, c.column, c.new.type, c.new.length]), c)
 }
 
 warn contains f if {
-	some c in input.changes
+	some c in lib.of_kind("modify_column")
 	narrowed(c)
 	not fact(c, "too_long") == true
 	f := lib.finding("MF105", "warning", sprintf("Changing %q.%q to %s fails or truncates values longer than %d", [c.table, c.column, c.new.type, c.new.length]), c)

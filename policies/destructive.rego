@@ -6,20 +6,17 @@ import data.schemagate.lib
 import rego.v1
 
 deny contains f if {
-	some c in input.changes
-	c.kind == "drop_schema"
+	some c in lib.of_kind("drop_schema")
 	f := lib.finding("DS101", "error", sprintf("Dropping schema %q and everything in it", [c.schema]), c)
 }
 
 deny contains f if {
-	some c in input.changes
-	c.kind == "drop_table"
+	some c in lib.of_kind("drop_table")
 	f := lib.finding("DS102", "error", sprintf("Dropping table %q (%s rows)", [c.table, rows_text(c)]), c)
 }
 
 deny contains f if {
-	some c in input.changes
-	c.kind == "drop_column"
+	some c in lib.of_kind("drop_column")
 	not c.old.generated
 	f := lib.finding("DS103", "error", sprintf("Dropping non-virtual column %q of table %q", [c.column, c.table]), c)
 }

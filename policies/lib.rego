@@ -36,3 +36,11 @@ finding(code, severity, msg, c) := {
 rows(c) := n if {
 	n := input.facts.tables[sprintf("%s.%s", [c.schema, c.table])].rows
 } else := -1
+
+# The changes of one kind. schemagate passes `input.kinds` (kind → change ids), so a rule reads
+# only the changes it is about instead of scanning all of them; without it (hand-written test
+# inputs), the changes are filtered here.
+of_kind(kind) := cs if {
+	input.kinds
+	cs := [input.changes[i] | some i in object.get(input.kinds, kind, [])]
+} else := [c | some c in input.changes; c.kind == kind]

@@ -7,8 +7,7 @@ import rego.v1
 
 warn contains f if {
 	input.engine == "mysql"
-	some c in input.changes
-	c.kind == "add_column"
+	some c in lib.of_kind("add_column")
 	c.new.null == false
 	not c.new.default
 	not c.new.generated

@@ -24,7 +24,8 @@ named(c) := [n, "NM104", "index"] if {
 
 warn contains f if {
 	naming.match
-	some c in input.changes
+	some kind in ["add_table", "add_column", "add_index"]
+	some c in lib.of_kind(kind)
 	[name, code, what] := named(c)
 	not regex.match(naming.match, name)
 	msg := object.get(naming, "message", sprintf("must match %s", [naming.match]))

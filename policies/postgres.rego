@@ -19,16 +19,14 @@ not_valid(c) if {
 
 warn contains f if {
 	pg
-	some c in input.changes
-	c.kind == "add_index"
+	some c in lib.of_kind("add_index")
 	not concurrently(c)
 	f := lib.finding("PG101", "warning", sprintf("Creating index %q without CONCURRENTLY blocks writes to %q while it builds", [c.index, c.table]), c)
 }
 
 warn contains f if {
 	pg
-	some c in input.changes
-	c.kind == "drop_index"
+	some c in lib.of_kind("drop_index")
 	not c.replaced
 	not concurrently(c)
 	f := lib.finding("PG102", "warning", sprintf("Dropping index %q without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on %q", [c.index, c.table]), c)
@@ -54,8 +52,7 @@ binary_compatible(c) if {
 
 warn contains f if {
 	pg
-	some c in input.changes
-	c.kind == "modify_column"
+	some c in lib.of_kind("modify_column")
 	"type" in c.changed
 	not binary_compatible(c)
 	f := lib.finding("PG301", "warning", sprintf("Changing the type of %q.%q rewrites the table under an ACCESS EXCLUSIVE lock", [c.table, c.column]), c)
@@ -67,16 +64,14 @@ volatile_default(c) if {
 
 warn contains f if {
 	pg
-	some c in input.changes
-	c.kind == "add_column"
+	some c in lib.of_kind("add_column")
 	volatile_default(c)
 	f := lib.finding("PG302", "warning", sprintf("Adding column %q with a volatile default rewrites table %q", [c.column, c.table]), c)
 }
 
 warn contains f if {
 	pg
-	some c in input.changes
-	c.kind == "modify_column"
+	some c in lib.of_kind("modify_column")
 	"null" in c.changed
 	c.new.null == false
 	f := lib.finding("PG303", "warning", sprintf("SET NOT NULL on %q.%q scans the whole table under an ACCESS EXCLUSIVE lock", [c.table, c.column]), c)
@@ -84,16 +79,14 @@ warn contains f if {
 
 warn contains f if {
 	pg
-	some c in input.changes
-	c.kind == "add_check"
+	some c in lib.of_kind("add_check")
 	not not_valid(c)
 	f := lib.finding("PG305", "warning", sprintf("Adding check %q without NOT VALID scans table %q under lock", [c.constraint, c.table]), c)
 }
 
 warn contains f if {
 	pg
-	some c in input.changes
-	c.kind == "add_foreign_key"
+	some c in lib.of_kind("add_foreign_key")
 	not not_valid(c)
 	f := lib.finding("PG306", "warning", sprintf("Adding foreign key %q without NOT VALID scans %q and locks both tables", [c.constraint, c.table]), c)
 }

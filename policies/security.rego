@@ -6,15 +6,13 @@ import data.schemagate.lib
 import rego.v1
 
 deny contains f if {
-	some c in input.changes
-	c.kind == "drop_policy"
+	some c in lib.of_kind("drop_policy")
 	not c.replaced
 	f := lib.finding("SC101", "error", sprintf("Dropping row-level security policy %q of table %q widens who can read or write its rows", [c.policy, c.table]), c)
 }
 
 deny contains f if {
-	some c in input.changes
-	c.kind == "modify_row_security"
+	some c in lib.of_kind("modify_row_security")
 	c.old.enabled
 	not c.new.enabled
 	count(c.policies) > 0

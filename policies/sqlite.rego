@@ -7,8 +7,7 @@ import rego.v1
 
 warn contains f if {
 	input.engine == "sqlite"
-	some c in input.changes
-	c.kind == "modify_column"
+	some c in lib.of_kind("modify_column")
 	"null" in c.changed
 	c.old.null == true
 	c.new.null == false
