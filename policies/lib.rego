@@ -4,7 +4,9 @@ package schemagate.lib
 import rego.v1
 
 # "schema.table", "schema.table.column", "schema.table index_name", …
-target(c) := t if {
+target(c) := c.object if {
+	c.object
+} else := t if {
 	c.column
 	t := sprintf("%s.%s.%s", [c.schema, c.table, c.column])
 } else := t if {

@@ -1,5 +1,6 @@
 # Row-level security: a table's policies decide who sees which rows. Removing one, or switching
 # RLS off on a table that has policies, silently widens access — denied unless overridden.
+# Privileges: revoking them from a role (or PUBLIC) can break whatever runs as it — a warning.
 package schemagate.rules.security
 
 import data.schemagate.lib
@@ -17,4 +18,12 @@ deny contains f if {
 	not c.new.enabled
 	count(c.policies) > 0
 	f := lib.finding("SC102", "error", sprintf("Disabling row-level security on %q turns off its %d policies: every role with table privileges sees every row", [c.table, count(c.policies)]), c)
+}
+
+warn contains f if {
+	some kind in ["revoke", "revoke_default_privileges"]
+	some c in lib.of_kind(kind)
+	what := object.get(c, "object", sprintf("new %s in %s", [lower(object.get(c, "on", "objects")), c.schema]))
+	option := {true: "the right to grant ", false: ""}[object.get(c, "option_only", false)]
+	f := lib.finding("SC103", "warning", sprintf("Revoking %s%s on %s from %s: what runs as that role may stop working", [option, concat(", ", c.privileges), what, c.grantee]), c)
 }

@@ -25,3 +25,22 @@ test_disabling_rls_without_policies_is_fine if {
 	c := {"id": 0, "kind": "modify_row_security", "schema": "public", "table": "docs", "old": {"enabled": true, "forced": false}, "new": {"enabled": false, "forced": false}, "policies": []}
 	count(security.deny) == 0 with input as {"changes": [c]}
 }
+
+test_sc103_revoking_privileges_warns if {
+	c := {"id": 0, "kind": "revoke", "schema": "public", "object": "public.orders", "grantee": "PUBLIC", "privileges": ["SELECT"], "option_only": false}
+	some f in security.warn with input as {"changes": [c]}
+	f.code == "SC103"
+	contains(f.msg, "SELECT on public.orders from PUBLIC")
+	f.target == "public.orders"
+}
+
+test_sc103_default_privileges if {
+	c := {"id": 0, "kind": "revoke_default_privileges", "schema": "public", "on": "TABLES", "grantee": "reader", "privileges": ["SELECT"], "option_only": true}
+	some f in security.warn with input as {"changes": [c]}
+	contains(f.msg, "the right to grant SELECT on new tables in public from reader")
+}
+
+test_granting_is_quiet if {
+	c := {"id": 0, "kind": "grant", "schema": "public", "object": "public.orders", "grantee": "app", "privileges": ["SELECT"], "grantable": false}
+	count(security.warn) == 0 with input as {"changes": [c]}
+}

@@ -174,6 +174,10 @@ struct Common {
     /// Leave out objects matching these globs: schema.table, schema.table.column, *.tmp_* (repeatable).
     #[arg(long)]
     exclude: Vec<String>,
+    /// PostgreSQL: manage the privileges of this role (repeatable; `role` blocks in HCL add to
+    /// it). Without any, grants are left as they are.
+    #[arg(long = "role")]
+    roles: Vec<String>,
     /// Input variables for HCL files: --var name=value (repeatable).
     #[arg(long = "var", value_parser = parse_var)]
     vars: Vec<(String, String)>,
@@ -223,6 +227,7 @@ impl Common {
             dev_url: self.dev_url.clone(),
             schemas: self.schemas.clone(),
             exclude: self.exclude.clone(),
+            roles: self.roles.clone(),
             vars: self.vars.iter().cloned().collect::<HashMap<_, _>>(),
             format: self.format,
             skip: Default::default(),

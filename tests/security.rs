@@ -130,3 +130,94 @@ async fn removing_a_policy_or_disabling_rls_is_denied() {
     assert_eq!(catalog(&db).await.len(), 3, "nothing applied");
     db.drop().await;
 }
+
+/// Every privilege PostgreSQL records, comparable across databases: exploded ACLs of relations,
+/// columns, routines and the public schema (owners' own rights left out), and default privileges.
+async fn acl_catalog(db: &TestDb) -> Vec<String> {
+    let Conn::Postgres(p) = db.conn().await else { unreachable!() };
+    let who = "CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee)::text END";
+    let q = format!(
+        "SELECT format('rel %s %s %s %s', c.relname, {who}, a.privilege_type, a.is_grantable) FROM pg_class c, aclexplode(c.relacl) a \
+           WHERE c.relnamespace = 'public'::regnamespace AND a.grantee <> c.relowner \
+         UNION ALL SELECT format('col %s.%s %s %s %s', c.relname, t.attname, {who}, a.privilege_type, a.is_grantable) \
+           FROM pg_attribute t JOIN pg_class c ON c.oid = t.attrelid, aclexplode(t.attacl) a WHERE c.relnamespace = 'public'::regnamespace \
+         UNION ALL SELECT format('fn %s %s %s %s', p.proname, {who}, a.privilege_type, a.is_grantable) FROM pg_proc p, aclexplode(p.proacl) a \
+           WHERE p.pronamespace = 'public'::regnamespace AND a.grantee <> p.proowner \
+         UNION ALL SELECT format('schema %s %s %s', {who}, a.privilege_type, a.is_grantable) FROM pg_namespace n, aclexplode(n.nspacl) a \
+           WHERE n.nspname = 'public' AND a.grantee <> n.nspowner \
+         UNION ALL SELECT format('default %s %s %s %s %s', pg_get_userbyid(d.defaclrole), d.defaclobjtype, {who}, a.privilege_type, a.is_grantable) \
+           FROM pg_default_acl d, aclexplode(d.defaclacl) a"
+    );
+    let mut rows: Vec<String> = sqlx::query_scalar(&q).fetch_all(&p).await.unwrap();
+    rows.sort();
+    rows
+}
+
+#[tokio::test]
+async fn privileges_round_trip_through_hcl_with_identical_catalogs() {
+    let src = TestDb::new(Dialect::Postgres).await;
+    let r = roles(&src, &["sg_read", "sg_write"]).await;
+    let (reader, writer) = (&r[0], &r[1]);
+    src.exec(&format!(
+        "CREATE TABLE docs (id int PRIMARY KEY, owner text NOT NULL, body text);
+         ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+         CREATE POLICY own_rows ON docs FOR SELECT TO {reader} USING (owner = current_user);
+         CREATE SEQUENCE ticket;
+         CREATE VIEW doc_ids AS SELECT id FROM docs;
+         CREATE FUNCTION doc_count() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT count(*) FROM docs';
+         GRANT SELECT ON docs TO {reader};
+         GRANT SELECT, INSERT, UPDATE ON docs TO {writer} WITH GRANT OPTION;
+         GRANT UPDATE (body) ON docs TO {reader};
+         GRANT SELECT ON doc_ids TO {reader}, PUBLIC;
+         GRANT USAGE, SELECT ON SEQUENCE ticket TO {writer};
+         GRANT EXECUTE ON FUNCTION doc_count() TO {reader};
+         GRANT USAGE ON SCHEMA public TO {writer};
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {reader};
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO {writer} WITH GRANT OPTION;"
+    ))
+    .await;
+    let before = acl_catalog(&src).await;
+    assert!(before.len() >= 12, "{before:#?}");
+    let dir = tempfile::tempdir().unwrap();
+    let hcl = dir.path().join("schema.hcl");
+    let (code, out, err) = run(&["inspect", "-u", &src.url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("role \"{reader}\" {{}}")) && out.contains("permission {") && out.contains("default_privileges {") && out.contains("grantable  = true"), "{out}");
+    std::fs::write(&hcl, &out).unwrap();
+    let to = format!("file://{}", hcl.display());
+
+    // Into an empty database (the roles exist: they are the server's): the same catalogs.
+    let dst = TestDb::new(Dialect::Postgres).await;
+    let dev = dst.dev_url().unwrap();
+    let (code, out, err) = run(&["apply", "-u", &dst.url, "--to", &to, "--dev-url", &dev, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(acl_catalog(&dst).await, before, "relacl/attacl/proacl/nspacl/pg_default_acl differ after the round trip");
+    assert_eq!(catalog(&src).await, catalog(&dst).await, "pg_policy differs");
+    let (code, out, err) = run(&["plan", "-u", &dst.url, "--to", &to, "--dev-url", &dev]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("no changes"), "re-plan not empty: {out}");
+
+    // Taking a privilege away is a REVOKE with an SC103 warning; a grant to a role that does not
+    // exist is an error that names it.
+    let text = std::fs::read_to_string(&hcl).unwrap();
+    let revoked = text.replace("privileges = [INSERT, SELECT, UPDATE]", "privileges = [INSERT, SELECT]");
+    assert_ne!(revoked, text, "expected the writer's grant in:\n{text}");
+    std::fs::write(&hcl, &revoked).unwrap();
+    let (code, out, err) = run(&["plan", "-u", &dst.url, "--to", &to, "--dev-url", &dev]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(&format!("REVOKE UPDATE ON TABLE \"public\".\"docs\" FROM \"{writer}\"")) && out.contains("SC103"), "{out}");
+    std::fs::write(&hcl, format!("{text}\npermission {{\n  to         = \"sg_nobody_here\"\n  for        = table.docs\n  privileges = [SELECT]\n}}\n")).unwrap();
+    let (code, _, err) = run(&["plan", "-u", &dst.url, "--to", &to, "--dev-url", &dev, "--role", "sg_nobody_here"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("role \"sg_nobody_here\", which does not exist") && err.contains("hint:"), "{err}");
+
+    // Without any managed role, grants are left alone: a schema without them plans nothing.
+    let bare = text.split("\nrole ").next().unwrap().to_string();
+    std::fs::write(&hcl, &bare).unwrap();
+    let (code, out, err) = run(&["plan", "-u", &dst.url, "--to", &to, "--dev-url", &dev]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("no changes"), "grants of unmanaged roles must stay: {out}");
+    src.drop().await;
+    dst.drop().await;
+    drop_roles(&r).await;
+}

@@ -61,6 +61,7 @@ pub struct Target {
     pub src: Vec<String>,
     pub schemas: Vec<String>,
     pub exclude: Vec<String>,
+    pub roles: Vec<String>,
     pub skip: std::collections::BTreeSet<String>,
     pub concurrent_index: (bool, bool),
     pub autoplan: bool,
@@ -110,6 +111,7 @@ pub fn resolve(root: &Path, loaded: &Loaded, changed: Option<&[String]>, env: Op
             src: vec![format!("file://{}", root.join(&dir).display())],
             schemas: vec![],
             exclude: vec![],
+            roles: vec![],
             skip: Default::default(),
             concurrent_index: (false, false),
             autoplan: wm.autoplan,
@@ -124,6 +126,7 @@ pub fn resolve(root: &Path, loaded: &Loaded, changed: Option<&[String]>, env: Op
                 t.take_connection(e);
                 t.schemas = e.schemas.clone();
                 t.exclude = e.exclude.clone();
+                t.roles = e.roles.clone();
                 t.skip = e.skip.clone();
                 t.concurrent_index = (e.concurrent_add, e.concurrent_drop);
             }

@@ -41,6 +41,8 @@ pub struct Args {
     pub dev_url: Option<String>,
     pub schemas: Vec<String>,
     pub exclude: Vec<String>,
+    /// Roles whose privileges are managed (PostgreSQL), besides `role` blocks.
+    pub roles: Vec<String>,
     pub vars: HashMap<String, String>,
     pub format: Format,
     /// Diff policy: change kinds to leave out (atlas.hcl `diff { skip {…} }`).
@@ -123,7 +125,7 @@ pub async fn plan(a: &Args) -> Result<(Outcome, Vec<Finding>, String)> {
 fn opts(a: &Args) -> compute::Options {
     // SQL files and database URLs come back from a database already normalized.
     let desired_normalized = !matches!(Source::classify(&a.to), Ok(Source::Hcl(_)));
-    compute::Options { dev_url: a.dev_url.clone(), exclude: a.exclude.clone(), no_rehearse: false, desired_normalized, skip: a.skip.clone(), concurrent_index: a.concurrent_index }
+    compute::Options { dev_url: a.dev_url.clone(), exclude: a.exclude.clone(), no_rehearse: false, desired_normalized, skip: a.skip.clone(), concurrent_index: a.concurrent_index, roles: a.roles.clone() }
 }
 
 pub struct ApplyArgs {
@@ -225,6 +227,6 @@ pub async fn diff(from: &[String], to: &[String], dev_url: Option<&str>, dialect
             a.rename_schemas(&map);
         }
     }
-    let o = compute::compute(dialect, a, b, &compute::Options { dev_url: dev_url.map(String::from), exclude: vec![], no_rehearse: true, desired_normalized: false, skip: Default::default(), concurrent_index: Default::default() }).await?;
+    let o = compute::compute(dialect, a, b, &compute::Options { dev_url: dev_url.map(String::from), exclude: vec![], no_rehearse: true, desired_normalized: false, skip: Default::default(), concurrent_index: Default::default(), roles: vec![] }).await?;
     Ok(if o.plan.is_empty() { "-- Schemas are synced, no changes to be made.\n".into() } else { report::sql(&o) })
 }

@@ -18,6 +18,8 @@ pub struct Env {
     pub src: Vec<String>,
     pub schemas: Vec<String>,
     pub exclude: Vec<String>,
+    /// `roles = ["app", "reader"]`: roles whose privileges schemagate manages (PostgreSQL).
+    pub roles: Vec<String>,
     /// `diff { skip { drop_table = true … } }`: change kinds never planned.
     pub skip: BTreeSet<String>,
     /// `diff { concurrent_index { add = true, drop = true } }` (`create` is an alias of `add`).
@@ -313,6 +315,7 @@ fn env_block(
                         "src" | "schema_src" => env.src = strings(&v).into_iter().map(|s| resolve(dir, &s)).collect(),
                         "schemas" => env.schemas = strings(&v),
                         "exclude" => env.exclude = strings(&v),
+                        "roles" => env.roles = strings(&v),
                         _ => {} // other Atlas attributes (migration, format, …) do not apply to schemagate
                     }
                 }

@@ -1,6 +1,7 @@
 //! Realm × Realm → changes. Everything is matched by name through maps (no quadratic scans);
 //! modified indexes, keys and checks become drop + add, columns know what changed.
 
+pub mod grants;
 pub mod renames;
 
 use crate::schema::*;
@@ -43,6 +44,14 @@ pub enum Change {
     AddTrigger { schema: String, trigger: Trigger },
     DropTrigger { schema: String, trigger: Trigger },
     ModifyTrigger { schema: String, from: Trigger, to: Trigger },
+    /// PostgreSQL GRANT of privileges to one role (WITH GRANT OPTION when `grant.grantable`).
+    Grant { schema: String, on: GrantOn, grant: Grant },
+    /// PostgreSQL REVOKE (`option_only`: REVOKE GRANT OPTION FOR).
+    Revoke { schema: String, on: GrantOn, grant: Grant, option_only: bool },
+    /// ALTER DEFAULT PRIVILEGES … GRANT or REVOKE.
+    DefaultPrivileges { schema: String, value: DefaultPrivilege, revoke: bool, option_only: bool },
+    /// A declared role the server does not have: CREATE ROLE (NOLOGIN). Roles are never dropped.
+    AddRole { name: String },
     AddTable { schema: String, table: Table },
     DropTable { schema: String, table: Table },
     ModifyTable { schema: String, table: String, from: Box<Table>, to: Box<Table>, changes: Vec<TableChange> },
@@ -138,6 +147,16 @@ pub fn diff(from: &Realm, to: &Realm) -> Vec<Change> {
                 }
                 schema_objects(from, f, s, &mut out)
             }
+        }
+    }
+    // Privileges, once every object is known on both sides.
+    let empty = Schema::default();
+    for s in &to.schemas {
+        grants::schema(from_s.get(s.name.as_str()).copied().unwrap_or(&empty), s, &mut out);
+    }
+    for r in &to.roles {
+        if !from.roles.contains(r) && !from.server_roles.contains(r) {
+            out.push(Change::AddRole { name: r.clone() });
         }
     }
     for s in &from.schemas {

@@ -135,6 +135,15 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
                 let replaced = kind.starts_with("drop_") && plan.changes.iter().any(|x| x.object().is_some_and(|(k, s, n)| k == add && s == schema && n == name));
                 push(json!({"kind": kind, "schema": schema, "name": name, "replaced": replaced}), statements_of(c, d))
             }
+            Change::Grant { schema, on, grant } => push(json!({"kind": "grant", "schema": schema, "object": on.label(schema), "grantee": grant.grantee, "privileges": grant.privileges, "grantable": grant.grantable}), statements_of(c, d)),
+            Change::Revoke { schema, on, grant, option_only } => {
+                push(json!({"kind": "revoke", "schema": schema, "object": on.label(schema), "grantee": grant.grantee, "privileges": grant.privileges, "option_only": option_only}), statements_of(c, d))
+            }
+            Change::DefaultPrivileges { schema, value, revoke, option_only } => push(
+                json!({"kind": if *revoke { "revoke_default_privileges" } else { "grant_default_privileges" }, "schema": schema, "owner": value.owner, "on": value.on, "grantee": value.grantee, "privileges": value.privileges, "option_only": option_only}),
+                statements_of(c, d),
+            ),
+            Change::AddRole { name } => push(json!({"kind": "add_role", "schema": "", "name": name}), statements_of(c, d)),
             Change::AddTable { schema, table } => push(
                 json!({"kind": "add_table", "schema": schema, "table": table.name, "new": {"columns": table.columns.iter().map(|c| column(d, c)).collect::<Vec<_>>()}, "source": source(desired, schema, &table.name, None)}),
                 statements_of(c, d),

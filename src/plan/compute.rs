@@ -22,6 +22,9 @@ pub struct Options {
     pub skip: std::collections::BTreeSet<String>,
     /// Atlas's `diff { concurrent_index { … } }` (PostgreSQL).
     pub concurrent_index: super::ConcurrentIndex,
+    /// Roles whose privileges are managed (`--role`, atlas.hcl `roles`), besides those the
+    /// desired state declares with `role` blocks. None at all: privileges are not managed.
+    pub roles: Vec<String>,
 }
 
 /// Leave out the change kinds a diff policy skips (Atlas's names).
@@ -92,6 +95,7 @@ pub struct Outcome {
 pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, opts: &Options) -> Result<Outcome> {
     current.exclude(&opts.exclude);
     desired.exclude(&opts.exclude);
+    let managed = manage_privileges(&mut current, &mut desired, opts)?;
     current.sort();
     desired.sort();
     if let Some(m) = diff::renames::missing(&current, &desired).into_iter().next() {
@@ -109,11 +113,35 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
         (None, vec![])
     } else {
         let residual = rehearse(dialect, &current, &desired, &plan, opts).await?;
+        let _ = &managed;
         // What the diff policy skips is expected to remain.
         let residual = skip_changes(residual, &opts.skip);
         (Some(residual.is_empty()), residual)
     };
     Ok(Outcome { plan, verified, residual, current, desired, normalized })
+}
+
+/// Scope privileges to the managed roles (declared ones and `opts.roles`), and check that every
+/// role a desired grant names exists on the target or is declared (then the plan creates it).
+fn manage_privileges(current: &mut Realm, desired: &mut Realm, opts: &Options) -> Result<BTreeSet<String>> {
+    let mut managed: BTreeSet<String> = opts.roles.iter().cloned().collect();
+    managed.extend(desired.roles.iter().cloned());
+    // Once privileges are managed at all, what everyone may do is part of them (the defaults
+    // PostgreSQL gives PUBLIC on routines and the public schema are not listed).
+    if !managed.is_empty() {
+        managed.insert("PUBLIC".into());
+    }
+    current.scope_grants(&managed);
+    desired.scope_grants(&managed);
+    if !managed.is_empty() {
+        let known: BTreeSet<&String> = current.server_roles.iter().chain(desired.roles.iter()).collect();
+        if let Some(missing) = desired.granted_roles().into_iter().find(|r| !known.contains(r)) {
+            anyhow::bail!(
+                "the desired state grants privileges to role \"{missing}\", which does not exist on the target\n  hint: create the role (roles are cluster-wide), or declare `role \"{missing}\" {{}}` so that schemagate creates it"
+            );
+        }
+    }
+    Ok(managed)
 }
 
 /// Names of the tables a change list touches.
@@ -321,8 +349,9 @@ async fn load_into_dev(dialect: Dialect, dev: &DevDb, realm: &Realm) -> Result<O
         stmts.retain(|(_, s)| !s.starts_with("CREATE DATABASE"));
     }
     if dialect == Dialect::Postgres {
-        // `public` exists in every fresh database.
-        stmts.retain(|(_, s)| s != "CREATE SCHEMA IF NOT EXISTS \"public\"");
+        // `public` exists in every fresh database; privileges stay out (see
+        // `postgres::privileges::is_privilege_statement`).
+        stmts.retain(|(_, s)| s != "CREATE SCHEMA IF NOT EXISTS \"public\"" && !crate::engine::postgres::privileges::is_privilege_statement(s));
     }
     exec_all(&dev.conn, stmts).await?;
     Ok(map.map(|m| m.0))
@@ -371,16 +400,17 @@ async fn normalize(dialect: Dialect, current: &Realm, desired: &mut Realm, chang
                 }
             }
             // Views, routines and triggers as the database spells them (positions kept).
+            // Grants are the desired state's own (disposable databases hold none).
             for v in &mut ds.views {
                 if let Some(n) = s.views.iter().find(|x| x.name == v.name) {
-                    let pos = v.pos.take();
-                    *v = View { pos, ..n.clone() };
+                    let (pos, grants) = (v.pos.take(), std::mem::take(&mut v.grants));
+                    *v = View { pos, grants, ..n.clone() };
                 }
             }
             for f in &mut ds.functions {
                 if let Some(n) = s.functions.iter().find(|x| x.name == f.name && x.kind == f.kind && x.args.len() == f.args.len() && (s.functions.iter().filter(|y| y.name == f.name).count() == 1 || x.signature() == f.signature())) {
-                    let pos = f.pos.take();
-                    *f = Function { pos, ..n.clone() };
+                    let (pos, grants) = (f.pos.take(), std::mem::take(&mut f.grants));
+                    *f = Function { pos, grants, ..n.clone() };
                 }
             }
             for t in &mut ds.triggers {
@@ -398,13 +428,16 @@ async fn normalize(dialect: Dialect, current: &Realm, desired: &mut Realm, chang
     Ok(wanted.len())
 }
 
-/// Positions in the source (lint findings point at them) and declared renames survive normalization.
+/// Positions in the source (lint findings point at them), declared renames and grants survive
+/// normalization.
 fn keep_positions(from: &Table, to: &mut Table) {
     to.pos = from.pos.clone();
     to.renamed_from = from.renamed_from.clone();
+    to.grants = from.grants.clone();
     for c in &mut to.columns {
         c.pos = from.column(&c.name).and_then(|x| x.pos.clone());
         c.renamed_from = from.column(&c.name).and_then(|x| x.renamed_from.clone());
+        c.grants = from.column(&c.name).map(|x| x.grants.clone()).unwrap_or_default();
     }
     for i in &mut to.indexes {
         let was = from.indexes.iter().find(|x| x.name == i.name);
@@ -464,7 +497,7 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
             }
             _ => plan.statements.clone(),
         };
-        for st in &statements {
+        for st in statements.iter().filter(|st| dialect != Dialect::Postgres || !crate::engine::postgres::privileges::is_privilege_statement(&st.sql)) {
             if let Err(e) = dev.conn.execute(&st.sql).await {
                 anyhow::bail!("the plan failed in rehearsal on a disposable copy, nothing was applied:\n  {e}");
             }
@@ -484,6 +517,9 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
     // Only compare schemas the desired state has; a copy may hold an empty default schema.
     got.schemas.retain(|s| want.schema(&s.name).is_some());
     got.skipped.clear();
+    // Privileges were not rehearsed (roles are the target server's).
+    got.scope_grants(&BTreeSet::new());
+    want.scope_grants(&BTreeSet::new());
     want.sort();
     got.sort();
     let residual: Vec<Change> = diff::diff(&got, &want)

@@ -113,6 +113,9 @@ pub fn create_realm(realm: &Realm, d: Dialect) -> Vec<String> {
     let first_table = out.iter().position(|s| s.starts_with("CREATE TABLE") || s.starts_with("CREATE DOMAIN")).unwrap_or(out.len());
     out.splice(first_table..first_table, early);
     out.extend(late);
+    if d == Dialect::Postgres {
+        out.extend(postgres::privileges::create_grants(realm));
+    }
     out
 }
 
@@ -136,6 +139,12 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
                 Dialect::Mysql => mysql::ddl::modify_schema(to),
                 Dialect::Sqlite => vec![],
             });
+        }
+    }
+    // 1a. roles that grants will name (PostgreSQL; declared roles the server lacks)
+    for c in changes {
+        if let Change::AddRole { name } = c {
+            out.push(Statement::new(format!("CREATE ROLE {}", postgres::ddl::q(name)), format!("create role \"{name}\" (NOLOGIN)")));
         }
     }
     // 1b. triggers and views that go away or are recreated, before the tables they use change;
@@ -264,6 +273,20 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
     }
     // 6b. the other routines and the views (in dependency order), then triggers
     out.extend(objects.late);
+    // 6c. privileges, once every object they name exists (PostgreSQL)
+    if d == Dialect::Postgres {
+        for c in changes {
+            let (sql, comment) = match c {
+                Change::Revoke { schema, on, grant, option_only } => (postgres::privileges::revoke(schema, on, grant, *option_only), format!("revoke {} on {} from {}", grant.privileges.join(", "), on.label(schema), grant.grantee)),
+                Change::Grant { schema, on, grant } => (postgres::privileges::grant(schema, on, grant), format!("grant {} on {} to {}", grant.privileges.join(", "), on.label(schema), grant.grantee)),
+                Change::DefaultPrivileges { schema, value, revoke, option_only } => {
+                    (postgres::privileges::alter_default(schema, value, *revoke, *option_only), format!("default privileges on {} in \"{schema}\" for {}", value.on.to_ascii_lowercase(), value.grantee))
+                }
+                _ => continue,
+            };
+            out.push(Statement::new(sql, comment));
+        }
+    }
     // 7. drops
     for c in changes {
         if let Change::DropTable { schema, table } = c {

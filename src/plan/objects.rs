@@ -248,6 +248,41 @@ pub fn expand(current: &Realm, desired: &Realm, changes: Vec<Change>, d: Dialect
             }
         }
     }
+    regrant(desired, out)
+}
+
+/// A view or routine that is dropped and created again loses its grants: they are granted
+/// anew, in place of whatever GRANT/REVOKE the diff planned for the old object.
+fn regrant(desired: &Realm, changes: Vec<Change>) -> Vec<Change> {
+    let mut recreated: BTreeSet<(String, GrantOn)> = BTreeSet::new();
+    for c in &changes {
+        match c {
+            Change::DropView { schema, view } if changes.iter().any(|x| matches!(x, Change::AddView { schema: s, view: v } if s == schema && v.name == view.name)) => {
+                recreated.insert((schema.clone(), GrantOn::Table(view.name.clone())));
+            }
+            Change::DropFunction { schema, func } if changes.iter().any(|x| matches!(x, Change::AddFunction { schema: s, func: f } if s == schema && f.signature() == func.signature())) => {
+                recreated.insert((schema.clone(), GrantOn::routine(func)));
+            }
+            _ => {}
+        }
+    }
+    if recreated.is_empty() {
+        return changes;
+    }
+    let mut out: Vec<Change> = changes
+        .into_iter()
+        .filter(|c| !matches!(c, Change::Grant { schema, on, .. } | Change::Revoke { schema, on, .. } if recreated.contains(&(schema.clone(), on.clone()))))
+        .collect();
+    for (schema, on) in recreated {
+        let Some(s) = desired.schema(&schema) else { continue };
+        let grants = match &on {
+            GrantOn::Table(n) => s.views.iter().find(|v| &v.name == n).map(|v| v.grants.clone()),
+            _ => s.functions.iter().find(|f| GrantOn::routine(f) == on).map(|f| f.grants.clone()),
+        };
+        for g in grants.unwrap_or_default() {
+            out.push(Change::Grant { schema: schema.clone(), on: on.clone(), grant: g });
+        }
+    }
     out
 }
 

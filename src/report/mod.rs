@@ -50,6 +50,14 @@ pub fn change_rows(changes: &[Change]) -> Vec<(String, String, bool)> {
                 let (kind, schema, name) = c.object().expect("object change");
                 rows.push((format!("{schema}.{name}"), kind.replace('_', " "), false))
             }
+            Change::Grant { schema, on, grant } => rows.push((on.label(schema), format!("grant {} to {}{}", grant.privileges.join(", "), grant.grantee, if grant.grantable { " with grant option" } else { "" }), false)),
+            Change::Revoke { schema, on, grant, option_only } => rows.push((on.label(schema), format!("revoke {}{} from {}", if *option_only { "grant option for " } else { "" }, grant.privileges.join(", "), grant.grantee), false)),
+            Change::DefaultPrivileges { schema, value, revoke, .. } => rows.push((
+                schema.clone(),
+                format!("default privileges of {} on {}: {} {} {} {}", value.owner, value.on.to_ascii_lowercase(), if *revoke { "revoke" } else { "grant" }, value.privileges.join(", "), if *revoke { "from" } else { "to" }, value.grantee),
+                false,
+            )),
+            Change::AddRole { name } => rows.push((name.clone(), "create role".into(), false)),
             Change::AddTable { schema, table } => rows.push((format!("{schema}.{}", table.name), "create table".into(), false)),
             Change::DropTable { schema, table } => rows.push((format!("{schema}.{}", table.name), "drop table".into(), true)),
             Change::ModifyTable { schema, table, changes, .. } => {

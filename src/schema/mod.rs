@@ -46,6 +46,64 @@ pub struct Realm {
     /// (empty: all). Passed to the lint policies, which decide.
     #[serde(skip)]
     pub nolint: std::collections::BTreeMap<String, Vec<String>>,
+    /// PostgreSQL roles declared by the desired state (`role` blocks): their privileges are
+    /// managed, and they are created where the server lacks them (never dropped).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    /// The roles an inspected PostgreSQL server has (all of them; roles are cluster-wide).
+    #[serde(skip)]
+    pub server_roles: Vec<String>,
+}
+
+/// Privileges granted to one role (or PUBLIC) on an object; `grantable` is WITH GRANT OPTION.
+/// A role holding some privileges with and some without the option has two grants.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub grantee: String,
+    /// Sorted names (`INSERT`, `SELECT`, …).
+    pub privileges: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub grantable: bool,
+}
+
+/// PostgreSQL `ALTER DEFAULT PRIVILEGES FOR ROLE owner IN SCHEMA s GRANT … ON {on} TO grantee`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DefaultPrivilege {
+    pub owner: String,
+    /// TABLES, SEQUENCES, FUNCTIONS, TYPES or SCHEMAS.
+    pub on: String,
+    pub grantee: String,
+    pub privileges: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub grantable: bool,
+}
+
+/// What a GRANT applies to, within a schema. Views go as tables (GRANT … ON TABLE).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantOn {
+    Schema,
+    Table(String),
+    Sequence(String),
+    Column(String, String),
+    /// Name, kind and the input argument types.
+    Routine(String, RoutineKind, String),
+}
+
+impl GrantOn {
+    pub fn routine(f: &Function) -> GrantOn {
+        let ins: Vec<&str> = f.args.iter().filter(|a| a.mode.as_deref() != Some("OUT")).map(|a| a.ty.as_str()).collect();
+        GrantOn::Routine(f.name.clone(), f.kind, ins.join(", "))
+    }
+    /// `schema.object` as reports and lint name it.
+    pub fn label(&self, schema: &str) -> String {
+        match self {
+            GrantOn::Schema => schema.to_string(),
+            GrantOn::Table(t) | GrantOn::Sequence(t) => format!("{schema}.{t}"),
+            GrantOn::Column(t, c) => format!("{schema}.{t}.{c}"),
+            GrantOn::Routine(n, _, args) => format!("{schema}.{n}({args})"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -68,6 +126,11 @@ pub struct Schema {
     pub functions: Vec<Function>,
     pub triggers: Vec<Trigger>,
     pub extensions: Vec<Extension>,
+    /// Privileges on the schema itself (USAGE, CREATE).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub default_privileges: Vec<DefaultPrivilege>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub charset: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,6 +165,8 @@ pub struct Table {
     /// PostgreSQL row-level security policies, by name.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<Policy>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
     /// The table's previous name (`renamed_from`): planned as a rename, not drop + create.
     #[serde(skip)]
     pub renamed_from: Option<String>,
@@ -223,6 +288,9 @@ pub struct Column {
     pub collate: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// Column privileges (GRANT SELECT (c) ON t).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
     /// The column's previous name (`renamed_from`): a declared rename, planned as RENAME
     /// COLUMN instead of drop + add. Not part of the column's identity.
     #[serde(skip)]
@@ -244,6 +312,7 @@ impl PartialEq for Column {
             && self.charset == o.charset
             && self.collate == o.collate
             && self.comment == o.comment
+            && self.grants == o.grants
     }
 }
 
@@ -490,6 +559,8 @@ pub struct Sequence {
     /// `OWNED BY table.column`, as (table, column).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owned_by: Option<(String, String)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
 }
 
 /// A view, or a PostgreSQL materialized view. `def` is the query as the engine prints it back
@@ -519,6 +590,8 @@ pub struct View {
     /// Indexes of a materialized view.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<Index>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
     #[serde(skip)]
     pub pos: Option<Pos>,
 }
@@ -540,10 +613,11 @@ impl PartialEq for View {
             && self.barrier == o.barrier
             && self.comment == o.comment
             && self.indexes == o.indexes
+            && self.grants == o.grants
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RoutineKind {
     #[default]
@@ -609,6 +683,8 @@ pub struct Function {
     pub aggregate: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
     #[serde(skip)]
     pub pos: Option<Pos>,
 }
@@ -645,6 +721,7 @@ impl PartialEq for Function {
             && self.data_access == o.data_access
             && self.aggregate == o.aggregate
             && self.comment == o.comment
+            && self.grants == o.grants
     }
 }
 
@@ -737,6 +814,7 @@ impl PartialEq for Table {
             && self.partition_of == o.partition_of
             && self.row_security == o.row_security
             && self.policies == o.policies
+            && self.grants == o.grants
     }
 }
 
@@ -751,6 +829,8 @@ impl PartialEq for Schema {
             && self.functions == o.functions
             && self.triggers == o.triggers
             && self.extensions == o.extensions
+            && self.grants == o.grants
+            && self.default_privileges == o.default_privileges
             && self.charset == o.charset
             && self.collate == o.collate
             && self.comment == o.comment
@@ -796,6 +876,17 @@ impl Realm {
             for v in &mut s.views {
                 v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
             }
+            sort_grants(&mut s.grants);
+            s.default_privileges.sort_by(|a, b| (&a.owner, &a.on, &a.grantee, a.grantable).cmp(&(&b.owner, &b.on, &b.grantee, b.grantable)));
+            for t in &mut s.tables {
+                sort_grants(&mut t.grants);
+                for c in &mut t.columns {
+                    sort_grants(&mut c.grants);
+                }
+            }
+            s.views.iter_mut().for_each(|v| sort_grants(&mut v.grants));
+            s.sequences.iter_mut().for_each(|q| sort_grants(&mut q.grants));
+            s.functions.iter_mut().for_each(|f| sort_grants(&mut f.grants));
             for t in &mut s.tables {
                 t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
                 t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
@@ -893,6 +984,58 @@ impl Realm {
             // A trigger goes with its table, and can be excluded by `schema.table.trigger`.
             s.triggers.retain(|t| tables.contains(&t.table) && !m(&format!("{sn}.{}.{}", t.table, t.name)));
         }
+    }
+}
+
+fn sort_grants(gs: &mut [Grant]) {
+    for g in gs.iter_mut() {
+        g.privileges.sort();
+    }
+    gs.sort_by(|a, b| (&a.grantee, a.grantable).cmp(&(&b.grantee, b.grantable)));
+}
+
+impl Realm {
+    /// Keep only the privileges of `roles` (grantees; default privileges by grantee). With no
+    /// roles at all, privileges are not managed and every grant is left out of the comparison.
+    pub fn scope_grants(&mut self, roles: &std::collections::BTreeSet<String>) {
+        let keep = |gs: &mut Vec<Grant>| gs.retain(|g| roles.contains(&g.grantee));
+        for s in &mut self.schemas {
+            keep(&mut s.grants);
+            s.default_privileges.retain(|d| roles.contains(&d.grantee));
+            for t in &mut s.tables {
+                keep(&mut t.grants);
+                for c in &mut t.columns {
+                    keep(&mut c.grants);
+                }
+            }
+            s.views.iter_mut().for_each(|v| keep(&mut v.grants));
+            s.sequences.iter_mut().for_each(|q| keep(&mut q.grants));
+            s.functions.iter_mut().for_each(|f| keep(&mut f.grants));
+        }
+    }
+
+    /// Every role a grant or default privilege of the realm names (PUBLIC left out).
+    pub fn granted_roles(&self) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut add = |gs: &[Grant]| out.extend(gs.iter().map(|g| g.grantee.clone()));
+        for s in &self.schemas {
+            add(&s.grants);
+            for t in &s.tables {
+                add(&t.grants);
+                t.columns.iter().for_each(|c| add(&c.grants));
+            }
+            s.views.iter().for_each(|v| add(&v.grants));
+            s.sequences.iter().for_each(|q| add(&q.grants));
+            s.functions.iter().for_each(|f| add(&f.grants));
+        }
+        for s in &self.schemas {
+            for d in &s.default_privileges {
+                out.insert(d.grantee.clone());
+                out.insert(d.owner.clone());
+            }
+        }
+        out.remove("PUBLIC");
+        out
     }
 }
 

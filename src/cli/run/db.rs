@@ -101,6 +101,7 @@ fn plan_args(a: &RunArgs, t: &Target, policy_dirs: &[PathBuf]) -> Result<PlanArg
         dev_url: t.dev.clone(),
         schemas: t.schemas.clone(),
         exclude: t.exclude.clone(),
+        roles: t.roles.clone(),
         vars: HashMap::new(),
         format: a.format,
         skip: t.skip.clone(),

@@ -49,10 +49,13 @@ pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
         skipped(pool, &names),
         policies(pool, &names),
     )?;
-    let (views, functions, triggers) = tokio::try_join!(
+    let (views, functions, triggers, acl, default_privileges, roles) = tokio::try_join!(
         super::objects_inspect::views(pool, &names),
         super::objects_inspect::functions(pool, &names),
         super::objects_inspect::triggers(pool, &names),
+        super::privileges::acls(pool, &names),
+        super::privileges::default_privileges(pool, &names),
+        async { sqlx::query_scalar::<_, String>("SELECT rolname::text FROM pg_roles ORDER BY 1").fetch_all(pool).await.context("listing roles") },
     )?;
 
     let mut realm = Realm::default();
@@ -149,7 +152,16 @@ pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
             s.sequences = seqs;
         }
     }
+    for (schema, d) in default_privileges {
+        if let Some(s) = by_name.get_mut(&schema) {
+            s.default_privileges.push(d);
+        }
+    }
     realm.schemas = by_name.into_values().collect();
+    if !acl.is_empty() {
+        super::privileges::attach(&mut realm, &acl);
+    }
+    realm.server_roles = roles;
     realm.skipped = skipped;
     Ok(realm)
 }
@@ -660,6 +672,7 @@ async fn sequences(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Seq
                         (Some(t), Some(c)) => Some((t, c)),
                         _ => None,
                     },
+                    grants: Vec::new(),
                 },
             )
         })

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 mod objects;
+mod permissions;
 
 /// One source file's text.
 #[derive(Debug, Clone)]
@@ -166,6 +167,12 @@ pub fn decode_files(files: &[HclFile], dialect: Dialect, vars: &HashMap<String, 
     }
     for (i, b) in bodies.iter().enumerate() {
         d.policies(i, b)?;
+    }
+    for (i, b) in bodies.iter().enumerate() {
+        d.roles(i, b)?;
+    }
+    for (i, b) in bodies.iter().enumerate() {
+        d.permissions(i, b)?;
     }
     d.resolve_fks()?;
     let mut realm = d.realm;
@@ -529,9 +536,11 @@ impl Decoder<'_> {
                 }
                 // After the tables: see `objects`.
                 "view" | "materialized" | "function" | "procedure" | "trigger" | "aggregate" => {}
+                // After everything they name: see `roles` and `permissions`.
+                "role" | "permission" | "default_privileges" => {}
                 "extension" => return Err(self.files[fi].err(b.span(), format!("extensions exist only on PostgreSQL, not {}", self.dialect.name()), None)),
                 other => {
-                    return Err(self.files[fi].err(b.span(), format!("unknown block `{other}`"), Some("top-level blocks: schema, table, view, materialized, function, procedure, aggregate, trigger, policy, enum, domain, sequence, extension, variable, locals".into())));
+                    return Err(self.files[fi].err(b.span(), format!("unknown block `{other}`"), Some("top-level blocks: schema, table, view, materialized, function, procedure, aggregate, trigger, policy, role, permission, default_privileges, enum, domain, sequence, extension, variable, locals".into())));
                 }
             }
         }

@@ -6,6 +6,7 @@ use crate::schema::*;
 use std::fmt::Write;
 
 mod objects;
+mod permissions;
 
 /// An HCL string literal (escapes quotes, backslashes, newlines and template markers).
 pub fn hcl_str(s: &str) -> String {
@@ -298,6 +299,7 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
             }
         }
     }
+    permissions::encode(&mut out, realm, dialect);
     out
 }
 
