@@ -41,6 +41,37 @@ enum Verdict {
     Skip(String),
 }
 
+/// The roles whose privileges a case manages: sqldef's `managed_roles`, or the targets of
+/// `manage.privilege` rules that may drop (schemagate has no per-role "grant but never revoke").
+fn managed_roles(c: &Case) -> Result<Vec<String>, String> {
+    let strings = |v: &yaml_serde::Value| v.as_sequence().map(|s| s.iter().filter_map(|x| x.as_str().map(String::from)).collect::<Vec<_>>()).unwrap_or_default();
+    let mut out = c.other.get("managed_roles").map(strings).unwrap_or_default();
+    if let Some(m) = c.other.get("manage") {
+        let Some(rules) = m.get("privilege").and_then(|p| p.as_sequence()) else {
+            return Err("sqldef-specific option `manage` (other than privilege)".into());
+        };
+        for r in rules {
+            if r.get("drop").and_then(|d| d.as_bool()) != Some(true) {
+                return Err("sqldef-specific option `manage.privilege` with drop: false".into());
+            }
+            match r.get("target").and_then(|t| t.as_str()) {
+                Some(t) => out.push(t.to_string()),
+                None => return Err("sqldef-specific option `manage.privilege` without a target".into()),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The grants schemagate compares for these managed roles (PUBLIC too, once any is managed).
+fn scope(r: &mut Realm, roles: &[String]) {
+    let mut set: std::collections::BTreeSet<String> = roles.iter().cloned().collect();
+    if !set.is_empty() {
+        set.insert("PUBLIC".into());
+    }
+    r.scope_grants(&set);
+}
+
 fn version_tuple(v: &str) -> Vec<u32> {
     v.split('.').filter_map(|p| p.parse().ok()).collect()
 }
@@ -49,7 +80,10 @@ fn gated(c: &Case, dialect: Dialect, server: &[u32]) -> Option<String> {
     if c.error.is_some() {
         return Some("expects an error from sqldef's own parser".into());
     }
-    for key in ["user", "managed_roles", "manage", "config", "offline", "legacy_ignore_quotes", "target_schema"] {
+    if let Err(why) = managed_roles(c) {
+        return Some(why);
+    }
+    for key in ["user", "config", "offline", "legacy_ignore_quotes", "target_schema"] {
         if c.other.contains_key(key) {
             if key == "legacy_ignore_quotes" && matches!(c.other.get(key), Some(yaml_serde::Value::Bool(false))) {
                 continue;
@@ -138,17 +172,18 @@ fn only_drops(changes: &[schemagate::diff::Change]) -> bool {
 
 /// Migrate `db` to `target` and check the outcome. With `keep` (sqldef's `enable_drop: false`)
 /// drops are skipped: the result must differ from `target` only by what was kept.
-async fn migrate(db: &TestDb, target: &Realm, dev: Option<String>, keep: bool) -> Result<(), String> {
+async fn migrate(db: &TestDb, target: &Realm, dev: Option<String>, keep: bool, roles: &[String]) -> Result<(), String> {
     let name = db.name.clone();
     let current = inspect_all(db, &name).await.map_err(|e| format!("inspect: {e:#}"))?;
     let mut target = target.clone();
+    scope(&mut target, roles);
     if db.dialect == Dialect::Mysql {
         if let Some(s) = target.schemas.first().map(|s| s.name.clone()) {
             target.rename_schemas(&HashMap::from([(s, name.clone())]));
         }
     }
     let skip = if keep { keep_drops() } else { Default::default() };
-    let opts = Options { dev_url: dev.clone(), exclude: vec![], no_rehearse: false, desired_normalized: true, skip, concurrent_index: Default::default() };
+    let opts = Options { dev_url: dev.clone(), exclude: vec![], no_rehearse: false, desired_normalized: true, skip, concurrent_index: Default::default(), roles: roles.to_vec() };
     let o = compute::compute(db.dialect, current, target.clone(), &opts).await.map_err(|e| format!("plan: {e:#}"))?;
     if o.verified == Some(false) {
         return Err(format!("unverified plan: {}", schemagate::report::change_rows(&o.residual).iter().map(|r| format!("{} {}", r.0, r.1)).collect::<Vec<_>>().join("; ")));
@@ -161,7 +196,8 @@ async fn migrate(db: &TestDb, target: &Realm, dev: Option<String>, keep: bool) -
         conn.close().await;
         r.map_err(|e| format!("apply: {e:#}"))?;
     }
-    let after = inspect_all(db, &name).await.map_err(|e| format!("inspect: {e:#}"))?;
+    let mut after = inspect_all(db, &name).await.map_err(|e| format!("inspect: {e:#}"))?;
+    scope(&mut after, roles);
     if keep {
         let rest = schemagate::diff::diff(&loose(&after), &loose(&target));
         if !only_drops(&rest) {
@@ -193,7 +229,8 @@ async fn run_case(dialect: Dialect, case: Case) -> Verdict {
             Err(e) => return Verdict::Fail(format!("inspect desired: {e:#}")),
         };
         let keep = case.enable_drop == Some(false);
-        if let Err(e) = migrate(&a, &desired, a.dev_url(), keep).await {
+        let roles = managed_roles(&case).unwrap_or_default();
+        if let Err(e) = migrate(&a, &desired, a.dev_url(), keep, &roles).await {
             return Verdict::Fail(e);
         }
         if case.up.is_some() && case.down.is_some() && !keep {
@@ -203,7 +240,7 @@ async fn run_case(dialect: Dialect, case: Case) -> Verdict {
                 load(&c, &case.current).await.map_err(|e| format!("reload current: {e:#}"))?;
                 let cname = c.name.clone();
                 let cur = inspect_all(&c, &cname).await.map_err(|e| format!("{e:#}"))?;
-                migrate(&a, &cur, a.dev_url(), false).await.map_err(|e| format!("down: {e}"))
+                migrate(&a, &cur, a.dev_url(), false, &roles).await.map_err(|e| format!("down: {e}"))
             }
             .await;
             c.drop().await;
