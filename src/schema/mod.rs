@@ -238,6 +238,16 @@ pub struct TableOptions {
     /// SQLite STRICT.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub strict: bool,
+    /// PostgreSQL UNLOGGED.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unlogged: bool,
+    /// PostgreSQL storage parameters as `name=value`, sorted (`fillfactor=70`,
+    /// `autovacuum_enabled=false`, `toast.autovacuum_enabled=false`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub storage_params: Vec<String>,
+    /// PostgreSQL REPLICA IDENTITY: `FULL`, `NOTHING` or `INDEX <name>` (None: DEFAULT).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replica_identity: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

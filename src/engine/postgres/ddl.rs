@@ -114,11 +114,52 @@ pub fn create_table(schema: &str, t: &Table) -> String {
     for c in &t.checks {
         items.push(check_def(c));
     }
-    let mut s = format!("CREATE TABLE {} (\n  {}\n)", qn(schema, &t.name), items.join(",\n  "));
+    let unlogged = if t.options.unlogged { "UNLOGGED " } else { "" };
+    let mut s = format!("CREATE {unlogged}TABLE {} (\n  {}\n)", qn(schema, &t.name), items.join(",\n  "));
     if let Some(p) = &t.partition {
         s.push_str(&format!(" PARTITION BY {} ({})", p.kind, partkey_sql(p)));
     }
+    if !t.options.storage_params.is_empty() {
+        s.push_str(&format!(" WITH ({})", t.options.storage_params.join(", ")));
+    }
     s
+}
+
+/// `ALTER TABLE … REPLICA IDENTITY …` for a table whose identity is not the default (after its
+/// indexes exist: USING INDEX names one).
+pub fn replica_identity(schema: &str, t: &Table) -> Option<String> {
+    let ri = t.options.replica_identity.as_deref()?;
+    Some(format!("ALTER TABLE {} REPLICA IDENTITY {}", qn(schema, &t.name), replica_identity_sql(ri)))
+}
+
+fn replica_identity_sql(ri: &str) -> String {
+    match ri.strip_prefix("INDEX ") {
+        Some(i) => format!("USING INDEX {}", q(i)),
+        None => ri.to_string(),
+    }
+}
+
+/// Storage changes of an existing table: SET LOGGED/UNLOGGED, SET/RESET parameters, replica
+/// identity (the caller runs it after the table's indexes).
+fn storage_changes(schema: &str, from: &TableOptions, to: &TableOptions, table: &str) -> Vec<(String, String)> {
+    let t = qn(schema, table);
+    let mut out = Vec::new();
+    if from.unlogged != to.unlogged {
+        out.push((format!("ALTER TABLE {t} SET {}", if to.unlogged { "UNLOGGED" } else { "LOGGED" }), format!("make \"{table}\" {}", if to.unlogged { "unlogged (not crash-safe, not replicated)" } else { "logged" })));
+    }
+    let key = |p: &String| p.split('=').next().unwrap_or_default().to_string();
+    let reset: Vec<String> = from.storage_params.iter().map(key).filter(|k| !to.storage_params.iter().any(|p| &key(p) == k)).collect();
+    if !reset.is_empty() {
+        out.push((format!("ALTER TABLE {t} RESET ({})", reset.join(", ")), format!("reset storage parameters of \"{table}\"")));
+    }
+    let set: Vec<&String> = to.storage_params.iter().filter(|p| !from.storage_params.contains(p)).collect();
+    if !set.is_empty() {
+        out.push((format!("ALTER TABLE {t} SET ({})", set.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")), format!("set storage parameters of \"{table}\"")));
+    }
+    if from.replica_identity != to.replica_identity {
+        out.push((format!("ALTER TABLE {t} REPLICA IDENTITY {}", replica_identity_sql(to.replica_identity.as_deref().unwrap_or("DEFAULT"))), format!("replica identity of \"{table}\"")));
+    }
+    out
 }
 
 /// `TO` list of a policy: PUBLIC is a keyword, roles are identifiers.
@@ -363,6 +404,7 @@ pub fn create_realm(realm: &Realm) -> Vec<String> {
             for fk in &t.foreign_keys {
                 out.push(format!("ALTER TABLE {} ADD {}", qn(&s.name, &t.name), fk_def(fk)));
             }
+            out.extend(replica_identity(&s.name, t));
         }
     }
     for s in &realm.schemas {
@@ -400,6 +442,9 @@ pub fn add_table(schema: &str, t: &Table) -> Vec<Statement> {
     }
     for s in security_stmts(schema, t) {
         out.push(Statement::new(s, format!("row-level security of \"{}\"", t.name)));
+    }
+    if let Some(s) = replica_identity(schema, t) {
+        out.push(Statement::new(s, format!("replica identity of \"{}\"", t.name)));
     }
     out
 }
@@ -580,6 +625,14 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
             TableChange::ModifyPolicy { from, to: p } => out.push(Statement::new(alter_policy(schema, &to.name, p), format!("alter policy \"{}\" on \"{}\"", p.name, to.name)).rev(alter_policy(schema, &to.name, from))),
             TableChange::AddPolicy { policy } => out.push(Statement::new(create_policy(schema, &to.name, policy), format!("create policy \"{}\" on \"{}\"", policy.name, to.name)).rev(drop_policy(schema, &to.name, policy))),
             _ => {}
+        }
+    }
+    // Storage last: a replica identity USING INDEX needs the index created above.
+    for c in changes {
+        if let TableChange::ModifyOptions { from, to: o } = c {
+            for (sql, comment) in storage_changes(schema, from, o, &to.name) {
+                out.push(Statement::new(sql, comment));
+            }
         }
     }
     out

@@ -191,7 +191,11 @@ async fn tables(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Table)
         "SELECT n.nspname::text, c.relname::text, obj_description(c.oid,'pg_class'), \
            CASE WHEN c.relkind='p' THEN pg_get_partkeydef(c.oid) END, \
            CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, \
-           pn.nspname::text, pc.relname::text, c.relrowsecurity, c.relforcerowsecurity \
+           pn.nspname::text, pc.relname::text, c.relrowsecurity, c.relforcerowsecurity, \
+           c.relpersistence = 'u', COALESCE(c.reloptions, '{{}}')::text[], \
+           ARRAY(SELECT 'toast.' || o FROM pg_class tc, unnest(tc.reloptions) o WHERE tc.oid = c.reltoastrelid)::text[], \
+           c.relreplident::text, \
+           (SELECT ic.relname::text FROM pg_index ri JOIN pg_class ic ON ic.oid = ri.indexrelid WHERE ri.indrelid = c.oid AND ri.indisreplident) \
          FROM pg_class c JOIN pg_namespace n ON n.oid=c.relnamespace \
          LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid=c.oid \
          LEFT JOIN pg_class pc ON pc.oid=i.inhparent LEFT JOIN pg_namespace pn ON pn.oid=pc.relnamespace \
@@ -212,6 +216,17 @@ async fn tables(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Table)
             t.partition_of = Some(PartitionOf { schema: ps, table: pt, bound });
         }
         t.row_security = RowSecurity { enabled: r.get(7), forced: r.get(8) };
+        t.options.unlogged = r.get(9);
+        let mut params: Vec<String> = r.get(10);
+        params.extend(r.get::<Vec<String>, _>(11));
+        params.sort();
+        t.options.storage_params = params;
+        t.options.replica_identity = match r.get::<String, _>(12).as_str() {
+            "f" => Some("FULL".into()),
+            "n" => Some("NOTHING".into()),
+            "i" => r.get::<Option<String>, _>(13).map(|i| format!("INDEX {i}")),
+            _ => None,
+        };
         out.push((schema, t));
     }
     Ok(out)

@@ -668,7 +668,8 @@ impl Decoder<'_> {
                 }
                 t.columns.push(c);
             }
-            const TABLE_ATTRS: &[&str] = &["schema", "comment", "charset", "collate", "engine", "auto_increment", "without_rowid", "strict", "partition_of", "partition_bound", "renamed_from"];
+            const TABLE_ATTRS: &[&str] = &["schema", "comment", "charset", "collate", "engine", "auto_increment", "without_rowid", "strict", "partition_of", "partition_bound", "renamed_from", "unlogged", "storage_params", "replica_identity"];
+            let mut replica_index: Option<(String, Option<std::ops::Range<usize>>)> = None;
             let mut partition_of: Option<(Vec<String>, Option<std::ops::Range<usize>>)> = None;
             let mut partition_bound = None;
             for a in attrs(&b.body) {
@@ -687,6 +688,19 @@ impl Decoder<'_> {
                         partition_of = Some((path_of(&e).unwrap_or_default(), a.value.span()));
                     }
                     ("partition_bound", Dialect::Postgres) => partition_bound = Some(self.string(fi, a)?),
+                    ("unlogged", Dialect::Postgres) => t.options.unlogged = self.boolean(fi, a)?,
+                    ("storage_params", Dialect::Postgres) => t.options.storage_params = self.storage_params(fi, a)?,
+                    ("replica_identity", Dialect::Postgres) => {
+                        let e: Expression = a.value.clone().into();
+                        match path_of(&e).as_deref() {
+                            Some([k, i]) if k == "index" => replica_index = Some((i.clone(), a.value.span())),
+                            _ => match self.constant(fi, a)?.to_ascii_uppercase().as_str() {
+                                "DEFAULT" => t.options.replica_identity = None,
+                                v @ ("FULL" | "NOTHING") => t.options.replica_identity = Some(v.to_string()),
+                                other => return Err(self.files[fi].err(a.value.span(), format!("`replica_identity` is DEFAULT, FULL, NOTHING or index.<name>, not {other}"), None)),
+                            },
+                        }
+                    }
                     _ => return Err(self.unknown(fi, a, "table", TABLE_ATTRS)),
                 }
             }
@@ -776,6 +790,12 @@ impl Decoder<'_> {
                     }
                     _ => return Err(self.unknown_block(fi, cb, "table", &["column", "primary_key", "index", "unique", "foreign_key", "check", "partition", "row_security"])),
                 }
+            }
+            if let Some((i, span)) = replica_index {
+                if !t.indexes.iter().any(|x| x.name == i && x.unique) {
+                    return Err(self.files[fi].err(span, format!("replica_identity: table \"{name}\" has no unique index \"{i}\""), Some("REPLICA IDENTITY USING INDEX needs a unique index of the table".into())));
+                }
+                t.options.replica_identity = Some(format!("INDEX {i}"));
             }
             let f = &self.files[fi];
             let mut directives: Vec<(String, Vec<String>)> = Vec::new();
@@ -872,6 +892,26 @@ impl Decoder<'_> {
             t.policies.push(p);
         }
         Ok(())
+    }
+
+    /// `storage_params = { fillfactor = 70, "toast.autovacuum_enabled" = false }` → sorted
+    /// `name=value` as PostgreSQL keeps them.
+    fn storage_params(&self, fi: usize, a: &Attribute) -> R<Vec<String>> {
+        let Value::Object(m) = self.eval(fi, a)? else {
+            return Err(self.files[fi].err(a.value.span(), "`storage_params` is an object, e.g. { fillfactor = 70 }", None));
+        };
+        let mut out = Vec::new();
+        for (k, v) in m {
+            let v = match v {
+                Value::String(s) => s,
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                other => return Err(self.files[fi].err(a.value.span(), format!("storage parameter `{k}` must be a number, bool or string, found {}", kind_of(&other)), None)),
+            };
+            out.push(format!("{k}={v}"));
+        }
+        out.sort();
+        Ok(out)
     }
 
     fn column(&self, fi: usize, b: &Block) -> R<Column> {

@@ -128,6 +128,27 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
             if let Some(v) = &t.options.collate {
                 let _ = writeln!(out, "  collate = {}", hcl_str(v));
             }
+            if t.options.unlogged {
+                out.push_str("  unlogged = true\n");
+            }
+            if !t.options.storage_params.is_empty() {
+                out.push_str("  storage_params = {\n");
+                for p in &t.options.storage_params {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    let key = if is_ident(k) && !k.contains('-') { k.to_string() } else { hcl_str(k) };
+                    let _ = writeln!(out, "    {key} = {}", hcl_str(v));
+                }
+                out.push_str("  }\n");
+            }
+            match t.options.replica_identity.as_deref().map(|r| r.strip_prefix("INDEX ").ok_or(r)) {
+                Some(Ok(i)) => {
+                    let _ = writeln!(out, "  replica_identity = index{}", ref_name(i));
+                }
+                Some(Err(kw)) => {
+                    let _ = writeln!(out, "  replica_identity = {kw}");
+                }
+                None => {}
+            }
             if let Some(v) = &t.options.engine {
                 let _ = writeln!(out, "  engine = {}", if is_ident(v) { v.clone() } else { hcl_str(v) });
             }
