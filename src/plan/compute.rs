@@ -95,7 +95,7 @@ pub struct Outcome {
 pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, opts: &Options) -> Result<Outcome> {
     current.exclude(&opts.exclude);
     desired.exclude(&opts.exclude);
-    let managed = manage_privileges(&mut current, &mut desired, opts)?;
+    let managed = manage_privileges(dialect, &mut current, &mut desired, opts)?;
     current.sort();
     desired.sort();
     if let Some(m) = diff::renames::missing(&current, &desired).into_iter().next() {
@@ -121,11 +121,13 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
     Ok(Outcome { plan, verified, residual, current, desired, normalized })
 }
 
-/// Scope privileges to the managed roles (declared ones and `opts.roles`), and check that every
-/// role a desired grant names exists on the target or is declared (then the plan creates it).
-fn manage_privileges(current: &mut Realm, desired: &mut Realm, opts: &Options) -> Result<BTreeSet<String>> {
+/// Scope privileges to the managed roles — declared ones, `opts.roles`, and every role a desired
+/// grant names (a grant that is written down is never ignored) — and check that each of those
+/// exists on the target or is declared (then the plan creates it, on PostgreSQL).
+fn manage_privileges(dialect: Dialect, current: &mut Realm, desired: &mut Realm, opts: &Options) -> Result<BTreeSet<String>> {
     let mut managed: BTreeSet<String> = opts.roles.iter().cloned().collect();
     managed.extend(desired.roles.iter().cloned());
+    managed.extend(desired.granted_roles());
     // Once privileges are managed at all, what everyone may do is part of them (the defaults
     // PostgreSQL gives PUBLIC on routines and the public schema are not listed).
     if !managed.is_empty() {
@@ -134,11 +136,16 @@ fn manage_privileges(current: &mut Realm, desired: &mut Realm, opts: &Options) -
     current.scope_grants(&managed);
     desired.scope_grants(&managed);
     if !managed.is_empty() {
-        let known: BTreeSet<&String> = current.server_roles.iter().chain(desired.roles.iter()).collect();
+        // PostgreSQL roles that are declared are created by the plan; MySQL accounts never are.
+        let declared: &[String] = if dialect == Dialect::Postgres { &desired.roles } else { &[] };
+        let known: BTreeSet<&String> = current.server_roles.iter().chain(declared.iter()).collect();
         if let Some(missing) = desired.granted_roles().into_iter().find(|r| !known.contains(r)) {
-            anyhow::bail!(
-                "the desired state grants privileges to role \"{missing}\", which does not exist on the target\n  hint: create the role (roles are cluster-wide), or declare `role \"{missing}\" {{}}` so that schemagate creates it"
-            );
+            let hint = if dialect == Dialect::Postgres {
+                format!("create the role (roles are cluster-wide), or declare `role \"{missing}\" {{}}` so that schemagate creates it")
+            } else {
+                "create the account first (schemagate manages privileges, not accounts); MySQL grantees are written user@host".to_string()
+            };
+            anyhow::bail!("the desired state grants privileges to \"{missing}\", which does not exist on the target\n  hint: {hint}");
         }
     }
     Ok(managed)
@@ -345,13 +352,14 @@ async fn load_into_dev(dialect: Dialect, dev: &DevDb, realm: &Realm) -> Result<O
         r.rename_schemas(&HashMap::from([(from.clone(), to.clone())]));
     }
     let mut stmts: Vec<(String, String)> = super::create_realm(&r, dialect).into_iter().map(|s| ("desired schema".to_string(), s)).collect();
+    // Privileges stay out (see `plan::is_privilege_statement`).
+    stmts.retain(|(_, s)| !super::is_privilege_statement(s));
     if dialect == Dialect::Mysql {
         stmts.retain(|(_, s)| !s.starts_with("CREATE DATABASE"));
     }
     if dialect == Dialect::Postgres {
-        // `public` exists in every fresh database; privileges stay out (see
-        // `postgres::privileges::is_privilege_statement`).
-        stmts.retain(|(_, s)| s != "CREATE SCHEMA IF NOT EXISTS \"public\"" && !crate::engine::postgres::privileges::is_privilege_statement(s));
+        // `public` exists in every fresh database.
+        stmts.retain(|(_, s)| s != "CREATE SCHEMA IF NOT EXISTS \"public\"");
     }
     exec_all(&dev.conn, stmts).await?;
     Ok(map.map(|m| m.0))
@@ -497,7 +505,7 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
             }
             _ => plan.statements.clone(),
         };
-        for st in statements.iter().filter(|st| dialect != Dialect::Postgres || !crate::engine::postgres::privileges::is_privilege_statement(&st.sql)) {
+        for st in statements.iter().filter(|st| !super::is_privilege_statement(&st.sql)) {
             if let Err(e) = dev.conn.execute(&st.sql).await {
                 anyhow::bail!("the plan failed in rehearsal on a disposable copy, nothing was applied:\n  {e}");
             }

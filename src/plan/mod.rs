@@ -113,10 +113,51 @@ pub fn create_realm(realm: &Realm, d: Dialect) -> Vec<String> {
     let first_table = out.iter().position(|s| s.starts_with("CREATE TABLE") || s.starts_with("CREATE DOMAIN")).unwrap_or(out.len());
     out.splice(first_table..first_table, early);
     out.extend(late);
-    if d == Dialect::Postgres {
-        out.extend(postgres::privileges::create_grants(realm));
-    }
+    out.extend(create_grants(realm, d));
     out
+}
+
+fn grant_sql(d: Dialect, schema: &str, on: &GrantOn, g: &Grant) -> String {
+    match d {
+        Dialect::Postgres => postgres::privileges::grant(schema, on, g),
+        _ => mysql::privileges::grant(schema, on, g),
+    }
+}
+
+fn revoke_sql(d: Dialect, schema: &str, on: &GrantOn, g: &Grant, option_only: bool) -> String {
+    match d {
+        Dialect::Postgres => postgres::privileges::revoke(schema, on, g, option_only),
+        _ => mysql::privileges::revoke(schema, on, g, option_only),
+    }
+}
+
+/// Every grant of a realm as GRANT statements (inspect --format sql). Disposable databases are
+/// loaded without them: see [`is_privilege_statement`].
+fn create_grants(realm: &Realm, d: Dialect) -> Vec<String> {
+    if d == Dialect::Sqlite {
+        return vec![];
+    }
+    let mut changes = Vec::new();
+    let empty = Schema::default();
+    for s in &realm.schemas {
+        crate::diff::grants::schema(&empty, s, &mut changes);
+    }
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Grant { schema, on, grant } => Some(grant_sql(d, schema, on, grant)),
+            Change::DefaultPrivileges { schema, value, .. } if d == Dialect::Postgres => Some(postgres::privileges::alter_default(schema, value, false, false)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Statements about privileges and roles. Roles and accounts belong to the server, and a
+/// disposable database's server need not have the target's, so normalization and rehearsal
+/// leave these out; what can go wrong with them (a grantee that does not exist) is checked
+/// against the target instead.
+pub fn is_privilege_statement(sql: &str) -> bool {
+    ["GRANT ", "REVOKE ", "ALTER DEFAULT PRIVILEGES ", "CREATE ROLE "].iter().any(|p| sql.starts_with(p))
 }
 
 pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
@@ -142,7 +183,7 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
         }
     }
     // 1a. roles that grants will name (PostgreSQL; declared roles the server lacks)
-    for c in changes {
+    for c in changes.iter().filter(|_| d == Dialect::Postgres) {
         if let Change::AddRole { name } = c {
             out.push(Statement::new(format!("CREATE ROLE {}", postgres::ddl::q(name)), format!("create role \"{name}\" (NOLOGIN)")));
         }
@@ -273,13 +314,13 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
     }
     // 6b. the other routines and the views (in dependency order), then triggers
     out.extend(objects.late);
-    // 6c. privileges, once every object they name exists (PostgreSQL)
-    if d == Dialect::Postgres {
+    // 6c. privileges, once every object they name exists
+    if d != Dialect::Sqlite {
         for c in changes {
             let (sql, comment) = match c {
-                Change::Revoke { schema, on, grant, option_only } => (postgres::privileges::revoke(schema, on, grant, *option_only), format!("revoke {} on {} from {}", grant.privileges.join(", "), on.label(schema), grant.grantee)),
-                Change::Grant { schema, on, grant } => (postgres::privileges::grant(schema, on, grant), format!("grant {} on {} to {}", grant.privileges.join(", "), on.label(schema), grant.grantee)),
-                Change::DefaultPrivileges { schema, value, revoke, option_only } => {
+                Change::Revoke { schema, on, grant, option_only } => (revoke_sql(d, schema, on, grant, *option_only), format!("revoke {} on {} from {}", grant.privileges.join(", "), on.label(schema), grant.grantee)),
+                Change::Grant { schema, on, grant } => (grant_sql(d, schema, on, grant), format!("grant {} on {} to {}", grant.privileges.join(", "), on.label(schema), grant.grantee)),
+                Change::DefaultPrivileges { schema, value, revoke, option_only } if d == Dialect::Postgres => {
                     (postgres::privileges::alter_default(schema, value, *revoke, *option_only), format!("default privileges on {} in \"{schema}\" for {}", value.on.to_ascii_lowercase(), value.grantee))
                 }
                 _ => continue,

@@ -66,6 +66,21 @@ pub struct Grant {
     pub grantable: bool,
 }
 
+impl Grant {
+    /// One role's privileges (name → grantable) → at most two grants, with and without the
+    /// grant option, privileges sorted.
+    pub fn split(grantee: &str, privs: &std::collections::BTreeMap<String, bool>) -> Vec<Grant> {
+        let mut out = Vec::new();
+        for grantable in [false, true] {
+            let ps: Vec<String> = privs.iter().filter(|(_, g)| **g == grantable).map(|(p, _)| p.clone()).collect();
+            if !ps.is_empty() {
+                out.push(Grant { grantee: grantee.to_string(), privileges: ps, grantable });
+            }
+        }
+        out
+    }
+}
+
 /// PostgreSQL `ALTER DEFAULT PRIVILEGES FOR ROLE owner IN SCHEMA s GRANT … ON {on} TO grantee`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DefaultPrivilege {

@@ -73,10 +73,13 @@ pub async fn inspect(pool: &MySqlPool, opts: &InspectOptions) -> Result<Realm> {
         async { sqlx::query(&skipped_q).fetch_all(pool).await.context("listing unmanaged objects") },
     )?;
 
-    let (views, functions, triggers) = tokio::try_join!(
+    let (views, functions, triggers, acl, accounts) = tokio::try_join!(
         super::objects_inspect::views(pool, &list),
         super::objects_inspect::functions(pool, &list),
         super::objects_inspect::triggers(pool, &list),
+        super::privileges::acls(pool, &list),
+        // Accounts the connected user can see (every account has a row here, if only USAGE).
+        async { sqlx::query_scalar::<_, String>("SELECT DISTINCT CAST(GRANTEE AS CHAR) FROM information_schema.USER_PRIVILEGES").fetch_all(pool).await.context("listing accounts") },
     )?;
     let mut by_schema: HashMap<String, Schema> = HashMap::new();
     for r in schemas {
@@ -253,7 +256,12 @@ pub async fn inspect(pool: &MySqlPool, opts: &InspectOptions) -> Result<Realm> {
         .into_iter()
         .map(|r| Skipped { kind: r.get(0), schema: r.get(1), name: r.get(2) })
         .collect();
-    Ok(Realm { schemas: by_schema.into_values().collect(), skipped, ..Default::default() })
+    let mut realm = Realm { schemas: by_schema.into_values().collect(), skipped, ..Default::default() };
+    if !acl.is_empty() {
+        super::privileges::attach(&mut realm, &acl);
+    }
+    realm.server_roles = accounts.iter().map(|a| super::privileges::account(a)).collect();
+    Ok(realm)
 }
 
 /// MariaDB reports defaults as SQL: `'text'` quoted, `NULL` for none, numbers bare, functions as

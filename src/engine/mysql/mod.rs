@@ -3,4 +3,5 @@ pub mod ddl;
 pub mod inspect;
 pub mod objects_ddl;
 pub mod objects_inspect;
+pub mod privileges;
 pub mod types;

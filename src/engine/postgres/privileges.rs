@@ -79,7 +79,7 @@ pub fn grants_of(acl: &Acl, on: &On) -> Vec<Grant> {
         if o != on {
             break;
         }
-        out.extend(to_grants(grantee, privs));
+        out.extend(Grant::split(grantee, privs));
     }
     out
 }
@@ -108,17 +108,6 @@ pub fn attach(realm: &mut Realm, acl: &Acl) {
     }
 }
 
-/// Privileges of one grantee → at most two grants (with and without GRANT OPTION).
-pub fn to_grants(grantee: &str, privs: &BTreeMap<String, bool>) -> Vec<Grant> {
-    let mut out = Vec::new();
-    for grantable in [false, true] {
-        let ps: Vec<String> = privs.iter().filter(|(_, g)| **g == grantable).map(|(p, _)| p.clone()).collect();
-        if !ps.is_empty() {
-            out.push(Grant { grantee: grantee.to_string(), privileges: ps, grantable });
-        }
-    }
-    out
-}
 
 /// ALTER DEFAULT PRIVILEGES … IN SCHEMA, by schema.
 pub async fn default_privileges(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, DefaultPrivilege)>> {
@@ -142,7 +131,7 @@ pub async fn default_privileges(pool: &PgPool, schemas: &[String]) -> Result<Vec
     }
     let mut out = Vec::new();
     for ((schema, owner, on, grantee), privs) in by {
-        for g in to_grants(&grantee, &privs) {
+        for g in Grant::split(&grantee, &privs) {
             out.push((schema.clone(), DefaultPrivilege { owner: owner.clone(), on: on.clone(), grantee: g.grantee, privileges: g.privileges, grantable: g.grantable }));
         }
     }
@@ -151,12 +140,6 @@ pub async fn default_privileges(pool: &PgPool, schemas: &[String]) -> Result<Vec
 
 // ---- DDL -------------------------------------------------------------------------------------
 
-/// Statements about privileges and roles. Roles are cluster-wide and a disposable database's
-/// server need not have the target's, so normalization and rehearsal leave these out; what can
-/// go wrong with them (a role that does not exist) is checked against the target instead.
-pub fn is_privilege_statement(sql: &str) -> bool {
-    ["GRANT ", "REVOKE ", "ALTER DEFAULT PRIVILEGES ", "CREATE ROLE "].iter().any(|p| sql.starts_with(p))
-}
 
 pub fn grantee(g: &str) -> String {
     if g == "PUBLIC" {
@@ -193,23 +176,6 @@ pub fn revoke(schema: &str, on: &GrantOn, g: &Grant, option_only: bool) -> Strin
     format!("REVOKE {}{} ON {} FROM {}", if option_only { "GRANT OPTION FOR " } else { "" }, privileges(on, &g.privileges), target(schema, on), grantee(&g.grantee))
 }
 
-/// Every grant of a realm as GRANT statements (inspect --format sql). Disposable databases are
-/// loaded without them: see `is_privilege_statement`.
-pub fn create_grants(realm: &Realm) -> Vec<String> {
-    let mut changes = Vec::new();
-    let empty = Schema::default();
-    for s in &realm.schemas {
-        crate::diff::grants::schema(&empty, s, &mut changes);
-    }
-    changes
-        .iter()
-        .filter_map(|c| match c {
-            crate::diff::Change::Grant { schema, on, grant: g } => Some(grant(schema, on, g)),
-            crate::diff::Change::DefaultPrivileges { schema, value, .. } => Some(alter_default(schema, value, false, false)),
-            _ => None,
-        })
-        .collect()
-}
 
 pub fn alter_default(schema: &str, d: &DefaultPrivilege, revoke: bool, option_only: bool) -> String {
     let head = format!("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {}", q(&d.owner), q(schema));
@@ -238,7 +204,7 @@ mod tests {
     #[test]
     fn grant_options_split_a_grantees_privileges() {
         let privs: BTreeMap<String, bool> = [("SELECT".to_string(), true), ("INSERT".to_string(), false), ("UPDATE".to_string(), false)].into_iter().collect();
-        let gs = to_grants("app", &privs);
+        let gs = Grant::split("app", &privs);
         assert_eq!(gs.len(), 2);
         assert_eq!((gs[0].privileges.clone(), gs[0].grantable), (vec!["INSERT".to_string(), "UPDATE".to_string()], false));
         assert_eq!((gs[1].privileges.clone(), gs[1].grantable), (vec!["SELECT".to_string()], true));

@@ -10,13 +10,30 @@
 //! }
 //! ```
 //!
-//! `default_privileges` (ALTER DEFAULT PRIVILEGES … IN SCHEMA) is schemagate's own block.
-//! Declaring a `role` makes schemagate manage that role's privileges (see `Realm::roles`).
+//! `default_privileges` (ALTER DEFAULT PRIVILEGES … IN SCHEMA) is schemagate's own block
+//! (PostgreSQL). On MySQL/MariaDB a role is an account, `role "app@%" {}`, and permissions name
+//! databases, tables, views and columns. Declaring a `role` makes schemagate manage its
+//! privileges (see `Realm::roles`).
 
 use super::*;
 
+/// MySQL/MariaDB: what ALL means on a table or view, a column and a database.
+const MY_TABLE: &[&str] = &["ALTER", "CREATE", "CREATE VIEW", "DELETE", "DELETE HISTORY", "DROP", "INDEX", "INSERT", "REFERENCES", "SELECT", "SHOW VIEW", "TRIGGER", "UPDATE"];
+const MY_COLUMN: &[&str] = &["INSERT", "REFERENCES", "SELECT", "UPDATE"];
+const MY_SCHEMA: &[&str] = &[
+    "ALTER", "ALTER ROUTINE", "CREATE", "CREATE ROUTINE", "CREATE TEMPORARY TABLES", "CREATE VIEW", "DELETE", "DELETE HISTORY", "DROP", "EVENT", "EXECUTE", "INDEX", "INSERT", "LOCK TABLES",
+    "REFERENCES", "SELECT", "SHOW VIEW", "TRIGGER", "UPDATE",
+];
+
 /// What ALL means on each kind of object.
-fn all_privileges(kind: &str) -> &'static [&'static str] {
+fn all_privileges(dialect: Dialect, kind: &str) -> &'static [&'static str] {
+    if dialect == Dialect::Mysql {
+        return match kind {
+            "schema" => MY_SCHEMA,
+            "column" => MY_COLUMN,
+            _ => MY_TABLE,
+        };
+    }
     match kind {
         "schema" => &["CREATE", "USAGE"],
         "sequence" => &["SELECT", "UPDATE", "USAGE"],
@@ -46,8 +63,8 @@ fn merge(grants: &mut Vec<Grant>, g: Grant) {
 impl Decoder<'_> {
     pub(super) fn roles(&mut self, fi: usize, body: &Body) -> R<()> {
         for b in blocks(body).filter(|b| b.ident.as_str() == "role") {
-            if self.dialect != Dialect::Postgres {
-                return Err(self.files[fi].err(b.span(), format!("role blocks are PostgreSQL's; {} privileges are not managed yet", self.dialect.name()), None));
+            if self.dialect == Dialect::Sqlite {
+                return Err(self.files[fi].err(b.span(), "SQLite has no roles or privileges", None));
             }
             let name = self.one_label(fi, b)?;
             if let Some(a) = attrs(&b.body).find(|a| a.key.as_str() != "comment") {
@@ -92,11 +109,11 @@ impl Decoder<'_> {
             };
             let p = p.to_ascii_uppercase().replace('_', " ");
             if p == "ALL" || p == "ALL PRIVILEGES" {
-                out.extend(all_privileges(kind).iter().map(|s| s.to_string()));
-            } else if all_privileges(kind).contains(&p.as_str()) {
+                out.extend(all_privileges(self.dialect, kind).iter().map(|s| s.to_string()));
+            } else if all_privileges(self.dialect, kind).contains(&p.as_str()) {
                 out.push(p);
             } else {
-                return Err(self.files[fi].err(a.value.span(), format!("{p} is not a privilege of a {}", kind.to_ascii_lowercase()), Some(format!("allowed: {}, ALL", all_privileges(kind).join(", ")))));
+                return Err(self.files[fi].err(a.value.span(), format!("{p} is not a privilege of a {}", kind.to_ascii_lowercase()), Some(format!("allowed: {}, ALL", all_privileges(self.dialect, kind).join(", ")))));
             }
         }
         out.sort();
@@ -116,8 +133,8 @@ impl Decoder<'_> {
     }
 
     fn permission(&mut self, fi: usize, b: &Block) -> R<()> {
-        if self.dialect != Dialect::Postgres {
-            return Err(self.files[fi].err(b.span(), format!("permission blocks are PostgreSQL's; {} privileges are not managed yet", self.dialect.name()), None));
+        if self.dialect == Dialect::Sqlite {
+            return Err(self.files[fi].err(b.span(), "SQLite has no roles or privileges", None));
         }
         let (mut to, mut target, mut privs, mut grantable) = (None, None, None, false);
         for a in attrs(&b.body) {
@@ -156,6 +173,9 @@ impl Decoder<'_> {
             }
             _ => return Err(self.files[fi].err(span, "`for` must reference a schema, table, view, materialized view, sequence, function or column", Some("e.g. for = table.orders or for = table.orders.column.total".into()))),
         };
+        if self.dialect == Dialect::Mysql && matches!(kind, "sequence" | "function" | "materialized") {
+            return Err(self.files[fi].err(span, format!("{kind} privileges are not managed on MySQL yet (databases, tables, views and columns are)"), None));
+        }
         let priv_kind = match kind {
             "view" | "materialized" => "table",
             k => k,

@@ -13,11 +13,16 @@ fn grantee(g: &str) -> String {
     }
 }
 
+/// `CREATE VIEW` is written CREATE_VIEW (an HCL identifier; read back with the space).
+fn privileges(ps: &[String]) -> String {
+    ps.iter().map(|p| p.replace(' ', "_")).collect::<Vec<_>>().join(", ")
+}
+
 fn block(out: &mut String, to: &str, target: &str, g: &Grant) {
     let _ = writeln!(out, "\npermission {{");
     let _ = writeln!(out, "  to         = {}", grantee(to));
     let _ = writeln!(out, "  for        = {target}");
-    let _ = writeln!(out, "  privileges = [{}]", g.privileges.join(", "));
+    let _ = writeln!(out, "  privileges = [{}]", privileges(&g.privileges));
     if g.grantable {
         out.push_str("  grantable  = true\n");
     }
@@ -25,7 +30,7 @@ fn block(out: &mut String, to: &str, target: &str, g: &Grant) {
 }
 
 pub fn encode(out: &mut String, realm: &Realm, dialect: Dialect) {
-    if dialect != Dialect::Postgres {
+    if dialect == Dialect::Sqlite {
         return;
     }
     // Every role a grant names is declared, so the references resolve (and, declared, its
@@ -91,7 +96,7 @@ pub fn encode(out: &mut String, realm: &Realm, dialect: Dialect) {
             let _ = writeln!(out, "  owner      = {}", grantee(&d.owner));
             let _ = writeln!(out, "  on         = {}", d.on);
             let _ = writeln!(out, "  to         = {}", grantee(&d.grantee));
-            let _ = writeln!(out, "  privileges = [{}]", d.privileges.join(", "));
+            let _ = writeln!(out, "  privileges = [{}]", privileges(&d.privileges));
             if d.grantable {
                 out.push_str("  grantable  = true\n");
             }
