@@ -71,28 +71,32 @@ pub fn object(schema: &str, on: GrantOn, from: &[Grant], to: &[Grant], out: &mut
 /// The grants of every object of two versions of a schema (objects on one side only: their
 /// grants go with their creation, or their drop).
 pub fn schema(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
+    if !has_grants(from) && !has_grants(to) {
+        return;
+    }
     let sn = to.name.as_str();
     object(sn, GrantOn::Schema, &from.grants, &to.grants, out);
     let empty = Table::default();
+    let old_tables: std::collections::HashMap<&str, &Table> = from.tables.iter().map(|t| (t.name.as_str(), t)).collect();
     for t in &to.tables {
-        let old = from.tables.iter().find(|x| x.name == t.name).unwrap_or(&empty);
+        let old = old_tables.get(t.name.as_str()).copied().unwrap_or(&empty);
         object(sn, GrantOn::Table(t.name.clone()), &old.grants, &t.grants, out);
         for c in &t.columns {
             let was = old.column(&c.name).map(|x| x.grants.as_slice()).unwrap_or(&[]);
             object(sn, GrantOn::Column(t.name.clone(), c.name.clone()), was, &c.grants, out);
         }
     }
+    let old_views: std::collections::HashMap<&str, &[Grant]> = from.views.iter().map(|v| (v.name.as_str(), v.grants.as_slice())).collect();
     for v in &to.views {
-        let was = from.views.iter().find(|x| x.name == v.name).map(|x| x.grants.as_slice()).unwrap_or(&[]);
-        object(sn, GrantOn::Table(v.name.clone()), was, &v.grants, out);
+        object(sn, GrantOn::Table(v.name.clone()), old_views.get(v.name.as_str()).copied().unwrap_or(&[]), &v.grants, out);
     }
+    let old_seqs: std::collections::HashMap<&str, &[Grant]> = from.sequences.iter().map(|q| (q.name.as_str(), q.grants.as_slice())).collect();
     for q in &to.sequences {
-        let was = from.sequences.iter().find(|x| x.name == q.name).map(|x| x.grants.as_slice()).unwrap_or(&[]);
-        object(sn, GrantOn::Sequence(q.name.clone()), was, &q.grants, out);
+        object(sn, GrantOn::Sequence(q.name.clone()), old_seqs.get(q.name.as_str()).copied().unwrap_or(&[]), &q.grants, out);
     }
+    let old_fns: std::collections::HashMap<String, &[Grant]> = from.functions.iter().map(|f| (f.signature(), f.grants.as_slice())).collect();
     for f in &to.functions {
-        let was = from.functions.iter().find(|x| x.signature() == f.signature()).map(|x| x.grants.as_slice()).unwrap_or(&[]);
-        object(sn, GrantOn::routine(f), was, &f.grants, out);
+        object(sn, GrantOn::routine(f), old_fns.get(&f.signature()).copied().unwrap_or(&[]), &f.grants, out);
     }
     // Default privileges, by (owner, object kind).
     let key = |d: &DefaultPrivilege| (d.owner.clone(), d.on.clone());
@@ -116,6 +120,16 @@ pub fn schema(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             out.push(Change::DefaultPrivileges { schema: sn.to_string(), value: mk(g), revoke: false, option_only: false });
         }
     }
+}
+
+/// Whether a schema holds any privilege at all (most do not: then there is nothing to compare).
+fn has_grants(s: &Schema) -> bool {
+    !s.grants.is_empty()
+        || !s.default_privileges.is_empty()
+        || s.tables.iter().any(|t| !t.grants.is_empty() || t.columns.iter().any(|c| !c.grants.is_empty()))
+        || s.views.iter().any(|v| !v.grants.is_empty())
+        || s.sequences.iter().any(|q| !q.grants.is_empty())
+        || s.functions.iter().any(|f| !f.grants.is_empty())
 }
 
 #[cfg(test)]

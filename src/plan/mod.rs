@@ -87,8 +87,11 @@ pub fn build_with(current: &Realm, desired: &Realm, changes: Vec<Change>, dialec
     if dialect == Dialect::Postgres && (ci.add || ci.drop) {
         concurrently(&changes, &mut statements, ci);
     }
-    let current_hash = realm_hash(current);
-    let desired_hash = realm_hash(desired);
+    // Two large realms: hashed side by side (serializing and hashing dominate planning time).
+    let (current_hash, desired_hash) = std::thread::scope(|s| {
+        let h = s.spawn(|| realm_hash(desired));
+        (realm_hash(current), h.join().expect("hashing the desired schema"))
+    });
     let mut h = Sha256::new();
     h.update(current_hash.as_bytes());
     h.update(b"\n");

@@ -463,6 +463,9 @@ fn is_object_change(c: &Change) -> bool {
 /// A realm's views, routines and triggers as CREATE statements in dependency order, split into
 /// what must exist before the tables (routines their expressions call) and what comes after.
 pub fn create_objects(realm: &Realm, d: Dialect) -> (Vec<String>, Vec<String>) {
+    if realm.schemas.iter().all(|s| s.views.is_empty() && s.functions.is_empty() && s.triggers.is_empty()) {
+        return (vec![], vec![]);
+    }
     let mut changes = Vec::new();
     for s in &realm.schemas {
         for t in &s.tables {
