@@ -394,6 +394,7 @@ env "prod" {
   src     = "file://schema.hcl"
   schemas = ["public"]
   exclude = ["*.tmp_*"]
+  roles   = ["app", "reader"]
   diff {
     skip {
       drop_table = true
@@ -408,6 +409,7 @@ env "prod" {
         assert_eq!(e.src, vec!["file://db/app/schema.hcl"]);
         assert!(e.skip.contains("drop_table") && !e.skip.contains("drop_column"));
         assert_eq!(e.exclude, vec!["*.tmp_*"]);
+        assert_eq!(e.roles, vec!["app", "reader"]);
     }
 
     /// A URL built from `data "aws_rds_token"` gets TLS (RDS accepts IAM tokens only over TLS),

@@ -446,18 +446,7 @@ pub fn phases(changes: &[Change], d: Dialect) -> Phases {
 }
 
 fn is_object_change(c: &Change) -> bool {
-    matches!(
-        c,
-        Change::AddView { .. }
-            | Change::DropView { .. }
-            | Change::ModifyView { .. }
-            | Change::AddFunction { .. }
-            | Change::DropFunction { .. }
-            | Change::ModifyFunction { .. }
-            | Change::AddTrigger { .. }
-            | Change::DropTrigger { .. }
-            | Change::ModifyTrigger { .. }
-    )
+    c.object().is_some()
 }
 
 /// A realm's views, routines and triggers as CREATE statements in dependency order, split into

@@ -145,14 +145,10 @@ pub async fn functions(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String,
             f.body = String::new();
             f.strict = false;
             let mut opts = vec![("SFUNC".to_string(), r.get::<String, _>(18)), ("STYPE".to_string(), r.get::<String, _>(19))];
-            if let Some(x) = r.get::<Option<String>, _>(20) {
-                opts.push(("FINALFUNC".into(), x));
-            }
-            if let Some(x) = r.get::<Option<String>, _>(21) {
-                opts.push(("INITCOND".into(), x));
-            }
-            if let Some(x) = r.get::<Option<String>, _>(22) {
-                opts.push(("COMBINEFUNC".into(), x));
+            for (key, col) in [("FINALFUNC", 20), ("INITCOND", 21), ("COMBINEFUNC", 22)] {
+                if let Some(x) = r.get::<Option<String>, _>(col) {
+                    opts.push((key.to_string(), x));
+                }
             }
             if let Some(x) = r.get::<Option<String>, _>(23) {
                 // regoperator prints `>(integer,integer)`; SORTOP takes the bare operator.
