@@ -1,5 +1,6 @@
 -- The catalog queries a complete PostgreSQL inspection needs (columns with types and defaults,
--- indexes through pg_get_indexdef per key, constraints through pg_get_constraintdef), as
+-- indexes through pg_get_indexdef per key, constraints through pg_get_constraintdef; views,
+-- routines and triggers through their pg_get_*def; privileges through aclexplode; roles), as
 -- schemagate's inspector runs them, for the side-by-side in compare.sh.
 \o /dev/null
 SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
@@ -19,3 +20,18 @@ SELECT n.nspname, c.relname, con.conname, con.contype, pg_get_constraintdef(con.
  WHERE con.contype IN ('p','f','c','u') AND n.nspname = 'public';
 SELECT n.nspname, c.relname, obj_description(c.oid, 'pg_class')
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND n.nspname = 'public';
+SELECT n.nspname, c.relname, pg_get_viewdef(c.oid)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v','m') AND n.nspname = 'public';
+SELECT n.nspname, p.proname, pg_get_function_result(p.oid), p.prosrc
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public';
+SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid)
+  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE NOT t.tgisinternal AND n.nspname = 'public';
+SELECT c.relname, a.grantee, a.privilege_type
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL aclexplode(c.relacl) a
+ WHERE c.relacl IS NOT NULL AND n.nspname = 'public';
+SELECT c.relname, att.attname, a.grantee, a.privilege_type
+  FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  CROSS JOIN LATERAL aclexplode(att.attacl) a WHERE att.attacl IS NOT NULL AND n.nspname = 'public';
+SELECT d.defaclobjtype, a.grantee, a.privilege_type FROM pg_default_acl d CROSS JOIN LATERAL aclexplode(d.defaclacl) a;
+SELECT rolname FROM pg_roles;

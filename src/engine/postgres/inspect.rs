@@ -38,18 +38,17 @@ pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
     .fetch_all(pool)
     .await
     .context("inspecting extensions")?;
-    let (tables, columns, indexes, constraints, enums, domains, sequences, skipped, policies) = tokio::try_join!(
-        tables(pool, &names),
+    // One batch: the pool runs them four at a time, the biggest (columns, indexes) first.
+    let (columns, indexes, constraints, tables, enums, domains, sequences, skipped, policies, views, functions, triggers, acl, default_privileges, roles) = tokio::try_join!(
         columns(pool, &names),
         indexes(pool, &names),
         constraints(pool, &names),
+        tables(pool, &names),
         enums(pool, &names),
         domains(pool, &names),
         sequences(pool, &names),
         skipped(pool, &names),
         policies(pool, &names),
-    )?;
-    let (views, functions, triggers, acl, default_privileges, roles) = tokio::try_join!(
         super::objects_inspect::views(pool, &names),
         super::objects_inspect::functions(pool, &names),
         super::objects_inspect::triggers(pool, &names),

@@ -36,17 +36,17 @@ pub async fn acls(pool: &PgPool, schemas: &[String]) -> Result<Acl> {
     let q = format!(
         "SELECT 'r', n.nspname::text, c.relname::text, c.relkind::text, '', {g}, a.privilege_type, a.is_grantable \
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL aclexplode(c.relacl) a \
-           WHERE c.relkind IN ('r','p','v','m','S') AND n.nspname = ANY($1) AND a.grantee <> c.relowner \
+           WHERE c.relacl IS NOT NULL AND c.relkind IN ('r','p','v','m','S') AND n.nspname = ANY($1) AND a.grantee <> c.relowner \
          UNION ALL SELECT 'c', n.nspname::text, c.relname::text, c.relkind::text, att.attname::text, {g}, a.privilege_type, a.is_grantable \
            FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
            CROSS JOIN LATERAL aclexplode(att.attacl) a \
-           WHERE att.attnum > 0 AND NOT att.attisdropped AND c.relkind IN ('r','p','v','m') AND n.nspname = ANY($1) AND a.grantee <> c.relowner \
+           WHERE att.attacl IS NOT NULL AND att.attnum > 0 AND NOT att.attisdropped AND c.relkind IN ('r','p','v','m') AND n.nspname = ANY($1) AND a.grantee <> c.relowner \
          UNION ALL SELECT 'n', n.nspname::text, '', '', '', {g}, a.privilege_type, a.is_grantable \
            FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a WHERE n.nspname = ANY($1) AND a.grantee <> n.nspowner \
            AND NOT (a.grantee = 0 AND n.nspname = 'public') \
          UNION ALL SELECT 'f', n.nspname::text, p.proname::text, p.prokind::text, COALESCE((SELECT string_agg(format_type(u.t, NULL), ', ' ORDER BY u.k) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS u(t, k)), ''), {g}, a.privilege_type, a.is_grantable \
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace CROSS JOIN LATERAL aclexplode(p.proacl) a \
-           WHERE n.nspname = ANY($1) AND a.grantee <> p.proowner AND NOT (a.grantee = 0 AND a.privilege_type = 'EXECUTE')"
+           WHERE p.proacl IS NOT NULL AND n.nspname = ANY($1) AND a.grantee <> p.proowner AND NOT (a.grantee = 0 AND a.privilege_type = 'EXECUTE')"
     );
     let rows = sqlx::query(&q).bind(schemas).fetch_all(pool).await.context("inspecting privileges")?;
     let mut out: Acl = BTreeMap::new();
