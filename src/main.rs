@@ -174,8 +174,8 @@ struct Common {
     /// Leave out objects matching these globs: schema.table, schema.table.column, *.tmp_* (repeatable).
     #[arg(long)]
     exclude: Vec<String>,
-    /// PostgreSQL: manage the privileges of this role (repeatable; `role` blocks in HCL add to
-    /// it). Without any, grants are left as they are.
+    /// Manage the privileges of this role (PostgreSQL) or account (MySQL, user@host); repeatable.
+    /// `role` blocks and the grantees of desired grants add to it; with none, grants stay as they are.
     #[arg(long = "role")]
     roles: Vec<String>,
     /// Input variables for HCL files: --var name=value (repeatable).

@@ -95,7 +95,7 @@ pub struct Outcome {
 pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, opts: &Options) -> Result<Outcome> {
     current.exclude(&opts.exclude);
     desired.exclude(&opts.exclude);
-    let managed = manage_privileges(dialect, &mut current, &mut desired, opts)?;
+    manage_privileges(dialect, &mut current, &mut desired, opts)?;
     current.sort();
     desired.sort();
     if let Some(m) = diff::renames::missing(&current, &desired).into_iter().next() {
@@ -113,7 +113,6 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
         (None, vec![])
     } else {
         let residual = rehearse(dialect, &current, &desired, &plan, opts).await?;
-        let _ = &managed;
         // What the diff policy skips is expected to remain.
         let residual = skip_changes(residual, &opts.skip);
         (Some(residual.is_empty()), residual)
@@ -124,7 +123,7 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
 /// Scope privileges to the managed roles — declared ones, `opts.roles`, and every role a desired
 /// grant names (a grant that is written down is never ignored) — and check that each of those
 /// exists on the target or is declared (then the plan creates it, on PostgreSQL).
-fn manage_privileges(dialect: Dialect, current: &mut Realm, desired: &mut Realm, opts: &Options) -> Result<BTreeSet<String>> {
+fn manage_privileges(dialect: Dialect, current: &mut Realm, desired: &mut Realm, opts: &Options) -> Result<()> {
     let mut managed: BTreeSet<String> = opts.roles.iter().cloned().collect();
     managed.extend(desired.roles.iter().cloned());
     managed.extend(desired.granted_roles());
@@ -148,7 +147,7 @@ fn manage_privileges(dialect: Dialect, current: &mut Realm, desired: &mut Realm,
             anyhow::bail!("the desired state grants privileges to \"{missing}\", which does not exist on the target\n  hint: {hint}");
         }
     }
-    Ok(managed)
+    Ok(())
 }
 
 /// Names of the tables a change list touches.
