@@ -170,8 +170,8 @@ fn evaluate_families(e: &regorus::Engine) -> Result<Vec<(String, Json)>> {
         }
         Ok(out)
     };
-    let (a, b): (Vec<(usize, &String)>, Vec<(usize, &String)>) = packages.iter().enumerate().partition(|(i, _)| i % 2 == 0);
-    let (a, b): (Vec<&String>, Vec<&String>) = (a.into_iter().map(|x| x.1).collect(), b.into_iter().map(|x| x.1).collect());
+    let a: Vec<&String> = packages.iter().step_by(2).collect();
+    let b: Vec<&String> = packages.iter().skip(1).step_by(2).collect();
     let (ra, rb) = std::thread::scope(|s| {
         let h = s.spawn(|| run(b));
         (run(a), h.join().unwrap_or_else(|_| Err(anyhow!("policy evaluation panicked"))))
