@@ -67,27 +67,18 @@ pub fn drop_function(schema: &str, f: &Function) -> String {
     format!("DROP {} {}", f.kind.sql(), qn(schema, &f.name))
 }
 
-/// The statement that creates a trigger, unqualified (what is compared between databases).
-pub fn trigger_def(t: &Trigger) -> String {
-    format!(
-        "CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}",
-        q(&t.name),
-        t.timing,
-        t.events.join(" OR "),
-        q(&t.table),
-        t.body.as_deref().unwrap_or_default()
-    )
+fn trigger_sql(name: &str, table: &str, t: &Trigger) -> String {
+    format!("CREATE TRIGGER {name} {} {} ON {table} FOR EACH ROW {}", t.timing, t.events.join(" OR "), t.body.as_deref().unwrap_or_default())
 }
 
+/// The statement that creates a trigger, unqualified (what is compared between databases).
+pub fn trigger_def(t: &Trigger) -> String {
+    trigger_sql(&q(&t.name), &q(&t.table), t)
+}
+
+/// The same, in the named database (what a plan runs).
 pub fn create_trigger(schema: &str, t: &Trigger) -> Vec<String> {
-    vec![format!(
-        "CREATE TRIGGER {} {} {} ON {} FOR EACH ROW {}",
-        qn(schema, &t.name),
-        t.timing,
-        t.events.join(" OR "),
-        qn(schema, &t.table),
-        t.body.as_deref().unwrap_or_default()
-    )]
+    vec![trigger_sql(&qn(schema, &t.name), &qn(schema, &t.table), t)]
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ const SCHEMA_FILTER: &str = "n.nspname NOT IN ('pg_catalog','information_schema'
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid='pg_namespace'::regclass AND d.objid=n.oid AND d.deptype='e')";
 
 /// Objects created by an extension (pg_depend deptype 'e') are the extension's, not the user's.
-fn not_ext(classid: &str, oid: &str) -> String {
+pub(super) fn not_ext(classid: &str, oid: &str) -> String {
     format!("NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid='{classid}'::regclass AND e.objid={oid} AND e.deptype='e')")
 }
 

@@ -3,15 +3,10 @@
 //! (pg_get_viewdef, pg_get_triggerdef, prosrc), so a desired object that went through a
 //! disposable database compares equal to the live one when they mean the same.
 
-use super::inspect::split_top_level;
+use super::inspect::{not_ext, split_top_level};
 use crate::schema::*;
 use anyhow::{Context, Result};
 use sqlx::{PgPool, Row};
-
-/// Objects created by an extension are the extension's (never planned, never dropped).
-fn not_ext(classid: &str, oid: &str) -> String {
-    format!("NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid='{classid}'::regclass AND e.objid={oid} AND e.deptype='e')")
-}
 
 pub async fn views(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, View)>> {
     let q = format!(
