@@ -124,12 +124,7 @@ pub fn schema(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
 
 /// Whether a schema holds any privilege at all (most do not: then there is nothing to compare).
 fn has_grants(s: &Schema) -> bool {
-    !s.grants.is_empty()
-        || !s.default_privileges.is_empty()
-        || s.tables.iter().any(|t| !t.grants.is_empty() || t.columns.iter().any(|c| !c.grants.is_empty()))
-        || s.views.iter().any(|v| !v.grants.is_empty())
-        || s.sequences.iter().any(|q| !q.grants.is_empty())
-        || s.functions.iter().any(|f| !f.grants.is_empty())
+    !s.default_privileges.is_empty() || s.all_grants().next().is_some()
 }
 
 #[cfg(test)]

@@ -1019,6 +1019,19 @@ fn sort_grants(gs: &mut [Grant]) {
     gs.sort_by(|a, b| (&a.grantee, a.grantable).cmp(&(&b.grantee, b.grantable)));
 }
 
+impl Schema {
+    /// Every object grant of the schema: its own, its tables', columns', views', sequences' and
+    /// routines' (default privileges are apart).
+    pub fn all_grants(&self) -> impl Iterator<Item = &Grant> {
+        self.grants
+            .iter()
+            .chain(self.tables.iter().flat_map(|t| t.grants.iter().chain(t.columns.iter().flat_map(|c| c.grants.iter()))))
+            .chain(self.views.iter().flat_map(|v| v.grants.iter()))
+            .chain(self.sequences.iter().flat_map(|q| q.grants.iter()))
+            .chain(self.functions.iter().flat_map(|f| f.grants.iter()))
+    }
+}
+
 impl Realm {
     /// Keep only the privileges of `roles` (grantees; default privileges by grantee). With no
     /// roles at all, privileges are not managed and every grant is left out of the comparison.
@@ -1042,18 +1055,8 @@ impl Realm {
     /// Every role a grant or default privilege of the realm names (PUBLIC left out).
     pub fn granted_roles(&self) -> std::collections::BTreeSet<String> {
         let mut out = std::collections::BTreeSet::new();
-        let mut add = |gs: &[Grant]| out.extend(gs.iter().map(|g| g.grantee.clone()));
         for s in &self.schemas {
-            add(&s.grants);
-            for t in &s.tables {
-                add(&t.grants);
-                t.columns.iter().for_each(|c| add(&c.grants));
-            }
-            s.views.iter().for_each(|v| add(&v.grants));
-            s.sequences.iter().for_each(|q| add(&q.grants));
-            s.functions.iter().for_each(|f| add(&f.grants));
-        }
-        for s in &self.schemas {
+            out.extend(s.all_grants().map(|g| g.grantee.clone()));
             for d in &s.default_privileges {
                 out.insert(d.grantee.clone());
                 out.insert(d.owner.clone());

@@ -37,14 +37,7 @@ pub fn encode(out: &mut String, realm: &Realm, dialect: Dialect) {
     // privileges are managed when this HCL is the desired state).
     let mut roles: BTreeSet<&str> = realm.roles.iter().map(String::as_str).collect();
     for s in &realm.schemas {
-        let all = s
-            .grants
-            .iter()
-            .chain(s.tables.iter().flat_map(|t| t.grants.iter().chain(t.columns.iter().flat_map(|c| c.grants.iter()))))
-            .chain(s.views.iter().flat_map(|v| v.grants.iter()))
-            .chain(s.sequences.iter().flat_map(|q| q.grants.iter()))
-            .chain(s.functions.iter().flat_map(|f| f.grants.iter()));
-        roles.extend(all.map(|g| g.grantee.as_str()));
+        roles.extend(s.all_grants().map(|g| g.grantee.as_str()));
         for d in &s.default_privileges {
             roles.insert(&d.grantee);
             roles.insert(&d.owner);
