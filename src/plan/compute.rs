@@ -415,7 +415,16 @@ async fn normalize(dialect: Dialect, current: &Realm, desired: &mut Realm, chang
                 }
             }
             for f in &mut ds.functions {
-                if let Some(n) = s.functions.iter().find(|x| x.name == f.name && x.kind == f.kind && x.args.len() == f.args.len() && (s.functions.iter().filter(|y| y.name == f.name).count() == 1 || x.signature() == f.signature())) {
+                // The database respells argument types (int → integer): a routine is found by
+                // its signature, or else as the only one of its name, kind and arity.
+                let found = s.functions.iter().find(|x| x.signature() == f.signature()).or_else(|| {
+                    let mut same = s.functions.iter().filter(|x| x.name == f.name && x.kind == f.kind && x.args.len() == f.args.len());
+                    match (same.next(), same.next()) {
+                        (Some(x), None) => Some(x),
+                        _ => None,
+                    }
+                });
+                if let Some(n) = found {
                     let (pos, grants) = (f.pos.take(), std::mem::take(&mut f.grants));
                     *f = Function { pos, grants, ..n.clone() };
                 }
