@@ -253,12 +253,7 @@ fn object_scope(changes: &[Change], realms: &[&Realm], dialect: Dialect, tables:
 fn signature_tables(realm: &Realm, dialect: Dialect, tables: &mut BTreeSet<(String, String)>) {
     for s in &realm.schemas {
         for f in &s.functions {
-            let mut text = f.returns.clone().unwrap_or_default();
-            for a in &f.args {
-                text.push(' ');
-                text.push_str(&a.ty);
-            }
-            let ids = crate::schema::refs::idents(&text, dialect);
+            let ids = crate::schema::refs::idents(&f.type_text(), dialect);
             for s2 in &realm.schemas {
                 for t in &s2.tables {
                     if ids.contains(&t.name) {

@@ -752,6 +752,16 @@ impl PartialEq for Function {
 
 impl Function {
     /// What tells overloads apart: the name and the input argument types, `f(integer, text)`.
+    /// The types a routine takes and returns, as text (what its signature depends on).
+    pub fn type_text(&self) -> String {
+        let mut text = self.returns.clone().unwrap_or_default();
+        for a in &self.args {
+            text.push(' ');
+            text.push_str(&a.ty);
+        }
+        text
+    }
+
     pub fn signature(&self) -> String {
         let ins: Vec<&str> = self.args.iter().filter(|a| a.mode.as_deref() != Some("OUT")).map(|a| a.ty.as_str()).collect();
         format!("{}({})", self.name, ins.join(", "))

@@ -127,14 +127,8 @@ impl Obj {
             text.push(' ');
             text.push_str(v);
         }
-        if let Some(r) = &f.returns {
-            text.push(' ');
-            text.push_str(r);
-        }
-        for a in &f.args {
-            text.push(' ');
-            text.push_str(&a.ty);
-        }
+        text.push(' ');
+        text.push_str(&f.type_text());
         Obj { key: ObjKey::Function(schema.into(), f.signature()), name: f.name.clone(), text }
     }
 }
