@@ -1,118 +1,108 @@
 # Data-dependent changes: they succeed or fail depending on the rows already there. A warning by
 # default; denied when the facts gathered from the target prove the change would fail.
+# (Conditions are written out in each rule rather than in helper functions: see lib.rego.)
 package schemagate.rules.data_depend
 
 import data.schemagate.lib
 import rego.v1
 
-fact(c, name) := input.facts.changes[sprintf("%d", [c.id])][name]
-
-unique_index_added(c) if {
-	c.kind == "add_index"
+deny contains {"code": "MF101", "target": c.target, "change": c.id, "msg": msg} if {
+	some c in lib.of_kind("add_index")
 	c.new.unique
+	c.facts.duplicates == true
+	msg := sprintf("Adding unique index %q on %q fails: the table holds duplicate values", [c.index, c.table])
 }
 
-deny contains f if {
+warn contains {"code": "MF101", "target": c.target, "change": c.id, "msg": msg} if {
 	some c in lib.of_kind("add_index")
-	unique_index_added(c)
-	fact(c, "duplicates") == true
-	f := lib.finding("MF101", "error", sprintf("Adding unique index %q on %q fails: the table holds duplicate values", [c.index, c.table]), c)
+	c.new.unique
+	not c.facts.duplicates == true
+	msg := sprintf("Adding unique index %q on existing table %q fails if duplicates exist", [c.index, c.table])
 }
 
-warn contains f if {
-	some c in lib.of_kind("add_index")
-	unique_index_added(c)
-	not fact(c, "duplicates") == true
-	f := lib.finding("MF101", "warning", sprintf("Adding unique index %q on existing table %q fails if duplicates exist", [c.index, c.table]), c)
-}
-
-deny contains f if {
+deny contains {"code": "MF102", "target": c.target, "change": c.id, "msg": msg} if {
 	some c in lib.of_kind("modify_index")
 	not c.old.unique
 	c.new.unique
-	fact(c, "duplicates") == true
-	f := lib.finding("MF102", "error", sprintf("Making index %q unique fails: the table holds duplicate values", [c.index]), c)
+	c.facts.duplicates == true
+	msg := sprintf("Making index %q unique fails: the table holds duplicate values", [c.index])
 }
 
-warn contains f if {
+warn contains {"code": "MF102", "target": c.target, "change": c.id, "msg": msg} if {
 	some c in lib.of_kind("modify_index")
 	not c.old.unique
 	c.new.unique
-	not fact(c, "duplicates") == true
-	f := lib.finding("MF102", "warning", sprintf("Making index %q unique fails if duplicates exist", [c.index]), c)
+	not c.facts.duplicates == true
+	msg := sprintf("Making index %q unique fails if duplicates exist", [c.index])
 }
 
-not_null_without_default(c) if {
-	c.kind == "add_column"
+# MF103: a NOT NULL column without a default (nor a generated or identity value) added.
+deny contains {"code": "MF103", "target": c.target, "change": c.id, "msg": msg} if {
+	input.engine != "mysql"
+	some c in lib.of_kind("add_column")
 	c.new.null == false
 	not c.new.default
 	not c.new.generated
 	not c.new.identity
 	not c.new.auto_increment
+	c.rows > 0
+	msg := sprintf("Adding NOT NULL column %q without a default to %q fails: the table has about %d rows", [c.column, c.table, c.rows])
 }
 
-deny contains f if {
-	some c in lib.of_kind("add_column")
-	not_null_without_default(c)
+warn contains {"code": "MF103", "target": c.target, "change": c.id, "msg": msg} if {
 	input.engine != "mysql"
-	lib.rows(c) > 0
-	f := lib.finding("MF103", "error", sprintf("Adding NOT NULL column %q without a default to %q fails: the table has about %d rows", [c.column, c.table, lib.rows(c)]), c)
-}
-
-warn contains f if {
 	some c in lib.of_kind("add_column")
-	not_null_without_default(c)
-	input.engine != "mysql"
-	lib.rows(c) <= 0
-	f := lib.finding("MF103", "warning", sprintf("Adding NOT NULL column %q without a default to %q fails if the table has rows", [c.column, c.table]), c)
+	c.new.null == false
+	not c.new.default
+	not c.new.generated
+	not c.new.identity
+	not c.new.auto_increment
+	c.rows <= 0
+	msg := sprintf("Adding NOT NULL column %q without a default to %q fails if the table has rows", [c.column, c.table])
 }
 
-made_not_null(c) if {
-	c.kind == "modify_column"
+# MF104: a column made NOT NULL.
+deny contains {"code": "MF104", "target": c.target, "change": c.id, "msg": msg} if {
+	some c in lib.of_kind("modify_column")
 	"null" in c.changed
 	c.old.null == true
 	c.new.null == false
+	c.facts.has_nulls == true
+	msg := sprintf("Making %q.%q NOT NULL fails: it holds NULLs", [c.table, c.column])
 }
 
-deny contains f if {
+warn contains {"code": "MF104", "target": c.target, "change": c.id, "msg": msg} if {
 	some c in lib.of_kind("modify_column")
-	made_not_null(c)
-	fact(c, "has_nulls") == true
-	f := lib.finding("MF104", "error", sprintf("Making %q.%q NOT NULL fails: it holds NULLs", [c.table, c.column]), c)
-}
-
-warn contains f if {
-	some c in lib.of_kind("modify_column")
-	made_not_null(c)
-	not fact(c, "has_nulls") == true
-	f := lib.finding("MF104", "warning", sprintf("Making %q.%q NOT NULL fails if it holds NULLs", [c.table, c.column]), c)
+	"null" in c.changed
+	c.old.null == true
+	c.new.null == false
+	not c.facts.has_nulls == true
+	msg := sprintf("Making %q.%q NOT NULL fails if it holds NULLs", [c.table, c.column])
 }
 
 # MF105 (schemagate): a shorter character type truncates or fails on longer values.
 narrowed(c) if {
-	c.kind == "modify_column"
-	"type" in c.changed
 	c.new.length
 	not c.old.length
 	c.old.type in {"text", "character varying", "longtext", "mediumtext"}
 }
 
 narrowed(c) if {
-	c.kind == "modify_column"
-	"type" in c.changed
 	c.new.length < c.old.length
 }
 
-deny contains f if {
+deny contains {"code": "MF105", "target": c.target, "change": c.id, "msg": msg} if {
 	some c in lib.of_kind("modify_column")
+	"type" in c.changed
 	narrowed(c)
-	fact(c, "too_long") == true
-	f := lib.finding("MF105", "error", sprintf("Changing %q.%q to %s fails or truncates: some values are longer than %d", [c.table, c.column, c.new.type, c.new.length]), c)
+	c.facts.too_long == true
+	msg := sprintf("Changing %q.%q to %s fails or truncates: some values are longer than %d", [c.table, c.column, c.new.type, c.new.length])
 }
 
-warn contains f if {
+warn contains {"code": "MF105", "target": c.target, "change": c.id, "msg": msg} if {
 	some c in lib.of_kind("modify_column")
+	"type" in c.changed
 	narrowed(c)
-	not fact(c, "too_long") == true
-	f := lib.finding("MF105", "warning", sprintf("Changing %q.%q to %s fails or truncates values longer than %d", [c.table, c.column, c.new.type, c.new.length]), c)
+	not c.facts.too_long == true
+	msg := sprintf("Changing %q.%q to %s fails or truncates values longer than %d", [c.table, c.column, c.new.type, c.new.length])
 }

@@ -5,35 +5,35 @@ package schemagate.rules.destructive
 import data.schemagate.lib
 import rego.v1
 
-deny contains f if {
+deny contains {"code": "DS101", "target": c.target, "change": c.id, "msg": msg} if {
 	some c in lib.of_kind("drop_schema")
-	f := lib.finding("DS101", "error", sprintf("Dropping schema %q and everything in it", [c.schema]), c)
+	msg := sprintf("Dropping schema %q and everything in it", [c.schema])
 }
 
-deny contains f if {
+deny contains {"code": "DS102", "target": c.target, "change": c.id, "msg": msg} if {
 	some c in lib.of_kind("drop_table")
-	f := lib.finding("DS102", "error", sprintf("Dropping table %q (%s rows)", [c.table, rows_text(c)]), c)
+	msg := sprintf("Dropping table %q (%s rows)", [c.table, rows_text(c.rows)])
 }
 
-deny contains f if {
+deny contains {"code": "DS103", "target": c.target, "change": c.id, "msg": msg} if {
 	some c in lib.of_kind("drop_column")
 	not c.old.generated
-	f := lib.finding("DS103", "error", sprintf("Dropping non-virtual column %q of table %q", [c.column, c.table]), c)
+	msg := sprintf("Dropping non-virtual column %q of table %q", [c.column, c.table])
 }
 
-rows_text(c) := "unknown number of" if lib.rows(c) < 0
-rows_text(c) := sprintf("about %d", [lib.rows(c)]) if lib.rows(c) >= 0
+rows_text(n) := "unknown number of" if n < 0
+rows_text(n) := sprintf("about %d", [n]) if n >= 0
 
 # DS110 (schemagate): the first apply on a target drops an object schemagate never managed —
 # an index, key, check, type… made outside it that the desired state does not mention. Tables,
 # columns and schemas have DS101–DS103 already; policies SC101.
 covered := {"drop_schema", "drop_table", "drop_column", "drop_policy"}
 
-deny contains f if {
+deny contains {"code": "DS110", "target": c.target, "change": c.id, "msg": msg} if {
 	input.facts.first_run == true
-	some c in input.changes
+	some c in lib.changes
 	startswith(c.kind, "drop_")
 	not c.kind in covered
 	not c.replaced
-	f := lib.finding("DS110", "error", sprintf("First apply on this target: %s drops %s, which was created outside schemagate; add it to the desired state, exclude it, or override", [c.kind, lib.target(c)]), c)
+	msg := sprintf("First apply on this target: %s drops %s, which was created outside schemagate; add it to the desired state, exclude it, or override", [c.kind, c.target])
 }

@@ -4,12 +4,12 @@ package schemagate.rules.incompatible
 import data.schemagate.lib
 import rego.v1
 
-warn contains f if {
+warn contains {"code": "BC101", "target": c.target, "change": c.id, "msg": msg} if {
 	some c in lib.of_kind("rename_table")
-	f := lib.finding("BC101", "warning", sprintf("Renaming table %q to %q breaks code that still uses the old name", [c.old.name, c.table]), c)
+	msg := sprintf("Renaming table %q to %q breaks code that still uses the old name", [c.old.name, c.table])
 }
 
-warn contains f if {
+warn contains {"code": "BC102", "target": c.target, "change": c.id, "msg": msg} if {
 	some c in lib.of_kind("rename_column")
-	f := lib.finding("BC102", "warning", sprintf("Renaming column %q to %q of table %q breaks code that still uses the old name", [c.old.name, c.column, c.table]), c)
+	msg := sprintf("Renaming column %q to %q of table %q breaks code that still uses the old name", [c.old.name, c.column, c.table])
 }

@@ -22,12 +22,12 @@ named(c) := [n, "NM104", "index"] if {
 	n := c.index
 }
 
-warn contains f if {
+warn contains {"code": code, "target": c.target, "change": c.id, "msg": msg} if {
 	naming.match
 	some kind in ["add_table", "add_column", "add_index"]
 	some c in lib.of_kind(kind)
 	[name, code, what] := named(c)
 	not regex.match(naming.match, name)
-	msg := object.get(naming, "message", sprintf("must match %s", [naming.match]))
-	f := lib.finding(code, "warning", sprintf("%s name %q %s", [what, name, msg]), c)
+	rule := object.get(naming, "message", sprintf("must match %s", [naming.match]))
+	msg := sprintf("%s name %q %s", [what, name, rule])
 }

@@ -181,11 +181,16 @@ fn evaluate_families(e: &regorus::Engine) -> Result<Vec<(String, Json)>> {
     Ok(out)
 }
 
-/// The input document as regorus reads it, with `kinds` (kind → change ids) added: each
-/// built-in rule asks `lib.of_kind` for its own kind instead of scanning every change, which
-/// keeps lint linear in the changes rather than in changes × rules.
+/// The input document as regorus reads it, with what every finding needs computed once in Rust
+/// rather than per rule in Rego (interpretation is what lint time is made of):
+/// - `kinds` (kind → change ids): each built-in rule asks `lib.of_kind` for its own kind instead
+///   of scanning every change, which keeps lint linear in the changes rather than changes × rules;
+/// - on each change, `target` (what `lib.target` would build), `rows` (the table's row count,
+///   -1 when unknown) and `facts` (its entry of `facts.changes`, {} when none), which the rules
+///   read instead of calling helpers (see policies/lib.rego).
 fn input_value(input: &Json) -> Result<regorus::Value> {
-    let mut v = regorus::Value::from_json_str(&input.to_string()).map_err(|err| anyhow!("{err}"))?;
+    use serde::Deserialize;
+    let mut v = regorus::Value::deserialize(input).map_err(|err| anyhow!("{err}"))?;
     let Some(changes) = input["changes"].as_array() else { return Ok(v) };
     let mut kinds: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
     for (i, c) in changes.iter().enumerate() {
@@ -200,10 +205,61 @@ fn input_value(input: &Json) -> Result<regorus::Value> {
             m.insert(regorus::Value::from(k), regorus::Value::from(ids.into_iter().map(|i| regorus::Value::from(i as u64)).collect::<Vec<_>>()));
         }
     }
-    if let Ok(m) = v.as_object_mut() {
-        m.insert(regorus::Value::from("kinds"), index);
+    let facts = &input["facts"];
+    let m = v.as_object_mut().map_err(|err| anyhow!("{err}"))?;
+    m.insert(regorus::Value::from("kinds"), index);
+    if let Some(list) = m.get_mut(&regorus::Value::from("changes")) {
+        for (c, rc) in changes.iter().zip(list.as_array_mut().map_err(|err| anyhow!("{err}"))?.iter_mut()) {
+            let Ok(o) = rc.as_object_mut() else { continue };
+            if let Some(t) = target(c) {
+                o.insert(regorus::Value::from("target"), regorus::Value::from(t));
+            }
+            let rows = match (c["schema"].as_str(), c["table"].as_str()) {
+                (Some(s), Some(t)) => facts["tables"][format!("{s}.{t}")]["rows"].as_i64(),
+                _ => None,
+            };
+            o.insert(regorus::Value::from("rows"), regorus::Value::from(rows.unwrap_or(-1)));
+            let change_facts = match c["id"].as_u64().and_then(|id| facts["changes"].get(id.to_string())) {
+                Some(f) => regorus::Value::deserialize(f).map_err(|err| anyhow!("{err}"))?,
+                None => regorus::Value::new_object(),
+            };
+            o.insert(regorus::Value::from("facts"), change_facts);
+        }
     }
     Ok(v)
+}
+
+/// What a finding about change `c` names: its `object`, else `schema.table.column`,
+/// `schema.table index` (constraint, policy), `schema.table`, `schema.name`, or the schema —
+/// exactly what `lib.target` in policies/lib.rego computes, which stays for inputs written by
+/// hand (policy tests). None where a name is not a string: `lib.target` decides then.
+/// `target_is_lib_target` keeps the two in step.
+fn target(c: &Json) -> Option<String> {
+    const NAMES: [&str; 8] = ["object", "schema", "table", "column", "index", "constraint", "policy", "name"];
+    if NAMES.iter().any(|k| c.get(*k).is_some_and(|v| !v.is_string())) {
+        return None;
+    }
+    let f = |k: &str| c.get(k).and_then(|v| v.as_str());
+    if let Some(o) = f("object") {
+        return Some(o.to_string());
+    }
+    // Each branch of lib.target needs its names; one that lacks them falls through to the next.
+    let (schema, table) = (f("schema"), f("table"));
+    if let (Some(s), Some(t), Some(col)) = (schema, table, f("column")) {
+        return Some(format!("{s}.{t}.{col}"));
+    }
+    for part in ["index", "constraint", "policy"] {
+        if let (Some(s), Some(t), Some(p)) = (schema, table, f(part)) {
+            return Some(format!("{s}.{t} {p}"));
+        }
+    }
+    if let (Some(s), Some(t)) = (schema, table) {
+        return Some(format!("{s}.{t}"));
+    }
+    if let (Some(s), Some(n)) = (schema, f("name")) {
+        return Some(format!("{s}.{n}"));
+    }
+    schema.map(String::from)
 }
 
 /// Whether any override source is present: nolint comments, an allow list in the policy data,
@@ -231,5 +287,58 @@ fn parse_finding(v: &Json, default_severity: &str) -> Result<Finding> {
             source: None,
             overridden: None,
         }),
+    }
+}
+
+#[cfg(test)]
+mod precomputed {
+    use super::*;
+
+    /// The target Rust puts on each change is the one `lib.target` computes from the same change.
+    #[test]
+    fn target_is_lib_target() {
+        let mut e = engine(&Options::default(), false).unwrap();
+        let cases = [
+            serde_json::json!({"schema": "public", "table": "users", "column": "name"}),
+            serde_json::json!({"schema": "public", "table": "users", "index": "users_name_idx"}),
+            serde_json::json!({"schema": "public", "table": "users", "constraint": "users_fk"}),
+            serde_json::json!({"schema": "public", "table": "users", "policy": "own_rows"}),
+            serde_json::json!({"schema": "public", "table": "users"}),
+            serde_json::json!({"schema": "public", "name": "mood"}),
+            serde_json::json!({"schema": "public"}),
+            serde_json::json!({"schema": "public", "object": "TABLE public.users", "grantee": "app"}),
+            serde_json::json!({"schema": "public", "column": "orphan"}),
+            serde_json::json!({"table": "users", "column": "no_schema"}),
+            serde_json::json!({"schema": "public", "table": "", "index": ""}),
+            serde_json::json!({"schema": "public", "table": "t", "column": 3}),
+        ];
+        for c in cases {
+            let q = format!("data.schemagate.lib.target({c})");
+            let r = e.eval_query(q, false).unwrap();
+            let rego = r.result.first().and_then(|x| x.expressions.first()).and_then(|x| x.value.as_string().ok().map(|s| s.to_string()));
+            // Names that are not strings are left to lib.target (None here).
+            let leaves_it = c.as_object().unwrap().values().any(|v| !v.is_string());
+            assert_eq!(target(&c), if leaves_it { None } else { rego }, "{c}");
+        }
+    }
+
+    /// Row counts and facts reach each change, so rules read them without a lookup.
+    #[test]
+    fn changes_carry_rows_and_facts() {
+        let doc = serde_json::json!({
+            "changes": [{"id": 0, "kind": "add_column", "schema": "s", "table": "t", "column": "c"}],
+            "facts": {"tables": {"s.t": {"rows": 7}}, "changes": {"0": {"has_nulls": true}}},
+        });
+        let v = input_value(&doc).unwrap();
+        let c = &v["changes"][0];
+        assert_eq!(c["target"], regorus::Value::from("s.t.c"));
+        assert_eq!(c["rows"], regorus::Value::from(7i64));
+        assert_eq!(c["facts"]["has_nulls"], regorus::Value::from(true));
+        assert_eq!(v["kinds"]["add_column"][0], regorus::Value::from(0u64));
+        // Unknown: -1 rows and no facts, as lib.rows and lib.facts say for inputs by hand.
+        let doc = serde_json::json!({"changes": [{"id": 0, "kind": "drop_table", "schema": "s", "table": "u"}], "facts": {}});
+        let v = input_value(&doc).unwrap();
+        assert_eq!(v["changes"][0]["rows"], regorus::Value::from(-1i64));
+        assert_eq!(v["changes"][0]["facts"], regorus::Value::new_object());
     }
 }
