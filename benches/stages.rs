@@ -1,6 +1,8 @@
 //! In-process stages, timed without a database: HCL decode of 1,000 and 10,000 tables, diff +
 //! DDL of 10,000 tables, Rego lint of 10,000 changes. `cargo bench --bench stages` (release).
 //! Prints the median of a few runs per stage; BENCHMARKS.md records the numbers.
+//! `cargo bench --bench stages -- lint` runs only the stages whose name starts with `lint`
+//! (`hcl`, `diff`, `lint`), e.g. to profile one under `perf record`.
 
 use schemagate::schema::{Dialect, Realm};
 use schemagate::source::hcl::{decode_files, HclFile};
@@ -48,7 +50,25 @@ fn peak_rss_kb() -> u64 {
         .unwrap_or(0)
 }
 
+/// Stage names to run: the first argument that is not a flag (cargo passes `--bench`), or all.
+fn wanted(stage: &str) -> bool {
+    std::env::args().skip(1).find(|a| !a.starts_with('-')).is_none_or(|only| stage.starts_with(&only))
+}
+
 fn main() {
+    if wanted("hcl") {
+        hcl_stage();
+    }
+    if wanted("diff") {
+        diff_stage();
+    }
+    if wanted("lint") {
+        lint_stage();
+    }
+    println!("peak RSS: {} MB", peak_rss_kb() / 1024);
+}
+
+fn hcl_stage() {
     for n in [1_000, 10_000] {
         let src = hcl(n, 0);
         let t = median(|| {
@@ -58,6 +78,9 @@ fn main() {
         }, 5);
         println!("hcl decode, {n} tables ({} KB): {:.1} ms", src.len() / 1024, t.as_secs_f64() * 1e3);
     }
+}
+
+fn diff_stage() {
     // diff + DDL: 10,000 tables against a copy where 1% changed, and against empty (all new).
     let a = decode(&hcl(10_000, 0));
     let b = decode(&hcl(10_000, 100));
@@ -80,6 +103,9 @@ fn main() {
         s.elapsed()
     }, 5);
     println!("diff + DDL, 10,000 tables from empty ({stmts} statements): {:.1} ms", t.as_secs_f64() * 1e3);
+}
+
+fn lint_stage() {
 
     // Lint: 10,000 changes (adds, drops, type changes, NOT NULL changes) through the default policies.
     let mut changes = Vec::new();
@@ -103,5 +129,4 @@ fn main() {
         s.elapsed()
     }, 3);
     println!("lint, 10,000 changes, default policies ({findings} findings): {:.1} ms", t.as_secs_f64() * 1e3);
-    println!("peak RSS: {} MB", peak_rss_kb() / 1024);
 }
