@@ -18,4 +18,5 @@ pub mod report;
 pub mod runenv;
 pub mod schema;
 pub mod source;
+pub mod timings;
 pub mod url;

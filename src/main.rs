@@ -450,6 +450,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let _total = schemagate::timings::stage("whole run");
     rt.block_on(async {
         tokio::select! {
             code = run(cli) => {

@@ -9,7 +9,7 @@ use crate::source::{self, Source};
 use crate::lint::Finding;
 use crate::url::DbUrl;
 use anyhow::{bail, Result};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -73,6 +73,7 @@ fn scope(dialect: Dialect, url: &DbUrl, desired: &mut Realm, explicit: &[String]
 }
 
 pub async fn load_desired(a: &Args, dialect: Dialect) -> Result<Realm> {
+    let _t = crate::timings::stage("load desired state");
     let src = Source::classify(&a.to)?;
     source::load(&src, dialect, a.dev_url.as_deref(), &a.vars).await
 }
@@ -92,7 +93,10 @@ pub async fn lint(conn: &Conn, o: &Outcome, l: &LintArgs) -> Result<Vec<Finding>
         return Ok(vec![]);
     }
     let changes = crate::lint::input::changes(&o.plan, &o.desired);
-    let facts = crate::lint::facts::gather(conn, &changes, l.data_checks).await;
+    let facts = {
+        let _t = crate::timings::stage("lint: facts from the target");
+        crate::lint::facts::gather(conn, &changes, l.data_checks).await
+    };
     let ov = crate::lint::input::Overrides { nolint: o.desired.nolint.clone(), labels: l.labels.clone(), allow_destructive_label: l.allow_destructive_label.clone() };
     let doc = crate::lint::input::document(&o.plan, &o.desired, &facts, &ov);
     let mut data = Vec::new();
@@ -100,17 +104,80 @@ pub async fn lint(conn: &Conn, o: &Outcome, l: &LintArgs) -> Result<Vec<Finding>
         let text = std::fs::read_to_string(f).map_err(|e| anyhow::anyhow!("cannot read policy data {}: {e}", f.display()))?;
         data.push(serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", f.display()))?);
     }
+    let _t = crate::timings::stage("lint: policies");
     crate::lint::evaluate(&crate::lint::Options { policy_dirs: l.policy_dirs.clone(), data }, &doc)
+}
+
+/// The target's connection, the desired state and the target's current state, read in that
+/// order — except that a database URL as the desired state takes as long to read as the target,
+/// so on PostgreSQL the two are inspected at once, the target scoped to the desired database's
+/// schemas (listed first, one quick query).
+async fn connect_and_load(a: &Args, url: &DbUrl) -> Result<(Conn, Realm, Realm)> {
+    if let (Ok(Source::Url(u)), true) = (Source::classify(&a.to), a.schemas.is_empty()) {
+        let durl = DbUrl::parse(&u)?;
+        if durl.dialect == url.dialect {
+            let dconn = Conn::connect(&durl).await?;
+            let names = dconn.schema_names().await;
+            if let Ok(Some(names)) = names {
+                let conn = match Conn::connect(url).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        dconn.close().await;
+                        return Err(e);
+                    }
+                };
+                let (desired, current) = tokio::join!(
+                    async {
+                        let _t = crate::timings::stage("load desired state");
+                        dconn.inspect(&InspectOptions::default()).await
+                    },
+                    async {
+                        let _t = crate::timings::stage("inspect target");
+                        conn.inspect(&InspectOptions { schemas: names.clone() }).await
+                    }
+                );
+                dconn.close().await;
+                let loaded = async {
+                    let mut desired = desired?;
+                    let mut current = current?;
+                    let schemas = scope(url.dialect, url, &mut desired, &a.schemas);
+                    if schemas.iter().collect::<BTreeSet<_>>() != names.iter().collect() {
+                        // The desired database changed between the listing and its inspection.
+                        current = conn.inspect(&InspectOptions { schemas }).await?;
+                    }
+                    Ok((desired, current))
+                }
+                .await;
+                return match loaded {
+                    Ok((desired, current)) => Ok((conn, desired, current)),
+                    Err(e) => {
+                        conn.close().await;
+                        Err(e)
+                    }
+                };
+            }
+            dconn.close().await;
+            names?;
+        }
+    }
+    let mut desired = load_desired(a, url.dialect).await?;
+    let schemas = scope(url.dialect, url, &mut desired, &a.schemas);
+    let conn = Conn::connect(url).await?;
+    let _t = crate::timings::stage("inspect target");
+    match conn.inspect(&InspectOptions { schemas }).await {
+        Ok(current) => Ok((conn, desired, current)),
+        Err(e) => {
+            conn.close().await;
+            Err(e)
+        }
+    }
 }
 
 /// `plan`: the plan, its rehearsal and its lint findings.
 pub async fn plan(a: &Args) -> Result<(Outcome, Vec<Finding>, String)> {
     let url = DbUrl::parse(&a.url)?;
-    let mut desired = load_desired(a, url.dialect).await?;
-    let schemas = scope(url.dialect, &url, &mut desired, &a.schemas);
-    let conn = Conn::connect(&url).await?;
+    let (conn, desired, current) = connect_and_load(a, &url).await?;
     let result = async {
-        let current = conn.inspect(&InspectOptions { schemas }).await?;
         let outcome = compute::compute(url.dialect, current, desired, &opts(a)).await?;
         let findings = lint(&conn, &outcome, &a.lint).await?;
         Ok::<_, anyhow::Error>((outcome, findings))

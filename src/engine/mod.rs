@@ -129,6 +129,15 @@ impl Conn {
         Ok(realm)
     }
 
+    /// The schemas `inspect` reads without a list, where one quick query can tell
+    /// (PostgreSQL); None elsewhere.
+    pub async fn schema_names(&self) -> Result<Option<Vec<String>>> {
+        match self {
+            Conn::Postgres(p) => Ok(Some(postgres::inspect::schema_names(p).await?)),
+            _ => Ok(None),
+        }
+    }
+
     /// Run one statement outside any transaction (the caller decides about transactions).
     pub async fn execute(&self, sql: &str) -> Result<()> {
         let r = match self {

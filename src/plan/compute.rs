@@ -102,16 +102,24 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
         let at = m.pos.map(|p| format!("{}:{}:{}: ", p.file, p.line, p.col)).unwrap_or_default();
         anyhow::bail!("{at}{}\n  hint: fix the old name, or remove `renamed_from` once the rename has been applied everywhere", m.what);
     }
-    let first = diff::diff(&current, &desired);
+    let first = {
+        let _t = crate::timings::stage("diff");
+        diff::diff(&current, &desired)
+    };
     let mut normalized = 0;
     if !first.is_empty() && !opts.desired_normalized {
+        let _t = crate::timings::stage("normalize (disposable database)");
         normalized = normalize(dialect, &current, &mut desired, &first, opts).await?;
     }
-    let changes = skip_changes(diff::diff(&current, &desired), &opts.skip);
-    let plan = super::build_with(&current, &desired, changes, dialect, opts.concurrent_index);
+    let plan = {
+        let _t = crate::timings::stage("diff and plan");
+        let changes = skip_changes(diff::diff(&current, &desired), &opts.skip);
+        super::build_with(&current, &desired, changes, dialect, opts.concurrent_index)
+    };
     let (verified, residual) = if plan.is_empty() || opts.no_rehearse {
         (None, vec![])
     } else {
+        let _t = crate::timings::stage("rehearse (disposable database)");
         let residual = rehearse(dialect, &current, &desired, &plan, opts).await?;
         // What the diff policy skips is expected to remain.
         let residual = skip_changes(residual, &opts.skip);
@@ -177,12 +185,50 @@ fn touched(changes: &[Change]) -> BTreeSet<(String, String)> {
     out
 }
 
+/// Tables whose every change leaves foreign keys alone — a column, index, check, comment or
+/// policy added, a check or policy dropped: rehearsing them needs neither the tables they
+/// reference nor those that reference them (a copy leaves out foreign keys to tables it does not
+/// hold, on both sides of the comparison; see `subset`), which keeps a rehearsal of "a column
+/// added to ten tables" at ten tables. SQLite rebuilds tables for many changes, and its copies
+/// are in memory: it always gets the neighbours.
+fn fk_neutral(changes: &[Change], dialect: Dialect) -> BTreeSet<(String, String)> {
+    if dialect == Dialect::Sqlite {
+        return BTreeSet::new();
+    }
+    let mut neutral = BTreeSet::new();
+    let mut linked = BTreeSet::new();
+    for c in changes {
+        match c {
+            Change::ModifyTable { schema, table, changes, .. }
+                if changes.iter().all(|tc| {
+                    matches!(
+                        tc,
+                        TableChange::AddColumn { .. }
+                            | TableChange::AddIndex { .. }
+                            | TableChange::AddCheck { .. }
+                            | TableChange::DropCheck { .. }
+                            | TableChange::ModifyComment { .. }
+                            | TableChange::AddPolicy { .. }
+                            | TableChange::DropPolicy { .. }
+                            | TableChange::ModifyPolicy { .. }
+                            | TableChange::ModifyRowSecurity { .. }
+                    )
+                }) =>
+            {
+                neutral.insert((schema.clone(), table.clone()));
+            }
+            other => linked.extend(touched(std::slice::from_ref(other))),
+        }
+    }
+    &neutral - &linked
+}
+
 /// Add the tables that the tables of `set` reference directly (foreign keys, partition parents).
 /// One level is enough: a referenced table only has to exist with its key; its own foreign keys
 /// are left out of the subset (see `subset`), so the cost follows the change, not the FK chain.
-fn fk_targets(realm: &Realm, set: &mut BTreeSet<(String, String)>) {
+fn fk_targets(realm: &Realm, set: &mut BTreeSet<(String, String)>, except: &BTreeSet<(String, String)>) {
     let mut added = Vec::new();
-    for (s, t) in set.iter() {
+    for (s, t) in set.difference(except) {
         if let Some(tab) = realm.table(s, t) {
             for fk in &tab.foreign_keys {
                 added.push((fk.ref_schema.clone(), fk.ref_table.clone()));
@@ -376,7 +422,8 @@ async fn normalize(dialect: Dialect, current: &Realm, desired: &mut Realm, chang
         signature_tables(desired, dialect, &mut set);
     }
     set.retain(|(s, t)| desired.table(s, t).is_some());
-    fk_targets(desired, &mut set);
+    // Every foreign key must be normalized too: the copy of each table needs what it references.
+    fk_targets(desired, &mut set, &BTreeSet::new());
     let dev = DevDb::open(dialect, opts.dev_url.as_deref()).await?;
     let result = async {
         let part = subset(desired, &set, &views, dialect);
@@ -470,12 +517,13 @@ fn keep_positions(from: &Table, to: &mut Table) {
 /// and return what still differs from the desired state (empty = verified).
 async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Plan, opts: &Options) -> Result<Vec<Change>> {
     let mut set = touched(&plan.changes);
+    let neutral = fk_neutral(&plan.changes, dialect);
     // Direct referrers of touched tables (a dropped or rebuilt table may be referenced),
     // collected first: inserting while scanning would follow whole FK chains.
     let mut referrers = Vec::new();
     for s in &current.schemas {
         for t in &s.tables {
-            if t.foreign_keys.iter().any(|fk| set.contains(&(fk.ref_schema.clone(), fk.ref_table.clone()))) {
+            if t.foreign_keys.iter().any(|fk| { let key = (fk.ref_schema.clone(), fk.ref_table.clone()); set.contains(&key) && !neutral.contains(&key) }) {
                 referrers.push((s.name.clone(), t.name.clone()));
             }
         }
@@ -487,15 +535,20 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
         signature_tables(current, dialect, &mut set);
         signature_tables(desired, dialect, &mut set);
     }
-    fk_targets(current, &mut set);
-    fk_targets(desired, &mut set);
+    fk_targets(current, &mut set, &neutral);
+    fk_targets(desired, &mut set, &neutral);
+    let t = crate::timings::stage("rehearse: open a disposable database");
     let dev = DevDb::open(dialect, opts.dev_url.as_deref()).await?;
+    drop(t);
     let result = async {
+        let t = crate::timings::stage("rehearse: load the copy");
         let mut cur = subset(current, &set, &views, dialect);
         // Schemas that the plan creates must not exist yet in the copy.
         let created: BTreeSet<&str> = plan.changes.iter().filter_map(|c| if let Change::AddSchema { schema } = c { Some(schema.name.as_str()) } else { None }).collect();
         cur.schemas.retain(|s| !created.contains(s.name.as_str()));
         let name = load_into_dev(dialect, &dev, &cur).await?;
+        drop(t);
+        let t = crate::timings::stage("rehearse: run the plan");
         // MySQL: the copy lives in a disposable database, so the same plan is generated for
         // the renamed schema rather than rewriting SQL text.
         let statements = match (&name, dev.database()) {
@@ -513,10 +566,14 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
                 anyhow::bail!("the plan failed in rehearsal on a disposable copy, nothing was applied:\n  {e}");
             }
         }
+        drop(t);
+        let _t = crate::timings::stage("rehearse: inspect the copy");
         inspect_dev(&dev, name.as_deref()).await
     }
     .await;
+    let t = crate::timings::stage("rehearse: drop the disposable database");
     dev.close().await;
+    drop(t);
     let mut got = result?;
     let mut want = subset(desired, &set, &views, dialect);
     got.schemas.iter_mut().for_each(|s| {
@@ -538,4 +595,33 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
         .filter(|c| !matches!(c, Change::ModifyTable { changes, .. } if changes.iter().all(|tc| matches!(tc, TableChange::ModifyOptions { .. }) && dialect == Dialect::Mysql)))
         .collect();
     Ok(residual)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn modify(table: &str, changes: Vec<TableChange>) -> Change {
+        Change::ModifyTable { schema: "public".into(), table: table.into(), from: Box::default(), to: Box::default(), changes }
+    }
+
+    fn column(name: &str) -> Column {
+        Column { name: name.into(), ty: "integer".into(), ..Default::default() }
+    }
+
+    /// Additive changes leave a table's foreign keys alone; a change that can meet one (a column
+    /// dropped, a rename elsewhere in the plan) makes the table need its neighbours again.
+    #[test]
+    fn neutral_tables_are_those_whose_changes_leave_foreign_keys_alone() {
+        let changes = vec![
+            modify("added", vec![TableChange::AddColumn { column: column("x") }, TableChange::AddIndex { index: Index::default() }]),
+            modify("dropped", vec![TableChange::AddColumn { column: column("x") }, TableChange::DropColumn { column: column("y") }]),
+            modify("renamed", vec![TableChange::AddColumn { column: column("x") }]),
+            Change::RenameColumn { schema: "public".into(), table: "renamed".into(), from: "a".into(), to: "b".into() },
+        ];
+        let neutral = fk_neutral(&changes, Dialect::Postgres);
+        assert_eq!(neutral, BTreeSet::from([("public".to_string(), "added".to_string())]));
+        // SQLite rebuilds tables: its rehearsals always take the neighbours.
+        assert!(fk_neutral(&changes, Dialect::Sqlite).is_empty());
+    }
 }

@@ -18,16 +18,24 @@ pub(super) fn not_ext(classid: &str, oid: &str) -> String {
     format!("NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid='{classid}'::regclass AND e.objid={oid} AND e.deptype='e')")
 }
 
+/// The schemas an inspection with `wanted` reads, with their comments: those named, or without
+/// names every user schema except schemagate's own `schemagate` (the revision table), which
+/// only appears when asked for by name.
+async fn schemas(pool: &PgPool, wanted: &[String]) -> Result<Vec<(String, Option<String>)>> {
+    let q = format!(
+        "SELECT n.nspname::text, obj_description(n.oid,'pg_namespace') FROM pg_namespace n WHERE {SCHEMA_FILTER} \
+         AND ((cardinality($1::text[]) = 0 AND n.nspname <> 'schemagate') OR n.nspname = ANY($1)) ORDER BY 1"
+    );
+    sqlx::query_as(&q).bind(wanted).fetch_all(pool).await.context("listing schemas")
+}
+
+/// The user schemas a full inspection reads (one quick query).
+pub async fn schema_names(pool: &PgPool) -> Result<Vec<String>> {
+    Ok(schemas(pool, &[]).await?.into_iter().map(|s| s.0).collect())
+}
+
 pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
-    let schemas: Vec<(String, Option<String>)> = {
-        let q = format!(
-            "SELECT n.nspname::text, obj_description(n.oid,'pg_namespace') FROM pg_namespace n WHERE {SCHEMA_FILTER} \
-             AND ((cardinality($1::text[]) = 0 AND n.nspname <> 'schemagate') OR n.nspname = ANY($1)) ORDER BY 1"
-        );
-        sqlx::query_as(&q).bind(&opts.schemas).fetch_all(pool).await.context("listing schemas")?
-    };
-    // Without explicit schemas every user schema is read, except schemagate's own `schemagate`
-    // (the revision table), which only appears when asked for by name.
+    let schemas = schemas(pool, &opts.schemas).await?;
     let names: Vec<String> = schemas.iter().map(|s| s.0.clone()).collect();
 
     let extensions: Vec<(String, String, String)> = sqlx::query_as(
