@@ -25,12 +25,25 @@ time_runs() { # time_runs CMD... → median seconds over RUNS
   done | median
 }
 
+stages() { # one more run with SCHEMAGATE_TIMINGS: where the time goes, and its peak memory
+  echo "  stages of one run:"
+  if [ -x /usr/bin/time ]; then
+    SCHEMAGATE_TIMINGS=1 /usr/bin/time -f 'peak RSS %M KB' "$@" 2>&1 >/dev/null | sed -n 's/^timing: /    /p; s/^peak RSS/    peak RSS/p'
+  else
+    SCHEMAGATE_TIMINGS=1 "$@" 2>&1 >/dev/null | sed -n 's/^timing: /    /p'
+  fi
+}
+
 echo "== generating $N tables (deterministic) and loading them into $A and $B (1% changed)"
 python3 benches/gen_schema.py "$N" > "$work/a.sql"
 python3 benches/gen_schema.py "$N" --change 1 > "$work/b.sql"
 psql "$PG" -qc "DROP DATABASE IF EXISTS $A" -c "DROP DATABASE IF EXISTS $B" -c "CREATE DATABASE $A" -c "CREATE DATABASE $B" >/dev/null
+# One statement per transaction, none waiting for its WAL to reach disk (10,000 tables in one
+# transaction would run out of lock slots; with a flush per statement the load takes minutes).
+export PGOPTIONS="-c synchronous_commit=off"
 psql "$base/$A" -q -v ON_ERROR_STOP=1 -f "$work/a.sql" >/dev/null
 psql "$base/$B" -q -v ON_ERROR_STOP=1 -f "$work/b.sql" >/dev/null
+unset PGOPTIONS
 
 echo "== 1. inspect ($N tables), median of $RUNS"
 t_psql=$(time_runs psql "$base/$A" -q -f benches/pg_catalog_baseline.sql)
@@ -40,6 +53,7 @@ printf 'psql catalog queries: %.3f s\nschemagate inspect:   %.3f s\nratio (schem
 echo "== 2. plan URL → URL"
 t_plan=$(time_runs $SG plan -u "$base/$A" --to "$base/$B" --dev-url "$PG")
 printf 'schemagate plan (rehearsed): %.3f s\n' "$t_plan"
+stages "$SG" plan -u "$base/$A" --to "$base/$B" --dev-url "$PG"
 # SQLAlchemy 2 (what migra pulls in) no longer accepts `postgres://`, and `postgresql://` means
 # psycopg 3 there; name the driver migra is installed with.
 mbase=${base/#postgres:\/\//postgresql+psycopg2://}
@@ -71,4 +85,5 @@ open(sys.argv[2], "w").write(out)
 PY
 t_hcl=$(time_runs $SG plan -u "$base/$A" --to "file://$work/b.hcl" --dev-url "$PG")
 printf 'schemagate plan (HCL, normalized + rehearsed): %.3f s\n' "$t_hcl"
+stages "$SG" plan -u "$base/$A" --to "file://$work/b.hcl" --dev-url "$PG"
 $SG plan -u "$base/$A" --to "file://$work/b.hcl" --dev-url "$PG" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print("changes:", len(d["changes"]), "statements:", len(d["statements"]), "verified:", d["verified"])'

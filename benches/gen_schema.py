@@ -3,9 +3,10 @@
 N tables, each with 9 columns, a CHECK, a foreign key to the previous table, a plain index and a
 unique partial expression index. Prints SQL (default) or Atlas HCL (--hcl).
 
-usage: gen_schema.py N [--hcl] [--change PCT] [--dialect postgres]
+usage: gen_schema.py N [--hcl] [--change PCT] [--sqlite]
 --change PCT alters PCT percent of the tables (every k-th table gets an extra column), for
-"plan with 1% of tables changed" runs.
+"plan with 1% of tables changed" runs. --sqlite prints the same shape as SQLite SQL (its types,
+the foreign key inside CREATE TABLE), for the 10,000-table plan that needs no server.
 """
 import random
 import sys
@@ -14,6 +15,7 @@ def main():
     args = sys.argv[1:]
     n = int(args[0]) if args else 1000
     hcl = "--hcl" in args
+    sqlite = "--sqlite" in args
     change = 0.0
     if "--change" in args:
         change = float(args[args.index("--change") + 1])
@@ -53,6 +55,23 @@ def main():
             out.append(f'  index "{t}_name_idx" {{\n    columns = [column.name]\n  }}')
             out.append(f'  index "{t}_email_key" {{\n    unique = true\n    on {{\n      expr = "lower(email)"\n    }}\n    where = "(active = true)"\n  }}')
             out.append("}\n")
+        elif sqlite:
+            cols = [
+                "id integer NOT NULL PRIMARY KEY",
+                f"name varchar({width}) NOT NULL",
+                "email text",
+                "amount numeric(10,2) NOT NULL DEFAULT 0",
+                "active boolean NOT NULL DEFAULT 1",
+                "created_at text NOT NULL DEFAULT CURRENT_TIMESTAMP",
+                "parent_id integer" + (f" REFERENCES t{i-1:05d}(id) ON DELETE SET NULL" if i > 1 else ""),
+                "payload text",
+                "code integer",
+            ]
+            if extra:
+                cols.append("added text")
+            out.append(f"CREATE TABLE {t} (\n  " + ",\n  ".join(cols) + ",\n  CHECK (amount >= 0)\n);")
+            out.append(f"CREATE INDEX {t}_name_idx ON {t} (name);")
+            out.append(f"CREATE UNIQUE INDEX {t}_email_key ON {t} (lower(email)) WHERE active;")
         else:
             cols = [
                 "id bigint NOT NULL PRIMARY KEY",
