@@ -110,54 +110,17 @@ pub async fn lint(conn: &Conn, o: &Outcome, l: &LintArgs) -> Result<Vec<Finding>
 
 /// The target's connection, the desired state and the target's current state, read in that
 /// order — except that a database URL as the desired state takes as long to read as the target,
-/// so on PostgreSQL the two are inspected at once, the target scoped to the desired database's
-/// schemas (listed first, one quick query).
+/// so the two are inspected at once where that is possible (see `both_at_once`).
 async fn connect_and_load(a: &Args, url: &DbUrl) -> Result<(Conn, Realm, Realm)> {
     if let (Ok(Source::Url(u)), true) = (Source::classify(&a.to), a.schemas.is_empty()) {
         let durl = DbUrl::parse(&u)?;
         if durl.dialect == url.dialect {
             let dconn = Conn::connect(&durl).await?;
-            let names = dconn.schema_names().await;
-            if let Ok(Some(names)) = names {
-                let conn = match Conn::connect(url).await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        dconn.close().await;
-                        return Err(e);
-                    }
-                };
-                let (desired, current) = tokio::join!(
-                    async {
-                        let _t = crate::timings::stage("load desired state");
-                        dconn.inspect(&InspectOptions::default()).await
-                    },
-                    async {
-                        let _t = crate::timings::stage("inspect target");
-                        conn.inspect(&InspectOptions { schemas: names.clone() }).await
-                    }
-                );
-                dconn.close().await;
-                let loaded = async {
-                    let mut desired = desired?;
-                    let mut current = current?;
-                    let schemas = scope(url.dialect, url, &mut desired, &a.schemas);
-                    if schemas.iter().collect::<BTreeSet<_>>() != names.iter().collect() {
-                        // The desired database changed between the listing and its inspection.
-                        current = conn.inspect(&InspectOptions { schemas }).await?;
-                    }
-                    Ok((desired, current))
-                }
-                .await;
-                return match loaded {
-                    Ok((desired, current)) => Ok((conn, desired, current)),
-                    Err(e) => {
-                        conn.close().await;
-                        Err(e)
-                    }
-                };
-            }
+            let loaded = both_at_once(a, url, &dconn).await;
             dconn.close().await;
-            names?;
+            if let Some(loaded) = loaded? {
+                return Ok(loaded);
+            }
         }
     }
     let mut desired = load_desired(a, url.dialect).await?;
@@ -166,6 +129,41 @@ async fn connect_and_load(a: &Args, url: &DbUrl) -> Result<(Conn, Realm, Realm)>
     let _t = crate::timings::stage("inspect target");
     match conn.inspect(&InspectOptions { schemas }).await {
         Ok(current) => Ok((conn, desired, current)),
+        Err(e) => {
+            conn.close().await;
+            Err(e)
+        }
+    }
+}
+
+/// Inspect the desired database (`desired_db`) and the target at the same time, the target
+/// scoped to the schemas the desired database lists up front (one quick query; PostgreSQL).
+/// None where it cannot list them: then the desired state has to be read first.
+async fn both_at_once(a: &Args, url: &DbUrl, desired_db: &Conn) -> Result<Option<(Conn, Realm, Realm)>> {
+    let Some(names) = desired_db.schema_names().await? else { return Ok(None) };
+    let conn = Conn::connect(url).await?;
+    let loaded = async {
+        let (desired, current) = tokio::join!(
+            async {
+                let _t = crate::timings::stage("load desired state");
+                desired_db.inspect(&InspectOptions::default()).await
+            },
+            async {
+                let _t = crate::timings::stage("inspect target");
+                conn.inspect(&InspectOptions { schemas: names.clone() }).await
+            }
+        );
+        let (mut desired, mut current) = (desired?, current?);
+        let schemas = scope(url.dialect, url, &mut desired, &a.schemas);
+        if schemas.iter().collect::<BTreeSet<_>>() != names.iter().collect() {
+            // The desired database changed between the listing and its inspection.
+            current = conn.inspect(&InspectOptions { schemas }).await?;
+        }
+        Ok((desired, current))
+    }
+    .await;
+    match loaded {
+        Ok((desired, current)) => Ok(Some((conn, desired, current))),
         Err(e) => {
             conn.close().await;
             Err(e)
