@@ -4,7 +4,9 @@
 #      queries through psql (benches/pg_catalog_baseline.sql);
 #   2. plan URL-to-URL on two such databases: schemagate vs migra (PyPI, in a temp venv;
 #      skipped with a message when it cannot be installed);
-#   3. plan from HCL with 1% of the tables changed, disposable database included.
+#   3. plan from HCL with 1% of the tables changed, disposable database included;
+#   4. how soon ephemeral://postgres is ready (first start, then from the cached template);
+#   5. the in-process stages (HCL decode, diff + DDL, lint of 10,000 changes; cargo bench).
 # usage: benches/compare.sh [N=1000] [RUNS=5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -87,3 +89,18 @@ t_hcl=$(time_runs $SG plan -u "$base/$A" --to "file://$work/b.hcl" --dev-url "$P
 printf 'schemagate plan (HCL, normalized + rehearsed): %.3f s\n' "$t_hcl"
 stages "$SG" plan -u "$base/$A" --to "file://$work/b.hcl" --dev-url "$PG"
 $SG plan -u "$base/$A" --to "file://$work/b.hcl" --dev-url "$PG" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print("changes:", len(d["changes"]), "statements:", len(d["statements"]), "verified:", d["verified"])'
+
+echo "== 4. ephemeral://postgres ready (a private server from the local binaries, template cached)"
+if [ -x "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)/postgres" ]; then
+  # A cache of its own, so that the first start builds the template (root uses TMPDIR).
+  mkdir -p "$work/eph"
+  for run in first again again; do
+    t=$(XDG_CACHE_HOME="$work/eph" TMPDIR="$work/eph" SCHEMAGATE_TIMINGS=1 $SG plan -u "$base/$A" --to "file://$work/b.hcl" --dev-url ephemeral://postgres 2>&1 >/dev/null | sed -n 's/^timing: ephemeral:\/\/postgres ready //p')
+    echo "  $run: $t"
+  done
+else
+  echo "  not measured: no PostgreSQL server binaries under /usr/lib/postgresql"
+fi
+
+echo "== 5. in-process stages (cargo bench --bench stages)"
+cargo bench --quiet --bench stages 2>/dev/null | sed 's/^/  /'

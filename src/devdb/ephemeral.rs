@@ -200,6 +200,7 @@ pub fn url() -> Result<String> {
     if let Some(c) = g.as_ref() {
         return Ok(c.url.clone());
     }
+    let _t = crate::timings::stage("ephemeral://postgres ready");
     let c = Cluster::create()?;
     let url = c.url.clone();
     *g = Some(c);
@@ -265,6 +266,7 @@ pub fn mariadb_url() -> Result<String> {
     if let Some(s) = g.as_ref() {
         return Ok(s.url.clone());
     }
+    let _t = crate::timings::stage("ephemeral://mariadb ready");
     let (install, server) = mariadb_bins().ok_or_else(|| anyhow!("ephemeral://mariadb needs the MariaDB server binaries (mariadb-install-db, mariadbd); install `mariadb-server` or pass --dev-url mysql://…"))?;
     let tmpl = mariadb_template(&install)?;
     let dir = std::env::temp_dir().join(format!("schemagate-eph-my-{}-{:x}", std::process::id(), rand::random::<u32>()));
