@@ -92,8 +92,9 @@ $SG plan -u "$base/$A" --to "file://$work/b.hcl" --dev-url "$PG" --format json |
 
 echo "== 4. ephemeral://postgres ready (a private server from the local binaries, template cached)"
 if [ -x "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)/postgres" ]; then
-  # A cache of its own, so that the first start builds the template (root uses TMPDIR).
-  mkdir -p "$work/eph"
+  # A cache of its own, so that the first start builds the template (root uses TMPDIR; the
+  # server runs as postgres, which must be able to enter it: mktemp -d makes it 0700).
+  mkdir -p "$work/eph" && chmod 755 "$work" "$work/eph"
   for run in first again again; do
     t=$(XDG_CACHE_HOME="$work/eph" TMPDIR="$work/eph" SCHEMAGATE_TIMINGS=1 $SG plan -u "$base/$A" --to "file://$work/b.hcl" --dev-url ephemeral://postgres 2>&1 >/dev/null | sed -n 's/^timing: ephemeral:\/\/postgres ready //p')
     echo "  $run: $t"

@@ -96,6 +96,31 @@ async fn without_dev_url_ephemeral_servers_are_used() {
     my.drop().await;
 }
 
+/// As root the ephemeral server runs as its system user; a template directory it cannot enter
+/// (mktemp -d makes 0700 directories) gets that explanation, not a database-privilege hint.
+#[tokio::test]
+async fn ephemeral_template_out_of_the_server_users_reach_is_explained() {
+    if !schemagate::devdb::ephemeral::available() || unsafe { libc::geteuid() } != 0 {
+        println!("skipped: needs root and the PostgreSQL server binaries");
+        return;
+    }
+    let db = TestDb::new(Dialect::Postgres).await;
+    let private = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(private.path(), std::fs::Permissions::from_mode(0o700)).unwrap(); // as mktemp -d makes it
+    let out = std::process::Command::new(common::bin())
+        .args(["plan", "-u", &db.url, "--to", &example("v1"), "--dev-url", "ephemeral://postgres"])
+        .env("TMPDIR", private.path())
+        .env("XDG_CACHE_HOME", private.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("initdb failed") && err.contains("chmod o+x"), "{err}");
+    assert!(!err.contains("lacks a privilege"), "{err}");
+    db.drop().await;
+}
+
 #[tokio::test]
 async fn apply_without_terminal_refuses() {
     let db = TestDb::new(Dialect::Sqlite).await;

@@ -103,7 +103,15 @@ fn template(bin: &Path) -> Result<PathBuf> {
         .output()
         .context("running initdb")?;
     if !out.status.success() {
-        bail!("initdb failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+        let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        // Not a database privilege (the generic hint would say so): the directory is out of the
+        // server user's reach.
+        let hint = if err.contains("Permission denied") && unsafe { libc::geteuid() } == 0 {
+            format!("\n  hint: as root, schemagate runs the server as its system user, which must be able to enter every directory above {} (TMPDIR, XDG_CACHE_HOME): `chmod o+x` them, or point TMPDIR at /tmp", tmp.display())
+        } else {
+            String::new()
+        };
+        bail!("initdb failed: {err}{hint}");
     }
     // Another process may have won the race; either template is fine.
     if std::fs::rename(&tmp, &dir).is_err() {
