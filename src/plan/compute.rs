@@ -513,12 +513,14 @@ fn keep_positions(from: &Table, to: &mut Table) {
 async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Plan, opts: &Options) -> Result<Vec<Change>> {
     let mut set = touched(&plan.changes);
     let neutral = fk_neutral(&plan.changes, dialect);
-    // Direct referrers of touched tables (a dropped or rebuilt table may be referenced),
-    // collected first: inserting while scanning would follow whole FK chains.
+    // Direct referrers of touched tables whose changes can meet a foreign key (a dropped or
+    // rebuilt table may be referenced), collected first: inserting while scanning would follow
+    // whole FK chains.
+    let linked: BTreeSet<(String, String)> = &set - &neutral;
     let mut referrers = Vec::new();
     for s in &current.schemas {
         for t in &s.tables {
-            if t.foreign_keys.iter().any(|fk| { let key = (fk.ref_schema.clone(), fk.ref_table.clone()); set.contains(&key) && !neutral.contains(&key) }) {
+            if t.foreign_keys.iter().any(|fk| linked.contains(&(fk.ref_schema.clone(), fk.ref_table.clone()))) {
                 referrers.push((s.name.clone(), t.name.clone()));
             }
         }
