@@ -78,6 +78,12 @@ pub fn chain(e: &anyhow::Error) -> String {
 }
 
 /// A hint for database errors people meet often, when the message carries none yet.
+/// A database's "you may not" (PostgreSQL, MySQL and SQLite spellings).
+pub fn is_permission_error(msg: &str) -> bool {
+    let m = msg.to_ascii_lowercase();
+    m.contains("permission denied") || m.contains("command denied") || m.contains("access denied") || m.contains("must be superuser") || m.contains("must be owner") || m.contains("not authorized")
+}
+
 pub fn db_hint(msg: &str) -> Option<&'static str> {
     if msg.contains("hint:") {
         return None;

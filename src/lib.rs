@@ -7,6 +7,7 @@ pub mod cloud;
 pub mod config;
 pub mod devdb;
 pub mod diff;
+pub mod duration;
 pub mod engine;
 pub mod github;
 pub mod error;

@@ -113,6 +113,11 @@ enum Cmd {
     },
     /// The GitHub Action's entrypoint: reads INPUT_* and the event (GITHUB_EVENT_NAME/PATH).
     Action,
+    /// Disposable databases: `devdb clean` removes what killed runs left behind.
+    Devdb {
+        #[command(subcommand)]
+        cmd: DevdbCmd,
+    },
     /// Print the SQL that turns one schema source into another.
     Diff {
         #[arg(long, required = true)]
@@ -146,6 +151,21 @@ enum ConfigCmd {
         env: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevdbCmd {
+    /// Drop sg_dev_* databases, roles and accounts older than --older-than on the dev server, and
+    /// remove ephemeral server directories whose schemagate process is gone (a run killed with
+    /// SIGKILL leaves them; every other exit cleans up).
+    Clean {
+        /// The dev server (postgres://…, mysql://…); without it only ephemeral leftovers.
+        #[arg(long, env = "SCHEMAGATE_DEV_URL", hide_env_values = true)]
+        dev_url: Option<String>,
+        /// Only what is older than this (a running plan's databases are younger).
+        #[arg(long, default_value = "1h", value_parser = parse_duration)]
+        older_than: Duration,
     },
 }
 
@@ -241,17 +261,7 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, unit) = s.find(|c: char| !c.is_ascii_digit() && c != '.').map(|i| s.split_at(i)).unwrap_or((s, "s"));
-    let n: f64 = num.parse().map_err(|_| format!("`{s}`: expected a duration such as 10s, 500ms or 2m"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" | "" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("`{s}`: unknown unit `{unit}` (use ms, s, m or h)")),
-    };
-    Ok(Duration::from_secs_f64(secs))
+    schemagate::duration::parse(s)
 }
 
 /// Write to stdout; a closed pipe (`| head`) is not an error.
@@ -428,6 +438,16 @@ async fn run(cli: Cli) -> ExitCode {
             Ok(code) => ExitCode::from(code as u8),
             Err(e) => fail(&e),
         },
+        Cmd::Devdb { cmd: DevdbCmd::Clean { dev_url, older_than } } => match schemagate::devdb::clean(dev_url.as_deref(), older_than).await {
+            Ok(removed) => {
+                for r in &removed {
+                    println!("removed {r}");
+                }
+                println!("devdb clean: {} removed", removed.len());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
         Cmd::Diff { from, to, dev_url, vars } => {
             let vars: HashMap<String, String> = vars.into_iter().collect();
             match cli::plan::diff(&from, &to, dev_url.as_deref(), None, &vars).await {
@@ -451,18 +471,50 @@ fn main() -> ExitCode {
         }
     };
     let _total = schemagate::timings::stage("whole run");
-    rt.block_on(async {
+    let local = tokio::task::LocalSet::new();
+    rt.block_on(local.run_until(async {
+        // The run is a task of its own, so a panic in it comes back here as an error (and the
+        // disposable databases are dropped) instead of unwinding past the cleanup.
+        let task = tokio::task::spawn_local(run(cli));
         tokio::select! {
-            code = run(cli) => {
+            code = task => {
                 schemagate::devdb::drop_all().await;
-                code
+                code.unwrap_or_else(|e| {
+                    eprintln!("error: schemagate stopped on an internal error ({}); disposable databases were dropped", if e.is_panic() { "a panic" } else { "cancelled" });
+                    ExitCode::from(1)
+                })
             }
-            _ = tokio::signal::ctrl_c() => {
-                // Disposable databases must not outlive an interrupted run.
+            (name, code) = terminated() => {
+                // Disposable databases and ephemeral servers must not outlive an interrupted run.
                 schemagate::devdb::drop_all().await;
-                eprintln!("interrupted");
-                ExitCode::from(130)
+                eprintln!("interrupted ({name})");
+                ExitCode::from(code)
             }
         }
-    })
+    }))
+}
+
+/// The first of SIGINT, SIGTERM (a cancelled CI job) and SIGHUP (a closed terminal), with the
+/// exit code a shell gives a process killed by it.
+async fn terminated() -> (&'static str, u8) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hup = signal(SignalKind::hangup()).ok();
+    let mut term = signal(SignalKind::terminate()).ok();
+    let hup = async move {
+        match hup.as_mut() {
+            Some(s) => s.recv().await,
+            None => std::future::pending().await,
+        }
+    };
+    let term = async move {
+        match term.as_mut() {
+            Some(s) => s.recv().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => ("SIGINT", 130),
+        _ = term => ("SIGTERM", 143),
+        _ = hup => ("SIGHUP", 129),
+    }
 }

@@ -54,9 +54,44 @@ impl DbUrl {
         DbUrl { dialect: self.dialect, conn: set_path(&self.conn, db), database: Some(db.to_string()) }
     }
 
+    /// The same URL with another user and password (a disposable database's sealed role).
+    pub fn with_credentials(&self, user: &str, password: &str) -> DbUrl {
+        let (base, query) = self.conn.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((&self.conn, None));
+        let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+        let authority_end = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+        let hostport = base[scheme_end..authority_end].rsplit_once('@').map(|(_, h)| h).unwrap_or(&base[scheme_end..authority_end]);
+        let mut conn = format!("{}{}:{}@{}{}", &base[..scheme_end], percent_encode(user), percent_encode(password), hostport, &base[authority_end..]);
+        if let Some(q) = query {
+            // A password in the query would override the one in the authority.
+            let q: Vec<&str> = q.split('&').filter(|kv| !kv.to_ascii_lowercase().starts_with("password=") && !kv.to_ascii_lowercase().starts_with("user=")).collect();
+            if !q.is_empty() {
+                conn.push('?');
+                conn.push_str(&q.join("&"));
+            }
+        }
+        DbUrl { dialect: self.dialect, conn, database: self.database.clone() }
+    }
+
     pub fn redacted(&self) -> String {
         redact(&self.conn)
     }
+}
+
+/// Where a server URL points: host and port (lower-cased, defaults filled) or its socket.
+pub fn endpoint(conn: &str) -> String {
+    let (base, _) = conn.split_once('?').unwrap_or((conn, ""));
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let authority = base[scheme_end..].split('/').next().unwrap_or("");
+    let hostport = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority).to_ascii_lowercase();
+    let socket = query_param(conn, "host").or_else(|| query_param(conn, "socket")).unwrap_or_default();
+    let default_port = if conn.starts_with("mysql") { "3306" } else { "5432" };
+    let hostport = if hostport.contains(':') && !hostport.ends_with(']') { hostport } else { format!("{hostport}:{default_port}") };
+    let hostport = hostport.replace("localhost:", "127.0.0.1:");
+    format!("{hostport}{socket}")
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 /// `url` with its path (the database) replaced by `path`; authority and query kept.
@@ -162,18 +197,49 @@ pub fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Replace the password of every `scheme://user:password@host` in `text` with `xxxxx`, and the
-/// value of `password=`/`sslpassword=` query parameters. Used on every string shown to a person,
-/// including database driver errors that echo the URL.
+/// Replace the password of every URL in `text` with `xxxxx`, and the value of
+/// `password=`/`sslpassword=` parameters. Used on every string shown to a person, including
+/// database driver errors that echo the URL, and on malformed URLs before any parse error is
+/// formed: `postgres:/u:PW@h/db` (one slash), a raw `@` or `/` in the password
+/// (`postgres://u:p@ss@h`). It works on whitespace-separated words: in a word that starts with
+/// a scheme, everything between the first `:` of the user part and the word's last `@` is the
+/// password. Over-redacting a word that only looks like a URL is the safe mistake.
 pub fn redact(text: &str) -> String {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     static QP: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(r"(?P<pre>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)@").unwrap()
-    });
     let qp = QP.get_or_init(|| regex::Regex::new(r"(?i)(?P<k>(ssl)?password=)(?P<v>[^&\s]+)").unwrap());
-    let s = re.replace_all(text, "${pre}xxxxx@");
-    qp.replace_all(&s, "${k}xxxxx").into_owned()
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '<' | '>')).unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(end);
+        out.push_str(&redact_word(word));
+        let sep = tail.chars().next().map(char::len_utf8).unwrap_or(0);
+        out.push_str(&tail[..sep]);
+        rest = &tail[sep..];
+    }
+    qp.replace_all(&out, "${k}xxxxx").into_owned()
+}
+
+/// One word of [`redact`]: `[scheme:[//]]user:password@rest`. Without a scheme (a mistyped
+/// `postgres//u:p@h`) the word's first `:` starts the password.
+fn redact_word(word: &str) -> std::borrow::Cow<'_, str> {
+    let Some(at) = word.rfind('@') else { return word.into() };
+    let scheme = word.find(':').filter(|&i| {
+        let s = &word[..i];
+        s.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+    });
+    let authority = match scheme {
+        Some(colon) if colon < at => {
+            let after = &word[colon + 1..];
+            colon + 1 + (after.len() - after.trim_start_matches('/').len())
+        }
+        _ => 0,
+    };
+    let Some(pw) = word[authority.min(at)..at].find(':').map(|i| authority + i + 1) else { return word.into() };
+    if pw >= at {
+        return word.into();
+    }
+    format!("{}xxxxx{}", &word[..pw], &word[at..]).into()
 }
 
 #[cfg(test)]
@@ -217,11 +283,46 @@ mod tests {
     }
 
     #[test]
+    fn credentials_and_endpoints() {
+        let u = DbUrl::parse("postgres://admin:pw@H:5432/app?sslmode=disable&password=x").unwrap();
+        assert_eq!(u.with_credentials("sg_dev_1", "p@ss").conn, "postgres://sg_dev_1:p%40ss@H:5432/app?sslmode=disable");
+        let m = DbUrl::parse("mysql://root@localhost/?socket=/tmp/s").unwrap().with_database("d").with_credentials("u", "p");
+        assert_eq!(m.conn, "mysql://u:p@localhost/d?socket=/tmp/s");
+        assert_eq!(endpoint("postgres://a@localhost/x"), endpoint("postgres://b:c@127.0.0.1:5432/y"));
+        assert_ne!(endpoint("postgres://a@h:5432/x"), endpoint("postgres://a@h:5433/x"));
+    }
+
+    #[test]
     fn redacts_passwords_everywhere() {
         let s = redact("error connecting to postgres://admin:s3cr%40t@db:5432/app?password=hunter2");
         assert!(!s.contains("s3cr"), "{s}");
         assert!(!s.contains("hunter2"), "{s}");
         assert!(s.contains("postgres://admin:xxxxx@db:5432/app"), "{s}");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+    }
+
+    /// Malformed URLs are redacted as well as well-formed ones, so a parse error never echoes a
+    /// password: one slash, no slash, a raw `@` or `/` in the password, a URL in backticks.
+    #[test]
+    fn redacts_malformed_urls() {
+        for (input, want) in [
+            ("postgres:/u:PW1@h/db", "postgres:/u:xxxxx@h/db"),
+            ("postgres:u:PW1@h/db", "postgres:u:xxxxx@h/db"),
+            ("postgres://u:p@PW1@h/db", "postgres://u:xxxxx@h/db"),
+            ("mysql://u:a/PW1@h:3306/db", "mysql://u:xxxxx@h:3306/db"),
+            ("`postgres://u:PW1@h/db` is not", "`postgres://u:xxxxx@h/db` is not"),
+            ("x postgresql:///u:PW1@h", "x postgresql:///u:xxxxx@h"),
+            ("error: no database", "error: no database"),
+            ("at line 3: `a:b`", "at line 3: `a:b`"),
+            ("postgres//u:PW1@h/db", "postgres//u:xxxxx@h/db"),
+            ("mailto:someone@example.com", "mailto:someone@example.com"),
+        ] {
+            assert_eq!(redact(input), want, "{input}");
+        }
+        for bad in ["postgres:/u:PW1@h/db", "postgres://u:p@PW1@h:99999999/db", "postgres//u:PW1@h/db", "pg://u:PW1@h/db", "mysql://u:PW1@h:port/db"] {
+            if let Err(e) = DbUrl::parse(bad) {
+                assert!(!format!("{e:#}").contains("PW1"), "{bad}: {e:#}");
+            }
+        }
     }
 }

@@ -46,7 +46,7 @@ pub async fn main() -> Result<i32> {
     let (_, loaded) = cfgcli::load(&root, config_path.is_file().then_some(config_path.as_path()))?;
     for d in &loaded.diagnostics {
         let kind = if d.level == crate::config::Level::Error { "error" } else { "warning" };
-        println!("::{kind} file={},line={},col={}::{}", rel(&root, &d.file), d.line, d.col, escape_data(&format!("`{}`: {}", d.path, d.msg)));
+        println!("::{kind} file={},line={},col={}::{}", workflow_property(&rel(&root, &d.file)), d.line, d.col, escape_data(&format!("`{}`: {}", d.path, d.msg)));
     }
     if loaded.has_errors(false) {
         return Err(anyhow!("{} is invalid (see the annotations)", config_path.display()));
@@ -92,9 +92,7 @@ pub async fn main() -> Result<i32> {
     Ok(code)
 }
 
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
-}
+use crate::report::escape::{workflow_data as escape_data, workflow_property};
 
 fn rel(root: &Path, file: &str) -> String {
     let root = std::fs::canonicalize(root).unwrap_or(root.to_path_buf());
@@ -157,6 +155,7 @@ async fn run_dirs(ctx: &Ctx, op: Op, targets: &[Target], labels: &[String], expe
     let mut buf = Vec::new();
     let results = run::run(&a, &ctx.loaded, targets, &mut buf).await?;
     let text = String::from_utf8_lossy(&buf).into_owned();
+    // run::run already made each directory's output inert for the Actions log.
     print!("{text}");
     Ok((results, text))
 }
@@ -198,7 +197,7 @@ fn annotations(ctx: &Ctx, r: &DirResult) -> Vec<Json> {
         let Some(src) = &f.source else { continue };
         let path = rel(&ctx.root, &src.file);
         let level = if f.blocks() { "error" } else { "warning" };
-        println!("::{level} file={path},line={},title={}::{}", src.line, f.code, escape_data(&format!("{} ({})", f.msg, f.target)));
+        println!("::{level} file={},line={},title={}::{}", workflow_property(&path), src.line, workflow_property(&f.code), escape_data(&format!("{} ({})", f.msg, f.target)));
         out.push(json!({"path": path, "start_line": src.line, "end_line": src.line, "annotation_level": if f.blocks() { "failure" } else { "warning" }, "title": f.code, "message": f.msg}));
     }
     out
@@ -209,7 +208,7 @@ fn check_runs(ctx: &Ctx, sha: &str, op: &str, results: &[DirResult], secs: &[Dir
         let conclusion = if r.ok && !r.denied { "success" } else { "failure" };
         let mut ann = annotations(ctx, r);
         ann.truncate(50); // GitHub's limit per request
-        let summary = comment::truncate(format!("{}{}", r.error.as_deref().map(|e| format!("```\n{e}\n```\n\n")).unwrap_or_default(), s.markdown));
+        let summary = comment::truncate(format!("{}{}", r.error.as_deref().map(|e| crate::report::escape::md_fence("", e) + "\n").unwrap_or_default(), s.markdown));
         ctx.gh.post(
             "/repos/{repo}/check-runs",
             &json!({
@@ -475,7 +474,7 @@ async fn drift(ctx: &mut Ctx) -> Result<i32> {
         results.len(),
         if results.len() == 1 { "y" } else { "ies" },
         drifted.len(),
-        secs.iter().filter(|s| s.has_changes || !s.ok).map(|s| format!("<details><summary><b>{}</b></summary>\n\n{}{}\n</details>\n", s.dir, s.error.as_deref().map(|e| format!("```\n{e}\n```\n")).unwrap_or_default(), s.markdown)).collect::<String>()
+        secs.iter().filter(|s| s.has_changes || !s.ok).map(|s| format!("<details><summary><b>{}</b></summary>\n\n{}{}\n</details>\n", crate::report::escape::md_text(&s.dir), s.error.as_deref().map(|e| crate::report::escape::md_fence("", e)).unwrap_or_default(), s.markdown)).collect::<String>()
     ));
     match (existing, drifted.is_empty()) {
         (Some(n), false) => {

@@ -73,6 +73,7 @@ fn scope(dialect: Dialect, url: &DbUrl, desired: &mut Realm, explicit: &[String]
 }
 
 pub async fn load_desired(a: &Args, dialect: Dialect) -> Result<Realm> {
+    crate::devdb::refuse_target_as_dev(&a.url, a.dev_url.as_deref())?;
     let _t = crate::timings::stage("load desired state");
     let src = Source::classify(&a.to)?;
     source::load(&src, dialect, a.dev_url.as_deref(), &a.vars).await

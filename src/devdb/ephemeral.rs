@@ -2,6 +2,11 @@
 //! socket in a temporary directory (no TCP), fsync off, stopped when schemagate exits. The
 //! cluster is copied from a template initialized once and cached, so a start after the first
 //! takes a fraction of a second. One server per process; disposable databases are created in it.
+//!
+//! Private by construction: the servers get an environment reduced to what they need (never the
+//! runner's tokens or cloud keys), their directories (socket included) are mode 0700 and owned
+//! by the user the server runs as, so no other local user can connect, and no TCP port is
+//! opened. A template cache that another user could have written is not used.
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -35,18 +40,43 @@ pub fn available() -> bool {
     bindir().is_some()
 }
 
-/// Database servers refuse to run as root: as root, run them as their system user.
-fn as_user(user: &str, program: &Path) -> Command {
-    if unsafe { libc::geteuid() } == 0 {
-        let mut c = Command::new("runuser");
-        c.args(["-u", user, "--"]).arg(program);
-        c
-    } else {
-        Command::new(program)
+/// The uid and gid of a system user.
+fn user_ids(user: &str) -> Option<(u32, u32)> {
+    let c = std::ffi::CString::new(user).ok()?;
+    // SAFETY: getpwnam returns a pointer into static storage or null; read at once.
+    unsafe {
+        let pw = libc::getpwnam(c.as_ptr());
+        (!pw.is_null()).then(|| ((*pw).pw_uid, (*pw).pw_gid))
     }
 }
 
+/// What a server process may see of the environment: a PATH and a locale, nothing else (the
+/// runner's GITHUB_TOKEN, AWS keys and database URLs stay with schemagate).
+const SERVER_ENV: &[(&str, &str)] = &[("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), ("LC_ALL", "C.UTF-8")];
+
+/// Database servers refuse to run as root: as root, run them as their system user (uid and gid
+/// set directly: no `runuser`, so the child *is* the server and gets its signals). Either way
+/// with the reduced environment.
+fn as_user(user: &str, program: &Path) -> Command {
+    let mut c = Command::new(program);
+    c.env_clear();
+    for (k, v) in SERVER_ENV {
+        c.env(k, v);
+    }
+    if unsafe { libc::geteuid() } == 0 {
+        if let Some((uid, gid)) = user_ids(user) {
+            use std::os::unix::process::CommandExt;
+            c.uid(uid).gid(gid);
+        }
+    }
+    c
+}
+
+/// Hand `path` (recursively) to the server's user when running as root, and make the top
+/// directory private to its owner.
 fn chown_to(user: &str, path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
     if unsafe { libc::geteuid() } == 0 {
         let st = Command::new("chown").args(["-R", &format!("{user}:{user}")]).arg(path).status()?;
         if !st.success() {
@@ -54,6 +84,58 @@ fn chown_to(user: &str, path: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A cached template may be used only if nobody but its server's user could have written it:
+/// a planted template would run its own configuration in the server.
+fn private_template(dir: &Path, user: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(m) = std::fs::symlink_metadata(dir) else { return false };
+    let owner = if unsafe { libc::geteuid() } == 0 { user_ids(user).map(|(u, _)| u) } else { Some(unsafe { libc::geteuid() }) };
+    m.is_dir() && Some(m.uid()) == owner && m.mode() & 0o077 == 0
+}
+
+/// Remove a cached template that is not private (it is built again).
+fn discard_template(dir: &Path) -> Result<()> {
+    std::fs::remove_dir_all(dir).map_err(|e| anyhow!("the cached template {} could have been written by another user (owner or mode) and cannot be removed ({e}); remove it and run again", dir.display()))
+}
+
+/// A fresh private directory for one server: `<tmp>/schemagate-eph-<pid>-<random>`.
+fn server_dir(kind: &str) -> Result<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let dir = std::env::temp_dir().join(format!("schemagate-eph{kind}-{}-{:x}", std::process::id(), rand::random::<u32>()));
+    std::fs::DirBuilder::new().mode(0o700).create(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Remove ephemeral server directories whose schemagate process is gone (a SIGKILL leaves them,
+/// and their server keeps running: it is stopped first). Returns what was removed.
+pub fn clean_dead() -> Vec<String> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return removed };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Some(rest) = name.strip_prefix("schemagate-eph-").or_else(|| name.strip_prefix("schemagate-eph-my-")) else { continue };
+        let rest = rest.strip_prefix("my-").unwrap_or(rest);
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<i32>().ok()) else { continue };
+        if pid == std::process::id() as i32 || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let dir = e.path();
+        for pidfile in [dir.join("data/postmaster.pid"), dir.join("mariadb.pid")] {
+            if let Some(server) = std::fs::read_to_string(&pidfile).ok().and_then(|t| t.lines().next().and_then(|l| l.trim().parse::<i32>().ok())) {
+                // SAFETY: plain signal to a pid read from the server's own pid file.
+                unsafe {
+                    libc::kill(server, libc::SIGQUIT);
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        if std::fs::remove_dir_all(&dir).is_ok() {
+            removed.push(dir.display().to_string());
+        }
+    }
+    removed
 }
 
 fn as_server_user(program: &Path) -> Command {
@@ -90,7 +172,10 @@ fn template(bin: &Path) -> Result<PathBuf> {
     let version = bin.parent().and_then(|p| p.file_name()).map(|v| v.to_string_lossy().to_string()).unwrap_or_else(|| "local".into());
     let dir = cache_dir(&version);
     if dir.join("PG_VERSION").is_file() {
-        return Ok(dir);
+        if private_template(&dir, "postgres") {
+            return Ok(dir);
+        }
+        discard_template(&dir)?;
     }
     let tmp = dir.with_extension(format!("tmp{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
@@ -136,8 +221,7 @@ impl Cluster {
     pub fn create() -> Result<Cluster> {
         let bin = bindir().ok_or_else(|| anyhow!("ephemeral://postgres needs the PostgreSQL server binaries (initdb, postgres); install the `postgresql` package or pass --dev-url postgres://…"))?;
         let tmpl = template(&bin)?;
-        let dir = std::env::temp_dir().join(format!("schemagate-eph-{}-{:x}", std::process::id(), rand::random::<u32>()));
-        std::fs::create_dir_all(&dir)?;
+        let dir = server_dir("")?;
         let st = Command::new("cp").arg("-a").arg(&tmpl).arg(dir.join("data")).status()?;
         if !st.success() {
             bail!("cannot copy the template cluster {}", tmpl.display());
@@ -248,7 +332,10 @@ fn chown_to_mysql(path: &Path) -> Result<()> {
 fn mariadb_template(install: &Path) -> Result<PathBuf> {
     let dir = cache_dir("mariadb").with_file_name("schemagate-mariadb-template");
     if dir.join("mysql").is_dir() {
-        return Ok(dir);
+        if private_template(&dir, "mysql") {
+            return Ok(dir);
+        }
+        discard_template(&dir)?;
     }
     let tmp = dir.with_extension(format!("tmp{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
@@ -277,9 +364,8 @@ pub fn mariadb_url() -> Result<String> {
     let _t = crate::timings::stage("ephemeral://mariadb ready");
     let (install, server) = mariadb_bins().ok_or_else(|| anyhow!("ephemeral://mariadb needs the MariaDB server binaries (mariadb-install-db, mariadbd); install `mariadb-server` or pass --dev-url mysql://…"))?;
     let tmpl = mariadb_template(&install)?;
-    let dir = std::env::temp_dir().join(format!("schemagate-eph-my-{}-{:x}", std::process::id(), rand::random::<u32>()));
+    let dir = server_dir("-my")?;
     let data = dir.join("data");
-    std::fs::create_dir_all(&dir)?;
     if !Command::new("cp").arg("-a").arg(&tmpl).arg(&data).status()?.success() {
         bail!("cannot copy the template datadir {}", tmpl.display());
     }

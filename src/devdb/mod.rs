@@ -1,87 +1,294 @@
 //! Disposable databases for normalization and rehearsal. A dev URL names a *server*: schemagate
-//! creates a fresh `sg_dev_<random>` database there and drops it afterwards (also on error and
-//! Ctrl-C, through the registry below). It never touches the database the URL names. SQLite
-//! uses memory.
+//! creates a fresh `sg_dev_<created>_<random>` database there and drops it afterwards (also on
+//! error, Ctrl-C, SIGTERM and SIGHUP, through the registry below). It never touches the database
+//! the URL names. SQLite uses memory.
+//!
+//! Desired-state SQL is a pull request author's input, so it runs *sealed*: as a throw-away
+//! principal that owns the disposable database and nothing else (see each engine's
+//! `sandbox.rs`), one statement at a time, each under a time limit. The admin connection of the
+//! dev URL only creates and drops, and runs what schemagate builds itself (allow-listed
+//! extensions).
 
 pub mod ephemeral;
 
-use crate::engine::{quote_ident, Conn};
+use crate::engine::{mysql, postgres, Conn};
 use crate::schema::Dialect;
 use crate::url::DbUrl;
 use anyhow::{bail, Context, Result};
 use rand::Rng;
 use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Databases created and not yet dropped, for the Ctrl-C handler.
+/// Databases created and not yet dropped, for the signal handlers.
 static LIVE: Mutex<Vec<(DbUrl, String)>> = Mutex::new(Vec::new());
 
+/// The name prefix of every disposable database, role and account.
+pub const PREFIX: &str = "sg_dev_";
+
+/// How long one statement of desired-state SQL may run in a disposable database.
+pub fn statement_timeout() -> Duration {
+    std::env::var("SCHEMAGATE_DEV_STATEMENT_TIMEOUT").ok().and_then(|v| crate::duration::parse(&v).ok()).unwrap_or(Duration::from_secs(60))
+}
+
+/// Extensions schemagate creates itself in a disposable PostgreSQL database when the sealed role
+/// cannot (they are not marked trusted). Their install scripts are the server's own code; what
+/// gives a session reach beyond its database (dblink, postgres_fdw, file_fdw, adminpack, the
+/// untrusted languages) is not on it. `SCHEMAGATE_DEV_EXTENSIONS` (comma-separated) adds names.
+const ALLOWED_EXTENSIONS: &[&str] = &[
+    "btree_gin", "btree_gist", "citext", "cube", "earthdistance", "fuzzystrmatch", "hstore", "intarray", "isn", "lo", "ltree", "pg_trgm",
+    "pgcrypto", "seg", "tablefunc", "tcn", "tsm_system_rows", "tsm_system_time", "unaccent", "uuid-ossp", "pg_stat_statements", "postgis",
+    "postgis_raster", "postgis_topology", "postgis_tiger_geocoder", "address_standardizer", "vector", "bloom", "intagg", "dict_int", "plpgsql",
+    "pg_partman", "timescaledb", "hypopg", "pg_hint_plan", "pgrouting", "h3", "rum",
+];
+
+fn extension_allowed(name: &str) -> bool {
+    ALLOWED_EXTENSIONS.contains(&name) || std::env::var("SCHEMAGATE_DEV_EXTENSIONS").is_ok_and(|v| v.split(',').any(|x| x.trim() == name))
+}
+
+/// A `CREATE EXTENSION` statement, parsed: only these parts reach the admin connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtensionRequest {
+    pub name: String,
+    pub schema: Option<String>,
+    pub version: Option<String>,
+    pub cascade: bool,
+}
+
+/// Parse `CREATE EXTENSION [IF NOT EXISTS] name [WITH] [SCHEMA s] [VERSION v] [CASCADE] [;]`,
+/// names plain or double-quoted, versions quoted or plain; anything else is None.
+pub fn parse_create_extension(sql: &str) -> Option<ExtensionRequest> {
+    let mut toks = tokens(sql.trim().trim_end_matches(';'))?.into_iter();
+    let mut next = || toks.next();
+    let kw = |t: &Option<(String, bool)>, w: &str| t.as_ref().is_some_and(|(s, quoted)| !quoted && s.eq_ignore_ascii_case(w));
+    if !kw(&next(), "CREATE") || !kw(&next(), "EXTENSION") {
+        return None;
+    }
+    let mut t = next();
+    if kw(&t, "IF") {
+        if !kw(&next(), "NOT") || !kw(&next(), "EXISTS") {
+            return None;
+        }
+        t = next();
+    }
+    let (name, _) = t?;
+    let mut req = ExtensionRequest { name, schema: None, version: None, cascade: false };
+    while let Some(t) = next() {
+        match t.0.to_ascii_uppercase().as_str() {
+            "WITH" if !t.1 => {}
+            "SCHEMA" if !t.1 => req.schema = Some(next()?.0),
+            "VERSION" if !t.1 => req.version = Some(next()?.0),
+            "CASCADE" if !t.1 => req.cascade = true,
+            _ => return None,
+        }
+    }
+    Some(req)
+}
+
+/// Words, "quoted identifiers" and 'literals' (value, quoted); None on anything else.
+fn tokens(s: &str) -> Option<Vec<(String, bool)>> {
+    let mut out = Vec::new();
+    let mut chars = s.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+        } else if c == '"' || c == '\'' {
+            chars.next();
+            let mut v = String::new();
+            loop {
+                match chars.next()? {
+                    q if q == c && chars.peek() == Some(&c) => {
+                        chars.next();
+                        v.push(c);
+                    }
+                    q if q == c => break,
+                    o => v.push(o),
+                }
+            }
+            out.push((v, true));
+        } else if c.is_alphanumeric() || c == '_' || c == '-' || c == '.' {
+            let mut v = String::new();
+            while let Some(&d) = chars.peek().filter(|d| d.is_alphanumeric() || **d == '_' || **d == '-' || **d == '.') {
+                v.push(d);
+                chars.next();
+            }
+            out.push((v.to_ascii_lowercase(), false));
+        } else {
+            return None;
+        }
+    }
+    Some(out)
+}
+
 pub struct DevDb {
+    /// The sealed principal's connection to the disposable database.
     pub conn: Conn,
     pub url: DbUrl,
     admin: Option<(DbUrl, String)>,
 }
 
+/// A new disposable name: when it was made (for `devdb clean`) and a random part.
+fn new_name() -> String {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    format!("{PREFIX}{now:08x}_{:08x}", rand::thread_rng().gen::<u32>())
+}
+
+/// When a disposable name was made, if it says (names of earlier versions do not).
+fn created(name: &str) -> Option<SystemTime> {
+    let rest = name.strip_prefix(PREFIX)?;
+    let (ts, rand) = rest.split_once('_')?;
+    if ts.len() != 8 || rand.len() != 8 {
+        return None;
+    }
+    Some(UNIX_EPOCH + Duration::from_secs(u64::from_str_radix(ts, 16).ok()?))
+}
+
+fn random_password() -> String {
+    format!("{:032x}", rand::thread_rng().gen::<u128>())
+}
+
+/// Resolve a dev URL (ephemeral:// names start a private server) to a server URL.
+async fn server_url(dialect: Dialect, dev_url: Option<&str>) -> Result<DbUrl> {
+    let blocking = |f: fn() -> Result<String>| async move { tokio::task::spawn_blocking(f).await.map_err(|e| anyhow::anyhow!("{e}"))? };
+    Ok(match dev_url {
+        Some("ephemeral://postgres") | Some("ephemeral://postgresql") => DbUrl::parse(&blocking(ephemeral::url).await?)?,
+        Some("ephemeral://mariadb") | Some("ephemeral://mysql") => DbUrl::parse(&blocking(ephemeral::mariadb_url).await?)?,
+        Some(u) if u.starts_with("ephemeral://") => bail!("`{}`: ephemeral servers are ephemeral://postgres and ephemeral://mariadb", crate::url::redact(u)),
+        Some(u) => DbUrl::parse(u)?,
+        None if dialect == Dialect::Sqlite => DbUrl::parse("sqlite::memory:")?,
+        // No dev URL for PostgreSQL: a private server from the local binaries.
+        None if dialect == Dialect::Postgres && ephemeral::available() => DbUrl::parse(&blocking(ephemeral::url).await?)?,
+        None if dialect == Dialect::Mysql && ephemeral::mariadb_available() => DbUrl::parse(&blocking(ephemeral::mariadb_url).await?)?,
+        None => bail!(
+            "planning against {} needs a disposable database to normalize and rehearse the plan.\n  \
+             hint: pass --dev-url {} (a server where schemagate may create and drop a scratch database; never your target)",
+            dialect.name(),
+            match dialect {
+                Dialect::Postgres => "postgres://postgres@127.0.0.1:5432/postgres",
+                Dialect::Mysql | Dialect::Sqlite => "mysql://root@127.0.0.1:3306/",
+            }
+        ),
+    })
+}
+
+/// A dev URL that names the target itself (same engine, host, port and database, or the same
+/// SQLite file) is refused: the target is never a scratch database.
+pub fn refuse_target_as_dev(target: &str, dev_url: Option<&str>) -> Result<()> {
+    let (Some(dev), Ok(t)) = (dev_url, DbUrl::parse(target)) else { return Ok(()) };
+    if dev.starts_with("ephemeral://") {
+        return Ok(());
+    }
+    let Ok(d) = DbUrl::parse(dev) else { return Ok(()) };
+    if d.dialect != t.dialect {
+        return Ok(());
+    }
+    let same = match d.dialect {
+        Dialect::Sqlite => d.conn != "sqlite::memory:" && same_file(d.database.as_deref(), t.database.as_deref()),
+        Dialect::Postgres | Dialect::Mysql => crate::url::endpoint(&d.conn) == crate::url::endpoint(&t.conn) && d.database.is_some() && d.database == t.database,
+    };
+    if same {
+        bail!(
+            "the dev URL is the target database itself ({}); plans load pull-request SQL into the dev database.\n  \
+             hint: point --dev-url at a scratch server or database (for example {}), or leave it out to use a private ephemeral server",
+            t.redacted(),
+            match d.dialect {
+                Dialect::Postgres => "postgres://postgres@127.0.0.1:5432/postgres",
+                Dialect::Mysql => "mysql://root@127.0.0.1:3306/",
+                Dialect::Sqlite => "sqlite::memory:",
+            }
+        );
+    }
+    Ok(())
+}
+
+fn same_file(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b || std::fs::canonicalize(a).ok().is_some_and(|x| std::fs::canonicalize(b).ok() == Some(x)),
+        _ => false,
+    }
+}
+
 impl DevDb {
-    /// Open a disposable database for `dialect`. `dev_url` may be None for SQLite.
+    /// Open a disposable database for `dialect`, sealed. `dev_url` may be None for SQLite.
     pub async fn open(dialect: Dialect, dev_url: Option<&str>) -> Result<DevDb> {
-        let url = match dev_url {
-            Some("ephemeral://postgres") | Some("ephemeral://postgresql") => {
-                let u = tokio::task::spawn_blocking(ephemeral::url).await.map_err(|e| anyhow::anyhow!("{e}"))??;
-                DbUrl::parse(&u)?
-            }
-            Some("ephemeral://mariadb") | Some("ephemeral://mysql") => {
-                let u = tokio::task::spawn_blocking(ephemeral::mariadb_url).await.map_err(|e| anyhow::anyhow!("{e}"))??;
-                DbUrl::parse(&u)?
-            }
-            Some(u) if u.starts_with("ephemeral://") => bail!("`{u}`: ephemeral servers are ephemeral://postgres and ephemeral://mariadb"),
-            Some(u) => DbUrl::parse(u)?,
-            None if dialect == Dialect::Sqlite => DbUrl::parse("sqlite::memory:")?,
-            // No dev URL for PostgreSQL: a private server from the local binaries.
-            None if dialect == Dialect::Postgres && ephemeral::available() => {
-                let u = tokio::task::spawn_blocking(ephemeral::url).await.map_err(|e| anyhow::anyhow!("{e}"))??;
-                DbUrl::parse(&u)?
-            }
-            None if dialect == Dialect::Mysql && ephemeral::mariadb_available() => {
-                let u = tokio::task::spawn_blocking(ephemeral::mariadb_url).await.map_err(|e| anyhow::anyhow!("{e}"))??;
-                DbUrl::parse(&u)?
-            }
-            None => bail!(
-                "planning against {} needs a disposable database to normalize and rehearse the plan.\n  \
-                 hint: pass --dev-url {} (a server where schemagate may create and drop a scratch database; never your target)",
-                dialect.name(),
-                match dialect {
-                    Dialect::Postgres => "postgres://postgres@127.0.0.1:5432/postgres",
-                    _ => "mysql://root@127.0.0.1:3306/",
-                }
-            ),
-        };
+        let url = server_url(dialect, dev_url).await?;
         if url.dialect != dialect {
             bail!("the dev database is {} but the target is {}; they must be the same engine", url.dialect.name(), dialect.name());
         }
-        if dialect == Dialect::Sqlite {
-            let conn = Conn::connect(&DbUrl::parse("sqlite::memory:")?).await?;
-            return Ok(DevDb { conn, url, admin: None });
-        }
-        let name = format!("sg_dev_{:016x}", rand::thread_rng().gen::<u64>());
-        let admin = Conn::connect(&url).await.context("connecting to the dev database server")?;
-        admin
-            .execute(&format!("CREATE DATABASE {}", quote_ident(dialect, &name)))
-            .await
-            .context("creating a disposable database on the dev server (the dev user needs CREATE DATABASE)")?;
-        if dialect == Dialect::Postgres {
-            // A disposable database holds only part of a schema (what a change touches), so
-            // SQL-language routines may name tables it does not have: their bodies are checked
-            // on the target, where the plan creates routines after the tables.
-            let _ = admin.execute(&format!("ALTER DATABASE {} SET check_function_bodies = off", quote_ident(dialect, &name))).await;
-            // Loading a copy is a few hundred one-statement transactions; none needs to wait for
-            // its WAL to reach disk (a crash loses the database anyway), and each would (~1 ms).
-            let _ = admin.execute(&format!("ALTER DATABASE {} SET synchronous_commit = off", quote_ident(dialect, &name))).await;
-        }
+        let name = new_name();
+        let password = random_password();
+        let timeout_ms = statement_timeout().as_millis() as u64;
+        let admin = match dialect {
+            Dialect::Sqlite => {
+                let conn = Conn::connect(&DbUrl::parse("sqlite::memory:")?).await?;
+                return Ok(DevDb { conn, url, admin: None });
+            }
+            Dialect::Postgres | Dialect::Mysql => Conn::connect(&url).await.context("connecting to the dev database server")?,
+        };
+        report_leftovers(&admin).await;
+        // Registered before it exists: a signal in between still drops what was made.
+        LIVE.lock().unwrap_or_else(|e| e.into_inner()).push((url.clone(), name.clone()));
+        let principal = match &admin {
+            Conn::Postgres(p) => {
+                let r = postgres::sandbox::create(p, &name, &password, timeout_ms).await;
+                if r.is_ok() {
+                    // A disposable database holds only part of a schema (what a change touches), so
+                    // SQL-language routines may name tables it does not have: their bodies are
+                    // checked on the target, where the plan creates routines after the tables.
+                    // Loading a copy is a few hundred one-statement transactions; none needs to
+                    // wait for its WAL to reach disk (a crash loses the database anyway).
+                    for setting in ["check_function_bodies = off", "synchronous_commit = off"] {
+                        let _ = admin.execute(&format!("ALTER DATABASE {} SET {setting}", crate::engine::quote_ident(dialect, &name))).await;
+                    }
+                }
+                r.map(|p| match p {
+                    postgres::sandbox::Principal::Sealed(u, pw) => Some((u, pw)),
+                    postgres::sandbox::Principal::Admin => None,
+                })
+            }
+            Conn::Mysql(p) => mysql::sandbox::create(p, &name, &password).await.map(Some),
+            Conn::Sqlite(_) => unreachable_sqlite(),
+        };
         admin.close().await;
-        LIVE.lock().unwrap().push((url.clone(), name.clone()));
-        let dev_url = url.with_database(&name);
-        let conn = Conn::connect(&dev_url).await?;
+        let principal = match principal {
+            Ok(p) => p,
+            Err(e) => {
+                drop_database(&url, &name).await;
+                return Err(e);
+            }
+        };
+        let mut dev_url = url.with_database(&name);
+        if let Some((user, pw)) = &principal {
+            dev_url = dev_url.with_credentials(user, pw);
+        }
+        let conn = match Conn::connect(&dev_url).await {
+            Ok(c) => c,
+            Err(e) => {
+                drop_database(&url, &name).await;
+                return Err(e.context("connecting to the disposable database as its sealed role"));
+            }
+        };
         Ok(DevDb { conn, url: dev_url, admin: Some((url, name)) })
+    }
+
+    /// Run one statement of desired-state SQL: sealed, alone, within the statement time limit.
+    /// An allow-listed `CREATE EXTENSION` the sealed role may not run is run by schemagate itself.
+    pub async fn execute(&self, sql: &str) -> Result<()> {
+        if let (Some((admin, name)), Some(ext)) = (&self.admin, parse_create_extension(sql).filter(|_| self.conn.dialect() == Dialect::Postgres)) {
+            if extension_allowed(&ext.name) {
+                let c = Conn::connect(&admin.with_database(name)).await?;
+                let r = c.execute(&postgres::sandbox::create_extension_sql(&ext)).await;
+                c.close().await;
+                return r;
+            }
+        }
+        let limit = statement_timeout();
+        match tokio::time::timeout(limit, self.conn.execute_one(sql)).await {
+            Ok(Err(e)) if crate::error::is_permission_error(&e.to_string()) => Err(e.context(
+                "desired-state SQL runs in a disposable database as a role that owns that database and nothing else; it may not reach other databases, roles, files or programs.\n  hint: if the schema needs an extension, it must be on the allow list (SCHEMAGATE_DEV_EXTENSIONS adds names)",
+            )),
+            Ok(r) => r,
+            Err(_) => bail!("a statement ran longer than {} s in the disposable database and was stopped (SCHEMAGATE_DEV_STATEMENT_TIMEOUT)\n  statement: {}", limit.as_secs(), sql.trim()),
+        }
     }
 
     /// Replace the pool's connections with fresh ones. SQL sources may change session state
@@ -106,27 +313,95 @@ impl DevDb {
         self.conn.close().await;
         if let Some((admin, name)) = self.admin {
             drop_database(&admin, &name).await;
-            LIVE.lock().unwrap().retain(|(_, n)| n != &name);
         }
     }
 }
 
+fn unreachable_sqlite<T>() -> Result<T> {
+    bail!("SQLite disposable databases are memory; they have no server")
+}
+
+/// Drop a disposable database and its sealed principal.
 async fn drop_database(admin: &DbUrl, name: &str) {
     if let Ok(c) = Conn::connect(admin).await {
-        let sql = match admin.dialect {
-            Dialect::Postgres => format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(Dialect::Postgres, name)),
-            _ => format!("DROP DATABASE IF EXISTS {}", quote_ident(admin.dialect, name)),
-        };
-        let _ = c.execute(&sql).await;
+        drop_with(&c, name).await;
         c.close().await;
+    }
+    LIVE.lock().unwrap_or_else(|e| e.into_inner()).retain(|(_, n)| n != name);
+}
+
+async fn drop_with(c: &Conn, name: &str) {
+    match c {
+        Conn::Postgres(p) => postgres::sandbox::drop(p, name).await,
+        Conn::Mysql(p) => mysql::sandbox::drop(p, name).await,
+        Conn::Sqlite(_) => {}
     }
 }
 
-/// Drop every disposable database still alive and stop the ephemeral server (exit, Ctrl-C).
+/// Drop every disposable database still alive and stop the ephemeral servers (exit, signals).
 pub async fn drop_all() {
-    let live: Vec<(DbUrl, String)> = std::mem::take(&mut *LIVE.lock().unwrap());
+    let live: Vec<(DbUrl, String)> = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|e| e.into_inner()));
     for (admin, name) in live {
         drop_database(&admin, &name).await;
     }
     let _ = tokio::task::spawn_blocking(ephemeral::stop).await;
+}
+
+/// Disposable databases, roles and accounts on a dev server that no run of this process made.
+pub async fn leftovers(admin: &Conn) -> Result<Vec<String>> {
+    let names = match admin {
+        Conn::Postgres(p) => postgres::sandbox::list(p, PREFIX).await?,
+        Conn::Mysql(p) => mysql::sandbox::list(p, PREFIX).await?,
+        Conn::Sqlite(_) => Vec::new(),
+    };
+    let live: Vec<String> = LIVE.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(_, n)| n.clone()).collect();
+    Ok(names.into_iter().filter(|n| !live.contains(n)).collect())
+}
+
+/// Those of [`leftovers`] older than `age` (names without a time are always old: earlier
+/// versions made them).
+fn older_than(names: Vec<String>, age: Duration) -> Vec<String> {
+    let now = SystemTime::now();
+    names.into_iter().filter(|n| created(n).is_none_or(|t| now.duration_since(t).unwrap_or_default() >= age)).collect()
+}
+
+/// A run older than this is over: its disposable databases are leftovers.
+pub const RUN_AGE: Duration = Duration::from_secs(3600);
+
+/// Say once per process that a dev server holds leftovers (killed runs leave them).
+async fn report_leftovers(admin: &Conn) {
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if SAID.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    if let Ok(old) = leftovers(admin).await.map(|n| older_than(n, RUN_AGE)) {
+        if !old.is_empty() && !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            eprintln!(
+                "warning: the dev server holds {} disposable database(s) or role(s) left by earlier runs ({}{}); `schemagate devdb clean --dev-url …` removes them",
+                old.len(),
+                old.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+                if old.len() > 3 { ", …" } else { "" }
+            );
+        }
+    }
+}
+
+/// `schemagate devdb clean`: drop the disposable databases, roles and accounts older than `age`
+/// on a dev server, and remove ephemeral server directories whose process is gone. Returns what
+/// it removed.
+pub async fn clean(dev_url: Option<&str>, age: Duration) -> Result<Vec<String>> {
+    let mut removed = ephemeral::clean_dead();
+    if let Some(u) = dev_url.filter(|u| !u.starts_with("ephemeral://")) {
+        let url = DbUrl::parse(u)?;
+        if url.dialect != Dialect::Sqlite {
+            let admin = Conn::connect(&url).await?;
+            let old = older_than(leftovers(&admin).await?, age);
+            for n in &old {
+                drop_with(&admin, n).await;
+            }
+            admin.close().await;
+            removed.extend(old);
+        }
+    }
+    Ok(removed)
 }

@@ -97,6 +97,7 @@ impl Conn {
                 // An in-memory database lives as long as its one connection.
                 let max = if memory { 1 } else { 4 };
                 let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                    .after_connect(|c, _| Box::pin(async move { sqlite::sandbox::seal(c).await.map_err(|e| sqlx::Error::Configuration(e.into())) }))
                     .max_connections(max)
                     .min_connections(if memory { 1 } else { 0 })
                     .idle_timeout(None)
@@ -146,6 +147,33 @@ impl Conn {
             Conn::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
         };
         r.map_err(|e| anyhow::anyhow!("{}\n  statement: {}", redact(&db_error_text(&e)), sql.trim()))
+    }
+
+    /// Run exactly one statement of desired-state SQL (a disposable database's load, a rehearsal).
+    /// The server's single-statement protocol is the second wall behind the checks of the
+    /// statement's text: PostgreSQL's extended protocol and MySQL's prepared statements refuse a
+    /// second statement instead of running it. MySQL cannot prepare some statements (routines,
+    /// triggers): those run as text only when the splitter finds exactly one statement in them.
+    /// SQLite runs every statement of a string; its disposable database is private memory that
+    /// can attach no file.
+    pub async fn execute_one(&self, sql: &str) -> Result<()> {
+        let err = |e: sqlx::Error| anyhow::anyhow!("{}\n  statement: {}", redact(&db_error_text(&e)), sql.trim());
+        match self {
+            Conn::Postgres(p) => sqlx::query(sql).persistent(false).execute(p).await.map(|_| ()).map_err(err),
+            Conn::Mysql(p) => match sqlx::query(sql).persistent(false).execute(p).await {
+                Ok(_) => Ok(()),
+                // ER_UNSUPPORTED_PS: "This command is not supported in the prepared statement protocol yet".
+                Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("HY000") && d.message().contains("prepared statement protocol") => {
+                    let opts = crate::source::sql::SplitOptions { backslash_escapes: true };
+                    if crate::source::sql::split(sql, opts).len() != 1 || crate::source::sql::has_executable_comment(sql) {
+                        anyhow::bail!("refused: this text holds more than one statement\n  statement: {}", sql.trim());
+                    }
+                    sqlx::raw_sql(sql).execute(p).await.map(|_| ()).map_err(err)
+                }
+                Err(e) => Err(err(e)),
+            },
+            Conn::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()).map_err(err),
+        }
     }
 
     pub async fn close(&self) {

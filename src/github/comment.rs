@@ -11,9 +11,10 @@ const STATE: &str = "<!-- schemagate:state ";
 pub const LIMIT: usize = 65_536;
 
 /// The reviewed plan hashes recorded in a comment body.
+/// Only the state line schemagate writes right after the marker counts: a state-looking text
+/// further down (a name in the plan) is never read.
 pub fn hashes(body: &str) -> BTreeMap<String, String> {
-    let Some(start) = body.find(STATE) else { return BTreeMap::new() };
-    let rest = &body[start + STATE.len()..];
+    let Some(rest) = body.strip_prefix(MARKER).and_then(|b| b.strip_prefix('\n')).and_then(|b| b.strip_prefix(STATE)) else { return BTreeMap::new() };
     let Some(end) = rest.find(" -->") else { return BTreeMap::new() };
     serde_json::from_str::<Json>(&rest[..end])
         .ok()
@@ -49,16 +50,18 @@ pub fn render(title: &str, sections: &[DirSection], next: &str, hashes: &BTreeMa
             (0, 0) => "—".to_string(),
             (b, w) => format!("{b} denied, {w} warnings"),
         };
-        s.push_str(&format!("| `{}` | {result} | {} | {lint} |\n", d.dir, if d.has_changes { "yes" } else { "none" }));
+        s.push_str(&format!("| {} | {result} | {} | {lint} |\n", crate::report::escape::md_code(&d.dir), if d.has_changes { "yes" } else { "none" }));
     }
     s.push('\n');
     if let Some(m) = mermaid {
-        s.push_str(&format!("```mermaid\n{m}```\n\n"));
+        s.push_str(&crate::report::escape::md_fence("mermaid", m));
+        s.push('\n');
     }
     for d in sections {
-        s.push_str(&format!("<details><summary><b>{}</b>{}</summary>\n\n", d.dir, d.hash.as_ref().map(|h| format!(" — plan <code>{}</code>", &h[..h.len().min(12)])).unwrap_or_default()));
+        s.push_str(&format!("<details><summary><b>{}</b>{}</summary>\n\n", crate::report::escape::md_text(&d.dir), d.hash.as_ref().map(|h| format!(" — plan <code>{}</code>", &h[..h.len().min(12)])).unwrap_or_default()));
         if let Some(e) = &d.error {
-            s.push_str(&format!("```\n{e}\n```\n\n"));
+            s.push_str(&crate::report::escape::md_fence("", e));
+            s.push('\n');
         }
         s.push_str(&d.markdown);
         s.push_str("\n</details>\n\n");

@@ -5,7 +5,7 @@ use super::Plan;
 use crate::devdb::DevDb;
 use crate::diff::{self, Change, TableChange};
 use crate::schema::*;
-use crate::source::{exec_all, inspect_dev};
+use crate::source::{exec_all_dev, inspect_dev};
 use anyhow::Result;
 use std::collections::{BTreeSet, HashMap};
 
@@ -396,7 +396,7 @@ async fn load_into_dev(dialect: Dialect, dev: &DevDb, realm: &Realm) -> Result<O
         // `public` exists in every fresh database.
         stmts.retain(|(_, s)| s != "CREATE SCHEMA IF NOT EXISTS \"public\"");
     }
-    exec_all(&dev.conn, stmts).await?;
+    exec_all_dev(dev, stmts).await?;
     Ok(map.map(|m| m.0))
 }
 
@@ -559,7 +559,7 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
             _ => plan.statements.clone(),
         };
         for st in statements.iter().filter(|st| !super::is_privilege_statement(&st.sql)) {
-            if let Err(e) = dev.conn.execute(&st.sql).await {
+            if let Err(e) = dev.execute(&st.sql).await {
                 anyhow::bail!("the plan failed in rehearsal on a disposable copy, nothing was applied:\n  {e}");
             }
         }

@@ -7,6 +7,8 @@ use crate::plan::compute::Outcome;
 use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::json;
 
+pub mod escape;
+
 /// One row per change: (object, what happens, destructive).
 pub fn change_rows(changes: &[Change]) -> Vec<(String, String, bool)> {
     let mut rows = Vec::new();
@@ -115,14 +117,14 @@ pub fn findings_text(findings: &[Finding]) -> String {
             None => f.severity.clone(),
         };
         let src = f.source.as_ref().map(|p| format!("{}:{}", p.file, p.line)).unwrap_or_default();
-        t.add_row(vec![f.code.clone(), sev, f.target.clone(), f.msg.clone(), src]);
+        t.add_row(vec![escape::line(&f.code), escape::line(&sev), escape::line(&f.target), escape::line(&f.msg), escape::line(&src)]);
     }
     let mut s = format!("{t}\n");
     let mut codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
     codes.sort();
     codes.dedup();
     for c in codes {
-        s.push_str(&format!("  {c}: {}\n", crate::lint::policies::explain(c)));
+        s.push_str(&format!("  {}: {}\n", escape::line(c), escape::line(&crate::lint::policies::explain(c))));
     }
     let blocking = findings.iter().filter(|f| f.blocks()).count();
     if blocking > 0 {
@@ -143,7 +145,7 @@ pub fn text(o: &Outcome, findings: &[Finding]) -> String {
     }
     t.set_header(vec!["Object", "Change", "Destructive"]);
     for (obj, ch, d) in change_rows(&o.plan.changes) {
-        t.add_row(vec![obj, ch, if d { "yes".into() } else { String::new() }]);
+        t.add_row(vec![escape::line(&obj), escape::line(&ch), if d { "yes".into() } else { String::new() }]);
     }
     let mut s = format!("{t}\n\n");
     s.push_str(&sql(o));
@@ -160,7 +162,7 @@ pub fn verification(o: &Outcome) -> String {
         Some(false) => {
             let mut s = String::from("UNVERIFIED: after rehearsing the plan, these differences remain:\n");
             for (obj, ch, _) in change_rows(&o.residual) {
-                s.push_str(&format!("  - {obj}: {ch}\n"));
+                s.push_str(&format!("  - {}: {}\n", escape::line(&obj), escape::line(&ch)));
             }
             s
         }
@@ -171,7 +173,9 @@ pub fn verification(o: &Outcome) -> String {
 pub fn sql(o: &Outcome) -> String {
     let mut s = String::new();
     for st in &o.plan.statements {
-        s.push_str(&format!("-- {}\n", st.comment));
+        // A name may hold a newline: the comment stays one line, so the next line of the script
+        // is always the statement.
+        s.push_str(&format!("-- {}\n", escape::line(&st.comment)));
         s.push_str(&script_statement(&st.sql, o.plan.dialect));
     }
     s
@@ -179,10 +183,12 @@ pub fn sql(o: &Outcome) -> String {
 
 /// One statement of a SQL script that the engine's own client can run. MySQL's client ends a
 /// statement at every `;`, so a routine or trigger body that contains one is wrapped in
-/// `DELIMITER` commands (which schemagate's own splitter reads back too).
+/// `DELIMITER` commands (which schemagate's own splitter reads back too), with a delimiter the
+/// statement does not contain.
 pub fn script_statement(sql: &str, d: crate::schema::Dialect) -> String {
     if d == crate::schema::Dialect::Mysql && sql.contains(';') {
-        format!("DELIMITER //\n{sql}//\nDELIMITER ;\n")
+        let delim = ["//", "$$", ";;", "$sg$", "//sg//"].into_iter().find(|x| !sql.contains(x)).map(String::from).unwrap_or_else(|| format!("$sg{:x}$", rand::random::<u64>()));
+        format!("DELIMITER {delim}\n{sql}{delim}\nDELIMITER ;\n")
     } else {
         format!("{sql};\n")
     }
@@ -204,20 +210,20 @@ pub fn json(o: &Outcome, findings: &[Finding]) -> String {
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
 }
 
-/// GitHub-flavoured markdown: `|` escaped and newlines as <br>, since comfy-table's markdown
-/// preset does neither.
+/// GitHub-flavoured markdown. Every name and message goes through [`escape`]: no byte of it can
+/// end a table cell, a code span or the SQL fence, or open an HTML comment.
 pub fn markdown(o: &Outcome, findings: &[Finding]) -> String {
     if o.plan.is_empty() {
         return "**Schema is synced**, no changes to be made.\n".into();
     }
-    let esc = |s: &str| s.replace('|', "\\|").replace('\n', "<br>");
+    let esc = escape::md_text;
     let mut s = String::from("| Object | Change | Destructive |\n|---|---|---|\n");
     for (obj, ch, d) in change_rows(&o.plan.changes) {
-        s.push_str(&format!("| `{}` | {} | {} |\n", esc(&obj), esc(&ch), if d { "⚠️ yes" } else { "" }));
+        s.push_str(&format!("| {} | {} | {} |\n", escape::md_code(&obj), esc(&ch), if d { "⚠️ yes" } else { "" }));
     }
-    s.push_str("\n<details><summary>SQL</summary>\n\n```sql\n");
-    s.push_str(&sql(o));
-    s.push_str("```\n</details>\n\n");
+    s.push_str("\n<details><summary>SQL</summary>\n\n");
+    s.push_str(&escape::md_fence("sql", &sql(o)));
+    s.push_str("</details>\n\n");
     s.push_str(&format!("Plan hash: `{}`\n", o.plan.hash));
     if !findings.is_empty() {
         s.push_str("\n| Code | Severity | Object | Message |\n|---|---|---|---|\n");
@@ -227,7 +233,7 @@ pub fn markdown(o: &Outcome, findings: &[Finding]) -> String {
                 None if f.severity == "error" => "❌ error".into(),
                 None => "⚠️ warning".into(),
             };
-            s.push_str(&format!("| {} | {} | `{}` | {} |\n", f.code, sev, esc(&f.target), esc(&f.msg)));
+            s.push_str(&format!("| {} | {} | {} | {} |\n", esc(&f.code), sev, escape::md_code(&f.target), esc(&f.msg)));
         }
     }
     s

@@ -119,31 +119,54 @@ async fn load_sql_files(dev: &DevDb, paths: &[String]) -> Result<()> {
     for p in paths {
         let src = std::fs::read_to_string(p).with_context(|| format!("cannot read {p}"))?;
         let opts = sql::SplitOptions { backslash_escapes: dev.conn.dialect() == Dialect::Mysql };
-        for s in sql::split(&src, opts) {
-            stmts.push((p.clone(), s));
+        for (at, s) in sql::split_at(&src, opts) {
+            // pg_dump ≥ 17.6 fences its output with these; they only guard psql itself.
+            if s.starts_with("\\restrict") || s.starts_with("\\unrestrict") {
+                continue;
+            }
+            let (line, col) = sql::line_col(&src, at);
+            if let Some(why) = sql::refused(&s) {
+                bail!("{p}:{line}:{col}: {why}\n  statement: {}", first_line(&s));
+            }
+            stmts.push((format!("{p}:{line}:{col}"), s));
         }
     }
-    exec_all(&dev.conn, stmts).await
+    exec_all_dev(dev, stmts).await
+}
+
+fn first_line(s: &str) -> String {
+    let l = s.lines().next().unwrap_or("");
+    crate::report::escape::line(if l.len() > 120 { &l[..l.char_indices().nth(120).map(|(i, _)| i).unwrap_or(l.len())] } else { l })
 }
 
 /// Run statements that may not be in dependency order (real dumps are not): run what succeeds,
-/// retry the rest while each round makes progress.
+/// retry the rest while each round makes progress. `file` names where each came from.
 pub async fn exec_all(conn: &Conn, stmts: Vec<(String, String)>) -> Result<()> {
+    exec_retrying(conn.dialect(), stmts, async |s: &str| conn.execute(s).await).await
+}
+
+/// [`exec_all`] for desired-state SQL: in a disposable database, sealed, one statement at a time.
+pub async fn exec_all_dev(dev: &DevDb, stmts: Vec<(String, String)>) -> Result<()> {
+    exec_retrying(dev.conn.dialect(), stmts, async |s: &str| dev.execute(s).await).await
+}
+
+async fn exec_retrying(dialect: Dialect, stmts: Vec<(String, String)>, run: impl AsyncFn(&str) -> Result<()>) -> Result<()> {
     let mut pending = stmts;
     loop {
         let mut failed = Vec::new();
         let before = pending.len();
         for (file, s) in pending {
-            if let Err(e) = conn.execute(&s).await {
+            if let Err(e) = run(&s).await {
+                // A statement stopped for its time limit is not retried: it would only wait again.
+                if e.to_string().contains("SCHEMAGATE_DEV_STATEMENT_TIMEOUT") {
+                    bail!("{file}: {e}");
+                }
                 failed.push((file, s, e));
             }
         }
-        if failed.is_empty() {
-            return Ok(());
-        }
+        let Some((file, _, e)) = failed.first() else { return Ok(()) };
         if failed.len() == before {
-            let (file, _s, e) = failed.into_iter().next().unwrap();
-            let hint = uuid_hint(conn.dialect(), &e.to_string());
+            let hint = uuid_hint(dialect, &e.to_string());
             bail!("{file}: {e}{hint}");
         }
         pending = failed.into_iter().map(|(f, s, _)| (f, s)).collect();

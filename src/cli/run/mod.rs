@@ -95,10 +95,19 @@ pub async fn run(a: &RunArgs, loaded: &Loaded, targets: &[Target], out: &mut dyn
     let width = loaded.config.parallel_runs.max(1);
     let mut runs = stream::iter(targets)
         .map(|t| async move {
+            // A run's output holds the pull request's names and SQL: in a GitHub Actions log it is
+            // printed inert (no line of it is a workflow command), inside a collapsible group.
+            let mut inner = Vec::new();
+            let r = run_dir(a, loaded, t, &mut inner).await;
             let mut buf = Vec::new();
-            let _ = writeln!(buf, "::group::schemagate {} {}", a.op.name(), t.dir);
-            let r = run_dir(a, loaded, t, &mut buf).await;
-            let _ = writeln!(buf, "::endgroup::");
+            let gha = crate::report::escape::in_github_actions();
+            if gha {
+                let _ = writeln!(buf, "::group::schemagate {} {}", a.op.name(), crate::report::escape::line(&t.dir));
+            }
+            buf.extend_from_slice(crate::report::escape::inert(&String::from_utf8_lossy(&inner)).as_bytes());
+            if gha {
+                let _ = writeln!(buf, "::endgroup::");
+            }
             (r, buf)
         })
         .buffered(width);

@@ -2,6 +2,7 @@
 pub mod ddl;
 pub mod inspect;
 pub mod objects;
+pub mod sandbox;
 
 /// SQLite keeps the declared type verbatim; canonical = lower-case, `_` read as a space (HCL
 /// identifiers cannot hold spaces), no blanks inside the parentheses.

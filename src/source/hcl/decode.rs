@@ -4,6 +4,7 @@
 
 use crate::engine;
 use crate::error::{LineIndex, SourceError};
+use crate::source::sql;
 use crate::schema::{self, *};
 use hcl::edit::structure::{Attribute, Block, Body, Structure};
 use hcl::edit::Span;
@@ -295,10 +296,33 @@ impl Decoder<'_> {
         }
     }
 
+    /// An attribute holding one SQL fragment (see [`sql::check_fragment`]): pull-request text
+    /// that schemagate places inside its own statements, so it must be exactly one expression
+    /// or query. Refused with the attribute's position, never executed.
+    fn fragment(&self, fi: usize, a: &Attribute, text: String, kind: sql::Fragment) -> R<String> {
+        match sql::check_fragment(&text, kind, self.dialect == Dialect::Mysql) {
+            Ok(()) => Ok(text),
+            Err(why) => Err(self.files[fi].err(
+                a.value.span(),
+                format!("`{}`: {why}", a.key.as_str()),
+                Some(match kind {
+                    sql::Fragment::Expression => "write one SQL expression here, e.g. sql(\"now()\") or \"price > 0\"".into(),
+                    sql::Fragment::Query => "write one SELECT query; other statements belong in their own blocks".into(),
+                }),
+            )),
+        }
+    }
+
+    /// A string attribute that is one SQL expression.
+    fn expr(&self, fi: usize, a: &Attribute) -> R<String> {
+        let s = self.string(fi, a)?;
+        self.fragment(fi, a, s, sql::Fragment::Expression)
+    }
+
     fn sql_arg(&self, fi: usize, a: &Attribute, f: &hcl::expr::FuncCall) -> R<String> {
         match f.args.as_slice() {
             [arg] => match arg.evaluate(&self.ctx) {
-                Ok(Value::String(s)) => Ok(s),
+                Ok(Value::String(s)) => self.fragment(fi, a, s, sql::Fragment::Expression),
                 _ => Err(self.files[fi].err(a.value.span(), "sql() takes one string argument", Some("e.g. sql(\"now()\")".into()))),
             },
             _ => Err(self.files[fi].err(a.value.span(), "sql() takes one string argument", Some("e.g. sql(\"now()\")".into()))),
@@ -464,7 +488,7 @@ impl Decoder<'_> {
                         }
                         let cname = label_strs(cb).into_iter().next().unwrap_or_default();
                         let expr = cb.body.get_attribute("expr").ok_or_else(|| self.files[fi].err(cb.span(), "check needs `expr`", None))?;
-                        d.checks.push(DomainCheck { name: cname, expr: self.string(fi, expr)? });
+                        d.checks.push(DomainCheck { name: cname, expr: self.expr(fi, expr)? });
                     }
                     let schema = match schema {
                         Some(s) => s,
@@ -765,7 +789,7 @@ impl Decoder<'_> {
                             match a.key.as_str() {
                                 "expr" => {
                                     has_expr = true;
-                                    c.expr = self.string(fi, a)?
+                                    c.expr = self.expr(fi, a)?
                                 }
                                 "enforced" => c.enforced = self.boolean(fi, a)?,
                                 "comment" => {}
@@ -865,8 +889,8 @@ impl Decoder<'_> {
                             p.roles.push(role);
                         }
                     }
-                    "using" => p.using = Some(self.string(fi, a)?),
-                    "check" => p.check = Some(self.string(fi, a)?),
+                    "using" => p.using = Some(self.expr(fi, a)?),
+                    "check" => p.check = Some(self.expr(fi, a)?),
                     "comment" => {}
                     _ => return Err(self.unknown(fi, a, "policy", &["on", "for", "to", "as", "using", "check", "comment"])),
                 }
@@ -931,7 +955,7 @@ impl Decoder<'_> {
                 ("comment", _) => c.comment = Some(self.string(fi, a)?),
                 ("renamed_from", _) => c.renamed_from = Some(self.string(fi, a)?),
                 ("as", _) => {
-                    c.generated = Some(Generated { expr: self.string(fi, a)?, stored: self.dialect == Dialect::Postgres })
+                    c.generated = Some(Generated { expr: self.expr(fi, a)?, stored: self.dialect == Dialect::Postgres })
                 }
                 ("collate" | "collation", _) => c.collate = Some(self.constant(fi, a)?),
                 ("charset", Dialect::Mysql) => c.charset = Some(self.constant(fi, a)?),
@@ -967,7 +991,7 @@ impl Decoder<'_> {
                     let mut g = Generated { expr: String::new(), stored: self.dialect == Dialect::Postgres };
                     for a in attrs(&cb.body) {
                         match a.key.as_str() {
-                            "expr" => g.expr = self.string(fi, a)?,
+                            "expr" => g.expr = self.expr(fi, a)?,
                             "type" => g.stored = matches!(self.constant(fi, a)?.to_ascii_uppercase().as_str(), "STORED" | "PERSISTENT"),
                             _ => return Err(self.unknown(fi, a, "as", &["expr", "type"])),
                         }
@@ -999,7 +1023,7 @@ impl Decoder<'_> {
                     let e: Expression = a.value.clone().into();
                     p.column = Some(self.local_column(fi, a, &e, t)?)
                 }
-                "expr" => p.expr = Some(self.string(fi, a)?),
+                "expr" => p.expr = Some(self.expr(fi, a)?),
                 "desc" => p.desc = self.boolean(fi, a)?,
                 "prefix" => p.prefix = Some(self.int(fi, a)? as u32),
                 "ops" => p.opclass = Some(self.constant(fi, a)?),
@@ -1114,7 +1138,7 @@ impl Decoder<'_> {
                         let e: Expression = a.value.clone().into();
                         p.parts.push(PartKey::Column(self.local_column(fi, a, &e, t)?))
                     }
-                    "expr" => p.parts.push(PartKey::Expr(self.string(fi, a)?)),
+                    "expr" => p.parts.push(PartKey::Expr(self.expr(fi, a)?)),
                     _ => return Err(self.unknown(fi, a, "by", &["column", "expr"])),
                 }
             }

@@ -75,7 +75,8 @@ impl Decoder<'_> {
                 "schema" => schema = Some(self.schema_ref(fi, a)?),
                 "as" => {
                     has_as = true;
-                    v.def = self.string(fi, a)?.trim().trim_end_matches(';').trim_end().to_string();
+                    let q = self.string(fi, a)?;
+                    v.def = self.fragment(fi, a, q, crate::source::sql::Fragment::Query)?.trim().trim_end_matches(';').trim_end().to_string();
                 }
                 "check_option" if !v.materialized => v.check_option = Some(self.constant(fi, a)?.to_ascii_uppercase()),
                 "security" if !v.materialized => v.security = Some(self.constant(fi, a)?.to_ascii_uppercase()).filter(|s| s != "DEFINER"),
@@ -272,7 +273,7 @@ impl Decoder<'_> {
                         other => return Err(self.files[fi].err(a.value.span(), format!("`foreach` is ROW or STATEMENT, not {other}"), None)),
                     }
                 }
-                "when" => t.when_clause = Some(self.string(fi, a)?),
+                "when" => t.when_clause = Some(self.expr(fi, a)?),
                 "as" => t.body = Some(self.string(fi, a)?.trim().to_string()),
                 "comment" if self.dialect == Dialect::Postgres => t.comment = Some(self.string(fi, a)?),
                 "depends_on" => {}
