@@ -13,6 +13,7 @@ pub mod github;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod limits;
 pub mod lint;
 pub mod plan;
 pub mod report;

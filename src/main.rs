@@ -462,6 +462,14 @@ async fn run(cli: Cli) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // The policy worker (see lint::sandbox): a hidden mode of this same binary.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("__policy-worker") {
+        return ExitCode::from(schemagate::lint::sandbox::worker_main(args.get(2).map(String::as_str).unwrap_or("")) as u8);
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        schemagate::lint::sandbox::use_worker(exe);
+    }
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,

@@ -122,10 +122,12 @@ hooks:
         std::fs::write(d.join("schema.sql"), format!("CREATE TABLE {table} (id int PRIMARY KEY);\n")).unwrap();
         std::fs::write(d.join("atlas.hcl"), format!("env \"prod\" {{\n  url = getenv(\"TARGET_URL\")\n  dev = \"{}\"\n  src = \"file://schema.sql\"\n}}\n", common::pg_admin())).unwrap();
     }
-    let out = Command::new(common::bin()).args(["run", "apply", "--root"]).arg(root).env_remove("TARGET_URL").current_dir(root).output().unwrap();
+    // As in a GitHub Actions log: groups, and each directory's output inert (stop-commands).
+    let out = Command::new(common::bin()).args(["run", "apply", "--root"]).arg(root).env_remove("TARGET_URL").env("GITHUB_ACTIONS", "true").current_dir(root).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("barrier passed in a") && stdout.contains("barrier passed in b"), "{stdout}");
+    assert_eq!(stdout.matches("::stop-commands::").count(), 2, "{stdout}");
     // Output stays grouped per directory, in order.
     let (ga, gb) = (stdout.find("::group::schemagate apply a").unwrap(), stdout.find("::group::schemagate apply b").unwrap());
     assert!(ga < gb && stdout[ga..gb].contains("::endgroup::"), "{stdout}");

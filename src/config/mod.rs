@@ -68,6 +68,7 @@ impl Loaded {
 /// Parse, validate and type a config. Syntax errors are returned as `Err` with a position;
 /// everything else is a diagnostic (errors make `has_errors` true).
 pub fn load_str(file: &str, src: &str, env: &HashMap<String, String>) -> Result<Loaded, crate::error::SourceError> {
+    crate::limits::check(file, src, crate::limits::Syntax::Yaml)?;
     let raw: Json = match yaml_serde::from_str::<strict_yaml::Strict>(src).map(|s| s.0) {
         Ok(Json::Null) => Json::Object(Default::default()),
         Ok(v) => v,

@@ -148,6 +148,7 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
         let (line, col) = span.map(|s| lines.pos(s.start)).unwrap_or((1, 1));
         SourceError { file: file.clone(), line, col, msg, snippet: Some(lines.line_text(line).to_string()), hint }
     };
+    crate::limits::check(&file, src, crate::limits::Syntax::Hcl)?;
     let body: Body = hcl::edit::parser::parse_body(src).map_err(|e| SourceError {
         file: file.clone(),
         line: e.location().line(),

@@ -5,14 +5,15 @@
 pub mod facts;
 pub mod input;
 pub mod policies;
+pub mod sandbox;
 pub mod tests;
 
 use anyhow::{anyhow, Context, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Finding {
     pub code: String,
     /// "error" (deny) or "warning" (warn).
@@ -36,7 +37,7 @@ impl Finding {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Options {
     /// Directories (or files) of extra `.rego` policies.
     pub policy_dirs: Vec<PathBuf>,
@@ -80,6 +81,8 @@ pub fn rego_files(p: &Path, with_tests: bool) -> Result<Vec<PathBuf>> {
 /// A regorus engine holding the default policies, the user's, and the data document.
 pub fn engine(opts: &Options, with_tests: bool) -> Result<regorus::Engine> {
     let mut e = regorus::Engine::new();
+    // A runaway rule stops with an error instead of running on (checked every 1,000 steps).
+    e.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig { limit: sandbox::time_limit(), check_interval: std::num::NonZeroU32::new(1000).expect("non-zero") });
     for (path, src) in policies::RULES.iter().chain(if with_tests { policies::TESTS } else { &[] }) {
         e.add_policy(path.to_string(), src.to_string()).map_err(|err| anyhow!("built-in policy {path}: {err}"))?;
     }
@@ -115,8 +118,16 @@ fn query(e: &mut regorus::Engine, q: &str) -> Result<Json> {
     }
 }
 
-/// Evaluate every `deny` and `warn` of `data.schemagate.rules.*`, then the overrides.
+/// Evaluate every `deny` and `warn` of `data.schemagate.rules.*`, then the overrides: in the
+/// policy worker when the command set one up ([`sandbox`]), else here.
 pub fn evaluate(opts: &Options, input: &Json) -> Result<Vec<Finding>> {
+    let req = serde_json::json!({ "opts": opts, "input": input });
+    let v = sandbox::run(sandbox::Job::Evaluate, &req, || Ok(serde_json::to_value(evaluate_here(opts, input)?)?))?;
+    Ok(serde_json::from_value(v)?)
+}
+
+/// [`evaluate`] in this process.
+pub fn evaluate_here(opts: &Options, input: &Json) -> Result<Vec<Finding>> {
     let mut e = engine(opts, false)?;
     e.set_input(input_value(input)?);
     let mut findings = Vec::new();
@@ -165,7 +176,17 @@ fn evaluate_families(e: &regorus::Engine) -> Result<Vec<(String, Json)>> {
         let mut e = e.clone();
         let mut out = Vec::new();
         for p in names {
-            let v = query(&mut e, p).with_context(|| format!("evaluating {p}"))?;
+            let family = p.trim_start_matches("data.schemagate.rules.");
+            sandbox::progress("start", family);
+            let v = query(&mut e, p).map_err(|err| {
+                let family = p.trim_start_matches("data.schemagate.rules.");
+                if err.to_string().contains("exceeded time limit") {
+                    anyhow!("policy {family} exceeded {} s and was stopped (SCHEMAGATE_POLICY_TIMEOUT)", sandbox::time_limit().as_secs_f64())
+                } else {
+                    err.context(format!("evaluating {p}"))
+                }
+            })?;
+            sandbox::progress("done", family);
             out.push((p.trim_start_matches("data.schemagate.rules.").to_string(), v));
         }
         Ok(out)

@@ -4,14 +4,22 @@
 use super::Options;
 use anyhow::{anyhow, Result};
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TestResult {
     pub name: String,
     pub passed: bool,
     pub error: Option<String>,
 }
 
+/// Run the tests, in the policy worker when the command set one up (see `lint::sandbox`).
 pub fn run(opts: &Options) -> Result<Vec<TestResult>> {
+    let req = serde_json::json!({ "opts": opts });
+    let v = super::sandbox::run(super::sandbox::Job::Test, &req, || Ok(serde_json::to_value(run_here(opts)?)?))?;
+    Ok(serde_json::from_value(v)?)
+}
+
+/// [`run`] in this process.
+pub fn run_here(opts: &Options) -> Result<Vec<TestResult>> {
     let mut e = super::engine(opts, true)?;
     let re = regex::Regex::new(r"(?m)^\s*(test_[A-Za-z0-9_]+)\s+if\b").unwrap();
     let pkg_re = regex::Regex::new(r"(?m)^\s*package\s+([A-Za-z0-9_.]+)").unwrap();

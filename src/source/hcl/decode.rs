@@ -128,6 +128,7 @@ pub fn decode_files(files: &[HclFile], dialect: Dialect, vars: &HashMap<String, 
     let mut fs = Vec::with_capacity(files.len());
     for f in files {
         let lines = LineIndex::new(&f.src);
+        crate::limits::check(&f.path, &f.src, crate::limits::Syntax::Hcl)?;
         match hcl::edit::parser::parse_body(&f.src) {
             Ok(b) => bodies.push(b),
             Err(e) => {

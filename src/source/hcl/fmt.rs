@@ -24,6 +24,7 @@ pub fn format(path: &str, src: &str) -> Result<String, SourceError> {
 }
 
 fn parse(path: &str, src: &str) -> Result<hcl::Body, SourceError> {
+    crate::limits::check(path, src, crate::limits::Syntax::Hcl)?;
     hcl::edit::parser::parse_body(src).map(hcl::Body::from).map_err(|e| SourceError {
         file: path.to_string(),
         line: e.location().line(),
