@@ -54,6 +54,17 @@ fn user_ids(user: &str) -> Option<(u32, u32)> {
 /// runner's GITHUB_TOKEN, AWS keys and database URLs stay with schemagate).
 const SERVER_ENV: &[(&str, &str)] = &[("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), ("LC_ALL", "C.UTF-8")];
 
+/// A helper program (cp, chown) with the servers' reduced environment: nothing started for an
+/// ephemeral server sees the runner's secrets.
+fn helper(program: &str) -> Command {
+    let mut c = Command::new(program);
+    c.env_clear();
+    for (k, v) in SERVER_ENV {
+        c.env(k, v);
+    }
+    c
+}
+
 /// Database servers refuse to run as root: as root, run them as their system user (uid and gid
 /// set directly: no `runuser`, so the child *is* the server and gets its signals). Either way
 /// with the reduced environment.
@@ -78,7 +89,7 @@ fn chown_to(user: &str, path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
     if unsafe { libc::geteuid() } == 0 {
-        let st = Command::new("chown").args(["-R", &format!("{user}:{user}")]).arg(path).status()?;
+        let st = helper("chown").args(["-R", &format!("{user}:{user}")]).arg(path).status()?;
         if !st.success() {
             bail!("cannot hand {} to the {user} user", path.display());
         }
@@ -222,7 +233,7 @@ impl Cluster {
         let bin = bindir().ok_or_else(|| anyhow!("ephemeral://postgres needs the PostgreSQL server binaries (initdb, postgres); install the `postgresql` package or pass --dev-url postgres://…"))?;
         let tmpl = template(&bin)?;
         let dir = server_dir("")?;
-        let st = Command::new("cp").arg("-a").arg(&tmpl).arg(dir.join("data")).status()?;
+        let st = helper("cp").arg("-a").arg(&tmpl).arg(dir.join("data")).status()?;
         if !st.success() {
             bail!("cannot copy the template cluster {}", tmpl.display());
         }
@@ -366,7 +377,7 @@ pub fn mariadb_url() -> Result<String> {
     let tmpl = mariadb_template(&install)?;
     let dir = server_dir("-my")?;
     let data = dir.join("data");
-    if !Command::new("cp").arg("-a").arg(&tmpl).arg(&data).status()?.success() {
+    if !helper("cp").arg("-a").arg(&tmpl).arg(&data).status()?.success() {
         bail!("cannot copy the template datadir {}", tmpl.display());
     }
     chown_to_mysql(&dir)?;

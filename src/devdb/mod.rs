@@ -283,8 +283,8 @@ impl DevDb {
         }
         let limit = statement_timeout();
         match tokio::time::timeout(limit, self.conn.execute_one(sql)).await {
-            Ok(Err(e)) if crate::error::is_permission_error(&e.to_string()) => Err(e.context(
-                "desired-state SQL runs in a disposable database as a role that owns that database and nothing else; it may not reach other databases, roles, files or programs.\n  hint: if the schema needs an extension, it must be on the allow list (SCHEMAGATE_DEV_EXTENSIONS adds names)",
+            Ok(Err(e)) if crate::error::is_permission_error(&e.to_string()) => Err(anyhow::anyhow!(
+                "{e}\n  note: desired-state SQL runs in a disposable database as a role that owns that database and nothing else; it may not reach other databases, roles, files or programs.\n  hint: an extension must be on the allow list (SCHEMAGATE_DEV_EXTENSIONS adds names)",
             )),
             Ok(r) => r,
             Err(_) => bail!("a statement ran longer than {} s in the disposable database and was stopped (SCHEMAGATE_DEV_STATEMENT_TIMEOUT)\n  statement: {}", limit.as_secs(), sql.trim()),
