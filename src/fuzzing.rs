@@ -49,6 +49,73 @@ pub fn sql(src: &str) -> Result<bool, String> {
     Ok(true)
 }
 
+/// The SQL splitter and the HCL fragment check agree: a fragment accepted as one expression,
+/// placed in a statement, splits into exactly that one statement (PostgreSQL and MySQL lexing).
+/// Statements the splitter refuses or skips are classified without panicking.
+pub fn sql_fragment(src: &str) -> Result<bool, String> {
+    use crate::source::sql::{check_fragment, refused, split, Fragment, SplitOptions};
+    let _ = refused(src);
+    let mut accepted = false;
+    for mysql in [false, true] {
+        if check_fragment(src, Fragment::Expression, mysql).is_ok() {
+            accepted = true;
+            let stmt = format!("CREATE TABLE t (c int DEFAULT {src});");
+            let n = split(&stmt, SplitOptions { backslash_escapes: mysql }).len();
+            if n != 1 {
+                return Err(format!("an accepted expression splits into {n} statements (mysql: {mysql})"));
+            }
+        }
+    }
+    Ok(accepted)
+}
+
+/// Database URLs: parsing never panics, and a password (the text between the user's `:` and the
+/// last `@` of the word) is never in a parse error or the redacted form.
+pub fn url(src: &str) -> Result<bool, String> {
+    const SECRET: &str = "PWSECRET";
+    // A password here is the secret right after a `:` and before its word's last `@`; every other
+    // occurrence is renamed first, so that any secret in the output is a password shown.
+    let mut input = String::with_capacity(src.len());
+    let mut word_start = 0;
+    let mut any = false;
+    for (i, c) in src.char_indices().chain(std::iter::once((src.len(), ' '))) {
+        if c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '<' | '>') {
+            let w = &src[word_start..i];
+            let last_at = w.rfind('@');
+            let upper = w.to_ascii_uppercase();
+            let mut out = String::new();
+            let mut rest = w;
+            let mut offset = 0;
+            while let Some(p) = upper[offset..].find(SECRET) {
+                let abs = offset + p;
+                let password = abs > 0 && w.as_bytes()[abs - 1] == b':' && last_at.is_some_and(|at| abs < at);
+                any |= password;
+                out.push_str(&rest[..p]);
+                out.push_str(if password { SECRET } else { "PWPUBLIC" });
+                rest = &rest[p + SECRET.len()..];
+                offset = abs + SECRET.len();
+            }
+            out.push_str(rest);
+            input.push_str(&out);
+            if i < src.len() {
+                input.push(c);
+            }
+            word_start = i + c.len_utf8();
+        }
+    }
+    let parsed = crate::url::DbUrl::parse(&input);
+    let shown = match &parsed {
+        Ok(u) => u.redacted(),
+        Err(e) => format!("{e:#}"),
+    };
+    let redacted = crate::url::redact(&input);
+    // Case-blind: an error may lower-case what it quotes.
+    if any && (shown.to_ascii_uppercase().contains(SECRET) || redacted.to_ascii_uppercase().contains(SECRET)) {
+        return Err(format!("the password is shown: {shown} / {redacted}"));
+    }
+    Ok(parsed.is_ok())
+}
+
 /// The Terrateam config loader: every error and diagnostic has a position.
 pub fn config(src: &str) -> Result<bool, String> {
     let env = HashMap::from([("SG_FUZZ_SET".to_string(), "x".to_string())]);

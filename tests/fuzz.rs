@@ -156,3 +156,25 @@ fn fuzz_config_loader() {
 fn fuzz_tag_query_parser() {
     fuzz("tag_query", 4, seeds("tag_query", &[]), schemagate::fuzzing::tag_query);
 }
+
+#[test]
+fn fuzz_sql_fragments_agree_with_the_splitter() {
+    let seeds = ["now()", "'a;b' || \"c\"", "(x > 0) AND y IN (1, 2)", "$$;$$", "`a` + 1", "1--1", "/*! 1 */", "E'\\'';'", "'it''s'", "x::text"].iter().map(|s| s.as_bytes().to_vec()).collect();
+    fuzz("sql_fragment", 5, seeds, schemagate::fuzzing::sql_fragment);
+}
+
+#[test]
+fn fuzz_url_parser_and_redaction() {
+    let seeds = [
+        "postgres://u:PWSECRET@h:5432/db?sslmode=require",
+        "postgres:/u:PWSECRET@h/db",
+        "mysql://root:PWSECRET@127.0.0.1:3306/app?tls=true",
+        "postgres://u:p@PWSECRET@h/db",
+        "sqlite://file.db",
+        "mariadb://a:PWSECRET@[::1]:3306/x",
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect();
+    fuzz("url", 6, seeds, schemagate::fuzzing::url);
+}

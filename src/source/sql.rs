@@ -49,7 +49,7 @@ fn split_body(body: &str, mut delim: String, opts: SplitOptions, emit: &mut dyn 
                 i += 1;
                 continue;
             }
-            if let Some(n) = comment_len(b, i) {
+            if let Some(n) = comment_len(b, i, opts.backslash_escapes) {
                 i += n;
                 continue;
             }
@@ -111,7 +111,7 @@ fn split_body(body: &str, mut delim: String, opts: SplitOptions, emit: &mut dyn 
             }
             _ => {}
         }
-        if let Some(n) = comment_len(b, i).filter(|_| b[i] != b'#' || opts.backslash_escapes || at_line_start(b, i)) {
+        if let Some(n) = comment_len(b, i, opts.backslash_escapes).filter(|_| b[i] != b'#' || opts.backslash_escapes || at_line_start(b, i)) {
             i += n;
             continue;
         }
@@ -193,8 +193,11 @@ fn begins_transaction(rest: &str) -> bool {
     }
 }
 
-fn comment_len(b: &[u8], i: usize) -> Option<usize> {
-    if b[i] == b'-' && b.get(i + 1) == Some(&b'-') || b[i] == b'#' {
+/// A comment at `i`, and its length. MySQL (`mysql`) starts a `--` comment only before
+/// whitespace or a control character (`1--1` is arithmetic there), as its server does.
+fn comment_len(b: &[u8], i: usize, mysql: bool) -> Option<usize> {
+    let dashes = b[i] == b'-' && b.get(i + 1) == Some(&b'-') && (!mysql || b.get(i + 2).is_none_or(|n| n.is_ascii_whitespace() || n.is_ascii_control()));
+    if dashes || b[i] == b'#' {
         return Some(line_end(b, i) - i);
     }
     if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
@@ -291,6 +294,7 @@ fn check_reading(text: &str, kind: Fragment, mysql: bool, backslash: bool) -> Re
     let mut i = 0;
     let mut depth = 0i64;
     let mut ended = false;
+    let mut in_exec = false;
     let unclosed = |what: &str| Err(format!("{what} is never closed"));
     while i < b.len() {
         let c = b[i];
@@ -323,9 +327,16 @@ fn check_reading(text: &str, kind: Fragment, mysql: bool, backslash: bool) -> Re
                     continue;
                 }
             }
+            // The `*/` that ends an executable comment (and nothing more).
+            b'*' if in_exec && b.get(i + 1) == Some(&b'/') => {
+                in_exec = false;
+                i += 2;
+                continue;
+            }
             b'/' if b.get(i + 1) == Some(&b'*') => {
                 if mysql && matches!(b.get(i + 2), Some(b'!') | Some(b'M') | Some(b'm')) {
                     // Executable comment: its inside is code.
+                    in_exec = true;
                     i += 2;
                     continue;
                 }
@@ -482,6 +493,7 @@ mod tests {
             ("1--1; DROP TABLE t", Expression, true),
             ("'\\'; DROP TABLE t; -- '", Expression, true),
             ("/*! ; DROP TABLE t */ 1", Expression, true),
+            (": /*! 1 */*; */", Expression, true),
             ("$a$ x", Expression, false),
             ("/* open", Query, false),
         ] {
