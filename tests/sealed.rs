@@ -292,3 +292,51 @@ async fn hostile_inputs_are_bounded() {
         assert!(!out.contains("PW_SENTINEL") && !err.contains("PW_SENTINEL"), "{url}: {err}");
     }
 }
+
+/// Extensions the sealed role may not create are created by schemagate itself when they are on
+/// the allow list (pg_stat_statements is not a trusted extension); others are refused with the
+/// reason, and a server program never runs.
+#[tokio::test]
+async fn extensions_come_from_the_allow_list() {
+    let target = TestDb::new(Dialect::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dev = target.dev_url().unwrap();
+    for (ext, ok) in [("pg_stat_statements", true), ("hstore", true), ("file_fdw", false), ("dblink", false)] {
+        let f = dir.path().join(format!("{ext}.hcl"));
+        std::fs::write(&f, format!("schema \"public\" {{}}\nextension \"{ext}\" {{\n  schema = schema.public\n}}\n")).unwrap();
+        let (code, out, err) = run(&["plan", "-u", &target.url, "--to", &format!("file://{}", f.display()), "--dev-url", &dev]);
+        if ok {
+            assert_eq!(code, 0, "{ext}: {err}");
+            assert!(out.contains(&format!("CREATE EXTENSION IF NOT EXISTS \"{ext}\"")), "{ext}: {out}");
+        } else {
+            assert_ne!(code, 0, "{ext} was created: {out}");
+            assert!(err.contains("allow list"), "{ext}: {err}");
+        }
+    }
+    target.drop().await;
+}
+
+/// `devdb clean` drops what a killed run left on a dev server (databases and roles named
+/// sg_dev_<time>_<random>), and `plan` warns about them; a run's own are never touched.
+#[tokio::test]
+async fn devdb_clean_removes_leftovers() {
+    let admin = common::pg_admin();
+    let name = format!("sg_dev_00000001_{:08x}", rand::random::<u32>());
+    let psql = |sql: &str| Command::new("psql").args(["-Atc", sql, &admin]).output().unwrap();
+    assert!(psql(&format!("CREATE ROLE {name}")).status.success());
+    assert!(psql(&format!("CREATE DATABASE {name} OWNER {name}")).status.success());
+    let target = TestDb::new(Dialect::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s.sql");
+    std::fs::write(&f, "CREATE TABLE t (id int);\n").unwrap();
+    let (code, _, err) = run(&["plan", "-u", &target.url, "--to", &format!("file://{}", f.display()), "--dev-url", &admin]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("left by earlier runs") && err.contains("devdb clean"), "{err}");
+    let (code, out, err) = run(&["devdb", "clean", "--dev-url", &admin]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&name), "{out}");
+    let left = String::from_utf8_lossy(&psql(&format!("SELECT count(*) FROM pg_database WHERE datname = '{name}'")).stdout).trim().to_string()
+        + &String::from_utf8_lossy(&psql(&format!("SELECT count(*) FROM pg_roles WHERE rolname = '{name}'")).stdout).trim().to_string();
+    assert_eq!(left, "00");
+    target.drop().await;
+}
