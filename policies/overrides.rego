@@ -28,7 +28,8 @@ applies(path, target) if path == target
 applies(path, target) if startswith(target, concat("", [path, "."]))
 applies(path, target) if startswith(target, concat("", [path, " "]))
 
-# One reason per finding, the first that applies: a nolint comment, an allow list, the label.
+# One reason per finding, the first that applies: a nolint comment, an allow list, the label,
+# the run's --allow-destructive.
 reasons[key] := reason if {
 	some f in input.findings
 	key := sprintf("%s|%s", [f.code, f.target])
@@ -41,6 +42,8 @@ first_reason(f) := r if {
 	r := allow_reason(f)
 } else := r if {
 	r := label_reason(f)
+} else := r if {
+	r := flag_reason(f)
 }
 
 nolint_reason(f) := sprintf("nolint comment on %s", [paths[0]]) if {
@@ -63,4 +66,9 @@ label_reason(f) := sprintf("pull request label %q", [label]) if {
 	startswith(f.code, "DS")
 	label := input.overrides.allow_destructive_label
 	label in input.labels
+}
+
+flag_reason(f) := "--allow-destructive (this run)" if {
+	startswith(f.code, "DS")
+	input.overrides.allow_destructive == true
 }

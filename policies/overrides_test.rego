@@ -35,3 +35,10 @@ test_label_absent if {
 	r := overrides.reasons with input as {"findings": [finding], "overrides": {"nolint": {}, "allow_destructive_label": "schema:allow-destructive"}, "labels": ["other"]}
 	count(r) == 0
 }
+
+test_allow_destructive_flag_covers_destructive_codes_only if {
+	mf := {"code": "MF103", "target": "public.users.email", "severity": "error"}
+	r := overrides.reasons with input as {"findings": [finding, mf], "overrides": {"nolint": {}, "allow_destructive": true}, "labels": []}
+	r["DS103|public.users.created_at"] == "--allow-destructive (this run)"
+	not r["MF103|public.users.email"]
+}

@@ -221,6 +221,10 @@ struct LintFlags {
     /// The label that allows destructive changes (the Action's allow-destructive-label).
     #[arg(long, hide = true)]
     allow_destructive_label: Option<String>,
+    /// Accept destructive changes (drops: DS101–DS110) for this run only; each finding still
+    /// shows, marked overridden by this flag.
+    #[arg(long)]
+    allow_destructive: bool,
     /// Skip the exact data checks (NULLs, duplicates, value lengths) on the target.
     #[arg(long)]
     no_data_checks: bool,
@@ -233,6 +237,7 @@ impl LintFlags {
             policy_data: self.policy_data.clone(),
             labels: self.labels.clone(),
             allow_destructive_label: self.allow_destructive_label.clone(),
+            allow_destructive: self.allow_destructive,
             data_checks: !self.no_data_checks,
         }
     }

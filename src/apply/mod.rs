@@ -248,6 +248,12 @@ impl Session {
                 ))
                 .await
                 .context("creating the revision table")?;
+                // Which database a row applied to: the table is server-wide, and "has this
+                // database been applied to before" (lint's first-apply rule) must not match `app`
+                // against a row of `app2`. Tables made by earlier versions gain the column.
+                if !self.my_has_column(&opts.revisions_schema, "schemagate_revisions", "target_db").await {
+                    self.exec(&format!("ALTER TABLE {rs}.schemagate_revisions ADD COLUMN target_db varchar(64) NULL")).await.context("adding target_db to the revision table")?;
+                }
                 let id = self.my_insert(opts, plan, &stmts_json, total).await?;
                 // DDL commits implicitly in MySQL: record each statement as it completes so a
                 // re-run knows where the last attempt stopped.
@@ -328,11 +334,22 @@ impl Session {
         }
     }
 
+    async fn my_has_column(&mut self, schema: &str, table: &str, column: &str) -> bool {
+        let Session::Mysql(c) = self else { return false };
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?")
+            .bind(schema)
+            .bind(table)
+            .bind(column)
+            .fetch_one(&mut **c)
+            .await
+            .is_ok_and(|n| n > 0)
+    }
+
     async fn my_insert(&mut self, opts: &Options, plan: &Plan, stmts: &str, total: usize) -> Result<u64> {
         let Session::Mysql(c) = self else { unreachable!() };
         let rs = mysql::ddl::q(&opts.revisions_schema);
         let r = sqlx::query(&format!(
-            "INSERT INTO {rs}.schemagate_revisions (plan_hash, status, statements, applied, total, executed_by, commit_sha) VALUES (?, 'running', ?, 0, ?, ?, ?)"
+            "INSERT INTO {rs}.schemagate_revisions (plan_hash, status, statements, applied, total, executed_by, commit_sha, target_db) VALUES (?, 'running', ?, 0, ?, ?, ?, DATABASE())"
         ))
         .bind(&plan.hash)
         .bind(stmts)

@@ -18,7 +18,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The Action's inputs, as action.yml declares them.
-pub const INPUTS: &[&str] = &["github-token", "config", "env", "dir", "dev-url", "policy-paths", "mode", "allow-destructive-label"];
+pub const INPUTS: &[&str] = &["github-token", "config", "env", "dir", "dev-url", "policy-paths", "mode", "allow-destructive-label", "allow-destructive"];
 /// The outputs it writes to $GITHUB_OUTPUT.
 pub const OUTPUTS: &[&str] = &["plan-hash", "has-changes", "denied", "summary-json", "matrix"];
 
@@ -60,7 +60,7 @@ pub async fn main() -> Result<i32> {
         root,
         loaded,
         env_name: input("env"),
-        lint: LintArgs { policy_dirs, policy_data: vec![], labels: vec![], allow_destructive_label: input("allow-destructive-label"), data_checks: true },
+        lint: LintArgs { policy_dirs, policy_data: vec![], labels: vec![], allow_destructive_label: input("allow-destructive-label"), allow_destructive: input("allow-destructive").is_some_and(|v| v == "true"), data_checks: true },
         dir_filter: input("dir"),
         outputs: BTreeMap::new(),
         summary: String::new(),

@@ -29,6 +29,9 @@ pub struct LintArgs {
     pub policy_data: Vec<std::path::PathBuf>,
     pub labels: Vec<String>,
     pub allow_destructive_label: Option<String>,
+    /// `--allow-destructive`: this run accepts destructive changes (DS findings are overridden,
+    /// with that reason shown).
+    pub allow_destructive: bool,
     /// Run the exact data checks (NULLs, duplicates, lengths) against the target.
     pub data_checks: bool,
 }
@@ -98,7 +101,7 @@ pub async fn lint(conn: &Conn, o: &Outcome, l: &LintArgs) -> Result<Vec<Finding>
         let _t = crate::timings::stage("lint: facts from the target");
         crate::lint::facts::gather(conn, &changes, l.data_checks).await
     };
-    let ov = crate::lint::input::Overrides { nolint: o.desired.nolint.clone(), labels: l.labels.clone(), allow_destructive_label: l.allow_destructive_label.clone() };
+    let ov = crate::lint::input::Overrides { nolint: o.desired.nolint.clone(), labels: l.labels.clone(), allow_destructive_label: l.allow_destructive_label.clone(), allow_destructive: l.allow_destructive };
     let doc = crate::lint::input::document(&o.plan, &o.desired, &facts, &ov);
     let mut data = Vec::new();
     for f in &l.policy_data {

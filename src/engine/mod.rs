@@ -75,8 +75,19 @@ impl Conn {
                 if matches!(crate::url::query_param(&url.conn, "allowCleartextPasswords").as_deref(), Some("1" | "true")) {
                     opts = opts.enable_cleartext_plugin(true);
                 }
+                // The server's own meaning of `||` (sqlx turns on PIPES_AS_CONCAT by default: a
+                // default, check or view would mean something else here than on the user's server).
+                opts = opts.pipes_as_concat(false);
                 probe(&opts).await.with_context(what)?;
                 let pool = sqlx::mysql::MySqlPoolOptions::new()
+                    // Strict semantics in every session: a conversion that would lose or zero a
+                    // value (varchar → int, a longer string into a shorter column) is an error,
+                    // and the transaction-less DDL stops there, whatever the server's sql_mode.
+                    .after_connect(|c, _| {
+                        Box::pin(async move {
+                            sqlx::Executor::execute(c, "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_ALL_TABLES')").await.map(|_| ())
+                        })
+                    })
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(15))
                     .connect_with(opts)

@@ -69,14 +69,21 @@ async fn first_run(conn: &Conn) -> Option<bool> {
         ),
         Conn::Mysql(_) => (
             "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'schemagate' AND TABLE_NAME = 'schemagate_revisions'",
-            "SELECT COUNT(*) FROM schemagate.schemagate_revisions WHERE status = 'applied' AND statements LIKE CONCAT('%', DATABASE(), '%')",
+            // Rows name their database (target_db); rows of earlier versions are matched by the
+            // backquoted, qualified name in their statements (`app`. never matches `app2`).
+            "SELECT COUNT(*) FROM schemagate.schemagate_revisions WHERE status = 'applied' AND (target_db = DATABASE() OR (target_db IS NULL AND statements LIKE CONCAT('%`', REPLACE(REPLACE(DATABASE(), '%', '\\%'), '_', '\\_'), '`.%')))",
         ),
         Conn::Sqlite(_) => ("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schemagate_revisions'", "SELECT COUNT(*) FROM schemagate_revisions WHERE status = 'applied'"),
     };
     if !exists(conn, table_exists).await? {
         return Some(true);
     }
-    scalar_i64(conn, applied).await.map(|n| n == 0)
+    match (scalar_i64(conn, applied).await, conn) {
+        (Some(n), _) => Some(n == 0),
+        // A revision table of an earlier version, without target_db.
+        (None, Conn::Mysql(_)) => scalar_i64(conn, "SELECT COUNT(*) FROM schemagate.schemagate_revisions WHERE status = 'applied' AND statements LIKE CONCAT('%`', REPLACE(REPLACE(DATABASE(), '%', '\\%'), '_', '\\_'), '`.%')").await.map(|n| n == 0),
+        (None, _) => None,
+    }
 }
 
 /// Gather facts for lint `changes` (the input document's entries) from the target.

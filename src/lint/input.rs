@@ -303,6 +303,8 @@ pub struct Overrides {
     pub nolint: BTreeMap<String, Vec<String>>,
     pub labels: Vec<String>,
     pub allow_destructive_label: Option<String>,
+    /// `--allow-destructive` / the Action's `allow-destructive` input: this run only.
+    pub allow_destructive: bool,
 }
 
 pub fn document(plan: &Plan, desired: &Realm, facts: &super::facts::Facts, ov: &Overrides) -> Json {
@@ -315,6 +317,7 @@ pub fn document(plan: &Plan, desired: &Realm, facts: &super::facts::Facts, ov: &
         "overrides": {
             "nolint": ov.nolint,
             "allow_destructive_label": ov.allow_destructive_label,
+            "allow_destructive": ov.allow_destructive,
         },
     })
 }

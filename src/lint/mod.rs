@@ -290,7 +290,8 @@ fn may_override(opts: &Options, input: &Json) -> bool {
     let nolint = input["overrides"]["nolint"].as_object().is_some_and(|m| !m.is_empty());
     let allow_list = opts.data.iter().any(|d| ["allow_drop_column", "allow_drop_table"].iter().any(|k| d[k].as_array().is_some_and(|a| !a.is_empty())));
     let label = input["overrides"]["allow_destructive_label"].as_str().is_some_and(|l| input["labels"].as_array().is_some_and(|ls| ls.iter().any(|x| x.as_str() == Some(l))));
-    nolint || allow_list || label || !opts.policy_dirs.is_empty()
+    let flag = input["overrides"]["allow_destructive"].as_bool() == Some(true);
+    nolint || allow_list || label || flag || !opts.policy_dirs.is_empty()
 }
 
 /// A finding object from a policy: `{code, msg, target}` required, severity from the rule

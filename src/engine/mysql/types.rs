@@ -13,12 +13,17 @@ pub fn canonical(ty: &str) -> String {
             .iter()
             .map(|v| {
                 let v = v.trim();
-                let inner = if (v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')) {
-                    v[1..v.len() - 1].to_string()
+                // A single-quoted value is SQL (a schema file, COLUMN_TYPE): its backslashes are
+                // escapes and are read as such, or `a\\b` would gain a backslash on every
+                // round. A double-quoted one is an HCL string's value, already unescaped.
+                let inner = if v.len() >= 2 && v.starts_with('\'') && v.ends_with('\'') {
+                    crate::engine::unquote_literal(v, true).unwrap_or_else(|| v[1..v.len() - 1].replace("''", "'"))
+                } else if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
+                    v[1..v.len() - 1].replace("''", "'")
                 } else {
                     v.to_string()
                 };
-                crate::engine::quote_literal(crate::schema::Dialect::Mysql, &inner.replace("''", "'"))
+                crate::engine::quote_literal(crate::schema::Dialect::Mysql, &inner)
             })
             .collect();
         return format!("{}({})", &lower[..open], vals.join(","));
@@ -107,6 +112,9 @@ mod tests {
         assert_eq!(canonical("decimal(10, 2)"), "decimal(10,2)");
         assert_eq!(canonical("enum(\"a\",\"b\")"), "enum('a','b')");
         assert_eq!(canonical("ENUM('G','PG')"), "enum('G','PG')");
+        // A backslash in a value survives any number of rounds.
+        assert_eq!(canonical("enum('a\\\\b','c''d')"), "enum('a\\\\b','c''d')");
+        assert_eq!(canonical(&canonical("enum('a\\\\b')")), "enum('a\\\\b')");
         assert_eq!(canonical("timestamp"), "timestamp");
         assert_eq!(canonical("year"), "year(4)");
     }

@@ -219,16 +219,43 @@ pub fn modify_table(from: &Table, to: &Table, changes: &[TableChange]) -> Vec<St
     let common: Vec<&Column> = to.columns.iter().filter(|c| from.column(&c.name).is_some() && c.generated.is_none()).collect();
     let cols = common.iter().map(|c| q(&c.name)).collect::<Vec<_>>().join(", ");
     let why = changes.iter().filter(|c| !simple(from, c)).map(describe).collect::<Vec<_>>().join("; ");
+    // Rows keep their rowids (other tables, and applications, may hold them) unless an
+    // INTEGER PRIMARY KEY column carries them already.
+    let keep_rowid = !from.options.without_rowid && !to.options.without_rowid && rowid_alias(to).is_none_or(|a| from.column(a).is_none()) && ![from, to].iter().any(|t| t.columns.iter().any(|c| ["rowid", "oid", "_rowid_"].contains(&c.name.to_ascii_lowercase().as_str())));
+    let (into, select) = if keep_rowid { (format!("rowid, {cols}"), format!("rowid, {cols}")) } else { (cols.clone(), cols.clone()) };
     let mut out = vec![
         Statement::new(create_table_named(to, &tmp), format!("rebuild \"{}\" ({why}): create the new table", to.name)),
-        Statement::new(format!("INSERT INTO {} ({cols}) SELECT {cols} FROM {t}", q(&tmp)), format!("rebuild \"{}\": copy every row", to.name)),
+        Statement::new(format!("INSERT INTO {} ({into}) SELECT {select} FROM {t}", q(&tmp)), format!("rebuild \"{}\": copy every row", to.name)),
+    ];
+    if to.columns.iter().any(|c| c.auto_increment) {
+        // AUTOINCREMENT never reuses a number: the new table continues from the old counter
+        // (sqlite_sequence), not from the largest rowid left.
+        out.push(Statement::new(
+            format!("UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = {}), 0)) WHERE name = {}", lit(&to.name), lit(&tmp)),
+            format!("rebuild \"{}\": keep the AUTOINCREMENT counter", to.name),
+        ));
+        out.push(Statement::new(
+            format!("INSERT INTO sqlite_sequence (name, seq) SELECT {}, seq FROM sqlite_sequence WHERE name = {} AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = {})", lit(&tmp), lit(&to.name), lit(&tmp)),
+            format!("rebuild \"{}\": keep the AUTOINCREMENT counter of an empty table", to.name),
+        ));
+    }
+    out.extend([
         Statement::new(format!("DROP TABLE {t}"), format!("rebuild \"{}\": drop the old table", to.name)),
         Statement::new(format!("ALTER TABLE {} RENAME TO {t}", q(&tmp)), format!("rebuild \"{}\": rename the new table", to.name)),
-    ];
+    ]);
     for i in to.indexes.iter().filter(|i| !i.constraint) {
         out.push(Statement::new(create_index(&to.name, i), format!("rebuild \"{}\": recreate index \"{}\"", to.name, i.name)));
     }
     out
+}
+
+/// The column that is the table's rowid (a single-column INTEGER PRIMARY KEY), if any.
+fn rowid_alias(t: &Table) -> Option<&str> {
+    let pk = t.primary_key.as_ref()?;
+    match pk.columns.as_slice() {
+        [c] if t.column(c).is_some_and(|col| col.ty.eq_ignore_ascii_case("integer")) => Some(c.as_str()),
+        _ => None,
+    }
 }
 
 fn describe(c: &TableChange) -> String {

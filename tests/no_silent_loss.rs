@@ -1,0 +1,111 @@
+//! No silent loss: changes that used to rewrite or lose values without a word, each against the
+//! real server — MariaDB sessions in strict mode with the server's own `||`, SQLite rebuilds that
+//! keep rowids and AUTOINCREMENT counters, enum values with backslashes, and the first-apply rule
+//! (DS110) decided per database, with `--allow-destructive` as the documented way through.
+
+mod common;
+
+use common::{run, TestDb};
+use schemagate::schema::Dialect;
+use std::process::Command;
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    format!("file://{}", p.display())
+}
+
+fn mariadb(sql: &str) -> String {
+    let out = Command::new("mariadb").args(["-uroot", "-h127.0.0.1", "-P3306", "-N", "--raw", "-e", sql]).output().unwrap();
+    assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A narrowing conversion on a non-transactional table: MariaDB's default mode only warns after
+/// the first row and stores 0; schemagate's sessions are strict, so apply stops and every value
+/// stays. And `||` keeps the server's meaning (OR), not sqlx's PIPES_AS_CONCAT.
+#[tokio::test]
+async fn mariadb_sessions_are_strict_and_keep_the_servers_operators() {
+    let db = TestDb::new(Dialect::Mysql).await;
+    db.exec("CREATE TABLE m (v varchar(10)) ENGINE=MyISAM").await;
+    db.exec("INSERT INTO m VALUES ('12'), ('abc')").await;
+    let dir = tempfile::tempdir().unwrap();
+    let to = write(dir.path(), "s.sql", "CREATE TABLE m (v int) ENGINE=MyISAM;\n");
+    let dev = db.dev_url().unwrap();
+    let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve"]);
+    assert_ne!(code, 0, "a lossy conversion applied:\n{out}");
+    assert!(err.contains("Incorrect integer value") || err.contains("Truncated"), "{err}");
+    assert_eq!(mariadb(&format!("SELECT GROUP_CONCAT(v ORDER BY v) FROM `{}`.m", db.name)), "12,abc");
+    let to = write(dir.path(), "v.sql", "CREATE TABLE m (v varchar(10)) ENGINE=MyISAM;\nCREATE VIEW pipes AS SELECT 'a' || 'b' AS x;\n");
+    let (code, out, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--format", "sql"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.to_ascii_lowercase().contains("concat"), "`||` was read as concatenation:\n{out}");
+    db.drop().await;
+}
+
+/// A SQLite table rebuild keeps each row's rowid (a table without an INTEGER PRIMARY KEY) and
+/// the AUTOINCREMENT counter (numbers of deleted rows are never reused).
+#[tokio::test]
+async fn sqlite_rebuilds_keep_rowids_and_counters() {
+    let db = TestDb::new(Dialect::Sqlite).await;
+    let sqlite = |sql: &str| {
+        let out = Command::new("sqlite3").args([&db.name, sql]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().replace('\n', " ")
+    };
+    sqlite("CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT, v text); INSERT INTO a (v) VALUES ('1'),('2'),('3'),('4'),('5'); DELETE FROM a WHERE id IN (2, 4, 5); CREATE TABLE b (x text, y text); INSERT INTO b VALUES ('p','q'),('r','s'),('t','u'); DELETE FROM b WHERE x = 'r';");
+    let dir = tempfile::tempdir().unwrap();
+    let to = write(dir.path(), "s.sql", "CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT, v int);\nCREATE TABLE b (x text, y int);\n");
+    let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &to, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("rebuild \"a\"") && out.contains("rebuild \"b\""), "{out}");
+    assert_eq!(sqlite("SELECT seq FROM sqlite_sequence WHERE name = 'a'"), "5");
+    assert_eq!(sqlite("SELECT rowid || ':' || x FROM b ORDER BY rowid"), "1:p 3:t");
+    sqlite("INSERT INTO a (v) VALUES (9)");
+    assert_eq!(sqlite("SELECT max(id) FROM a"), "6", "AUTOINCREMENT reused a number");
+}
+
+/// MariaDB enum values holding a backslash keep it: planned once, applied, planned again empty.
+#[tokio::test]
+async fn mariadb_enum_backslashes_survive() {
+    let db = TestDb::new(Dialect::Mysql).await;
+    let dir = tempfile::tempdir().unwrap();
+    let to = write(dir.path(), "s.sql", "CREATE TABLE e (s enum('a\\\\b','c''d','x'));\n");
+    let dev = db.dev_url().unwrap();
+    let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    mariadb(&format!("INSERT INTO `{}`.e VALUES ('a\\\\b')", db.name));
+    assert_eq!(mariadb(&format!("SELECT HEX(s) FROM `{}`.e", db.name)), "615C62");
+    let (code, out, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("no changes"), "{out}");
+    db.drop().await;
+}
+
+/// DS110 ("the first apply drops an object made outside schemagate") asks whether *this*
+/// database was applied to before: a revision of `<name>2` on the same server does not count.
+/// `--allow-destructive` lets one run through, and says so.
+#[tokio::test]
+async fn first_apply_is_decided_per_database() {
+    let a = TestDb::new(Dialect::Mysql).await;
+    let b_name = format!("{}2", a.name);
+    mariadb(&format!("CREATE DATABASE `{b_name}`"));
+    let b_url = a.url.replace(&format!("/{}", a.name), &format!("/{b_name}"));
+    let dir = tempfile::tempdir().unwrap();
+    let dev = a.dev_url().unwrap();
+    let plain = write(dir.path(), "plain.sql", "CREATE TABLE t (id int, v int);\n");
+    // The sibling database is applied to (a revision row naming it).
+    let (code, out, err) = run(&["apply", "-u", &b_url, "--to", &plain, "--dev-url", &dev, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // This one never was; an index made outside schemagate would be dropped.
+    a.exec("CREATE TABLE t (id int, v int)").await;
+    a.exec("CREATE INDEX made_by_hand ON t (v)").await;
+    let (code, out, err) = run(&["plan", "-u", &a.url, "--to", &plain, "--dev-url", &dev]);
+    assert_eq!(code, 3, "DS110 must deny:\n{out}{err}");
+    assert!(out.contains("DS110"), "{out}");
+    let (code, out, err) = run(&["plan", "-u", &a.url, "--to", &plain, "--dev-url", &dev, "--allow-destructive"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("overridden: --allow-destructive (this run)"), "{out}");
+    mariadb(&format!("DROP DATABASE `{b_name}`"));
+    a.drop().await;
+}
