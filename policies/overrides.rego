@@ -10,6 +10,7 @@ import rego.v1
 family := {
 	"DS": "destructive",
 	"MF": "data_depend",
+	"LS": "lossy",
 	"BC": "incompatible",
 	"CD": "condrop",
 	"PG": "concurrent_index",

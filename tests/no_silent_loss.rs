@@ -109,3 +109,36 @@ async fn first_apply_is_decided_per_database() {
     mariadb(&format!("DROP DATABASE `{b_name}`"));
     a.drop().await;
 }
+
+/// LS101: a type change that rounds, cuts or refuses values is denied when the target holds such
+/// values (counted), warned about when it cannot tell, and silent when the target proves none.
+#[tokio::test]
+async fn lossy_type_changes_are_found_and_counted() {
+    for dialect in [Dialect::Postgres, Dialect::Mysql] {
+        let db = TestDb::new(dialect).await;
+        let (ts, date, float) = match dialect {
+            Dialect::Postgres => ("timestamptz", "date", "real"),
+            _ => ("datetime", "date", "float"),
+        };
+        let dbl = if dialect == Dialect::Postgres { "double precision" } else { "double" };
+        db.exec(&format!("CREATE TABLE m (a decimal(10,2), b {ts}, c varchar(10), d {dbl}, e bigint, ok decimal(10,2))")).await;
+        db.exec("INSERT INTO m VALUES (1.5, '2024-01-01 10:30:00', '12', 1.1, 5000000000, 2), (2, '2024-01-02 00:00:00', 'x1', 2.5, 1, 3)").await;
+        let dir = tempfile::tempdir().unwrap();
+        let to = write(dir.path(), "s.sql", &format!("CREATE TABLE m (a int, b {date}, c int, d {float}, e int, ok int);\n"));
+        let dev = db.dev_url().unwrap();
+        let (code, out, err) = run(&["lint", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--format", "json"]);
+        assert_eq!(code, 3, "{dialect:?}: {out}{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let ls: Vec<(String, String)> = v["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "LS101").map(|f| (f["target"].as_str().unwrap().rsplit('.').next().unwrap().to_string(), f["severity"].as_str().unwrap().to_string())).collect();
+        for col in ["a", "b", "c", "d", "e"] {
+            assert!(ls.contains(&(col.to_string(), "error".to_string())), "{dialect:?}: {col} not denied: {ls:?}");
+        }
+        // Whole numbers only: the target proves the change keeps every value.
+        assert!(!ls.iter().any(|(c, _)| c == "ok"), "{dialect:?}: {ls:?}");
+        // Without data checks the same changes are warnings.
+        let (code, out, _) = run(&["lint", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--no-data-checks"]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("LS101") && out.contains("warning"), "{out}");
+        db.drop().await;
+    }
+}

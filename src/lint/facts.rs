@@ -36,6 +36,12 @@ pub struct ChangeFacts {
     pub duplicates: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub too_long: Option<bool>,
+    /// Rows whose value a lossy type change alters (counted up to ROW_CAP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_rows: Option<i64>,
+    /// Some value does not convert to the new type at all (the probe's cast failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversion_fails: Option<bool>,
 }
 
 fn table_ref(d: Dialect, schema: &str, table: &str) -> String {
@@ -51,6 +57,23 @@ async fn scalar_i64(conn: &Conn, sql: &str) -> Option<i64> {
         Conn::Mysql(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.ok(),
         Conn::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.ok(),
     }
+}
+
+/// A count, or the database's error (a cast that failed on a value is a fact, not a failure).
+async fn scalar_result(conn: &Conn, sql: &str) -> Result<i64, String> {
+    let r = match conn {
+        Conn::Postgres(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await,
+        Conn::Mysql(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await,
+        Conn::Sqlite(p) => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await,
+    };
+    r.map_err(|e| crate::engine::db_error_text(&e))
+}
+
+/// Errors of a value that does not convert (PostgreSQL's invalid input and out-of-range errors,
+/// MySQL's truncation and incorrect-value errors).
+fn conversion_error(e: &str) -> bool {
+    let m = e.to_ascii_lowercase();
+    ["invalid input syntax", "out of range", "truncated", "incorrect", "invalid input value", "overflow"].iter().any(|x| m.contains(x))
 }
 
 /// Whether `sql` returns a row. COUNT(*) is a 64-bit integer on all three engines (a bare
@@ -118,6 +141,16 @@ pub async fn gather(conn: &Conn, changes: &[Json], exact: bool) -> Facts {
                 let changed: Vec<&str> = c["changed"].as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
                 if changed.contains(&"null") && c["new"]["null"] == Json::Bool(false) {
                     f.has_nulls = exists(conn, &format!("SELECT 1 FROM {t} WHERE {col} IS NULL")).await;
+                }
+                if let Some(probe) = c["lossy"]["probe"].as_str() {
+                    let cond = probe.replace("{col}", &col);
+                    let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM {t} WHERE {col} IS NOT NULL AND ({cond}) LIMIT {ROW_CAP}) AS schemagate_probe");
+                    match scalar_result(conn, &sql).await {
+                        Ok(n) => f.changed_rows = Some(n),
+                        // The conversion itself failed on some value: that is the fact.
+                        Err(e) if conversion_error(&e) => f.conversion_fails = Some(true),
+                        Err(_) => {}
+                    }
                 }
                 if let Some(n) = c["new"]["length"].as_i64() {
                     if changed.contains(&"type") {

@@ -179,6 +179,11 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
                             v["old"] = column(d, a);
                             v["new"] = column(d, b);
                             v["changed"] = json!(what);
+                            if what.contains(&"type") {
+                                if let Some(l) = super::lossy::classify(d, &a.ty, &b.ty) {
+                                    v["lossy"] = json!({"reason": l.reason, "probe": l.probe});
+                                }
+                            }
                             v["source"] = source(desired, schema, table, Some(("column", &b.name)));
                             v
                         }

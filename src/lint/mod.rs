@@ -4,6 +4,7 @@
 
 pub mod facts;
 pub mod input;
+pub mod lossy;
 pub mod policies;
 pub mod sandbox;
 pub mod tests;

@@ -5,6 +5,7 @@ pub const RULES: &[(&str, &str)] = &[
     ("policies/lib.rego", include_str!("../../policies/lib.rego")),
     ("policies/destructive.rego", include_str!("../../policies/destructive.rego")),
     ("policies/data_depend.rego", include_str!("../../policies/data_depend.rego")),
+    ("policies/lossy.rego", include_str!("../../policies/lossy.rego")),
     ("policies/incompatible.rego", include_str!("../../policies/incompatible.rego")),
     ("policies/condrop.rego", include_str!("../../policies/condrop.rego")),
     ("policies/postgres.rego", include_str!("../../policies/postgres.rego")),
@@ -18,6 +19,7 @@ pub const RULES: &[(&str, &str)] = &[
 pub const TESTS: &[(&str, &str)] = &[
     ("policies/destructive_test.rego", include_str!("../../policies/destructive_test.rego")),
     ("policies/data_depend_test.rego", include_str!("../../policies/data_depend_test.rego")),
+    ("policies/lossy_test.rego", include_str!("../../policies/lossy_test.rego")),
     ("policies/incompatible_test.rego", include_str!("../../policies/incompatible_test.rego")),
     ("policies/condrop_test.rego", include_str!("../../policies/condrop_test.rego")),
     ("policies/postgres_test.rego", include_str!("../../policies/postgres_test.rego")),
@@ -42,6 +44,7 @@ pub fn explain(code: &str) -> &'static str {
         "MF103" => "a NOT NULL column without a default cannot be added to a table that has rows; add a default or make it nullable first",
         "MF104" => "SET NOT NULL fails when the column holds NULLs; backfill first",
         "MF105" => "a shorter character type fails (or truncates, on MySQL) when longer values exist",
+        "LS101" => "the new type cannot hold every old value (narrower integer, fewer digits, a date for a timestamp, text read as a number): values are rounded, cut or refused; check the data, or convert in steps",
         "BC101" => "renaming a table breaks code still using the old name; consider a view with the old name",
         "BC102" => "renaming a column breaks code still using the old name",
         "CD101" => "a dropped foreign key no longer protects references",

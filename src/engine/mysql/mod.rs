@@ -1,6 +1,7 @@
 //! MySQL / MariaDB: information_schema inspection, DDL generation and canonical type spellings.
 pub mod ddl;
 pub mod inspect;
+pub mod lossy;
 pub mod sandbox;
 pub mod objects_ddl;
 pub mod objects_inspect;

@@ -1,6 +1,7 @@
 //! PostgreSQL: catalog inspection, DDL generation and canonical type spellings.
 pub mod ddl;
 pub mod inspect;
+pub mod lossy;
 pub mod sandbox;
 pub mod objects_ddl;
 pub mod objects_inspect;

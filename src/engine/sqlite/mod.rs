@@ -1,6 +1,7 @@
 //! SQLite: inspection through sqlite_schema and the pragma table-valued functions, and DDL.
 pub mod ddl;
 pub mod inspect;
+pub mod lossy;
 pub mod objects;
 pub mod sandbox;
 

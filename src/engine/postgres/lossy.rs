@@ -1,0 +1,41 @@
+//! PostgreSQL's lossy type changes. The probe is the conversion itself, there and back: a value
+//! whose round trip differs is changed by the plan's `ALTER COLUMN … TYPE` (which casts the same
+//! way), and a value that does not convert makes the probe fail, which the facts report.
+
+use crate::lint::lossy::{args, loss, Class, Lossy};
+
+pub fn class(ty: &str) -> Class {
+    let t = ty.trim().to_ascii_lowercase();
+    let base = t.split('(').next().unwrap_or("").trim();
+    let (p, s) = args(&t);
+    match base {
+        "smallint" | "int2" => Class::Int { bits: 15, unsigned: false },
+        "integer" | "int" | "int4" => Class::Int { bits: 31, unsigned: false },
+        "bigint" | "int8" => Class::Int { bits: 63, unsigned: false },
+        "numeric" | "decimal" => Class::Decimal { precision: p, scale: s.unwrap_or(0) },
+        "real" | "float4" => Class::Float { mantissa: 24 },
+        "double precision" | "float8" => Class::Float { mantissa: 53 },
+        "text" | "character varying" | "varchar" | "character" | "char" | "bpchar" => Class::Text,
+        "date" => Class::Date,
+        _ if base.starts_with("timestamp") => Class::DateTime { fraction: p.unwrap_or(6) },
+        _ => Class::Other,
+    }
+}
+
+pub fn classify(old: &str, new: &str) -> Option<Lossy> {
+    let reason = loss(class(old), class(new))?;
+    Some(Lossy { reason: reason.to_string(), probe: Some(format!("({{col}})::{new}::{old} IS DISTINCT FROM {{col}}")) })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn classifies_canonical_spellings() {
+        assert!(super::classify("numeric(10,2)", "integer").is_some());
+        assert!(super::classify("timestamp with time zone", "date").is_some());
+        assert!(super::classify("double precision", "real").is_some());
+        assert!(super::classify("integer", "bigint").is_none());
+        assert!(super::classify("character varying(20)", "text").is_none());
+        assert_eq!(super::classify("bigint", "integer").unwrap().probe.unwrap(), "({col})::integer::bigint IS DISTINCT FROM {col}");
+    }
+}
