@@ -32,7 +32,12 @@ async fn mariadb_sessions_are_strict_and_keep_the_servers_operators() {
     let dir = tempfile::tempdir().unwrap();
     let to = write(dir.path(), "s.sql", "CREATE TABLE m (v int) ENGINE=MyISAM;\n");
     let dev = db.dev_url().unwrap();
-    let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve"]);
+    // Lint sees it first (LS101, counted on the target)…
+    let (code, _, err) = run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("LS101"), "{err}");
+    // …and without the data checks the strict session still refuses to zero 'abc'.
+    let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve", "--no-data-checks"]);
     assert_ne!(code, 0, "a lossy conversion applied:\n{out}");
     assert!(err.contains("Incorrect integer value") || err.contains("Truncated"), "{err}");
     assert_eq!(mariadb(&format!("SELECT GROUP_CONCAT(v ORDER BY v) FROM `{}`.m", db.name)), "12,abc");
@@ -139,6 +144,40 @@ async fn lossy_type_changes_are_found_and_counted() {
         let (code, out, _) = run(&["lint", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--no-data-checks"]);
         assert_eq!(code, 0, "{out}");
         assert!(out.contains("LS101") && out.contains("warning"), "{out}");
+        db.drop().await;
+    }
+}
+
+/// A regular column made generated: planned on every engine (PostgreSQL used to ignore it) and
+/// reported (LS102) with the rows whose stored values are replaced.
+#[tokio::test]
+async fn columns_made_generated_are_planned_and_reported() {
+    for dialect in [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite] {
+        let db = TestDb::new(dialect).await;
+        db.exec("CREATE TABLE g (a int, b int, c int)").await;
+        db.exec("INSERT INTO g VALUES (1, 2, 99)").await;
+        let dir = tempfile::tempdir().unwrap();
+        let gen = match dialect {
+            Dialect::Mysql => "c int AS (a + b) STORED",
+            _ => "c int GENERATED ALWAYS AS (a + b) STORED",
+        };
+        let to = write(dir.path(), "s.sql", &format!("CREATE TABLE g (a int, b int, {gen});\n"));
+        let dev = db.dev_url();
+        let mut args = vec!["lint", "-u", &db.url, "--to", &to];
+        if let Some(d) = &dev {
+            args.extend(["--dev-url", d]);
+        }
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{dialect:?}: {out}{err}");
+        assert!(out.contains("LS102") && out.contains("1 row(s)"), "{dialect:?}: {out}");
+        args[0] = "apply";
+        args.push("--auto-approve");
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{dialect:?}: {out}{err}");
+        args[0] = "plan";
+        args.pop();
+        let (_, out, _) = run(&args);
+        assert!(out.contains("no changes"), "{dialect:?}: {out}");
         db.drop().await;
     }
 }

@@ -163,13 +163,13 @@ pub async fn gather(conn: &Conn, changes: &[Json], exact: bool) -> Facts {
                 }
             }
             "add_index" | "modify_index" if c["new"]["unique"] == Json::Bool(true) => {
-                let mut keys: Vec<String> = c["new"]["columns"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).map(q).collect();
-                keys.extend(c["new"]["expressions"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).map(|e| format!("({e})")));
-                if !keys.is_empty() {
-                    let mut conds: Vec<String> = keys.iter().map(|k| format!("{k} IS NOT NULL")).collect();
-                    if let Some(w) = c["new"]["where"].as_str() {
-                        conds.push(format!("({w})"));
-                    }
+                // Only plain columns: an index expression or a partial index's WHERE is text from
+                // the desired state (a pull request), and none of it is ever run on the target;
+                // such an index stays a warning.
+                let keys: Vec<String> = c["new"]["columns"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).map(q).collect();
+                let user_sql = c["new"]["expressions"].as_array().is_some_and(|e| !e.is_empty()) || !c["new"]["where"].is_null();
+                if !keys.is_empty() && !user_sql {
+                    let conds: Vec<String> = keys.iter().map(|k| format!("{k} IS NOT NULL")).collect();
                     let k = keys.join(", ");
                     f.duplicates = exists(conn, &format!("SELECT 1 FROM {t} WHERE {} GROUP BY {k} HAVING COUNT(*) > 1", conds.join(" AND "))).await;
                 }

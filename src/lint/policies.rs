@@ -44,6 +44,7 @@ pub fn explain(code: &str) -> &'static str {
         "MF103" => "a NOT NULL column without a default cannot be added to a table that has rows; add a default or make it nullable first",
         "MF104" => "SET NOT NULL fails when the column holds NULLs; backfill first",
         "MF105" => "a shorter character type fails (or truncates, on MySQL) when longer values exist",
+        "LS102" => "a regular column made generated loses its stored values to computed ones; copy them elsewhere first if they matter",
         "LS101" => "the new type cannot hold every old value (narrower integer, fewer digits, a date for a timestamp, text read as a number): values are rounded, cut or refused; check the data, or convert in steps",
         "BC101" => "renaming a table breaks code still using the old name; consider a view with the old name",
         "BC102" => "renaming a column breaks code still using the old name",

@@ -355,10 +355,13 @@ pub enum ColumnDefault {
     Raw(String),
 }
 
-/// Numbers compare by value: `0.50` from a catalog equals `0.5` written in HCL.
+/// Numbers compare by value: `0.50` from a catalog equals `0.5` written in HCL. `true`/`false`
+/// equal 1/0: they are the same value where both can stand (MySQL's and SQLite's booleans are
+/// integers; a catalog may spell `DEFAULT false` as `0`).
 impl PartialEq for ColumnDefault {
     fn eq(&self, o: &Self) -> bool {
         match (self, o) {
+            (ColumnDefault::Bool(b), ColumnDefault::Num(n)) | (ColumnDefault::Num(n), ColumnDefault::Bool(b)) => n.parse::<f64>().ok() == Some(if *b { 1.0 } else { 0.0 }),
             (ColumnDefault::Num(a), ColumnDefault::Num(b)) => {
                 a == b || matches!((a.parse::<f64>(), b.parse::<f64>()), (Ok(x), Ok(y)) if x == y)
             }

@@ -577,8 +577,15 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
                 let ordered = if col.identity.is_some() { [null_act, id_act] } else { [id_act, null_act] };
                 actions.extend(ordered.into_iter().flatten());
                 if what.contains(&"generated") {
-                    if col.generated.is_none() {
-                        actions.push((format!("ALTER COLUMN {cn} DROP EXPRESSION"), None, format!("stop generating \"{}\"", col.name)));
+                    match &col.generated {
+                        None => actions.push((format!("ALTER COLUMN {cn} DROP EXPRESSION"), None, format!("stop generating \"{}\"", col.name))),
+                        // PostgreSQL (before 17) cannot make a column generated or change its
+                        // expression in place: the column is replaced, its stored values by
+                        // computed ones (lint says so: LS102).
+                        Some(_) => {
+                            actions.push((format!("DROP COLUMN {cn}"), None, format!("replace \"{}\" by a generated column", col.name)));
+                            actions.push((format!("ADD COLUMN {}", column_def(col)), None, format!("add \"{}\" generated", col.name)));
+                        }
                     }
                 }
             }

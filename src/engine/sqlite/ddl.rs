@@ -16,7 +16,8 @@ pub fn default_sql(d: &ColumnDefault) -> String {
     match d {
         ColumnDefault::Str(s) => lit(s),
         ColumnDefault::Num(n) => n.clone(),
-        ColumnDefault::Bool(b) => if *b { "1".into() } else { "0".into() },
+        // SQLite (≥ 3.23) has TRUE and FALSE; written as the user wrote them.
+        ColumnDefault::Bool(b) => if *b { "TRUE".into() } else { "FALSE".into() },
         ColumnDefault::Raw(r) => {
             let u = r.to_ascii_uppercase();
             if matches!(u.as_str(), "CURRENT_TIMESTAMP" | "CURRENT_DATE" | "CURRENT_TIME" | "NULL" | "TRUE" | "FALSE") {
