@@ -13,11 +13,19 @@ pub enum Format {
 }
 
 pub async fn run(url: &str, schemas: &[String], format: Format) -> Result<String> {
-    let (conn, realm) = super::inspect_url(url, schemas).await?;
+    let (conn, mut realm) = super::inspect_url(url, schemas).await?;
     let d = conn.dialect();
     conn.close().await;
     if let Some(s) = realm.skipped_summary() {
         eprintln!("note: {s}");
+    }
+    // A MySQL URL that names its database is inspected as that one database; its SQL script is
+    // unqualified and creates no database, so it loads into any database (as Atlas writes it).
+    let bound = crate::url::DbUrl::parse(url).ok().and_then(|u| u.database).filter(|_| d == crate::schema::Dialect::Mysql);
+    if let (Some(db), Format::Sql, [_]) = (&bound, format, realm.schemas.as_slice()) {
+        realm.rename_schemas(&std::collections::HashMap::from([(db.clone(), String::new())]));
+        let script = render(&realm, d, format);
+        return Ok(script.lines().filter(|l| !l.starts_with("CREATE DATABASE ")).map(|l| format!("{l}\n")).collect());
     }
     Ok(render(&realm, d, format))
 }

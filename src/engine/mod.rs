@@ -216,7 +216,25 @@ pub fn quote_ident(d: Dialect, name: &str) -> String {
 pub fn quote_literal(d: Dialect, s: &str) -> String {
     match d {
         // MySQL treats backslash as an escape inside literals unless NO_BACKSLASH_ESCAPES is set.
-        Dialect::Mysql => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''")),
+        // Every byte a client could stumble on is escaped too: a raw NUL ends the mariadb
+        // client's statement, and CR/LF/Ctrl-Z are kept visible as their escapes.
+        Dialect::Mysql => {
+            let mut out = String::with_capacity(s.len() + 2);
+            out.push('\'');
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\'' => out.push_str("''"),
+                    '\0' => out.push_str("\\0"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\x1a' => out.push_str("\\Z"),
+                    c => out.push(c),
+                }
+            }
+            out.push('\'');
+            out
+        }
         Dialect::Postgres | Dialect::Sqlite => format!("'{}'", s.replace('\'', "''")),
     }
 }
@@ -245,6 +263,8 @@ pub fn unquote_literal(s: &str, backslash_escapes: bool) -> Option<String> {
                 Some('t') => out.push('\t'),
                 Some('r') => out.push('\r'),
                 Some('0') => out.push('\0'),
+                Some('Z') => out.push('\x1a'),
+                Some('b') => out.push('\x08'),
                 Some(o) => out.push(o),
                 None => return None,
             },

@@ -11,8 +11,14 @@ pub fn lit(s: &str) -> String {
     quote_literal(Dialect::Mysql, s)
 }
 
+/// `schema`.`name`, or `name` alone for the unnamed schema (a script for whatever database it is
+/// loaded into: `inspect --format sql` of a database-bound URL, as Atlas writes it).
 pub fn qn(schema: &str, name: &str) -> String {
-    format!("{}.{}", q(schema), q(name))
+    if schema.is_empty() {
+        q(name)
+    } else {
+        format!("{}.{}", q(schema), q(name))
+    }
 }
 
 pub fn default_sql(d: &ColumnDefault) -> String {

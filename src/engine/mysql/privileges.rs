@@ -70,6 +70,8 @@ pub fn attach(realm: &mut Realm, acl: &Acl) {
 
 fn target(schema: &str, on: &GrantOn) -> String {
     match on {
+        // `*` alone is the current database (the unnamed schema of a database-bound script).
+        GrantOn::Schema if schema.is_empty() => "*".to_string(),
         GrantOn::Schema => format!("{}.*", q(schema)),
         GrantOn::Table(t) | GrantOn::Column(t, _) | GrantOn::Sequence(t) => qn(schema, t),
         GrantOn::Routine(n, k, _) => format!("{} {}", if *k == RoutineKind::Procedure { "PROCEDURE" } else { "FUNCTION" }, qn(schema, n)),
