@@ -203,3 +203,32 @@ async fn mysql_sql_scripts_load_into_another_database() {
     a.drop().await;
     b.drop().await;
 }
+
+/// What the model cannot hold is reported in every output and left alone: SQLite virtual tables
+/// (FTS; their shadow tables were read as plain tables) and PostgreSQL extended statistics,
+/// operators, statistics targets and NOT VALID constraints.
+#[tokio::test]
+async fn unmanaged_objects_are_reported_and_left_alone() {
+    let lite = TestDb::new(Dialect::Sqlite).await;
+    let sqlite = |sql: &str| Command::new("sqlite3").args([&lite.name, sql]).output().unwrap();
+    assert!(sqlite("CREATE TABLE docs (id integer PRIMARY KEY, body text); CREATE VIRTUAL TABLE docs_fts USING fts5(body); INSERT INTO docs_fts VALUES ('hello');").status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let to = write(dir.path(), "s.sql", "CREATE TABLE docs (id integer PRIMARY KEY, body text, title text);\n");
+    let (code, out, err) = run(&["apply", "-u", &lite.url, "--to", &to, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("virtual table main.docs_fts (target)"), "{out}");
+    assert!(!out.contains("docs_fts_data"), "a shadow table was planned: {out}");
+    assert_eq!(String::from_utf8_lossy(&sqlite("SELECT body FROM docs_fts WHERE docs_fts MATCH 'hello'").stdout).trim(), "hello");
+    let pg = TestDb::new(Dialect::Postgres).await;
+    pg.exec("CREATE TABLE t (a int, b int); CREATE STATISTICS st (dependencies) ON a, b FROM t; ALTER TABLE t ALTER COLUMN a SET STATISTICS 500; ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID").await;
+    let to = write(dir.path(), "p.sql", "CREATE TABLE t (a int, b int, CONSTRAINT c CHECK (a > 0));\n");
+    let dev = pg.dev_url().unwrap();
+    for format in ["text", "json", "sql", "markdown"] {
+        let (code, out, err) = run(&["plan", "-u", &pg.url, "--to", &to, "--dev-url", &dev, "--format", format]);
+        assert_eq!(code, 0, "{err}");
+        for what in ["extended statistics public.st", "column statistics target public.t.a = 500", "NOT VALID constraint (validity) public.t.c"] {
+            assert!(out.contains(what), "{format}: {what} missing:\n{out}");
+        }
+    }
+    pg.drop().await;
+}

@@ -133,9 +133,34 @@ pub fn findings_text(findings: &[Finding]) -> String {
     s
 }
 
+/// Objects the model does not hold, on either side (kind, `schema.name`, where): named in every
+/// output so nothing disappears silently, and never planned.
+pub fn unmanaged(o: &Outcome) -> Vec<String> {
+    let mut seen: std::collections::BTreeMap<(String, String, String), Vec<&str>> = Default::default();
+    for (side, r) in [("target", &o.current), ("desired state", &o.desired)] {
+        for s in &r.skipped {
+            seen.entry((s.kind.clone(), s.schema.clone(), s.name.clone())).or_default().push(side);
+        }
+    }
+    seen.into_iter().map(|((kind, schema, name), sides)| format!("{kind} {schema}.{name} ({})", sides.join(" and "))).collect()
+}
+
+/// The unmanaged objects as text lines after `prefix` (empty when there are none).
+fn unmanaged_block(o: &Outcome, prefix: &str) -> String {
+    let list = unmanaged(o);
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut s = format!("{prefix}not managed by schemagate, left untouched by this plan ({}):\n", list.len());
+    for u in list {
+        s.push_str(&format!("{prefix}  - {}\n", escape::line(&u)));
+    }
+    s
+}
+
 pub fn text(o: &Outcome, findings: &[Finding]) -> String {
     if o.plan.is_empty() {
-        return "Schema is synced, no changes to be made.\n".into();
+        return format!("Schema is synced, no changes to be made.\n{}", unmanaged_block(o, ""));
     }
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED);
@@ -151,6 +176,7 @@ pub fn text(o: &Outcome, findings: &[Finding]) -> String {
     s.push_str(&sql(o));
     s.push_str(&format!("\nplan hash: {}\n", o.plan.hash));
     s.push_str(&verification(o));
+    s.push_str(&unmanaged_block(o, ""));
     s.push('\n');
     s.push_str(&findings_text(findings));
     s
@@ -171,7 +197,7 @@ pub fn verification(o: &Outcome) -> String {
 }
 
 pub fn sql(o: &Outcome) -> String {
-    let mut s = String::new();
+    let mut s = unmanaged_block(o, "-- ");
     for st in &o.plan.statements {
         // A name may hold a newline: the comment stays one line, so the next line of the script
         // is always the statement.
@@ -206,6 +232,7 @@ pub fn json(o: &Outcome, findings: &[Finding]) -> String {
         "residual": o.residual,
         "findings": findings,
         "denied": findings.iter().any(|f| f.blocks()),
+        "unmanaged": unmanaged(o),
     });
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
 }
@@ -213,10 +240,18 @@ pub fn json(o: &Outcome, findings: &[Finding]) -> String {
 /// GitHub-flavoured markdown. Every name and message goes through [`escape`]: no byte of it can
 /// end a table cell, a code span or the SQL fence, or open an HTML comment.
 pub fn markdown(o: &Outcome, findings: &[Finding]) -> String {
-    if o.plan.is_empty() {
-        return "**Schema is synced**, no changes to be made.\n".into();
-    }
     let esc = escape::md_text;
+    let unmanaged: String = {
+        let list = unmanaged(o);
+        if list.is_empty() {
+            String::new()
+        } else {
+            format!("\n**Not managed by schemagate, left untouched** ({}): {}\n", list.len(), list.iter().map(|u| esc(u)).collect::<Vec<_>>().join(" · "))
+        }
+    };
+    if o.plan.is_empty() {
+        return format!("**Schema is synced**, no changes to be made.\n{unmanaged}");
+    }
     let mut s = String::from("| Object | Change | Destructive |\n|---|---|---|\n");
     for (obj, ch, d) in change_rows(&o.plan.changes) {
         s.push_str(&format!("| {} | {} | {} |\n", escape::md_code(&obj), esc(&ch), if d { "⚠️ yes" } else { "" }));
@@ -225,6 +260,7 @@ pub fn markdown(o: &Outcome, findings: &[Finding]) -> String {
     s.push_str(&escape::md_fence("sql", &sql(o)));
     s.push_str("</details>\n\n");
     s.push_str(&format!("Plan hash: `{}`\n", o.plan.hash));
+    s.push_str(&unmanaged);
     if !findings.is_empty() {
         s.push_str("\n| Code | Severity | Object | Message |\n|---|---|---|---|\n");
         for f in findings {

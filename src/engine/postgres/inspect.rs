@@ -731,8 +731,21 @@ async fn skipped(pool: &PgPool, schemas: &[String]) -> Result<Vec<Skipped>> {
         "SELECT 'foreign table', n.nspname::text, c.relname::text \
            FROM pg_class c JOIN pg_namespace n ON n.oid=c.relnamespace WHERE c.relkind = 'f' AND n.nspname = ANY($1) AND {} \
          UNION ALL SELECT 'composite type', n.nspname::text, t.typname::text FROM pg_type t JOIN pg_namespace n ON n.oid=t.typnamespace \
-           JOIN pg_class c ON c.oid=t.typrelid WHERE t.typtype='c' AND c.relkind='c' AND n.nspname = ANY($1)",
-        not_ext("pg_class", "c.oid")
+           JOIN pg_class c ON c.oid=t.typrelid WHERE t.typtype='c' AND c.relkind='c' AND n.nspname = ANY($1) \
+         UNION ALL SELECT 'extended statistics', n.nspname::text, s.stxname::text FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid=s.stxnamespace \
+           WHERE n.nspname = ANY($1) AND {} \
+         UNION ALL SELECT 'operator', n.nspname::text, o.oprname || '(' || format_type(o.oprleft, NULL) || ', ' || format_type(o.oprright, NULL) || ')' \
+           FROM pg_operator o JOIN pg_namespace n ON n.oid=o.oprnamespace WHERE n.nspname = ANY($1) AND {} \
+         UNION ALL SELECT 'column statistics target', n.nspname::text, c.relname || '.' || a.attname || ' = ' || a.attstattarget \
+           FROM pg_attribute a JOIN pg_class c ON c.oid=a.attrelid JOIN pg_namespace n ON n.oid=c.relnamespace \
+           WHERE a.attstattarget > 0 AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p') AND n.nspname = ANY($1) \
+         UNION ALL SELECT 'unlogged sequence (persistence)', n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid=c.relnamespace \
+           WHERE c.relkind = 'S' AND c.relpersistence = 'u' AND n.nspname = ANY($1) \
+         UNION ALL SELECT 'NOT VALID constraint (validity)', n.nspname::text, c.relname || '.' || k.conname FROM pg_constraint k \
+           JOIN pg_class c ON c.oid=k.conrelid JOIN pg_namespace n ON n.oid=c.relnamespace WHERE NOT k.convalidated AND n.nspname = ANY($1)",
+        not_ext("pg_class", "c.oid"),
+        not_ext("pg_statistic_ext", "s.oid"),
+        not_ext("pg_operator", "o.oid")
     );
     let rows = sqlx::query(&q).bind(schemas).fetch_all(pool).await.context("listing unmanaged objects")?;
     Ok(rows

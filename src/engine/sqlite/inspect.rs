@@ -10,7 +10,11 @@ use anyhow::{Context, Result};
 use sqlx::Row;
 use std::collections::HashMap;
 
-const USER_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE 'schemagate\\_%' ESCAPE '\\'";
+/// Ordinary tables: not SQLite's own, not schemagate's, and not virtual tables (FTS, R*Tree…)
+/// or the shadow tables that hold their data: those are reported unmanaged and left alone, never
+/// read as plain tables (a plan would rebuild or drop them).
+const USER_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE 'schemagate\\_%' ESCAPE '\\' \
+     AND m.name NOT IN (SELECT name FROM pragma_table_list WHERE schema = 'main' AND type IN ('virtual', 'shadow'))";
 
 pub async fn inspect(pool: &mut sqlx::SqliteConnection, _opts: &InspectOptions) -> Result<Realm> {
     let tables = sqlx::query(&format!("SELECT m.name, m.sql FROM sqlite_schema m WHERE {USER_TABLES} ORDER BY m.name"))
@@ -179,7 +183,9 @@ pub async fn inspect(pool: &mut sqlx::SqliteConnection, _opts: &InspectOptions) 
             schema.triggers.push(super::objects::trigger_from_sql(&name, &table, &sql));
         }
     }
-    Ok(Realm { schemas: vec![schema], ..Default::default() })
+    let virtual_tables = sqlx::query("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'virtual' ORDER BY name").fetch_all(&mut *pool).await.context("listing virtual tables")?;
+    let skipped = virtual_tables.into_iter().map(|r| Skipped { kind: "virtual table".into(), schema: "main".into(), name: r.get(0) }).collect();
+    Ok(Realm { schemas: vec![schema], skipped, ..Default::default() })
 }
 
 pub fn parse_default(d: &str) -> ColumnDefault {
