@@ -232,3 +232,36 @@ async fn unmanaged_objects_are_reported_and_left_alone() {
     }
     pg.drop().await;
 }
+
+/// Rails' structure.sql declares sequences and gives them to columns afterwards (`OWNED BY`):
+/// planned into an empty database, the ownership is there (it used to be dropped unless the
+/// column looked like a serial), and a re-plan is empty.
+#[tokio::test]
+async fn sequences_owned_by_columns_are_kept() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let to = write(
+        dir.path(),
+        "structure.sql",
+        "SET statement_timeout = 0;\nSELECT pg_catalog.set_config('search_path', '', false);\n\
+         CREATE TABLE public.users (id bigint NOT NULL, counter integer NOT NULL);\n\
+         CREATE SEQUENCE public.users_id_seq START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1;\n\
+         ALTER SEQUENCE public.users_id_seq OWNED BY public.users.id;\n\
+         CREATE SEQUENCE public.counters_seq AS integer START WITH 100 INCREMENT BY 5 NO MINVALUE NO MAXVALUE CACHE 1;\n\
+         ALTER SEQUENCE public.counters_seq OWNED BY public.users.counter;\n\
+         ALTER TABLE ONLY public.users ALTER COLUMN id SET DEFAULT nextval('public.users_id_seq'::regclass);\n\
+         ALTER TABLE ONLY public.users ALTER COLUMN counter SET DEFAULT nextval('public.counters_seq'::regclass);\n\
+         ALTER TABLE ONLY public.users ADD CONSTRAINT users_pkey PRIMARY KEY (id);\n",
+    );
+    let dev = db.dev_url().unwrap();
+    let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, out, _) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev]);
+    assert!(out.contains("no changes"), "{out}");
+    let owners = Command::new("psql")
+        .args(["-Atc", "SELECT c.relname || '>' || a.attname FROM pg_depend d JOIN pg_class c ON c.oid = d.objid JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = 'public' AND d.deptype IN ('a', 'i') ORDER BY 1", &db.url])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&owners.stdout).trim().replace('\n', " "), "counters_seq>counter users_id_seq>id");
+    db.drop().await;
+}

@@ -292,6 +292,16 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
             });
         }
     }
+    // 5b. sequences owned by columns, now that the columns exist
+    if d == Dialect::Postgres {
+        for c in changes {
+            match c {
+                Change::AddSequence { schema, value } => out.extend(postgres::ddl::sequence_owner(schema, None, value)),
+                Change::ModifySequence { schema, from, to } => out.extend(postgres::ddl::sequence_owner(schema, Some(from), to)),
+                _ => {}
+            }
+        }
+    }
     // 6. foreign keys of new and modified tables
     if d != Dialect::Sqlite {
         for c in changes {

@@ -753,14 +753,24 @@ pub fn modify_sequence(schema: &str, from: &Sequence, to: &Sequence) -> Vec<Stat
             format!("change sequence \"{}\"", to.name),
         ));
     }
-    if from.owned_by != to.owned_by {
-        let owner = match &to.owned_by {
-            Some((t, c)) => format!("{}.{}", qn(schema, t), q(c)),
-            None => "NONE".into(),
-        };
-        out.push(Statement::new(format!("ALTER SEQUENCE {name} OWNED BY {owner}"), format!("owner of sequence \"{}\"", to.name)));
+    // A sequence given up by its column is released before the column can go (dropping the
+    // column would drop the sequence); a new owner is set later, once its column exists
+    // (`sequence_owner`).
+    if from.owned_by.is_some() && to.owned_by.is_none() {
+        out.push(Statement::new(format!("ALTER SEQUENCE {name} OWNED BY NONE"), format!("owner of sequence \"{}\"", to.name)));
     }
     out
+}
+
+/// `ALTER SEQUENCE … OWNED BY table.column` for a sequence created or given a new owner: after
+/// the tables, since the owning column may be new in the same plan (Rails' structure.sql
+/// declares every id sequence this way).
+pub fn sequence_owner(schema: &str, from: Option<&Sequence>, to: &Sequence) -> Option<Statement> {
+    let (t, c) = to.owned_by.as_ref()?;
+    if from.is_some_and(|f| f.owned_by == to.owned_by) {
+        return None;
+    }
+    Some(Statement::new(format!("ALTER SEQUENCE {} OWNED BY {}.{}", qn(schema, &to.name), qn(schema, t), q(c)), format!("owner of sequence \"{}\"", to.name)))
 }
 
 /// A declared rename (`renamed_from`).

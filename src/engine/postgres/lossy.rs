@@ -9,9 +9,9 @@ pub fn class(ty: &str) -> Class {
     let base = t.split('(').next().unwrap_or("").trim();
     let (p, s) = args(&t);
     match base {
-        "smallint" | "int2" => Class::Int { bits: 15, unsigned: false },
-        "integer" | "int" | "int4" => Class::Int { bits: 31, unsigned: false },
-        "bigint" | "int8" => Class::Int { bits: 63, unsigned: false },
+        "smallint" | "int2" | "smallserial" => Class::Int { bits: 15, unsigned: false },
+        "integer" | "int" | "int4" | "serial" => Class::Int { bits: 31, unsigned: false },
+        "bigint" | "int8" | "bigserial" => Class::Int { bits: 63, unsigned: false },
         "numeric" | "decimal" => Class::Decimal { precision: p, scale: s.unwrap_or(0) },
         "real" | "float4" => Class::Float { mantissa: 24 },
         "double precision" | "float8" => Class::Float { mantissa: 53 },
@@ -34,7 +34,14 @@ pub fn classify(old: &str, new: &str) -> Option<Lossy> {
         return None;
     }
     let reason = loss(class(old), class(new))?;
-    Some(Lossy { reason: reason.to_string(), probe: Some(format!("({{col}})::{new}::{old} IS DISTINCT FROM {{col}}")) })
+    // serial types are integers with a sequence: casts take the integer's name.
+    let cast = |t: &str| match t {
+        "smallserial" => "smallint".to_string(),
+        "serial" => "integer".to_string(),
+        "bigserial" => "bigint".to_string(),
+        other => other.to_string(),
+    };
+    Some(Lossy { reason: reason.to_string(), probe: Some(format!("({{col}})::{}::{} IS DISTINCT FROM {{col}}", cast(new), cast(old))) })
 }
 
 #[cfg(test)]
@@ -45,6 +52,7 @@ mod tests {
         assert!(super::classify("timestamp with time zone", "date").is_some());
         assert!(super::classify("double precision", "real").is_some());
         assert!(super::classify("integer", "bigint").is_none());
+        assert_eq!(super::classify("bigserial", "serial").unwrap().probe.unwrap(), "({col})::integer::bigint IS DISTINCT FROM {col}");
         assert!(super::classify("character varying(20)", "text").is_none());
         assert_eq!(super::classify("bigint", "integer").unwrap().probe.unwrap(), "({col})::integer::bigint IS DISTINCT FROM {col}");
         // Nothing but a type name reaches the probe.
