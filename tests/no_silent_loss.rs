@@ -265,3 +265,26 @@ async fn sequences_owned_by_columns_are_kept() {
     assert_eq!(String::from_utf8_lossy(&owners.stdout).trim().replace('\n', " "), "counters_seq>counter users_id_seq>id");
     db.drop().await;
 }
+
+/// A table's character set changes (utf8 → utf8mb4, a real MediaWiki upgrade): the columns that
+/// inherit it are converted (CONVERT TO; DEFAULT CHARACTER SET alone left them as they were and
+/// the plan unverified), TEXT keeps its type, a column with its own character set keeps it, and
+/// the values survive.
+#[tokio::test]
+async fn mariadb_charset_conversion_converts_the_columns() {
+    let db = TestDb::new(Dialect::Mysql).await;
+    db.exec("CREATE TABLE page (id int PRIMARY KEY, title varchar(255), body text, code varchar(10) CHARACTER SET latin1, KEY title (title)) CHARACTER SET utf8 COLLATE utf8_general_ci").await;
+    db.exec("INSERT INTO page VALUES (1, 'ä€', 'x', 'ok')").await;
+    let dir = tempfile::tempdir().unwrap();
+    let to = write(dir.path(), "s.sql", "CREATE TABLE page (id int PRIMARY KEY, title varchar(255), body text, code varchar(10) CHARACTER SET latin1, KEY title (title)) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;\n");
+    let dev = db.dev_url().unwrap();
+    let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("CONVERT TO CHARACTER SET utf8mb4") && out.contains("columns title, body"), "{out}");
+    let cols = mariadb(&format!("SELECT GROUP_CONCAT(CONCAT(column_name, ':', character_set_name, ':', column_type) ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '{}' AND character_set_name IS NOT NULL", db.name));
+    assert_eq!(cols, "title:utf8mb4:varchar(255),body:utf8mb4:text,code:latin1:varchar(10)");
+    assert_eq!(mariadb(&format!("SELECT HEX(title) FROM `{}`.page", db.name)), "C3A4E282AC");
+    let (_, out, _) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev]);
+    assert!(out.contains("no changes"), "{out}");
+    db.drop().await;
+}

@@ -21,6 +21,13 @@ pub fn qn(schema: &str, name: &str) -> String {
     }
 }
 
+/// A type with a character set (what CONVERT TO CHARACTER SET converts).
+fn is_text(ty: &str) -> bool {
+    let base = ty.trim().to_ascii_lowercase();
+    let base = base.split(['(', ' ']).next().unwrap_or("");
+    matches!(base, "char" | "varchar" | "tinytext" | "text" | "mediumtext" | "longtext" | "enum" | "set")
+}
+
 pub fn default_sql(d: &ColumnDefault) -> String {
     match d {
         ColumnDefault::Str(s) => lit(s),
@@ -218,6 +225,7 @@ pub fn add_table(schema: &str, t: &Table) -> Vec<Statement> {
 pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableChange]) -> Vec<Statement> {
     let t = qn(schema, &to.name);
     let mut actions: Vec<(String, String)> = Vec::new();
+    let mut retype: Vec<Statement> = Vec::new();
     for c in changes {
         match c {
             TableChange::DropIndex { index } => actions.push((format!("DROP INDEX {}", q(&index.name)), format!("drop index \"{}\"", index.name))),
@@ -261,7 +269,26 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
                 if from.charset != o.charset || from.collate != o.collate {
                     if let Some(cs) = &o.charset {
                         let co = o.collate.as_ref().map(|c| format!(" COLLATE {c}")).unwrap_or_default();
-                        actions.push((format!("DEFAULT CHARACTER SET {cs}{co}"), format!("charset {cs}")));
+                        // Columns that inherit the table's character set change with it: only
+                        // CONVERT TO converts them (DEFAULT CHARACTER SET would leave every
+                        // existing column as it was, silently different from the release).
+                        // Columns with a character set of their own are set back right after.
+                        let inheriting: Vec<&str> = to.columns.iter().filter(|c| is_text(&c.ty) && c.charset.is_none() && c.collate.is_none()).map(|c| c.name.as_str()).collect();
+                        if inheriting.is_empty() {
+                            actions.push((format!("DEFAULT CHARACTER SET {cs}{co}"), format!("charset {cs}")));
+                        } else {
+                            actions.push((format!("CONVERT TO CHARACTER SET {cs}{co}"), format!("convert to {cs} (columns {})", inheriting.join(", "))));
+                            // In a statement of their own: within the same ALTER, CONVERT TO wins.
+                            for c in to.columns.iter().filter(|c| is_text(&c.ty) && (c.charset.is_some() || c.collate.is_some())) {
+                                retype.push(Statement::new(format!("ALTER TABLE {t} MODIFY COLUMN {}", column_def(c)), format!("keep the character set of \"{}\"", c.name)));
+                            }
+                            // CONVERT TO promotes TEXT columns to a larger type to keep their byte
+                            // capacity (text → mediumtext): they are set back to the type the
+                            // desired state has (strict sessions refuse it if a value does not fit).
+                            for c in to.columns.iter().filter(|c| c.charset.is_none() && c.collate.is_none() && matches!(c.ty.to_ascii_lowercase().as_str(), "tinytext" | "text" | "mediumtext")) {
+                                retype.push(Statement::new(format!("ALTER TABLE {t} MODIFY COLUMN {}", column_def(c)), format!("keep \"{}\" {} after the conversion", c.name, c.ty)));
+                            }
+                        }
                     }
                 }
             }
@@ -275,6 +302,7 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
             format!("modify table \"{}\": {}", to.name, actions.iter().map(|a| a.1.clone()).collect::<Vec<_>>().join("; ")),
         ));
     }
+    out.extend(retype);
     for c in changes {
         if let TableChange::ModifyColumn { from, to: col, .. } = c {
             if from.generated.is_some() && col.generated.is_none() {
