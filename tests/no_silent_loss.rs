@@ -288,3 +288,40 @@ async fn mariadb_charset_conversion_converts_the_columns() {
     assert!(out.contains("no changes"), "{out}");
     db.drop().await;
 }
+
+/// PostgreSQL partitioning (Lago's upgrade): a column added to a partitioned table is planned
+/// on the table (PostgreSQL refuses it on a partition), a new partition is attached, a detached
+/// one is detached with its rows, and a partition key change is refused with the way to do it
+/// instead of reported "synced".
+#[tokio::test]
+async fn postgres_partitioning_changes_are_planned_or_refused() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dev = db.dev_url().unwrap();
+    let base = "CREATE TABLE events (id bigint NOT NULL, ts timestamptz NOT NULL, kind text{extra}) PARTITION BY RANGE ({key});\n\
+                CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ({lo}) TO ({hi});\n";
+    let v = |extra: &str, key: &str, lo: &str, hi: &str, tail: &str| base.replace("{extra}", extra).replace("{key}", key).replace("{lo}", lo).replace("{hi}", hi) + tail;
+    let default_part = "CREATE TABLE events_default PARTITION OF events DEFAULT;\n";
+    let apply = |name: &str, sql: String| {
+        let to = write(dir.path(), name, &sql);
+        run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve"])
+    };
+    let (code, out, err) = apply("v1.sql", v("", "ts", "'2024-01-01'", "'2025-01-01'", default_part));
+    assert_eq!(code, 0, "{out}{err}");
+    db.exec("INSERT INTO events VALUES (1, '2024-06-01', 'a'), (2, '2030-01-01', 'b')").await;
+    let (code, out, err) = apply("v2.sql", v(", source text DEFAULT 'api'", "ts", "'2024-01-01'", "'2025-01-01'", &format!("{default_part}CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\n")));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ALTER TABLE \"public\".\"events\" ADD COLUMN \"source\"") && !out.contains("\"events_2024\" ADD COLUMN"), "{out}");
+    assert!(out.contains("ATTACH PARTITION \"public\".\"events_2026\""), "{out}");
+    // events_default becomes a table of its own, with its row.
+    let (code, out, err) = apply("v3.sql", v(", source text DEFAULT 'api'", "ts", "'2024-01-01'", "'2025-01-01'", "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');\nCREATE TABLE events_default (id bigint NOT NULL, ts timestamptz NOT NULL, kind text, source text DEFAULT 'api');\n"));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("DETACH PARTITION \"public\".\"events_default\""), "{out}");
+    let rows = Command::new("psql").args(["-Atc", "SELECT count(*) FROM events_default", &db.url]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&rows.stdout).trim(), "1");
+    let to = write(dir.path(), "v4.sql", &v(", source text DEFAULT 'api'", "id", "0", "100", ""));
+    let (code, out, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev]);
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("public.events: the partitioning changes from RANGE (ts) to RANGE (id)"), "{err}");
+    db.drop().await;
+}

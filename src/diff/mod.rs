@@ -84,6 +84,12 @@ pub enum TableChange {
     DropCheck { check: Check },
     ModifyComment { from: Option<String>, to: Option<String> },
     ModifyOptions { from: TableOptions, to: TableOptions },
+    /// PostgreSQL: the table becomes a partition, stops being one, or gets another bound
+    /// (DETACH / ATTACH PARTITION; rows stay in the table).
+    ModifyPartitionOf { from: Option<PartitionOf>, to: Option<PartitionOf> },
+    /// PostgreSQL: the partition key of a partitioned table changes. No statement can do that
+    /// in place; the planner refuses it with the way to do it.
+    ModifyPartitionKey { from: Option<PartitionKey>, to: Option<PartitionKey> },
     /// PostgreSQL ENABLE/DISABLE and FORCE/NO FORCE ROW LEVEL SECURITY.
     ModifyRowSecurity { from: RowSecurity, to: RowSecurity },
     AddPolicy { policy: Policy },
@@ -260,7 +266,10 @@ fn schema_objects(realm: &Realm, from: &Schema, to: &Schema, out: &mut Vec<Chang
             // their columns and keys to diff them.
             Some(old) if *old == t => {}
             Some(old) => {
-                let changes = table(old, t);
+                let mut changes = table(old, t);
+                if let Some(of) = t.partition_of.as_ref().filter(|of| of.schema == sn) {
+                    inherited_by_partition(&mut changes, ft.get(of.table.as_str()).copied(), tt.get(of.table.as_str()).copied());
+                }
                 if !changes.is_empty() {
                     out.push(Change::ModifyTable { schema: sn.clone(), table: t.name.clone(), from: Box::new((*old).clone()), to: Box::new(t.clone()), changes });
                 }
@@ -320,6 +329,19 @@ fn objects(from: &Schema, to: &Schema, out: &mut Vec<Change>) {
             out.push(Change::DropTrigger { schema: sn.clone(), trigger: t.clone() });
         }
     }
+}
+
+/// Column changes a partition only inherits from its partitioned table: PostgreSQL makes them
+/// on the parent and refuses them on a partition ("cannot add column to a partition"), so they
+/// are planned once, on the parent.
+fn inherited_by_partition(changes: &mut Vec<TableChange>, parent_from: Option<&Table>, parent_to: Option<&Table>) {
+    let (Some(pf), Some(pt)) = (parent_from, parent_to) else { return };
+    changes.retain(|c| match c {
+        TableChange::AddColumn { column } => pt.column(&column.name).is_none(),
+        TableChange::DropColumn { column } => !(pf.column(&column.name).is_some() && pt.column(&column.name).is_none()),
+        TableChange::ModifyColumn { to, .. } => !(pt.column(&to.name) == Some(to) && pf.column(&to.name) != Some(to)),
+        _ => true,
+    });
 }
 
 pub fn table(from: &Table, to: &Table) -> Vec<TableChange> {
@@ -418,6 +440,12 @@ pub fn table(from: &Table, to: &Table) -> Vec<TableChange> {
     }
     if from.options != to.options {
         out.push(TableChange::ModifyOptions { from: from.options.clone(), to: to.options.clone() });
+    }
+    if from.partition_of != to.partition_of {
+        out.push(TableChange::ModifyPartitionOf { from: from.partition_of.clone(), to: to.partition_of.clone() });
+    }
+    if from.partition != to.partition {
+        out.push(TableChange::ModifyPartitionKey { from: from.partition.clone(), to: to.partition.clone() });
     }
     policies(from, to, &mut out);
     out

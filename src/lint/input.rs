@@ -257,6 +257,18 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
                         }
                         TableChange::ModifyComment { .. } => base("modify_comment"),
                         TableChange::ModifyOptions { .. } => base("modify_options"),
+                        TableChange::ModifyPartitionOf { from: a, to: b } => {
+                            let mut v = base("modify_partition_of");
+                            v["old"] = json!(a);
+                            v["new"] = json!(b);
+                            v
+                        }
+                        TableChange::ModifyPartitionKey { from: a, to: b } => {
+                            let mut v = base("modify_partition_key");
+                            v["old"] = json!(a);
+                            v["new"] = json!(b);
+                            v
+                        }
                         TableChange::ModifyRowSecurity { from: a, to: b } => {
                             let mut v = base("modify_row_security");
                             v["old"] = json!(a);

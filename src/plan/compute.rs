@@ -114,6 +114,7 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
     let plan = {
         let _t = crate::timings::stage("diff and plan");
         let changes = skip_changes(diff::diff(&current, &desired), &opts.skip);
+        refuse_partition_key_changes(&changes)?;
         super::build_with(&current, &desired, changes, dialect, opts.concurrent_index)
     };
     let (verified, residual) = if plan.is_empty() || opts.no_rehearse {
@@ -365,6 +366,36 @@ fn subset(realm: &Realm, tables: &BTreeSet<(String, String)>, views: &BTreeSet<(
         }
     }
     r
+}
+
+/// A partition key cannot change in place; saying "synced" (or planning something else) would
+/// hide the difference, so the plan stops here and says how it is done.
+fn refuse_partition_key_changes(changes: &[Change]) -> Result<()> {
+    for c in changes {
+        let Change::ModifyTable { schema, table, changes: tcs, .. } = c else { continue };
+        for tc in tcs {
+            if let TableChange::ModifyPartitionKey { from, to } = tc {
+                let show = |k: &Option<crate::schema::PartitionKey>| match k {
+                    Some(k) => format!(
+                        "{} ({})",
+                        k.kind,
+                        k.parts.iter().map(|p| match p {
+                            crate::schema::PartKey::Column(c) => c.clone(),
+                            crate::schema::PartKey::Expr(e) => format!("({e})"),
+                        }).collect::<Vec<_>>().join(", ")
+                    ),
+                    None => "not partitioned".into(),
+                };
+                anyhow::bail!(
+                    "{schema}.{table}: the partitioning changes from {} to {}; PostgreSQL cannot change a table's partitioning in place, and schemagate does not plan it.\n  \
+                     hint: add a new table with the new partitioning (and its partitions) next to the old one, copy the rows, then drop the old table and rename the new one, in separate changes",
+                    crate::report::escape::line(&show(from)),
+                    crate::report::escape::line(&show(to))
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// For MySQL, schemas are databases: a disposable database stands in for the (single) schema.

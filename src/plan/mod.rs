@@ -292,10 +292,11 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
             });
         }
     }
-    // 5b. sequences owned by columns, now that the columns exist
+    // 5b. new partitions attached and sequences owned by columns, now that the columns exist
     if d == Dialect::Postgres {
         for c in changes {
             match c {
+                Change::AddTable { schema, table } => out.extend(postgres::ddl::attach_new(schema, table)),
                 Change::AddSequence { schema, value } => out.extend(postgres::ddl::sequence_owner(schema, None, value)),
                 Change::ModifySequence { schema, from, to } => out.extend(postgres::ddl::sequence_owner(schema, Some(from), to)),
                 _ => {}

@@ -79,6 +79,17 @@ pub fn change_rows(changes: &[Change]) -> Vec<(String, String, bool)> {
                         TableChange::DropCheck { check } => (format!("{t} {}", check.name), "drop check".into(), false),
                         TableChange::ModifyComment { .. } => (t.clone(), "change comment".into(), false),
                         TableChange::ModifyOptions { .. } => (t.clone(), "change table options".into(), false),
+                        TableChange::ModifyPartitionOf { from, to } => (
+                            t.clone(),
+                            match (from, to) {
+                                (None, Some(of)) => format!("attach as a partition of \"{}\" ({})", of.table, of.bound),
+                                (Some(of), None) => format!("detach from \"{}\"", of.table),
+                                (Some(_), Some(of)) => format!("move to \"{}\" ({})", of.table, of.bound),
+                                (None, None) => "partitioning".into(),
+                            },
+                            false,
+                        ),
+                        TableChange::ModifyPartitionKey { .. } => (t.clone(), "change the partition key (not possible in place)".into(), false),
                         TableChange::ModifyRowSecurity { to, .. } => (
                             t.clone(),
                             match (to.enabled, to.forced) {

@@ -233,6 +233,12 @@ pub fn partkey_sql(p: &PartitionKey) -> String {
         .join(", ")
 }
 
+/// The ATTACH PARTITION of a table the plan creates, if it is a partition.
+pub fn attach_new(schema: &str, t: &Table) -> Option<Statement> {
+    let of = t.partition_of.as_ref()?;
+    Some(Statement::new(attach_partition(schema, t, of), format!("attach partition \"{}\" to \"{}\"", t.name, of.table)))
+}
+
 pub fn attach_partition(schema: &str, t: &Table, of: &PartitionOf) -> String {
     format!("ALTER TABLE {} ATTACH PARTITION {} {}", qn(&of.schema, &of.table), qn(schema, &t.name), of.bound)
 }
@@ -430,10 +436,9 @@ pub fn add_schema(s: &Schema) -> Vec<Statement> {
 
 /// CREATE TABLE plus its indexes and comments; foreign keys are added by the planner later.
 pub fn add_table(schema: &str, t: &Table) -> Vec<Statement> {
+    // A new partition is attached by the planner after the tables change (`attach_new`): its
+    // parent may gain columns in the same plan, and PostgreSQL attaches only matching tables.
     let mut out = vec![Statement::new(create_table(schema, t), format!("create table \"{}\"", t.name)).rev(format!("DROP TABLE {}", qn(schema, &t.name)))];
-    if let Some(of) = &t.partition_of {
-        out.push(Statement::new(attach_partition(schema, t, of), format!("attach partition \"{}\" to \"{}\"", t.name, of.table)));
-    }
     for i in t.indexes.iter().filter(|i| !i.constraint) {
         out.push(Statement::new(create_index(schema, t, i, false), format!("create index \"{}\" on \"{}\"", i.name, t.name)).rev(format!("DROP INDEX {}", qn(schema, &i.name))));
     }
@@ -632,6 +637,18 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
             TableChange::ModifyPolicy { from, to: p } => out.push(Statement::new(alter_policy(schema, &to.name, p), format!("alter policy \"{}\" on \"{}\"", p.name, to.name)).rev(alter_policy(schema, &to.name, from))),
             TableChange::AddPolicy { policy } => out.push(Statement::new(create_policy(schema, &to.name, policy), format!("create policy \"{}\" on \"{}\"", policy.name, to.name)).rev(drop_policy(schema, &to.name, policy))),
             _ => {}
+        }
+    }
+    // Partition membership: detach from the old parent (the rows stay in the table), attach to
+    // the new one with its bound (PostgreSQL checks every row against it).
+    for c in changes {
+        if let TableChange::ModifyPartitionOf { from: was, to: now } = c {
+            if let Some(of) = was {
+                out.push(Statement::new(format!("ALTER TABLE {} DETACH PARTITION {}", qn(&of.schema, &of.table), qn(schema, &to.name)), format!("detach partition \"{}\" from \"{}\"", to.name, of.table)));
+            }
+            if let Some(of) = now {
+                out.push(Statement::new(attach_partition(schema, to, of), format!("attach partition \"{}\" to \"{}\"", to.name, of.table)));
+            }
         }
     }
     // Storage last: a replica identity USING INDEX needs the index created above.

@@ -273,6 +273,8 @@ fn describe(c: &TableChange) -> String {
         TableChange::DropCheck { check } => format!("drop check \"{}\"", check.name),
         TableChange::ModifyComment { .. } => "comment".into(),
         TableChange::ModifyOptions { .. } => "table options".into(),
+        // PostgreSQL only, like row security.
+        TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. } => "partitioning".into(),
         // PostgreSQL only; SQLite sources never produce these.
         TableChange::ModifyRowSecurity { .. } => "row security".into(),
         TableChange::AddPolicy { policy } | TableChange::DropPolicy { policy } | TableChange::ModifyPolicy { to: policy, .. } => format!("policy \"{}\"", policy.name),
