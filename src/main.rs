@@ -1,5 +1,6 @@
 //! The `schemagate` command: parse arguments, call the library, map errors to exit codes
-//! (0 ok, 1 error, 2 changes pending with --detailed-exitcode, 3 policy denied, 4 apply refused).
+//! (0 ok, 1 error, 2 changes pending with --detailed-exitcode, 3 policy denied, 4 apply refused,
+//! 64 usage error).
 
 use clap::{Args, Parser, Subcommand};
 use schemagate::cli;
@@ -18,7 +19,7 @@ use std::time::Duration;
 PostgreSQL, MySQL/MariaDB or SQLite database, rehearses the migration on a disposable database and prints it; `schemagate apply` \
 takes a lock, re-checks the reviewed plan and applies it.\n\nURLs: postgres://user@host:5432/db, mysql://user@host:3306/db \
 (also mariadb://), sqlite://path/to/file.db, sqlite::memory:. Passwords are never printed.",
-    after_help = "Exit codes: 0 ok, 1 error, 2 changes pending (--detailed-exitcode), 3 policy denied, 4 apply refused."
+    after_help = "Exit codes: 0 ok, 1 error, 2 changes pending (--detailed-exitcode), 3 policy denied, 4 apply refused, 64 usage error (a wrong flag or value)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -269,6 +270,20 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     schemagate::duration::parse(s)
 }
 
+/// stdout as a writer that, like [`emit`], takes a closed pipe for done.
+struct Stdout;
+
+impl Write for Stdout {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(b).and_then(|_| out.flush());
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Write to stdout; a closed pipe (`| head`) is not an error.
 fn emit(s: &str) {
     let mut out = std::io::stdout().lock();
@@ -326,9 +341,8 @@ async fn run(cli: Cli) -> ExitCode {
         },
         Cmd::Apply { common, auto_approve, dry_run, plan_hash, lock_timeout, revisions_schema } => {
             let a = cli::plan::ApplyArgs { common: common.args(), auto_approve, dry_run, plan_hash, lock_timeout, revisions_schema };
-            let mut out = Vec::new();
-            let r = cli::plan::apply(&a, &mut out).await;
-            emit(&String::from_utf8_lossy(&out));
+            // Straight to stdout: the plan must be on the screen before apply asks about it.
+            let r = cli::plan::apply(&a, &mut Stdout).await;
             match r {
                 Ok(_) => ExitCode::SUCCESS,
                 Err(e) => fail(&e),
@@ -466,6 +480,9 @@ async fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// The exit code of a usage error (sysexits' EX_USAGE).
+const USAGE: u8 = 64;
+
 fn main() -> ExitCode {
     // The policy worker (see lint::sandbox): a hidden mode of this same binary.
     let args: Vec<String> = std::env::args().collect();
@@ -475,7 +492,20 @@ fn main() -> ExitCode {
     if let Ok(exe) = std::env::current_exe() {
         schemagate::lint::sandbox::use_worker(exe);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // A usage error has its own exit code (64, EX_USAGE): clap's default 2 is what
+            // `plan --detailed-exitcode` means by "changes pending", so a typo in CI would
+            // read as a plan with changes.
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => USAGE,
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -532,3 +532,20 @@ fn action_yml_matches_what_the_binary_reads_and_writes() {
         assert!(src.contains(&format!("\"{o}\"")), "output {o} is not written");
     }
 }
+
+/// A Terrateam setup's workflow_dispatch does not turn into drift detection: in auto mode, a
+/// manual run opens no issue unless the config enables drift.
+#[tokio::test]
+async fn workflow_dispatch_is_no_drift_run_unless_configured() {
+    let shared = require_shared!();
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE TABLE public.users (id int PRIMARY KEY, added_by_hand text)").await;
+    let gh = fake_github(&shared, 7, HEAD);
+    let r = repo(&schema("public", ""), 1);
+    let ev = event_file(&shared, "workflow_dispatch.json", |_| {});
+    let run = action(&r, &gh, &db, "workflow_dispatch", ev.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("drift detection is off"), "{}", run.stdout);
+    assert!(gh.state.lock().unwrap().issues.is_empty(), "no drift issue");
+    db.drop().await;
+}

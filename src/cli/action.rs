@@ -85,7 +85,13 @@ pub async fn main() -> Result<i32> {
         }
         ("apply", _) | ("auto", "push") => merge(&mut ctx, &event).await?,
         ("auto", "issue_comment") => comment_command(&mut ctx, &event).await?,
-        ("auto", "workflow_dispatch") => drift(&mut ctx).await?,
+        // A manual run is drift detection only when asked for (`mode: drift`) or when the config
+        // turns drift on (Terrateam's `drift.enabled`), as Terrateam itself does.
+        ("auto", "workflow_dispatch") if ctx.loaded.config.drift.enabled => drift(&mut ctx).await?,
+        ("auto", "workflow_dispatch") => {
+            println!("workflow_dispatch: drift detection is off (set `drift: {{enabled: true}}` in .terrateam/config.yml, or `mode: drift` on the step); nothing to do");
+            0
+        }
         (m, e) => return Err(anyhow!("nothing to do for mode `{m}` on event `{e}`; modes: auto, plan, apply, drift, matrix")),
     };
     finish(&ctx)?;

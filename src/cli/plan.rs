@@ -270,7 +270,7 @@ pub struct Denied(pub String);
 
 impl std::fmt::Display for Denied {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "policy denied the plan ({}); nothing was applied.\n  hint: if the change is intended, add an `atlas:nolint CODE` comment above the block, an allow list entry, or the pull request's allow label", self.0)
+        write!(f, "policy denied the plan ({}); nothing was applied.\n  hint: if the change is intended, add an `atlas:nolint CODE` comment above the block, an allow list entry, or the pull request's allow label; destructive changes (DS…) can also be accepted for one run with --allow-destructive", self.0)
     }
 }
 impl std::error::Error for Denied {}

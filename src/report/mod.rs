@@ -110,6 +110,22 @@ pub fn change_rows(changes: &[Change]) -> Vec<(String, String, bool)> {
     rows
 }
 
+/// A table's width: `COLUMNS` when set, else the terminal's — but never so narrow that cells
+/// break one character per line (a zero-width pseudo-terminal, a CI log): then 120 columns.
+fn fit(t: &mut Table) {
+    const NARROWEST: u16 = 40;
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<u16>().ok()).filter(|w| *w >= NARROWEST);
+    match columns {
+        Some(w) => {
+            t.set_width(w);
+        }
+        None if t.width().is_none_or(|w| w < NARROWEST) => {
+            t.set_width(120);
+        }
+        None => {}
+    }
+}
+
 /// The findings table and one line of explanation per code.
 pub fn findings_text(findings: &[Finding]) -> String {
     if findings.is_empty() {
@@ -118,9 +134,7 @@ pub fn findings_text(findings: &[Finding]) -> String {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED);
     t.set_content_arrangement(ContentArrangement::Dynamic);
-    if let Some(w) = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<u16>().ok()) {
-        t.set_width(w);
-    }
+    fit(&mut t);
     t.set_header(vec!["Code", "Severity", "Object", "Message", "Source"]);
     for f in findings {
         let sev = match &f.overridden {
@@ -176,9 +190,7 @@ pub fn text(o: &Outcome, findings: &[Finding]) -> String {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED);
     t.set_content_arrangement(ContentArrangement::Dynamic);
-    if let Some(w) = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<u16>().ok()) {
-        t.set_width(w);
-    }
+    fit(&mut t);
     t.set_header(vec!["Object", "Change", "Destructive"]);
     for (obj, ch, d) in change_rows(&o.plan.changes) {
         t.add_row(vec![escape::line(&obj), escape::line(&ch), if d { "yes".into() } else { String::new() }]);

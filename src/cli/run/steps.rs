@@ -71,7 +71,8 @@ pub(super) fn env_step(s: &Json, dir: &Path, env: &HashMap<String, String>) -> R
         v = v.trim_end_matches('\n').to_string();
     }
     if s["sensitive"].as_bool() == Some(true) {
-        println!("::add-mask::{}", crate::cloud::mask_escape(&v));
+        // Only inside Actions: elsewhere the command would print the very value it hides.
+        crate::cloud::mask(&v);
     }
     Ok(vec![(name.to_string(), v)])
 }
