@@ -74,6 +74,18 @@ enum Cmd {
         /// Schema (PostgreSQL) or database (MySQL) that holds the schemagate_revisions table.
         #[arg(long, default_value = "schemagate")]
         revisions_schema: String,
+        /// How long each DDL statement may wait for a table lock before giving up (PostgreSQL
+        /// lock_timeout, MySQL lock_wait_timeout): traffic never queues behind apply for longer.
+        #[arg(long, env = "SCHEMAGATE_DDL_LOCK_TIMEOUT", default_value = "3s", value_parser = parse_duration)]
+        ddl_lock_timeout: Duration,
+        /// How long each statement may run (PostgreSQL statement_timeout, MariaDB
+        /// max_statement_time); 0 for no limit.
+        #[arg(long, env = "SCHEMAGATE_STATEMENT_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
+        statement_timeout: Duration,
+        /// How many times a lock timeout is retried, with jittered backoff (the whole
+        /// transaction on PostgreSQL and SQLite, the statement on MySQL).
+        #[arg(long, env = "SCHEMAGATE_LOCK_RETRIES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=100))]
+        lock_retries: u32,
     },
     /// Plan, then print only the lint findings (exit 3 when a finding denies the plan).
     Lint {
@@ -339,8 +351,9 @@ async fn run(cli: Cli) -> ExitCode {
             }
             Err(e) => fail(&e),
         },
-        Cmd::Apply { common, auto_approve, dry_run, plan_hash, lock_timeout, revisions_schema } => {
-            let a = cli::plan::ApplyArgs { common: common.args(), auto_approve, dry_run, plan_hash, lock_timeout, revisions_schema };
+        Cmd::Apply { common, auto_approve, dry_run, plan_hash, lock_timeout, revisions_schema, ddl_lock_timeout, statement_timeout, lock_retries } => {
+            let traffic = schemagate::apply::traffic::Traffic { lock_timeout: ddl_lock_timeout, statement_timeout, retries: lock_retries };
+            let a = cli::plan::ApplyArgs { common: common.args(), auto_approve, dry_run, plan_hash, lock_timeout, revisions_schema, traffic };
             // Straight to stdout: the plan must be on the screen before apply asks about it.
             let r = cli::plan::apply(&a, &mut Stdout).await;
             match r {

@@ -3,6 +3,7 @@
 //! progress recorded, and a row in `schemagate_revisions` for every attempt.
 
 pub mod dir_locks;
+pub mod traffic;
 
 use crate::engine::{db_error_text, mysql, postgres, sqlite, InspectOptions};
 use crate::plan::Plan;
@@ -24,6 +25,8 @@ pub struct Options {
     pub revisions_schema: String,
     pub executed_by: String,
     pub commit: Option<String>,
+    /// Lock and statement timeouts of the DDL itself, and lock-timeout retries.
+    pub traffic: traffic::Traffic,
 }
 
 impl Default for Options {
@@ -33,8 +36,27 @@ impl Default for Options {
             revisions_schema: "schemagate".into(),
             executed_by: std::env::var("GITHUB_ACTOR").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into()),
             commit: std::env::var("GITHUB_SHA").ok(),
+            traffic: traffic::Traffic::default(),
         }
     }
+}
+
+/// The tables a plan changes, as quoted qualified names (PostgreSQL): where blockers are looked for.
+fn plan_tables(plan: &Plan) -> Vec<String> {
+    use crate::diff::Change;
+    let mut out: Vec<String> = plan
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::ModifyTable { schema, table, .. } | Change::RenameColumn { schema, table, .. } | Change::RenameIndex { schema, table, .. } => Some(postgres::ddl::qn(schema, table)),
+            Change::DropTable { schema, table } => Some(postgres::ddl::qn(schema, &table.name)),
+            Change::RenameTable { schema, from, .. } => Some(postgres::ddl::qn(schema, from)),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// A connection that holds the apply lock. Everything under the lock goes through it.
@@ -212,21 +234,67 @@ impl Session {
                 .await
                 .context("creating the revision table")?;
                 let (tx, after): (Vec<_>, Vec<_>) = plan.statements.iter().enumerate().partition(|(_, s)| !s.no_tx);
-                self.exec("BEGIN").await?;
-                for (k, s) in &tx {
-                    if let Err(e) = self.exec(&s.sql).await {
-                        let err = fail(*k, &s.sql, &e);
-                        let _ = self.exec("ROLLBACK").await;
-                        self.pg_revision(opts, plan, &stmts_json, "failed", 0, Some(&err.to_string())).await;
-                        return Err(err.context("nothing was changed: the transaction was rolled back"));
+                let t = opts.traffic;
+                for s in t.session_sql(Dialect::Postgres) {
+                    self.exec(&s).await?;
+                }
+                let tables = plan_tables(plan);
+                self.report_blockers(&tables, t.lock_timeout, "before applying").await;
+                // The transaction, retried whole when a lock is not granted in time (nothing of
+                // it stays: the rollback undoes it, and the next attempt starts from scratch).
+                let mut attempt = 0;
+                loop {
+                    self.exec("BEGIN").await?;
+                    let mut failed = None;
+                    for (k, s) in &tx {
+                        if let Err(e) = self.exec(&s.sql).await {
+                            failed = Some((*k, s.sql.clone(), e));
+                            break;
+                        }
+                        self.pause_point(k + 1).await;
                     }
-                    self.pause_point(k + 1).await;
+                    let Some((k, sql, e)) = failed else { break };
+                    let _ = self.exec("ROLLBACK").await;
+                    if traffic::is_lock_timeout(&e) && attempt < t.retries {
+                        attempt += 1;
+                        let wait = t.backoff(attempt);
+                        eprintln!("warning: statement {} of {total} waited {} ms for a lock and gave up (lock_timeout); the transaction was rolled back, retry {attempt} of {} in {} ms", k + 1, t.lock_timeout.as_millis(), t.retries, wait.as_millis());
+                        self.report_blockers(&tables, t.lock_timeout, "holding locks").await;
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    let err = fail(k, &sql, &e);
+                    self.pg_revision(opts, plan, &stmts_json, "failed", 0, Some(&err.to_string())).await;
+                    if traffic::is_lock_timeout(&e) {
+                        let who = self.blocker_lines(&tables, t.lock_timeout).await;
+                        return Err(Refused(format!(
+                            "{err}\n  nothing was changed: a lock was not granted within {} ms, {} time(s); the transaction was rolled back each time so readers never queued behind it.{}\n  hint: apply when those sessions are done, or raise --ddl-lock-timeout / --lock-retries",
+                            t.lock_timeout.as_millis(),
+                            attempt + 1,
+                            if who.is_empty() { String::new() } else { format!("\n  sessions holding locks on these tables or long transactions: {}", who.join("; ")) }
+                        ))
+                        .into());
+                    }
+                    return Err(err.context("nothing was changed: the transaction was rolled back"));
                 }
                 self.pg_revision(opts, plan, &stmts_json, if after.is_empty() { "applied" } else { "partial" }, tx.len(), None).await;
                 self.exec("COMMIT").await?;
                 let mut done = tx.len();
                 for (k, s) in after {
-                    if let Err(e) = self.exec(&s.sql).await {
+                    // Outside the transaction (CREATE INDEX CONCURRENTLY): one statement retried.
+                    let mut attempt = 0;
+                    let r = loop {
+                        match self.exec(&s.sql).await {
+                            Err(e) if traffic::is_lock_timeout(&e) && attempt < t.retries => {
+                                attempt += 1;
+                                let wait = t.backoff(attempt);
+                                eprintln!("warning: statement {} of {total} gave up waiting for a lock; retry {attempt} of {} in {} ms", k + 1, t.retries, wait.as_millis());
+                                tokio::time::sleep(wait).await;
+                            }
+                            r => break r,
+                        }
+                    };
+                    if let Err(e) = r {
                         let err = fail(k, &s.sql, &e);
                         self.pg_revision(opts, plan, &stmts_json, "failed", done, Some(&err.to_string())).await;
                         return Err(err);
@@ -255,10 +323,30 @@ impl Session {
                     self.exec(&format!("ALTER TABLE {rs}.schemagate_revisions ADD COLUMN target_db varchar(64) NULL")).await.context("adding target_db to the revision table")?;
                 }
                 let id = self.my_insert(opts, plan, &stmts_json, total).await?;
+                let t = opts.traffic;
+                for s in t.session_sql(Dialect::Mysql) {
+                    // max_statement_time is MariaDB's; MySQL has none for DDL.
+                    let _ = self.exec(&s).await;
+                }
+                self.report_blockers(&[], t.lock_timeout, "before applying").await;
                 // DDL commits implicitly in MySQL: record each statement as it completes so a
-                // re-run knows where the last attempt stopped.
+                // re-run knows where the last attempt stopped. A lock timeout retries the one
+                // statement.
                 for (k, s) in plan.statements.iter().enumerate() {
-                    if let Err(e) = self.exec(&s.sql).await {
+                    let mut attempt = 0;
+                    let r = loop {
+                        match self.exec(&s.sql).await {
+                            Err(e) if traffic::is_lock_timeout(&e) && attempt < t.retries => {
+                                attempt += 1;
+                                let wait = t.backoff(attempt);
+                                eprintln!("warning: statement {} of {total} waited {} s for a metadata lock and gave up (lock_wait_timeout); retry {attempt} of {} in {} ms", k + 1, t.lock_timeout.as_secs().max(1), t.retries, wait.as_millis());
+                                self.report_blockers(&[], t.lock_timeout, "holding locks").await;
+                                tokio::time::sleep(wait).await;
+                            }
+                            r => break r,
+                        }
+                    };
+                    if let Err(e) = r {
                         let err = fail(k, &s.sql, &e);
                         self.my_update(&rs, id, "failed", k, Some(&err.to_string())).await;
                         return Err(err.context(format!(
@@ -331,6 +419,25 @@ impl Session {
             .bind(&opts.commit)
             .execute(&mut **c)
             .await;
+        }
+    }
+
+    /// Say which sessions may block the plan (before it starts, and after a lock timeout).
+    async fn report_blockers(&mut self, tables: &[String], older: Duration, when: &str) {
+        let who = self.blocker_lines(tables, older).await;
+        if !who.is_empty() {
+            eprintln!("warning: sessions {when} on the tables this plan changes, or with long transactions (each statement waits at most {} ms for a lock):", older.as_millis());
+            for w in who {
+                eprintln!("  - {w}");
+            }
+        }
+    }
+
+    async fn blocker_lines(&mut self, tables: &[String], older: Duration) -> Vec<String> {
+        match self {
+            Session::Postgres(c) => traffic::pg_blockers(c, tables, older).await,
+            Session::Mysql(c) => traffic::my_blockers(c, older).await,
+            Session::Sqlite(_) => Vec::new(),
         }
     }
 

@@ -204,6 +204,8 @@ pub struct ApplyArgs {
     pub plan_hash: Option<String>,
     pub lock_timeout: Duration,
     pub revisions_schema: String,
+    /// The DDL's own lock and statement timeouts and retries.
+    pub traffic: crate::apply::traffic::Traffic,
 }
 
 /// `apply`: lock, re-plan under the lock, check the reviewed hash, confirm, execute.
@@ -258,7 +260,7 @@ async fn apply_locked(a: &ApplyArgs, conn: &Conn, session: &mut Session, desired
             return Err(Refused("apply aborted".into()).into());
         }
     }
-    let ao = apply::Options { lock_timeout: a.lock_timeout, revisions_schema: a.revisions_schema.clone(), ..Default::default() };
+    let ao = apply::Options { lock_timeout: a.lock_timeout, revisions_schema: a.revisions_schema.clone(), traffic: a.traffic, ..Default::default() };
     let r = session.apply(&o.plan, &ao).await?;
     writeln!(out, "applied {} of {} statement(s) in {} ms", r.applied, r.total, r.millis)?;
     Ok(o)

@@ -57,7 +57,9 @@ impl Conn {
         Ok(match url.dialect {
             Dialect::Postgres => {
                 let opts: sqlx::postgres::PgConnectOptions = url.conn.parse().map_err(|e| anyhow::anyhow!(redact(&format!("{e}")))).with_context(what)?;
-                let opts = opts.application_name("schemagate");
+                // Reading a table another session holds an exclusive lock on (lint's facts) waits
+                // at most this long instead of queuing without a word; apply sets its own.
+                let opts = opts.application_name("schemagate").options([("lock_timeout", "10s")]);
                 probe(&opts).await.with_context(what)?;
                 let pool = sqlx::postgres::PgPoolOptions::new()
                     .max_connections(4)
@@ -85,7 +87,7 @@ impl Conn {
                     // and the transaction-less DDL stops there, whatever the server's sql_mode.
                     .after_connect(|c, _| {
                         Box::pin(async move {
-                            sqlx::Executor::execute(c, "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_ALL_TABLES')").await.map(|_| ())
+                            sqlx::Executor::execute(c, "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_ALL_TABLES'), SESSION lock_wait_timeout = 10").await.map(|_| ())
                         })
                     })
                     .max_connections(4)

@@ -1,0 +1,112 @@
+//! Apply must not stall production. Every DDL session waits for a table lock at most
+//! `ddl_lock_timeout` (PostgreSQL `lock_timeout`; MySQL `lock_wait_timeout` for metadata locks
+//! and `innodb_lock_wait_timeout`), runs each statement at most `statement_timeout`, and a lock
+//! timeout is retried with jittered backoff a bounded number of times — the whole transaction
+//! in PostgreSQL's transactional mode, the one statement in MySQL's resumable mode. Queued
+//! behind a long transaction, an ALTER makes every reader of the table queue behind *it*; giving
+//! up within a few seconds and trying again later keeps the worst stall any client sees at the
+//! lock timeout. Before starting, and after each lock timeout, the sessions that hold locks on
+//! the plan's tables (or sit idle in a transaction) are reported, so the wait is never silent.
+
+use crate::schema::Dialect;
+use std::time::Duration;
+
+/// The knobs, with their defaults (documented in README and `--help`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Traffic {
+    /// How long one DDL statement may wait for a table lock (default 3 s).
+    pub lock_timeout: Duration,
+    /// How long one statement may run (default 30 min; 0 = no limit).
+    pub statement_timeout: Duration,
+    /// How many times a lock timeout is retried (default 5).
+    pub retries: u32,
+}
+
+impl Default for Traffic {
+    fn default() -> Self {
+        let env = |k: &str| std::env::var(k).ok().and_then(|v| crate::duration::parse(&v).ok());
+        Traffic {
+            lock_timeout: env("SCHEMAGATE_DDL_LOCK_TIMEOUT").unwrap_or(Duration::from_secs(3)),
+            statement_timeout: env("SCHEMAGATE_STATEMENT_TIMEOUT").unwrap_or(Duration::from_secs(30 * 60)),
+            retries: std::env::var("SCHEMAGATE_LOCK_RETRIES").ok().and_then(|v| v.parse().ok()).filter(|n| *n <= 100).unwrap_or(5),
+        }
+    }
+}
+
+impl Traffic {
+    /// The session settings, per engine.
+    pub fn session_sql(&self, d: Dialect) -> Vec<String> {
+        let lock_ms = self.lock_timeout.as_millis().max(1);
+        let stmt_ms = self.statement_timeout.as_millis();
+        match d {
+            Dialect::Postgres => vec![format!("SET lock_timeout = {lock_ms}"), format!("SET statement_timeout = {stmt_ms}")],
+            Dialect::Mysql => {
+                // Whole seconds, at least one: MySQL has no finer lock wait.
+                let secs = self.lock_timeout.as_secs().max(1);
+                let mut v = vec![format!("SET SESSION lock_wait_timeout = {secs}"), format!("SET SESSION innodb_lock_wait_timeout = {secs}")];
+                // MariaDB's limit on any statement (MySQL 8's max_execution_time covers only SELECT).
+                v.push(format!("SET SESSION max_statement_time = {}", self.statement_timeout.as_secs_f64()));
+                v
+            }
+            Dialect::Sqlite => vec![],
+        }
+    }
+
+    /// The pause before retry `attempt` (1-based): 0.5 s doubling to at most 15 s, ±50 % jitter so
+    /// that concurrent appliers and the blocking workload do not fall into step.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let base = (500u64 << attempt.min(5).saturating_sub(1)).min(15_000);
+        let jitter = rand::random::<f64>() + 0.5;
+        Duration::from_millis((base as f64 * jitter) as u64)
+    }
+}
+
+/// Whether a database error is a lock timeout (PostgreSQL 55P03 lock_not_available; MySQL 1205
+/// ER_LOCK_WAIT_TIMEOUT, which covers metadata locks too).
+pub fn is_lock_timeout(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => d.code().as_deref() == Some("55P03") || d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().is_some_and(|m| m.number() == 1205),
+        _ => false,
+    }
+}
+
+/// The sessions that hold a lock on one of `tables` (qualified, quoted names), sit idle in a
+/// transaction, or have had a transaction open longer than `older`: one line each (process id,
+/// user, application, state, age — never the query text, which may hold data).
+pub async fn pg_blockers(c: &mut sqlx::PgConnection, tables: &[String], older: Duration) -> Vec<String> {
+    let q = "SELECT a.pid, coalesce(a.usename::text, ''), coalesce(a.application_name, ''), coalesce(a.state, ''), \
+                    coalesce(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::bigint, 0) \
+             FROM pg_stat_activity a \
+             WHERE a.pid <> pg_backend_pid() AND a.datname = current_database() AND a.backend_type = 'client backend' \
+               AND (EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.granted AND l.relation = ANY(SELECT to_regclass(x) FROM unnest($1::text[]) x)) \
+                    OR a.state LIKE 'idle in transaction%' OR a.xact_start < now() - make_interval(secs => $2)) \
+             ORDER BY a.xact_start NULLS LAST LIMIT 10";
+    let rows: Vec<(i32, String, String, String, i64)> = sqlx::query_as(q).bind(tables).bind(older.as_secs_f64()).fetch_all(c).await.unwrap_or_default();
+    rows.into_iter().map(|(pid, user, app, state, age)| format!("pid {pid} (user {user}{}, {state}, transaction open {age} s)", if app.is_empty() { String::new() } else { format!(", {app}") })).collect()
+}
+
+/// MySQL/MariaDB: the transactions open longer than `older` (an open transaction holds the
+/// metadata lock of every table it read, which an ALTER waits for).
+pub async fn my_blockers(c: &mut sqlx::MySqlConnection, older: Duration) -> Vec<String> {
+    let q = "SELECT CAST(p.ID AS SIGNED), CAST(p.USER AS CHAR), CAST(p.COMMAND AS CHAR), CAST(TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS SIGNED) \
+             FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+             WHERE p.ID <> CONNECTION_ID() AND t.trx_started < NOW() - INTERVAL ? SECOND ORDER BY t.trx_started LIMIT 10";
+    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(q).bind(older.as_secs()).fetch_all(c).await.unwrap_or_default();
+    rows.into_iter().map(|(id, user, command, age)| format!("connection {id} (user {user}, {command}, transaction open {age} s)")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_cap() {
+        let t = Traffic { lock_timeout: Duration::from_secs(3), statement_timeout: Duration::ZERO, retries: 5 };
+        for attempt in 1..=10 {
+            let d = t.backoff(attempt).as_millis();
+            let base = (500u128 << (attempt.min(5) - 1)).min(15_000);
+            assert!(d >= base / 2 && d <= base * 3 / 2, "attempt {attempt}: {d} ms");
+        }
+        assert_eq!(t.session_sql(Dialect::Postgres), vec!["SET lock_timeout = 3000", "SET statement_timeout = 0"]);
+    }
+}
