@@ -23,6 +23,7 @@ pub struct Env {
     /// `diff { skip { drop_table = true … } }`: change kinds never planned.
     pub skip: BTreeSet<String>,
     /// `diff { concurrent_index { add = true, drop = true } }` (`create` is an alias of `add`).
+    /// On unless turned off (`add = false`): indexes of live tables are built online.
     pub concurrent_add: bool,
     pub concurrent_drop: bool,
     /// `lint { … }` kept as JSON for the policies' data document.
@@ -247,7 +248,7 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
             Ok(other) => return Err(err(fe.value.span(), format!("env \"{name}\": for_each must be a list, set or map, not {other}"), Some("e.g. for_each = toset(var.tenants)".into()))),
             Err(e) => return Err(err(fe.value.span(), format!("env \"{name}\": for_each: {e}"), None)),
         };
-        let mut env = Env { name: name.clone(), ..Default::default() };
+        let mut env = Env { name: name.clone(), concurrent_add: true, concurrent_drop: true, ..Default::default() };
         for (key, value) in items {
             let mut each = hcl::Map::new();
             each.insert("key".to_string(), Value::String(key.clone()));
@@ -282,7 +283,7 @@ fn env_block(
     err: &dyn Fn(Option<std::ops::Range<usize>>, String, Option<String>) -> SourceError,
 ) -> Result<Env, SourceError> {
     {
-        let mut env = Env { name: name.to_string(), ..Default::default() };
+        let mut env = Env { name: name.to_string(), concurrent_add: true, concurrent_drop: true, ..Default::default() };
         for s in b.body.iter() {
             match s {
                 Structure::Attribute(a) if a.key.as_str() == "for_each" => {}

@@ -84,6 +84,64 @@ pub fn parse_create_extension(sql: &str) -> Option<ExtensionRequest> {
     Some(req)
 }
 
+/// Parse `DROP EXTENSION [IF EXISTS] name [CASCADE|RESTRICT] [;]` (one extension): its name and
+/// whether IF EXISTS was said. CASCADE is not carried over: what depends on the extension is the
+/// desired state's to drop.
+pub fn parse_drop_extension(sql: &str) -> Option<(String, bool)> {
+    let toks = tokens(sql.trim().trim_end_matches(';'))?;
+    let kw = |i: usize, w: &str| toks.get(i).is_some_and(|(s, q)| !q && s.eq_ignore_ascii_case(w));
+    if !kw(0, "DROP") || !kw(1, "EXTENSION") {
+        return None;
+    }
+    let (if_exists, at) = if kw(2, "IF") && kw(3, "EXISTS") { (true, 4) } else { (false, 2) };
+    let name = toks.get(at)?.0.clone();
+    match toks.len() - at {
+        1 => Some((name, if_exists)),
+        2 if kw(at + 1, "RESTRICT") => Some((name, if_exists)),
+        _ => None,
+    }
+}
+
+/// A CREATE FUNCTION without its LEAKPROOF keyword (outside quotes and dollar-quoted bodies),
+/// or None when there is none to take out.
+fn without_leakproof(sql: &str) -> Option<String> {
+    let b = sql.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' | b'"' => {
+                let q = b[i];
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+            b'$' => {
+                // A dollar-quoted body: skip to its closing tag.
+                let end = sql[i + 1..].find('$').map(|p| i + 1 + p)?;
+                let tag = &sql[i..=end];
+                if tag[1..tag.len() - 1].chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    let close = sql[end + 1..].find(tag).map(|p| end + 1 + p + tag.len())?;
+                    i = close;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        if sql[i..].len() >= 9 && sql[i..i + 9].eq_ignore_ascii_case("LEAKPROOF") && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) && b.get(i + 9).is_none_or(|c| !c.is_ascii_alphanumeric()) {
+            let before = if i >= 4 && sql[i - 4..i].eq_ignore_ascii_case("NOT ") { i - 4 } else { i };
+            if before != i {
+                return None; // NOT LEAKPROOF needs no superuser
+            }
+            return Some(format!("{}{}", &sql[..i], &sql[i + 9..]));
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Words, "quoted identifiers" and 'literals' (value, quoted); None on anything else.
 fn tokens(s: &str) -> Option<Vec<(String, bool)>> {
     let mut out = Vec::new();
@@ -271,16 +329,48 @@ impl DevDb {
     }
 
     /// Run one statement of desired-state SQL: sealed, alone, within the statement time limit.
-    /// An allow-listed `CREATE EXTENSION` the sealed role may not run is run by schemagate itself.
+    /// What the sealed role may not do but schemagate may do for it — an allow-listed extension
+    /// created or dropped, a function marked LEAKPROOF (superuser-only) — is done over the admin
+    /// connection, from parsed names or PostgreSQL's own rendering, never from the statement.
     pub async fn execute(&self, sql: &str) -> Result<()> {
-        if let (Some((admin, name)), Some(ext)) = (&self.admin, parse_create_extension(sql).filter(|_| self.conn.dialect() == Dialect::Postgres)) {
-            if extension_allowed(&ext.name) {
-                let c = Conn::connect(&admin.with_database(name)).await?;
-                let r = c.execute(&postgres::sandbox::create_extension_sql(&ext)).await;
-                c.close().await;
-                return r;
+        let first = self.execute_sealed(sql).await;
+        let (Err(e), Some((admin, name)), Dialect::Postgres) = (&first, &self.admin, self.conn.dialect()) else { return first };
+        let text = e.to_string();
+        if let Some(ext) = parse_create_extension(sql).filter(|x| extension_allowed(&x.name)) {
+            if crate::error::is_permission_error(&text) {
+                return self.as_admin(admin, name, &postgres::sandbox::create_extension_sql(&ext)).await;
             }
         }
+        if let Some((ext, if_exists)) = parse_drop_extension(sql).filter(|x| extension_allowed(&x.0)) {
+            if crate::error::is_permission_error(&text) {
+                let sql = format!("DROP EXTENSION {}{}", if if_exists { "IF EXISTS " } else { "" }, crate::engine::quote_ident(Dialect::Postgres, &ext));
+                return self.as_admin(admin, name, &sql).await;
+            }
+        }
+        if text.contains("only superuser can define a leakproof function") {
+            if let Some(without) = without_leakproof(sql) {
+                self.execute_sealed(&without).await?;
+                // The function just made: PostgreSQL names its signature (regprocedure).
+                let func: Option<String> = match &self.conn {
+                    Conn::Postgres(p) => sqlx::query_scalar("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND NOT p.proleakproof ORDER BY p.oid DESC LIMIT 1").fetch_optional(p).await?,
+                    Conn::Mysql(_) | Conn::Sqlite(_) => None,
+                };
+                if let Some(f) = func {
+                    return self.as_admin(admin, name, &format!("ALTER FUNCTION {f} LEAKPROOF")).await;
+                }
+            }
+        }
+        first
+    }
+
+    async fn as_admin(&self, admin: &DbUrl, name: &str, sql: &str) -> Result<()> {
+        let c = Conn::connect(&admin.with_database(name)).await?;
+        let r = c.execute(sql).await;
+        c.close().await;
+        r
+    }
+
+    async fn execute_sealed(&self, sql: &str) -> Result<()> {
         let limit = statement_timeout();
         match tokio::time::timeout(limit, self.conn.execute_one(sql)).await {
             Ok(Err(e)) if crate::error::is_permission_error(&e.to_string()) => Err(anyhow::anyhow!(
@@ -404,4 +494,27 @@ pub async fn clean(dev_url: Option<&str>, age: Duration) -> Result<Vec<String>> 
         }
     }
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extension_statements_are_parsed_strictly() {
+        assert_eq!(parse_create_extension("CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\" WITH SCHEMA public VERSION '1.1' CASCADE;").map(|e| (e.name, e.schema, e.cascade)), Some(("uuid-ossp".into(), Some("public".into()), true)));
+        assert_eq!(parse_create_extension("CREATE EXTENSION pgcrypto; DROP TABLE t"), None);
+        assert_eq!(parse_drop_extension("DROP EXTENSION IF EXISTS \"pgcrypto\";"), Some(("pgcrypto".into(), true)));
+        assert_eq!(parse_drop_extension("DROP EXTENSION btree_gist"), Some(("btree_gist".into(), false)));
+        assert_eq!(parse_drop_extension("DROP EXTENSION a, b CASCADE"), None);
+    }
+
+    #[test]
+    fn leakproof_is_taken_out_of_the_header_only() {
+        let f = "CREATE FUNCTION f(a text) RETURNS bool LANGUAGE plpgsql IMMUTABLE LEAKPROOF AS $function$ BEGIN RETURN a = 'LEAKPROOF'; END; $function$";
+        let w = without_leakproof(f).unwrap();
+        assert!(!w.contains("IMMUTABLE LEAKPROOF") && w.contains("'LEAKPROOF'"), "{w}");
+        assert_eq!(without_leakproof("CREATE FUNCTION f() RETURNS int NOT LEAKPROOF AS $$ SELECT 1 $$ LANGUAGE sql"), None);
+        assert_eq!(without_leakproof("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql"), None);
+    }
 }

@@ -73,19 +73,39 @@ pub fn build(current: &Realm, desired: &Realm, changes: Vec<Change>, dialect: Di
     build_with(current, desired, changes, dialect, ConcurrentIndex::default())
 }
 
-/// Atlas's `diff { concurrent_index { add = true, drop = true } }` (PostgreSQL): indexes of
-/// existing tables are created / dropped CONCURRENTLY, outside the apply transaction.
-#[derive(Debug, Clone, Copy, Default)]
+/// [`build`] in the plain form: every change in the apply transaction (tests that compare
+/// statements, and callers that want the one-transaction shape).
+pub fn build_plain(current: &Realm, desired: &Realm, changes: Vec<Change>, dialect: Dialect) -> Plan {
+    build_with(current, desired, changes, dialect, ConcurrentIndex { add: false, drop: false, constraints: false })
+}
+
+/// The online-safe forms of PostgreSQL changes to tables that exist in the target, all on by
+/// default (a diff policy turns each off): Atlas's `diff { concurrent_index { add, drop } }` —
+/// indexes created / dropped CONCURRENTLY outside the apply transaction (a leftover INVALID
+/// index of a failed build dropped first) — and `constraints`: foreign keys and checks added
+/// NOT VALID then validated in a step of their own, SET NOT NULL through a validated
+/// `CHECK (col IS NOT NULL)`, so no table is scanned under an ACCESS EXCLUSIVE lock.
+#[derive(Debug, Clone, Copy)]
 pub struct ConcurrentIndex {
     pub add: bool,
     pub drop: bool,
+    pub constraints: bool,
+}
+
+impl Default for ConcurrentIndex {
+    fn default() -> Self {
+        ConcurrentIndex { add: true, drop: true, constraints: std::env::var("SCHEMAGATE_ONLINE_CONSTRAINTS").map(|v| v != "false" && v != "0").unwrap_or(true) }
+    }
 }
 
 pub fn build_with(current: &Realm, desired: &Realm, changes: Vec<Change>, dialect: Dialect, ci: ConcurrentIndex) -> Plan {
     let changes = objects::expand(current, desired, changes, dialect);
     let mut statements = statements(&changes, dialect);
     if dialect == Dialect::Postgres && (ci.add || ci.drop) {
-        concurrently(&changes, &mut statements, ci);
+        statements = concurrently(&changes, statements, ci);
+    }
+    if dialect == Dialect::Postgres && ci.constraints {
+        statements = online_constraints(&changes, statements);
     }
     // Two large realms: hashed side by side (serializing and hashing dominate planning time).
     let (current_hash, desired_hash) = std::thread::scope(|s| {
@@ -385,7 +405,7 @@ pub fn statements(changes: &[Change], d: Dialect) -> Vec<Statement> {
 }
 
 /// Rewrite the index statements of existing tables to their CONCURRENTLY form (no transaction).
-fn concurrently(changes: &[Change], statements: &mut [Statement], ci: ConcurrentIndex) {
+fn concurrently(changes: &[Change], statements: Vec<Statement>, ci: ConcurrentIndex) -> Vec<Statement> {
     let mut added = std::collections::HashSet::new();
     let mut dropped = std::collections::HashSet::new();
     for c in changes {
@@ -393,7 +413,7 @@ fn concurrently(changes: &[Change], statements: &mut [Statement], ci: Concurrent
             for tc in tcs {
                 match tc {
                     TableChange::AddIndex { index } if !index.constraint => {
-                        added.insert(postgres::ddl::q(&index.name));
+                        added.insert((schema.clone(), index.name.clone()));
                     }
                     TableChange::DropIndex { index } if !index.constraint => {
                         dropped.insert(postgres::ddl::qn(schema, &index.name));
@@ -403,26 +423,105 @@ fn concurrently(changes: &[Change], statements: &mut [Statement], ci: Concurrent
             }
         }
     }
-    for s in statements.iter_mut() {
+    let mut out = Vec::with_capacity(statements.len());
+    for mut s in statements {
         for prefix in ["CREATE UNIQUE INDEX ", "CREATE INDEX "] {
             if ci.add {
-                if let Some(rest) = s.sql.strip_prefix(prefix) {
-                    if added.iter().any(|n| rest.starts_with(&format!("{n} ON "))) {
-                        s.sql = format!("{prefix}CONCURRENTLY {rest}");
+                if let Some(rest) = s.sql.strip_prefix(prefix).map(String::from) {
+                    if let Some((schema, name)) = added.iter().find(|(_, n)| rest.starts_with(&format!("{} ON ", postgres::ddl::q(n)))) {
+                        // IF NOT EXISTS: a re-run of an apply that got past it does nothing twice.
+                        s.sql = format!("{prefix}CONCURRENTLY IF NOT EXISTS {rest}");
                         s.no_tx = true;
+                        // A build that failed (a killed apply, a duplicate) leaves an INVALID
+                        // index of this name, which inspection does not count as the index:
+                        // dropped first, so a re-run builds it again.
+                        let mut cleanup = Statement::new(format!("DROP INDEX CONCURRENTLY IF EXISTS {}", postgres::ddl::qn(schema, name)), format!("drop an INVALID \"{name}\" a failed build may have left"));
+                        cleanup.no_tx = true;
+                        out.push(cleanup);
                     }
                 }
             }
         }
         if ci.drop {
-            if let Some(name) = s.sql.strip_prefix("DROP INDEX ") {
-                if dropped.contains(name) {
+            if let Some(name) = s.sql.strip_prefix("DROP INDEX ").map(String::from) {
+                if dropped.contains(&name) {
                     s.sql = format!("DROP INDEX CONCURRENTLY {name}");
                     s.no_tx = true;
                 }
             }
         }
+        out.push(s);
     }
+    out
+}
+
+/// Constraints of tables that exist, in the online form (PostgreSQL): a foreign key or check is
+/// added NOT VALID (a brief lock, no scan) and validated after the transaction (a scan under a
+/// lock that lets reads and writes through); SET NOT NULL goes through a validated
+/// `CHECK (col IS NOT NULL)`, which lets PostgreSQL set it without scanning, and the helper
+/// check is dropped. Each validation is its own step, outside the apply transaction.
+fn online_constraints(changes: &[Change], mut statements: Vec<Statement>) -> Vec<Statement> {
+    let mut after = Vec::new();
+    for c in changes {
+        let Change::ModifyTable { schema, table, changes: tcs, .. } = c else { continue };
+        let t = postgres::ddl::qn(schema, table);
+        let prefix = format!("ALTER TABLE {t} ");
+        let mut rewrite = |from: &str, to: &str| -> bool {
+            statements.iter_mut().find(|s| !s.no_tx && s.sql.starts_with(&prefix) && s.sql.contains(from)).map(|s| s.sql = s.sql.replacen(from, to, 1)).is_some()
+        };
+        let validate = |name: &str, what: String| {
+            let mut v = Statement::new(format!("ALTER TABLE {t} VALIDATE CONSTRAINT {}", postgres::ddl::q(name)), what);
+            v.no_tx = true;
+            v
+        };
+        let pk_columns: Vec<&String> = tcs.iter().filter_map(|tc| if let TableChange::AddPrimaryKey { key } = tc { Some(&key.columns) } else { None }).flatten().collect();
+        for tc in tcs {
+            match tc {
+                TableChange::AddForeignKey { fk } => {
+                    let add = format!("ADD {}", postgres::ddl::fk_def(fk));
+                    if rewrite(&add, &format!("{add} NOT VALID")) {
+                        after.push(validate(&fk.name, format!("validate foreign key \"{}\" of \"{table}\" (reads and writes go on)", fk.name)));
+                    }
+                }
+                TableChange::AddCheck { check } => {
+                    let add = format!("ADD {}", postgres::ddl::check_def(check));
+                    if rewrite(&add, &format!("{add} NOT VALID")) {
+                        after.push(validate(&check.name, format!("validate check \"{}\" of \"{table}\" (reads and writes go on)", check.name)));
+                    }
+                }
+                TableChange::ModifyColumn { from, to, what } if from.null && !to.null && !what.contains(&"identity") && !pk_columns.contains(&&to.name) => {
+                    let cn = postgres::ddl::q(&to.name);
+                    let helper = not_null_check_name(table, &to.name);
+                    let hq = postgres::ddl::q(&helper);
+                    if rewrite(&format!("ALTER COLUMN {cn} SET NOT NULL"), &format!("ADD CONSTRAINT {hq} CHECK ({cn} IS NOT NULL) NOT VALID")) {
+                        after.push(validate(&helper, format!("validate that \"{}\" holds no NULL (reads and writes go on)", to.name)));
+                        for (sql, what) in [
+                            (format!("ALTER TABLE {t} ALTER COLUMN {cn} SET NOT NULL"), format!("make \"{}\" NOT NULL (no scan: the validated check proves it)", to.name)),
+                            (format!("ALTER TABLE {t} DROP CONSTRAINT {hq}"), format!("drop the helper check of \"{}\"", to.name)),
+                        ] {
+                            let mut s = Statement::new(sql, what);
+                            s.no_tx = true;
+                            after.push(s);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    statements.extend(after);
+    statements
+}
+
+/// The helper check of an online SET NOT NULL: `<table>_<column>_not_null`, or a hashed name
+/// when that would pass PostgreSQL's 63-byte limit.
+fn not_null_check_name(table: &str, column: &str) -> String {
+    let name = format!("{table}_{column}_not_null");
+    if name.len() <= 63 {
+        return name;
+    }
+    let h = hex::encode(Sha256::digest(name.as_bytes()));
+    format!("sg_not_null_{}", &h[..16])
 }
 
 fn drop_fk(d: Dialect, schema: &str, table: &str, fk: &ForeignKey) -> Statement {

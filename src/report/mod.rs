@@ -219,13 +219,47 @@ pub fn verification(o: &Outcome) -> String {
     }
 }
 
+/// The plan as a script for the engine's own client, safe to hand to a DBA: PostgreSQL gets the
+/// apply's lock and statement timeouts, the transactional statements between BEGIN and COMMIT,
+/// and the steps that cannot run in a transaction (CONCURRENTLY, validations) after it, as
+/// apply runs them; MySQL gets its lock wait.
 pub fn sql(o: &Outcome) -> String {
     let mut s = unmanaged_block(o, "-- ");
-    for st in &o.plan.statements {
-        // A name may hold a newline: the comment stays one line, so the next line of the script
-        // is always the statement.
-        s.push_str(&format!("-- {}\n", escape::line(&st.comment)));
-        s.push_str(&script_statement(&st.sql, o.plan.dialect));
+    let d = o.plan.dialect;
+    let stmts = &o.plan.statements;
+    if stmts.is_empty() {
+        return s;
+    }
+    let t = crate::apply::traffic::Traffic::default();
+    let comment = |st: &crate::plan::Statement| format!("-- {}\n", escape::line(&st.comment));
+    match d {
+        crate::schema::Dialect::Postgres => {
+            s.push_str(&format!("SET lock_timeout = '{}ms';\nSET statement_timeout = '{}ms';\n", t.lock_timeout.as_millis().max(1), t.statement_timeout.as_millis()));
+            let (tx, after): (Vec<_>, Vec<_>) = stmts.iter().partition(|st| !st.no_tx);
+            if !tx.is_empty() {
+                s.push_str("BEGIN;\n");
+                for st in tx {
+                    // A name may hold a newline: the comment stays one line, so the next line
+                    // of the script is always the statement.
+                    s.push_str(&comment(st));
+                    s.push_str(&script_statement(&st.sql, d));
+                }
+                s.push_str("COMMIT;\n");
+            }
+            for st in after {
+                s.push_str(&comment(st));
+                s.push_str(&script_statement(&st.sql, d));
+            }
+        }
+        crate::schema::Dialect::Mysql | crate::schema::Dialect::Sqlite => {
+            if d == crate::schema::Dialect::Mysql {
+                s.push_str(&format!("SET SESSION lock_wait_timeout = {};\n", t.lock_timeout.as_secs().max(1)));
+            }
+            for st in stmts {
+                s.push_str(&comment(st));
+                s.push_str(&script_statement(&st.sql, d));
+            }
+        }
     }
     s
 }

@@ -105,7 +105,7 @@ fn plan_args(a: &RunArgs, t: &Target, policy_dirs: &[PathBuf]) -> Result<PlanArg
         vars: HashMap::new(),
         format: a.format,
         skip: t.skip.clone(),
-        concurrent_index: crate::plan::ConcurrentIndex { add: t.concurrent_index.0, drop: t.concurrent_index.1 },
+        concurrent_index: crate::plan::ConcurrentIndex { add: t.concurrent_index.0, drop: t.concurrent_index.1, ..Default::default() },
     })
 }
 
