@@ -464,7 +464,8 @@ async fn indexes(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
          LEFT JOIN pg_constraint con ON con.conindid=i.indexrelid AND con.contype IN ('p','u','x') AND con.conrelid=c.oid \
          WHERE c.relkind IN ('r','p','m') AND n.nspname = ANY($1) \
            AND (con.contype IS NULL OR con.contype = 'u') \
-           AND NOT EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid)";
+           AND NOT EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid) \
+           AND (i.indisvalid OR c.relkind = 'p')";
     let rows = sqlx::query(q).bind(schemas).fetch_all(pool).await.context("inspecting indexes")?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -741,6 +742,9 @@ async fn skipped(pool: &PgPool, schemas: &[String]) -> Result<Vec<Skipped>> {
            WHERE a.attstattarget > 0 AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p') AND n.nspname = ANY($1) \
          UNION ALL SELECT 'unlogged sequence (persistence)', n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid=c.relnamespace \
            WHERE c.relkind = 'S' AND c.relpersistence = 'u' AND n.nspname = ANY($1) \
+         UNION ALL SELECT 'INVALID index (a failed concurrent build; a plan that wants it builds it again)', n.nspname::text, c.relname || '.' || ic.relname \
+           FROM pg_index i JOIN pg_class ic ON ic.oid=i.indexrelid JOIN pg_class c ON c.oid=i.indrelid JOIN pg_namespace n ON n.oid=c.relnamespace \
+           WHERE NOT i.indisvalid AND c.relkind <> 'p' AND n.nspname = ANY($1) \
          UNION ALL SELECT 'NOT VALID constraint (validity)', n.nspname::text, c.relname || '.' || k.conname FROM pg_constraint k \
            JOIN pg_class c ON c.oid=k.conrelid JOIN pg_namespace n ON n.oid=c.relnamespace WHERE NOT k.convalidated AND n.nspname = ANY($1)",
         not_ext("pg_class", "c.oid"),
