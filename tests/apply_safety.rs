@@ -168,12 +168,14 @@ async fn concurrent_index_policy_builds_indexes_outside_the_transaction() {
         nulls_distinct: true,
         ..Default::default()
     });
-    let opts = Options { dev_url: db.dev_url(), concurrent_index: schemagate::plan::ConcurrentIndex { add: true, drop: true }, ..Default::default() };
+    let opts = Options { dev_url: db.dev_url(), concurrent_index: schemagate::plan::ConcurrentIndex { add: true, drop: true, ..Default::default() }, ..Default::default() };
     let o = compute(Dialect::Postgres, current, desired, &opts).await.unwrap();
     assert_eq!(o.verified, Some(true));
-    let st = &o.plan.statements[0];
-    assert!(st.sql.starts_with("CREATE INDEX CONCURRENTLY \"t_a_idx\""), "{}", st.sql);
-    assert!(st.no_tx);
+    // A leftover of a failed build is dropped first; both run outside the transaction.
+    let (cleanup, st) = (&o.plan.statements[0], &o.plan.statements[1]);
+    assert_eq!(cleanup.sql, "DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"t_a_idx\"");
+    assert!(st.sql.starts_with("CREATE INDEX CONCURRENTLY IF NOT EXISTS \"t_a_idx\""), "{}", st.sql);
+    assert!(st.no_tx && cleanup.no_tx);
     let conn = db.conn().await;
     let mut s = schemagate::apply::Session::lock(&conn, std::time::Duration::from_secs(5)).await.unwrap();
     let r = s.apply(&o.plan, &schemagate::apply::Options::default()).await;

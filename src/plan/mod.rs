@@ -73,11 +73,6 @@ pub fn build(current: &Realm, desired: &Realm, changes: Vec<Change>, dialect: Di
     build_with(current, desired, changes, dialect, ConcurrentIndex::default())
 }
 
-/// [`build`] in the plain form: every change in the apply transaction (tests that compare
-/// statements, and callers that want the one-transaction shape).
-pub fn build_plain(current: &Realm, desired: &Realm, changes: Vec<Change>, dialect: Dialect) -> Plan {
-    build_with(current, desired, changes, dialect, ConcurrentIndex { add: false, drop: false, constraints: false })
-}
 
 /// The online-safe forms of PostgreSQL changes to tables that exist in the target, all on by
 /// default (a diff policy turns each off): Atlas's `diff { concurrent_index { add, drop } }` —
