@@ -464,3 +464,42 @@ fn seed_example_decodes_on_server_engines() {
         assert!(e.hint.unwrap().contains("schema \"main\""));
     }
 }
+
+/// Atlas writes column references fully qualified too (`table.users.column.id`,
+/// `schema.public.table.users.column.id`) in keys, indexes and foreign keys: the most common
+/// reason Atlas's own scripts failed here.
+#[test]
+fn fully_qualified_column_references() {
+    let r = decode(
+        r#"schema "public" {}
+table "users" {
+  schema = schema.public
+  column "id" { type = int }
+  column "email" { type = text }
+  primary_key { columns = [table.users.column.id] }
+  index "users_email" { columns = [schema.public.table.users.column.email] }
+}
+table "posts" {
+  schema = schema.public
+  column "user_id" { type = int }
+  foreign_key "posts_user" {
+    columns     = [table.posts.column.user_id]
+    ref_columns = [schema.public.table.users.column.id]
+  }
+}
+"#
+        .replace("{ type = int }", "{\n    type = int\n  }")
+        .replace("{ type = text }", "{\n    type = text\n  }")
+        .replace("{ columns = [table.users.column.id] }", "{\n    columns = [table.users.column.id]\n  }")
+        .replace("{ columns = [schema.public.table.users.column.email] }", "{\n    columns = [schema.public.table.users.column.email]\n  }")
+        .as_str(),
+        Dialect::Postgres,
+    );
+    let users = r.table("public", "users").unwrap();
+    assert_eq!(users.primary_key.as_ref().unwrap().columns, vec!["id"]);
+    assert_eq!(users.indexes[0].parts[0].column.as_deref(), Some("email"));
+    let fk = &r.table("public", "posts").unwrap().foreign_keys[0];
+    assert_eq!((fk.ref_table.as_str(), fk.ref_columns.clone()), ("users", vec!["id".to_string()]));
+    let e = error("schema \"public\" {}\ntable \"a\" {\n  schema = schema.public\n  column \"id\" {\n    type = int\n  }\n  primary_key {\n    columns = [table.b.column.id]\n  }\n}\n", Dialect::Postgres);
+    assert!(e.msg.contains("names a column of table \"b\""), "{e}");
+}

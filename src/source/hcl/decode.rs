@@ -663,16 +663,23 @@ impl Decoder<'_> {
         Ok(out)
     }
 
+    /// A column of the table being decoded: `column.id`, or fully qualified as Atlas also
+    /// writes it, `table.users.column.id` / `schema.public.table.users.column.id`.
     fn local_column(&self, fi: usize, a: &Attribute, e: &Expression, t: &Table) -> R<String> {
-        match path_of(e).as_deref() {
-            Some([c, name]) if c == "column" => {
-                if t.column(name).is_none() {
-                    return Err(self.files[fi].err(a.value.span(), format!("unresolved reference column.{name}: table \"{}\" has no column \"{name}\"", t.name), None));
-                }
-                Ok(name.clone())
+        let path = path_of(e);
+        let name = match path.as_deref() {
+            Some([c, name]) if c == "column" => name,
+            Some([tk, tn, c, name]) if tk == "table" && c == "column" && tn == &t.name => name,
+            Some([sk, _, tk, tn, c, name]) if sk == "schema" && tk == "table" && c == "column" && tn == &t.name => name,
+            Some([tk, tn, c, _]) | Some([_, _, tk, tn, c, _]) if tk == "table" && c == "column" => {
+                return Err(self.files[fi].err(a.value.span(), format!("this reference names a column of table \"{tn}\", but the block belongs to table \"{}\"", t.name), None));
             }
-            _ => Err(self.files[fi].err(a.value.span(), "expected a column reference such as column.id", None)),
+            _ => return Err(self.files[fi].err(a.value.span(), "expected a column reference such as column.id (or table.users.column.id)", None)),
+        };
+        if t.column(name).is_none() {
+            return Err(self.files[fi].err(a.value.span(), format!("unresolved reference column.{name}: table \"{}\" has no column \"{name}\"", t.name), None));
         }
+        Ok(name.clone())
     }
 
     fn tables(&mut self, fi: usize, body: &Body) -> R<()> {
@@ -1183,6 +1190,10 @@ impl Decoder<'_> {
                         }
                     }
                     [t, schema, table, c, col] if t == "table" && c == "column" => {
+                        (self.schema_names.get(schema).cloned().unwrap_or(schema.clone()), table.clone(), col.clone())
+                    }
+                    // Atlas's fully qualified form: schema.public.table.users.column.id
+                    [s, schema, t, table, c, col] if s == "schema" && t == "table" && c == "column" => {
                         (self.schema_names.get(schema).cloned().unwrap_or(schema.clone()), table.clone(), col.clone())
                     }
                     _ => return Err(f.err(span.clone(), "ref_columns entries must reference columns, e.g. table.users.column.id", None)),
