@@ -70,8 +70,10 @@ async fn postgres_apply_failing_at_third_statement_changes_nothing() {
     let before = db.inspect().await;
     let dir = tempfile::tempdir().unwrap();
     // Two new tables, then SET NOT NULL on a column that holds a NULL: the rehearsal (no rows)
-    // passes, the real apply fails at the third statement. (Lint sees the NULL and denies the
-    // plan with MF104; the nolint comment overrides that, so the apply itself is what fails.)
+    // passes, the real apply fails. (Lint sees the NULL and denies the plan with MF104; the
+    // nolint comment overrides that, so the apply itself is what fails.) The online form
+    // validates the NOT NULL before the transaction, so it fails there, undone, and the new
+    // tables are never created.
     let to = write(
         &dir,
         "s.hcl",
@@ -82,7 +84,7 @@ async fn postgres_apply_failing_at_third_statement_changes_nothing() {
     let dev = db.dev_url().unwrap();
     let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve"]);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(err.contains("statement 3 of 3 failed") && err.contains("rolled back"), "{err}");
+    assert!(err.contains("VALIDATE CONSTRAINT") && err.contains("is violated by some row") && err.contains("nothing was changed"), "{err}");
     let after = db.inspect().await;
     assert!(after == before, "schema changed by a failed apply");
     let c = db.conn().await;

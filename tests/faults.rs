@@ -52,6 +52,9 @@ async fn fresh(dialect: Dialect) -> TestDb {
 
 fn apply_cmd(db: &TestDb, to: &str, extra: &[&str]) -> Command {
     let mut c = Command::new(common::bin());
+    // The promises here are the one-transaction ones: every statement inside the apply
+    // transaction (the online forms run after it; tests/online.rs covers them).
+    c.env("SCHEMAGATE_ONLINE", "false");
     c.args(["apply", "-u", &db.url, "--to", to, "--auto-approve"]).args(extra);
     if let Some(d) = db.dev_url() {
         c.args(["--dev-url", &d]);
@@ -83,6 +86,7 @@ async fn rows(db: &TestDb) -> Vec<(i64, i64)> {
 
 fn plan_len(db: &TestDb, to: &str) -> usize {
     let mut c = Command::new(common::bin());
+    c.env("SCHEMAGATE_ONLINE", "false");
     c.args(["plan", "-u", &db.url, "--to", to, "--format", "json"]);
     if let Some(d) = db.dev_url() {
         c.args(["--dev-url", &d]);
@@ -337,6 +341,7 @@ async fn server_restart_mid_apply_postgres() {
     let dev = cluster.url.clone();
     let apply = |extra: &[(&str, String)]| {
         let mut c = Command::new(common::bin());
+        c.env("SCHEMAGATE_ONLINE", "false");
         c.args(["apply", "-u", &url, "--to", &to, "--dev-url", &dev, "--auto-approve", "--lock-timeout", "30s"]).stdout(Stdio::piped()).stderr(Stdio::piped());
         for (k, v) in extra {
             c.env(k, v);

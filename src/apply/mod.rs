@@ -233,13 +233,38 @@ impl Session {
                 ))
                 .await
                 .context("creating the revision table")?;
-                let (tx, after): (Vec<_>, Vec<_>) = plan.statements.iter().enumerate().partition(|(_, s)| !s.no_tx);
+                let before: Vec<_> = plan.statements.iter().enumerate().filter(|(_, s)| s.before_tx).collect();
+                let (tx, after): (Vec<_>, Vec<_>) = plan.statements.iter().enumerate().filter(|(_, s)| !s.before_tx).partition(|(_, s)| !s.no_tx);
                 let t = opts.traffic;
                 for s in t.session_sql(Dialect::Postgres) {
                     self.exec(&s).await?;
                 }
                 let tables = plan_tables(plan);
                 self.report_blockers(&tables, t.lock_timeout, "before applying").await;
+                // Steps before the transaction (the scan of an online SET NOT NULL), each on its
+                // own; a failure undoes the ones done (their reverse) and stops here.
+                for (i, (k, s)) in before.iter().enumerate() {
+                    let mut attempt = 0;
+                    let r = loop {
+                        match self.exec(&s.sql).await {
+                            Err(e) if traffic::is_lock_timeout(&e) && attempt < t.retries => {
+                                attempt += 1;
+                                tokio::time::sleep(t.backoff(attempt)).await;
+                            }
+                            r => break r,
+                        }
+                    };
+                    if let Err(e) = r {
+                        for (_, done) in before[..i].iter().rev() {
+                            if let Some(rev) = &done.reverse {
+                                let _ = self.exec(rev).await;
+                            }
+                        }
+                        let err = fail(*k, &s.sql, &e);
+                        self.pg_revision(opts, plan, &stmts_json, "failed", 0, Some(&err.to_string())).await;
+                        return Err(err.context("nothing was changed: this step runs before the transaction, and the ones before it were undone"));
+                    }
+                }
                 // The transaction, retried whole when a lock is not granted in time (nothing of
                 // it stays: the rollback undoes it, and the next attempt starts from scratch).
                 let mut attempt = 0;
@@ -264,6 +289,12 @@ impl Session {
                         continue;
                     }
                     let err = fail(k, &sql, &e);
+                    // The steps before the transaction are undone too: nothing was changed.
+                    for (_, done) in before.iter().rev() {
+                        if let Some(rev) = &done.reverse {
+                            let _ = self.exec(rev).await;
+                        }
+                    }
                     self.pg_revision(opts, plan, &stmts_json, "failed", 0, Some(&err.to_string())).await;
                     if traffic::is_lock_timeout(&e) {
                         let who = self.blocker_lines(&tables, t.lock_timeout).await;
@@ -277,9 +308,9 @@ impl Session {
                     }
                     return Err(err.context("nothing was changed: the transaction was rolled back"));
                 }
-                self.pg_revision(opts, plan, &stmts_json, if after.is_empty() { "applied" } else { "partial" }, tx.len(), None).await;
+                self.pg_revision(opts, plan, &stmts_json, if after.is_empty() { "applied" } else { "partial" }, before.len() + tx.len(), None).await;
                 self.exec("COMMIT").await?;
-                let mut done = tx.len();
+                let mut done = before.len() + tx.len();
                 for (k, s) in after {
                     // Outside the transaction (CREATE INDEX CONCURRENTLY): one statement retried.
                     let mut attempt = 0;
@@ -301,7 +332,7 @@ impl Session {
                     }
                     done += 1;
                 }
-                if done > 0 && tx.len() < total {
+                if done > 0 && before.len() + tx.len() < total {
                     self.pg_revision(opts, plan, &stmts_json, "applied", done, None).await;
                 }
                 Ok(Report { applied: done, total, millis: started.elapsed().as_millis() })

@@ -113,7 +113,7 @@ pub fn resolve(root: &Path, loaded: &Loaded, changed: Option<&[String]>, env: Op
             exclude: vec![],
             roles: vec![],
             skip: Default::default(),
-            concurrent_index: (true, true),
+            concurrent_index: { let o = crate::plan::ConcurrentIndex::default(); (o.add, o.drop) },
             autoplan: wm.autoplan,
             autoapply: wm.autoapply,
             changed: changed.is_none_or(|files| files.iter().any(|f| targets::touches(&wm.file_patterns, &dir, f))),

@@ -248,7 +248,8 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
             Ok(other) => return Err(err(fe.value.span(), format!("env \"{name}\": for_each must be a list, set or map, not {other}"), Some("e.g. for_each = toset(var.tenants)".into()))),
             Err(e) => return Err(err(fe.value.span(), format!("env \"{name}\": for_each: {e}"), None)),
         };
-        let mut env = Env { name: name.clone(), concurrent_add: true, concurrent_drop: true, ..Default::default() };
+        let online = crate::plan::ConcurrentIndex::default();
+        let mut env = Env { name: name.clone(), concurrent_add: online.add, concurrent_drop: online.drop, ..Default::default() };
         for (key, value) in items {
             let mut each = hcl::Map::new();
             each.insert("key".to_string(), Value::String(key.clone()));
@@ -283,7 +284,8 @@ fn env_block(
     err: &dyn Fn(Option<std::ops::Range<usize>>, String, Option<String>) -> SourceError,
 ) -> Result<Env, SourceError> {
     {
-        let mut env = Env { name: name.to_string(), concurrent_add: true, concurrent_drop: true, ..Default::default() };
+        let online = crate::plan::ConcurrentIndex::default();
+        let mut env = Env { name: name.to_string(), concurrent_add: online.add, concurrent_drop: online.drop, ..Default::default() };
         for s in b.body.iter() {
             match s {
                 Structure::Attribute(a) if a.key.as_str() == "for_each" => {}

@@ -22,11 +22,15 @@ pub struct Statement {
     /// False for statements PostgreSQL refuses inside a transaction (CREATE INDEX CONCURRENTLY).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub no_tx: bool,
+    /// Runs before the apply transaction, on its own (the scan of an online SET NOT NULL): if it
+    /// fails, the ones before it are undone by their `reverse` and nothing else has run.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub before_tx: bool,
 }
 
 impl Statement {
     pub fn new(sql: impl Into<String>, comment: impl Into<String>) -> Statement {
-        Statement { sql: sql.into(), reverse: None, comment: comment.into(), no_tx: false }
+        Statement { sql: sql.into(), reverse: None, comment: comment.into(), no_tx: false, before_tx: false }
     }
     pub fn rev(mut self, r: impl Into<String>) -> Statement {
         self.reverse = Some(r.into());
@@ -88,8 +92,12 @@ pub struct ConcurrentIndex {
 }
 
 impl Default for ConcurrentIndex {
+    /// All on, unless `SCHEMAGATE_ONLINE=false` (every change in the one apply transaction) or
+    /// `SCHEMAGATE_ONLINE_CONSTRAINTS=false` (indexes online, constraints in the transaction).
     fn default() -> Self {
-        ConcurrentIndex { add: true, drop: true, constraints: std::env::var("SCHEMAGATE_ONLINE_CONSTRAINTS").map(|v| v != "false" && v != "0").unwrap_or(true) }
+        let off = |k: &str| std::env::var(k).is_ok_and(|v| v == "false" || v == "0");
+        let online = !off("SCHEMAGATE_ONLINE");
+        ConcurrentIndex { add: online, drop: online, constraints: online && !off("SCHEMAGATE_ONLINE_CONSTRAINTS") }
     }
 }
 
@@ -457,11 +465,13 @@ fn concurrently(changes: &[Change], statements: Vec<Statement>, ci: ConcurrentIn
 /// check is dropped. Each validation is its own step, outside the apply transaction.
 fn online_constraints(changes: &[Change], mut statements: Vec<Statement>) -> Vec<Statement> {
     let mut after = Vec::new();
+    let mut before = Vec::new();
     for c in changes {
         let Change::ModifyTable { schema, table, changes: tcs, .. } = c else { continue };
         let t = postgres::ddl::qn(schema, table);
         let prefix = format!("ALTER TABLE {t} ");
-        let mut rewrite = |from: &str, to: &str| -> bool {
+        // In the transactional statement of this table, `from` becomes `to`.
+        let rewrite = |statements: &mut Vec<Statement>, from: &str, to: &str| -> bool {
             statements.iter_mut().find(|s| !s.no_tx && s.sql.starts_with(&prefix) && s.sql.contains(from)).map(|s| s.sql = s.sql.replacen(from, to, 1)).is_some()
         };
         let validate = |name: &str, what: String| {
@@ -474,38 +484,42 @@ fn online_constraints(changes: &[Change], mut statements: Vec<Statement>) -> Vec
             match tc {
                 TableChange::AddForeignKey { fk } => {
                     let add = format!("ADD {}", postgres::ddl::fk_def(fk));
-                    if rewrite(&add, &format!("{add} NOT VALID")) {
+                    if rewrite(&mut statements, &add, &format!("{add} NOT VALID")) {
                         after.push(validate(&fk.name, format!("validate foreign key \"{}\" of \"{table}\" (reads and writes go on)", fk.name)));
                     }
                 }
                 TableChange::AddCheck { check } => {
                     let add = format!("ADD {}", postgres::ddl::check_def(check));
-                    if rewrite(&add, &format!("{add} NOT VALID")) {
+                    if rewrite(&mut statements, &add, &format!("{add} NOT VALID")) {
                         after.push(validate(&check.name, format!("validate check \"{}\" of \"{table}\" (reads and writes go on)", check.name)));
                     }
                 }
+                // Before the transaction, each on its own: a NOT VALID check (a brief lock) and its
+                // validation (the scan, with reads and writes going on). A NULL fails it there,
+                // the check is dropped again, and nothing else has run. In the transaction, SET
+                // NOT NULL then needs no scan (the valid check proves it) and the helper goes.
                 TableChange::ModifyColumn { from, to, what } if from.null && !to.null && !what.contains(&"identity") && !pk_columns.contains(&&to.name) => {
                     let cn = postgres::ddl::q(&to.name);
                     let helper = not_null_check_name(table, &to.name);
                     let hq = postgres::ddl::q(&helper);
-                    if rewrite(&format!("ALTER COLUMN {cn} SET NOT NULL"), &format!("ADD CONSTRAINT {hq} CHECK ({cn} IS NOT NULL) NOT VALID")) {
-                        after.push(validate(&helper, format!("validate that \"{}\" holds no NULL (reads and writes go on)", to.name)));
-                        for (sql, what) in [
-                            (format!("ALTER TABLE {t} ALTER COLUMN {cn} SET NOT NULL"), format!("make \"{}\" NOT NULL (no scan: the validated check proves it)", to.name)),
-                            (format!("ALTER TABLE {t} DROP CONSTRAINT {hq}"), format!("drop the helper check of \"{}\"", to.name)),
-                        ] {
-                            let mut s = Statement::new(sql, what);
-                            s.no_tx = true;
-                            after.push(s);
-                        }
-                    }
+                    let set = format!("ALTER COLUMN {cn} SET NOT NULL");
+                    let Some(at) = statements.iter().position(|s| !s.no_tx && s.sql.starts_with(&prefix) && s.sql.contains(&set)) else { continue };
+                    let mut add = Statement::new(format!("ALTER TABLE {t} ADD CONSTRAINT {hq} CHECK ({cn} IS NOT NULL) NOT VALID"), format!("check that \"{}\" holds no NULL, before the transaction", to.name)).rev(format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {hq}"));
+                    add.before_tx = true;
+                    let mut check = validate(&helper, format!("validate that \"{}\" holds no NULL (reads and writes go on)", to.name));
+                    check.no_tx = false;
+                    check.before_tx = true;
+                    before.push(add);
+                    before.push(check);
+                    statements.insert(at + 1, Statement::new(format!("ALTER TABLE {t} DROP CONSTRAINT {hq}"), format!("drop the helper check of \"{}\" (SET NOT NULL used it instead of a scan)", to.name)));
                 }
                 _ => {}
             }
         }
     }
     statements.extend(after);
-    statements
+    before.extend(statements);
+    before
 }
 
 /// The helper check of an online SET NOT NULL: `<table>_<column>_not_null`, or a hashed name

@@ -235,7 +235,11 @@ pub fn sql(o: &Outcome) -> String {
     match d {
         crate::schema::Dialect::Postgres => {
             s.push_str(&format!("SET lock_timeout = '{}ms';\nSET statement_timeout = '{}ms';\n", t.lock_timeout.as_millis().max(1), t.statement_timeout.as_millis()));
-            let (tx, after): (Vec<_>, Vec<_>) = stmts.iter().partition(|st| !st.no_tx);
+            for st in stmts.iter().filter(|st| st.before_tx) {
+                s.push_str(&comment(st));
+                s.push_str(&script_statement(&st.sql, d));
+            }
+            let (tx, after): (Vec<_>, Vec<_>) = stmts.iter().filter(|st| !st.before_tx).partition(|st| !st.no_tx);
             if !tx.is_empty() {
                 s.push_str("BEGIN;\n");
                 for st in tx {
