@@ -49,7 +49,7 @@ async fn every_bad_input_fails_clearly_and_changes_nothing() {
     let unknown_ref = file(&dir, "unknown_ref.hcl", "schema \"public\" {}\ntable \"t\" {\n  schema = schema.public\n  column \"id\" {\n    type = int\n  }\n  primary_key {\n    columns = [column.nope]\n  }\n}\n");
     let bad_sql = file(&dir, "bad.sql", "CREATE TABLE ok (id int);\nCREATE TABLE broken (id int,, x);\n");
     let good = file(&dir, "good.hcl", &add);
-    let rego = file(&dir, "policies/broken.rego", "package schemagate.custom\n\ndeny contains f if {\n  f := {\"code\": \"X1\"\n}\n");
+    let _rego = file(&dir, "policies/broken.rego", "package schemagate.custom\n\ndeny contains f if {\n  f := {\"code\": \"X1\"\n}\n");
     let tabs_root = dir.path().join("tabs");
     file(&dir, "tabs/.terrateam/config.yml", "workflows:\n\t- tag_query: \"\"\n");
     let dup_root = dir.path().join("dup");

@@ -23,6 +23,7 @@ pub fn hashes(body: &str) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+#[derive(Clone)]
 pub struct DirSection {
     pub dir: String,
     pub ok: bool,
@@ -35,7 +36,31 @@ pub struct DirSection {
     pub warnings: usize,
 }
 
+/// The comment for these sections. Over GitHub's limit, the SQL blocks are folded away first
+/// (the summary table, the findings and the reviewed hashes stay; the job summary keeps the
+/// SQL), then the diagram, and only then is the rest cut.
 pub fn render(title: &str, sections: &[DirSection], next: &str, hashes: &BTreeMap<String, String>, mermaid: Option<&str>) -> String {
+    let full = render_all(title, sections, next, hashes, mermaid);
+    if full.len() <= LIMIT {
+        return full;
+    }
+    let folded: Vec<DirSection> = sections.iter().map(|d| DirSection { markdown: without_sql(&d.markdown), ..d.clone() }).collect();
+    let s = render_all(title, &folded, next, hashes, mermaid);
+    if s.len() <= LIMIT {
+        return s;
+    }
+    truncate(render_all(title, &folded, next, hashes, None))
+}
+
+/// A section's Markdown with its SQL block replaced by a pointer to the job summary.
+fn without_sql(md: &str) -> String {
+    const OPEN: &str = "<details><summary>SQL</summary>";
+    let Some(start) = md.find(OPEN) else { return md.to_string() };
+    let Some(len) = md[start..].find("</details>") else { return md.to_string() };
+    format!("{}_The SQL is too long for a comment: it is in this run's job summary._\n{}", &md[..start], &md[start + len + "</details>".len()..])
+}
+
+fn render_all(title: &str, sections: &[DirSection], next: &str, hashes: &BTreeMap<String, String>, mermaid: Option<&str>) -> String {
     let mut s = format!("{MARKER}\n{STATE}{} -->\n## {title}\n\n", serde_json::json!({ "hashes": hashes }));
     s.push_str("| Directory | Result | Changes | Lint |\n|---|---|---|---|\n");
     for d in sections {
@@ -67,7 +92,7 @@ pub fn render(title: &str, sections: &[DirSection], next: &str, hashes: &BTreeMa
         s.push_str("\n</details>\n\n");
     }
     s.push_str(&format!("**Next:** {next}\n"));
-    truncate(s)
+    s
 }
 
 /// Keep a body under GitHub's limit, pointing at the job summary for the rest.
@@ -95,5 +120,18 @@ mod tests {
         assert_eq!(hashes(&body), h);
         let long = truncate("x".repeat(100_000));
         assert!(long.len() <= LIMIT && long.contains("job summary"));
+    }
+
+    /// A plan of a few hundred tables: the SQL goes, the findings and the hashes stay.
+    #[test]
+    fn an_oversized_comment_folds_the_sql_and_keeps_the_findings() {
+        let sql = "CREATE TABLE t (id int);\n".repeat(5_000);
+        let md = format!("| Object | Change |\n\n<details><summary>SQL</summary>\n\n```sql\n{sql}```\n</details>\n\nPlan hash: `abc`\n\n| DS102 | error | `t` | dropping table |\n");
+        let d = DirSection { dir: "db".into(), ok: true, has_changes: true, denied: true, hash: Some("abc".into()), markdown: md, error: None, blocking: 1, warnings: 0 };
+        let h = BTreeMap::from([("db".to_string(), "abc".to_string())]);
+        let body = render("schemagate plan", &[d], "fix it", &h, None);
+        assert!(body.len() <= LIMIT, "{}", body.len());
+        assert!(body.contains("DS102") && body.contains("job summary") && !body.contains("CREATE TABLE t"), "{}", &body[..500.min(body.len())]);
+        assert_eq!(hashes(&body), h);
     }
 }
