@@ -244,17 +244,7 @@ impl Session {
                 // Steps before the transaction (the scan of an online SET NOT NULL), each on its
                 // own; a failure undoes the ones done (their reverse) and stops here.
                 for (i, (k, s)) in before.iter().enumerate() {
-                    let mut attempt = 0;
-                    let r = loop {
-                        match self.exec(&s.sql).await {
-                            Err(e) if traffic::is_lock_timeout(&e) && attempt < t.retries => {
-                                attempt += 1;
-                                tokio::time::sleep(t.backoff(attempt)).await;
-                            }
-                            r => break r,
-                        }
-                    };
-                    if let Err(e) = r {
+                    if let Err(e) = self.exec_retrying(&s.sql, *k, total, &t, &tables).await {
                         for (_, done) in before[..i].iter().rev() {
                             if let Some(rev) = &done.reverse {
                                 let _ = self.exec(rev).await;
@@ -313,19 +303,7 @@ impl Session {
                 let mut done = before.len() + tx.len();
                 for (k, s) in after {
                     // Outside the transaction (CREATE INDEX CONCURRENTLY): one statement retried.
-                    let mut attempt = 0;
-                    let r = loop {
-                        match self.exec(&s.sql).await {
-                            Err(e) if traffic::is_lock_timeout(&e) && attempt < t.retries => {
-                                attempt += 1;
-                                let wait = t.backoff(attempt);
-                                eprintln!("warning: statement {} of {total} gave up waiting for a lock; retry {attempt} of {} in {} ms", k + 1, t.retries, wait.as_millis());
-                                tokio::time::sleep(wait).await;
-                            }
-                            r => break r,
-                        }
-                    };
-                    if let Err(e) = r {
+                    if let Err(e) = self.exec_retrying(&s.sql, k, total, &t, &tables).await {
                         let err = fail(k, &s.sql, &e);
                         self.pg_revision(opts, plan, &stmts_json, "failed", done, Some(&err.to_string())).await;
                         return Err(err);
@@ -364,20 +342,7 @@ impl Session {
                 // re-run knows where the last attempt stopped. A lock timeout retries the one
                 // statement.
                 for (k, s) in plan.statements.iter().enumerate() {
-                    let mut attempt = 0;
-                    let r = loop {
-                        match self.exec(&s.sql).await {
-                            Err(e) if traffic::is_lock_timeout(&e) && attempt < t.retries => {
-                                attempt += 1;
-                                let wait = t.backoff(attempt);
-                                eprintln!("warning: statement {} of {total} waited {} s for a metadata lock and gave up (lock_wait_timeout); retry {attempt} of {} in {} ms", k + 1, t.lock_timeout.as_secs().max(1), t.retries, wait.as_millis());
-                                self.report_blockers(&[], t.lock_timeout, "holding locks").await;
-                                tokio::time::sleep(wait).await;
-                            }
-                            r => break r,
-                        }
-                    };
-                    if let Err(e) = r {
+                    if let Err(e) = self.exec_retrying(&s.sql, k, total, &t, &[]).await {
                         let err = fail(k, &s.sql, &e);
                         self.my_update(&rs, id, "failed", k, Some(&err.to_string())).await;
                         return Err(err.context(format!(
@@ -450,6 +415,24 @@ impl Session {
             .bind(&opts.commit)
             .execute(&mut **c)
             .await;
+        }
+    }
+
+    /// One statement on its own (outside a transaction), a lock timeout retried with backoff,
+    /// each wait said with the sessions in the way.
+    async fn exec_retrying(&mut self, sql: &str, k: usize, total: usize, t: &traffic::Traffic, tables: &[String]) -> Result<(), sqlx::Error> {
+        let mut attempt = 0;
+        loop {
+            match self.exec(sql).await {
+                Err(e) if traffic::is_lock_timeout(&e) && attempt < t.retries => {
+                    attempt += 1;
+                    let wait = t.backoff(attempt);
+                    eprintln!("warning: statement {} of {total} waited {} ms for a lock and gave up; retry {attempt} of {} in {} ms", k + 1, t.lock_timeout.as_millis(), t.retries, wait.as_millis());
+                    self.report_blockers(tables, t.lock_timeout, "holding locks").await;
+                    tokio::time::sleep(wait).await;
+                }
+                r => return r,
+            }
         }
     }
 

@@ -222,23 +222,9 @@ fn starts_with_ci(b: &[u8], p: &[u8]) -> bool {
     b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p)
 }
 
+/// Past the quoted text opened at `i` (the end of the input if it is never closed).
 fn skip_quoted(b: &[u8], i: usize, q: u8, backslash: bool) -> usize {
-    let mut j = i + 1;
-    while j < b.len() {
-        if backslash && b[j] == b'\\' {
-            j += 2;
-            continue;
-        }
-        if b[j] == q {
-            if b.get(j + 1) == Some(&q) {
-                j += 2;
-                continue;
-            }
-            return j + 1;
-        }
-        j += 1;
-    }
-    b.len()
+    quoted_end(b, i, q, backslash).unwrap_or(b.len())
 }
 
 /// `$$` or `$tag$` (tag: a letter or underscore then letters, digits, underscores); not `$1`.
