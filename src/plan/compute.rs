@@ -589,7 +589,12 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
             }
             _ => plan.statements.clone(),
         };
-        for st in statements.iter().filter(|st| !super::is_privilege_statement(&st.sql)) {
+        // In the order apply runs them: the steps before the transaction, the transaction,
+        // then what runs after it (CONCURRENTLY, validations).
+        let order = |st: &&super::Statement| if st.before_tx { 0 } else if st.no_tx { 2 } else { 1 };
+        let mut ordered: Vec<&super::Statement> = statements.iter().filter(|st| !super::is_privilege_statement(&st.sql)).collect();
+        ordered.sort_by_key(order);
+        for st in ordered {
             if let Err(e) = dev.execute(&st.sql).await {
                 anyhow::bail!("the plan failed in rehearsal on a disposable copy, nothing was applied:\n  {e}");
             }

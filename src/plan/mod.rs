@@ -445,6 +445,11 @@ fn concurrently(changes: &[Change], statements: Vec<Statement>, ci: ConcurrentIn
                 }
             }
         }
+        // A comment on an index built after the transaction is set after it too (in order,
+        // after the build).
+        if ci.add && added.iter().any(|(schema, n)| s.sql.starts_with(&format!("COMMENT ON INDEX {} IS ", postgres::ddl::qn(schema, n)))) {
+            s.no_tx = true;
+        }
         if ci.drop {
             if let Some(name) = s.sql.strip_prefix("DROP INDEX ").map(String::from) {
                 if dropped.contains(&name) {
