@@ -111,18 +111,19 @@ pub fn change_rows(changes: &[Change]) -> Vec<(String, String, bool)> {
 }
 
 /// A table's width: `COLUMNS` when set, else the terminal's — but never so narrow that cells
-/// break one character per line (a zero-width pseudo-terminal, a CI log): then 120 columns.
+/// break one character per line (a zero-width pseudo-terminal): then 120 columns. Output that
+/// is no terminal (a pipe, a CI log) is not wrapped at all, as before.
 fn fit(t: &mut Table) {
     const NARROWEST: u16 = 40;
     let columns = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<u16>().ok()).filter(|w| *w >= NARROWEST);
-    match columns {
-        Some(w) => {
+    match (columns, t.width()) {
+        (Some(w), _) => {
             t.set_width(w);
         }
-        None if t.width().is_none_or(|w| w < NARROWEST) => {
+        (None, Some(w)) if w < NARROWEST => {
             t.set_width(120);
         }
-        None => {}
+        (None, _) => {}
     }
 }
 
