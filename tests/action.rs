@@ -489,14 +489,20 @@ async fn a_merged_unapplied_change_locks_its_directory_until_unlocked() {
     db.drop().await;
 }
 
+/// A target with a column made by hand, and a manual run's event: what drift detection sees.
+async fn drifted(shared: &Path) -> (TestDb, FakeGitHub, Repo, tempfile::NamedTempFile) {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE TABLE public.users (id int PRIMARY KEY, added_by_hand text)").await;
+    let gh = fake_github(shared, 7, HEAD);
+    let r = repo(&schema("public", ""), 1);
+    let ev = event_file(shared, "workflow_dispatch.json", |_| {});
+    (db, gh, r, ev)
+}
+
 #[tokio::test]
 async fn drift_opens_one_issue_and_updates_it() {
     let shared = require_shared!();
-    let db = TestDb::new(Dialect::Postgres).await;
-    db.exec("CREATE TABLE public.users (id int PRIMARY KEY, added_by_hand text)").await;
-    let gh = fake_github(&shared, 7, HEAD);
-    let r = repo(&schema("public", ""), 1);
-    let ev = event_file(&shared, "workflow_dispatch.json", |_| {});
+    let (db, gh, r, ev) = drifted(&shared).await;
     for round in 0..2 {
         let run = action(&r, &gh, &db, "workflow_dispatch", ev.path(), &[("INPUT_MODE", "drift")]);
         assert_eq!(run.code, 0, "{}", run.stdout);
@@ -538,11 +544,7 @@ fn action_yml_matches_what_the_binary_reads_and_writes() {
 #[tokio::test]
 async fn workflow_dispatch_is_no_drift_run_unless_configured() {
     let shared = require_shared!();
-    let db = TestDb::new(Dialect::Postgres).await;
-    db.exec("CREATE TABLE public.users (id int PRIMARY KEY, added_by_hand text)").await;
-    let gh = fake_github(&shared, 7, HEAD);
-    let r = repo(&schema("public", ""), 1);
-    let ev = event_file(&shared, "workflow_dispatch.json", |_| {});
+    let (db, gh, r, ev) = drifted(&shared).await;
     let run = action(&r, &gh, &db, "workflow_dispatch", ev.path(), &[]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.stdout.contains("drift detection is off"), "{}", run.stdout);
