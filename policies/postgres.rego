@@ -17,6 +17,16 @@ not_valid(c) if {
 	contains(upper(s), "NOT VALID")
 }
 
+# The change's statements, as planned, scan or rewrite the table under a lock that blocks reads
+# and writes (each statement's traffic facts; a change written by hand without them is taken to).
+blocking_work(c) if not c.traffic
+
+blocking_work(c) if {
+	some t in c.traffic
+	t.blocks == "reads_and_writes"
+	t.work != "catalog"
+}
+
 warn contains {"code": "PG101", "target": c.target, "change": c.id, "msg": msg} if {
 	pg
 	some c in lib.of_kind("add_index")
@@ -55,6 +65,7 @@ warn contains {"code": "PG301", "target": c.target, "change": c.id, "msg": msg} 
 	some c in lib.of_kind("modify_column")
 	"type" in c.changed
 	not binary_compatible(c)
+	blocking_work(c)
 	msg := sprintf("Changing the type of %q.%q rewrites the table under an ACCESS EXCLUSIVE lock", [c.table, c.column])
 }
 
@@ -74,6 +85,7 @@ warn contains {"code": "PG303", "target": c.target, "change": c.id, "msg": msg} 
 	some c in lib.of_kind("modify_column")
 	"null" in c.changed
 	c.new.null == false
+	blocking_work(c)
 	msg := sprintf("SET NOT NULL on %q.%q scans the whole table under an ACCESS EXCLUSIVE lock", [c.table, c.column])
 }
 

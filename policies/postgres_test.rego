@@ -41,3 +41,14 @@ test_pg306_fk if {
 	some f in postgres.warn with input as {"engine": "postgres", "changes": [c]}
 	f.code == "PG306"
 }
+
+test_pg303_silent_when_the_plan_sets_not_null_through_a_validated_check if {
+	c := {"id": 1, "kind": "modify_column", "schema": "public", "table": "t", "column": "a", "changed": ["null"], "new": {"null": false}, "traffic": [{"lock": "ACCESS EXCLUSIVE", "blocks": "reads_and_writes", "work": "catalog"}, {"lock": "SHARE UPDATE EXCLUSIVE", "blocks": "nothing", "work": "scan"}]}
+	count([f | some f in postgres.warn with input as {"engine": "postgres", "changes": [c]}; f.code == "PG303"]) == 0
+}
+
+test_pg303_warns_when_the_plan_scans_under_access_exclusive if {
+	c := {"id": 1, "kind": "modify_column", "schema": "public", "table": "t", "column": "a", "changed": ["null"], "new": {"null": false}, "traffic": [{"lock": "ACCESS EXCLUSIVE", "blocks": "reads_and_writes", "work": "scan"}]}
+	some f in postgres.warn with input as {"engine": "postgres", "changes": [c]}
+	f.code == "PG303"
+}

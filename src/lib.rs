@@ -20,5 +20,6 @@ pub mod report;
 pub mod runenv;
 pub mod schema;
 pub mod source;
+pub mod statement;
 pub mod timings;
 pub mod url;

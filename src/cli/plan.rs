@@ -180,7 +180,8 @@ pub async fn plan(a: &Args) -> Result<(Outcome, Vec<Finding>, String)> {
     let url = DbUrl::parse(&a.url)?;
     let (conn, desired, current) = connect_and_load(a, &url).await?;
     let result = async {
-        let outcome = compute::compute(url.dialect, current, desired, &opts(a)).await?;
+        let mut outcome = compute::compute(url.dialect, current, desired, &opts(a)).await?;
+        crate::lint::facts::estimate(&conn, &mut outcome.plan).await;
         let findings = lint(&conn, &outcome, &a.lint).await?;
         Ok::<_, anyhow::Error>((outcome, findings))
     }
@@ -223,7 +224,8 @@ pub async fn apply(a: &ApplyArgs, out: &mut dyn std::io::Write) -> Result<Outcom
 
 async fn apply_locked(a: &ApplyArgs, conn: &Conn, session: &mut Session, desired: Realm, schemas: Vec<String>, out: &mut dyn std::io::Write) -> Result<Outcome> {
     let current = session.inspect(conn, &InspectOptions { schemas }).await?;
-    let o = compute::compute(conn.dialect(), current, desired, &opts(&a.common)).await?;
+    let mut o = compute::compute(conn.dialect(), current, desired, &opts(&a.common)).await?;
+    crate::lint::facts::estimate(conn, &mut o.plan).await;
     let findings = lint(conn, &o, &a.common.lint).await?;
     write!(out, "{}", render(&o, &findings, a.common.format))?;
     if let Some(h) = &a.plan_hash {

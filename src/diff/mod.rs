@@ -99,6 +99,23 @@ pub enum TableChange {
     ModifyPolicy { from: Policy, to: Policy },
 }
 
+impl TableChange {
+    /// The column, index, constraint or policy a table change is about, where it has one.
+    pub fn object_name(&self) -> Option<&str> {
+        match self {
+            TableChange::AddColumn { column } | TableChange::DropColumn { column } => Some(&column.name),
+            TableChange::ModifyColumn { to, .. } => Some(&to.name),
+            TableChange::AddIndex { index } | TableChange::DropIndex { index } => Some(&index.name),
+            TableChange::AddForeignKey { fk } | TableChange::DropForeignKey { fk } => Some(&fk.name),
+            TableChange::AddCheck { check } | TableChange::DropCheck { check } => Some(&check.name),
+            TableChange::AddPolicy { policy } | TableChange::DropPolicy { policy } => Some(&policy.name),
+            TableChange::ModifyPolicy { to, .. } => Some(&to.name),
+            TableChange::AddPrimaryKey { .. } | TableChange::DropPrimaryKey { .. } | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. } => None,
+            TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. } | TableChange::ModifyRowSecurity { .. } => None,
+        }
+    }
+}
+
 impl Change {
     /// Views, routines and triggers: the change's kind as lint sees it (`add_view`,
     /// `drop_function`, …), its schema, and the object (`view`, `f(integer)`, `table.trigger`).
@@ -182,7 +199,7 @@ fn bare(s: &Schema) -> Schema {
 
 /// Columns of `realm` typed with the enum `schema.name`.
 fn enum_users(realm: &Realm, schema: &str, name: &str) -> Vec<EnumUser> {
-    let q = crate::engine::postgres::types::qualified(schema, name);
+    let q = crate::schema::type_ref::qualified(schema, name);
     let mut out = Vec::new();
     for s in &realm.schemas {
         for t in &s.tables {

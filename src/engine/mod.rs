@@ -2,9 +2,14 @@
 //! types), inspection into the model, and statement execution. Engine differences live only in
 //! the per-engine folders.
 
+pub mod interface;
 pub mod mysql;
 pub mod postgres;
+pub mod sql_text;
 pub mod sqlite;
+pub mod wording;
+
+pub use interface::{of, Engine, Online};
 
 use crate::schema::{Dialect, Realm};
 use crate::url::{redact, DbUrl};
@@ -145,6 +150,20 @@ impl Conn {
 
     /// The schemas `inspect` reads without a list, where one quick query can tell
     /// (PostgreSQL); None elsewhere.
+    /// Rows (the statistics' estimate) and bytes (table and indexes) of `tables`
+    /// (`schema.table`), for the tables the target has; read from the catalog, no table is
+    /// scanned. Missing statistics leave a table out.
+    pub async fn table_sizes(&self, tables: &[String]) -> std::collections::BTreeMap<String, (i64, i64)> {
+        if tables.is_empty() {
+            return Default::default();
+        }
+        match self {
+            Conn::Postgres(p) => postgres::traffic::sizes(p, tables).await,
+            Conn::Mysql(p) => mysql::traffic::sizes(p, tables).await,
+            Conn::Sqlite(p) => sqlite::traffic::sizes(p, tables).await,
+        }
+    }
+
     pub async fn schema_names(&self) -> Result<Option<Vec<String>>> {
         match self {
             Conn::Postgres(p) => Ok(Some(postgres::inspect::schema_names(p).await?)),

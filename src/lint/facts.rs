@@ -109,6 +109,18 @@ async fn first_run(conn: &Conn) -> Option<bool> {
     }
 }
 
+/// Fill in each statement's traffic estimate from the target's statistics: the size of the
+/// table it locks and how long its scan or rewrite may take. Catalog reads only.
+pub async fn estimate(conn: &Conn, plan: &mut crate::plan::Plan) {
+    let tables: Vec<String> = plan.statements.iter().filter_map(|s| s.traffic.as_ref()?.table.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let sizes = conn.table_sizes(&tables).await;
+    for s in &mut plan.statements {
+        let Some(t) = s.traffic.as_mut() else { continue };
+        let Some((rows, bytes)) = t.table.as_ref().and_then(|k| sizes.get(k)) else { continue };
+        t.estimate = Some(crate::statement::Estimate { rows: *rows, bytes: *bytes, seconds: t.work.seconds_for(*bytes) });
+    }
+}
+
 /// Gather facts for lint `changes` (the input document's entries) from the target.
 pub async fn gather(conn: &Conn, changes: &[Json], exact: bool) -> Facts {
     let d = conn.dialect();

@@ -3,7 +3,8 @@
 //! plus facts from the target, the overrides' sources and the PR labels.
 
 use crate::diff::{Change, TableChange};
-use crate::plan::{self, Plan};
+use crate::plan::Plan;
+use crate::statement::Statement;
 use crate::schema::*;
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
@@ -85,40 +86,37 @@ fn source(desired: &Realm, schema: &str, table: &str, part: Option<(&str, &str)>
     pos.map(|p| json!({"file": p.file, "line": p.line, "col": p.col})).unwrap_or(Json::Null)
 }
 
-fn statements_of(change: &Change, d: Dialect) -> Vec<String> {
-    plan::statements(std::slice::from_ref(change), d).into_iter().map(|s| s.sql).collect()
-}
-
 /// Flatten the plan into lint changes.
 pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
     let d = plan.dialect;
     let mut out: Vec<Json> = Vec::new();
-    let mut push = |mut v: Json, stmts: Vec<String>| {
+    let mut push = |mut v: Json, stmts: Vec<&Statement>| {
         v["id"] = json!(out.len());
-        v["statements"] = json!(stmts);
+        v["statements"] = json!(stmts.iter().map(|s| &s.sql).collect::<Vec<_>>());
+        v["traffic"] = json!(stmts.iter().filter_map(|s| s.traffic.as_ref()).collect::<Vec<_>>());
         out.push(v);
     };
-    for c in &plan.changes {
+    for (ci, c) in plan.changes.iter().enumerate() {
         match c {
-            Change::AddSchema { schema } => push(json!({"kind": "add_schema", "schema": schema.name}), statements_of(c, d)),
-            Change::RenameTable { schema, from, to } => push(json!({"kind": "rename_table", "schema": schema, "table": to, "old": {"name": from}, "source": source(desired, schema, to, None)}), statements_of(c, d)),
-            Change::RenameIndex { schema, table, from, to, .. } => push(json!({"kind": "rename_index", "schema": schema, "table": table, "index": to, "old": {"name": from}}), statements_of(c, d)),
+            Change::AddSchema { schema } => push(json!({"kind": "add_schema", "schema": schema.name}), plan.statements_for(ci, None)),
+            Change::RenameTable { schema, from, to } => push(json!({"kind": "rename_table", "schema": schema, "table": to, "old": {"name": from}, "source": source(desired, schema, to, None)}), plan.statements_for(ci, None)),
+            Change::RenameIndex { schema, table, from, to, .. } => push(json!({"kind": "rename_index", "schema": schema, "table": table, "index": to, "old": {"name": from}}), plan.statements_for(ci, None)),
             Change::RenameColumn { schema, table, from, to } => {
-                push(json!({"kind": "rename_column", "schema": schema, "table": table, "column": to, "old": {"name": from}, "source": source(desired, schema, table, Some(("column", to)))}), statements_of(c, d))
+                push(json!({"kind": "rename_column", "schema": schema, "table": table, "column": to, "old": {"name": from}, "source": source(desired, schema, table, Some(("column", to)))}), plan.statements_for(ci, None))
             }
-            Change::DropSchema { schema } => push(json!({"kind": "drop_schema", "schema": schema, "destructive": true}), statements_of(c, d)),
-            Change::ModifySchema { to, .. } => push(json!({"kind": "modify_schema", "schema": to.name}), statements_of(c, d)),
-            Change::AddExtension { schema, value } => push(json!({"kind": "add_extension", "schema": schema, "name": value.name}), statements_of(c, d)),
-            Change::DropExtension { schema, name } => push(json!({"kind": "drop_extension", "schema": schema, "name": name, "destructive": true}), statements_of(c, d)),
-            Change::AddEnum { schema, value } => push(json!({"kind": "add_enum", "schema": schema, "name": value.name, "new": {"values": value.values}}), statements_of(c, d)),
-            Change::DropEnum { schema, name } => push(json!({"kind": "drop_enum", "schema": schema, "name": name, "destructive": true}), statements_of(c, d)),
-            Change::ModifyEnum { schema, from, to, .. } => push(json!({"kind": "modify_enum", "schema": schema, "name": to.name, "old": {"values": from.values}, "new": {"values": to.values}}), statements_of(c, d)),
-            Change::AddDomain { schema, value } => push(json!({"kind": "add_domain", "schema": schema, "name": value.name}), statements_of(c, d)),
-            Change::DropDomain { schema, name } => push(json!({"kind": "drop_domain", "schema": schema, "name": name}), statements_of(c, d)),
-            Change::ModifyDomain { schema, to, .. } => push(json!({"kind": "modify_domain", "schema": schema, "name": to.name}), statements_of(c, d)),
-            Change::AddSequence { schema, value } => push(json!({"kind": "add_sequence", "schema": schema, "name": value.name}), statements_of(c, d)),
-            Change::DropSequence { schema, name } => push(json!({"kind": "drop_sequence", "schema": schema, "name": name}), statements_of(c, d)),
-            Change::ModifySequence { schema, to, .. } => push(json!({"kind": "modify_sequence", "schema": schema, "name": to.name}), statements_of(c, d)),
+            Change::DropSchema { schema } => push(json!({"kind": "drop_schema", "schema": schema, "destructive": true}), plan.statements_for(ci, None)),
+            Change::ModifySchema { to, .. } => push(json!({"kind": "modify_schema", "schema": to.name}), plan.statements_for(ci, None)),
+            Change::AddExtension { schema, value } => push(json!({"kind": "add_extension", "schema": schema, "name": value.name}), plan.statements_for(ci, None)),
+            Change::DropExtension { schema, name } => push(json!({"kind": "drop_extension", "schema": schema, "name": name, "destructive": true}), plan.statements_for(ci, None)),
+            Change::AddEnum { schema, value } => push(json!({"kind": "add_enum", "schema": schema, "name": value.name, "new": {"values": value.values}}), plan.statements_for(ci, None)),
+            Change::DropEnum { schema, name } => push(json!({"kind": "drop_enum", "schema": schema, "name": name, "destructive": true}), plan.statements_for(ci, None)),
+            Change::ModifyEnum { schema, from, to, .. } => push(json!({"kind": "modify_enum", "schema": schema, "name": to.name, "old": {"values": from.values}, "new": {"values": to.values}}), plan.statements_for(ci, None)),
+            Change::AddDomain { schema, value } => push(json!({"kind": "add_domain", "schema": schema, "name": value.name}), plan.statements_for(ci, None)),
+            Change::DropDomain { schema, name } => push(json!({"kind": "drop_domain", "schema": schema, "name": name}), plan.statements_for(ci, None)),
+            Change::ModifyDomain { schema, to, .. } => push(json!({"kind": "modify_domain", "schema": schema, "name": to.name}), plan.statements_for(ci, None)),
+            Change::AddSequence { schema, value } => push(json!({"kind": "add_sequence", "schema": schema, "name": value.name}), plan.statements_for(ci, None)),
+            Change::DropSequence { schema, name } => push(json!({"kind": "drop_sequence", "schema": schema, "name": name}), plan.statements_for(ci, None)),
+            Change::ModifySequence { schema, to, .. } => push(json!({"kind": "modify_sequence", "schema": schema, "name": to.name}), plan.statements_for(ci, None)),
             Change::AddView { .. }
             | Change::DropView { .. }
             | Change::ModifyView { .. }
@@ -133,29 +131,27 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
                 // depends on) is not lost.
                 let add = kind.replacen("drop_", "add_", 1);
                 let replaced = kind.starts_with("drop_") && plan.changes.iter().any(|x| x.object().is_some_and(|(k, s, n)| k == add && s == schema && n == name));
-                push(json!({"kind": kind, "schema": schema, "name": name, "replaced": replaced}), statements_of(c, d))
+                push(json!({"kind": kind, "schema": schema, "name": name, "replaced": replaced}), plan.statements_for(ci, None))
             }
-            Change::Grant { schema, on, grant } => push(json!({"kind": "grant", "schema": schema, "object": on.label(schema), "grantee": grant.grantee, "privileges": grant.privileges, "grantable": grant.grantable}), statements_of(c, d)),
+            Change::Grant { schema, on, grant } => push(json!({"kind": "grant", "schema": schema, "object": on.label(schema), "grantee": grant.grantee, "privileges": grant.privileges, "grantable": grant.grantable}), plan.statements_for(ci, None)),
             Change::Revoke { schema, on, grant, option_only } => {
-                push(json!({"kind": "revoke", "schema": schema, "object": on.label(schema), "grantee": grant.grantee, "privileges": grant.privileges, "option_only": option_only}), statements_of(c, d))
+                push(json!({"kind": "revoke", "schema": schema, "object": on.label(schema), "grantee": grant.grantee, "privileges": grant.privileges, "option_only": option_only}), plan.statements_for(ci, None))
             }
             Change::DefaultPrivileges { schema, value, revoke, option_only } => push(
                 json!({"kind": if *revoke { "revoke_default_privileges" } else { "grant_default_privileges" }, "schema": schema, "owner": value.owner, "on": value.on, "grantee": value.grantee, "privileges": value.privileges, "option_only": option_only}),
-                statements_of(c, d),
+                plan.statements_for(ci, None),
             ),
-            Change::AddRole { name } => push(json!({"kind": "add_role", "schema": "", "name": name}), statements_of(c, d)),
+            Change::AddRole { name } => push(json!({"kind": "add_role", "schema": "", "name": name}), plan.statements_for(ci, None)),
             Change::AddTable { schema, table } => push(
                 json!({"kind": "add_table", "schema": schema, "table": table.name, "new": {"columns": table.columns.iter().map(|c| column(d, c)).collect::<Vec<_>>()}, "source": source(desired, schema, &table.name, None)}),
-                statements_of(c, d),
+                plan.statements_for(ci, None),
             ),
-            Change::DropTable { schema, table } => push(json!({"kind": "drop_table", "schema": schema, "table": table.name, "destructive": true, "source": source(desired, schema, &table.name, None)}), statements_of(c, d)),
-            Change::ModifyTable { schema, table, from, to, changes } => {
+            Change::DropTable { schema, table } => push(json!({"kind": "drop_table", "schema": schema, "table": table.name, "destructive": true, "source": source(desired, schema, &table.name, None)}), plan.statements_for(ci, None)),
+            Change::ModifyTable { schema, table, from, changes, .. } => {
                 // An index or foreign key dropped and added under the same name is one modification.
                 let re_added = |name: &str| changes.iter().any(|x| matches!(x, TableChange::AddIndex { index } if index.name == name));
                 let fk_re_added = |name: &str| changes.iter().any(|x| matches!(x, TableChange::AddForeignKey { fk } if fk.name == name));
                 for tc in changes {
-                    let single = Change::ModifyTable { schema: schema.clone(), table: table.clone(), from: from.clone(), to: to.clone(), changes: vec![tc.clone()] };
-                    let stmts = statements_of(&single, d);
                     let base = |kind: &str| json!({"kind": kind, "schema": schema, "table": table});
                     let v = match tc {
                         TableChange::AddColumn { column: col } => {
@@ -305,7 +301,8 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
                             v
                         }
                     };
-                    push(v, stmts);
+                    let name = ["column", "index", "constraint", "policy"].iter().find_map(|k| v[*k].as_str()).map(String::from);
+                    push(v, plan.statements_for(ci, name.as_deref()));
                 }
             }
         }
@@ -327,7 +324,8 @@ pub struct Overrides {
 pub fn document(plan: &Plan, desired: &Realm, facts: &super::facts::Facts, ov: &Overrides) -> Json {
     json!({
         "engine": plan.dialect.name(),
-        "plan": {"hash": plan.hash, "statements": plan.statements.iter().map(|s| &s.sql).collect::<Vec<_>>()},
+        // `statements`: the SQL; `steps`: each statement with its change and traffic facts.
+        "plan": {"hash": plan.hash, "statements": plan.statements.iter().map(|s| &s.sql).collect::<Vec<_>>(), "steps": plan.statements},
         "changes": changes(plan, desired),
         "facts": facts,
         "labels": ov.labels,

@@ -13,140 +13,32 @@
 //!    the triggers.
 //! 4. `post`: routines no longer wanted, after the tables and defaults that used them.
 
-use crate::diff::{Change, TableChange};
-use crate::engine::{mysql, postgres, sqlite};
+use crate::diff::Change;
+use crate::engine::Engine;
 use crate::schema::refs::{self, Obj, ObjKey};
 use crate::schema::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Statement;
 
-// ---- per-engine DDL --------------------------------------------------------------------------
-
-fn view_replaceable(d: Dialect, from: &View, to: &View) -> bool {
-    match d {
-        Dialect::Postgres => postgres::objects_ddl::view_replaceable(from, to),
-        Dialect::Mysql => mysql::objects_ddl::view_replaceable(from, to),
-        Dialect::Sqlite => false,
-    }
-}
-
-fn function_replaceable(d: Dialect, from: &Function, to: &Function) -> bool {
-    d == Dialect::Postgres && postgres::objects_ddl::function_replaceable(from, to)
-}
-
-fn create_view(d: Dialect, schema: &str, v: &View) -> Vec<String> {
-    match d {
-        Dialect::Postgres => postgres::objects_ddl::create_view(schema, v, false),
-        Dialect::Mysql => mysql::objects_ddl::create_view(schema, v, false),
-        Dialect::Sqlite => sqlite::objects::create_view(v),
-    }
-}
-
-fn replace_view(d: Dialect, schema: &str, from: &View, to: &View) -> Vec<String> {
-    match d {
-        Dialect::Postgres => postgres::objects_ddl::replace_view(schema, from, to),
-        Dialect::Mysql => mysql::objects_ddl::create_view(schema, to, true),
-        Dialect::Sqlite => unreachable!("SQLite views are never replaced in place"),
-    }
-}
-
-fn drop_view(d: Dialect, schema: &str, v: &View) -> String {
-    match d {
-        Dialect::Postgres => postgres::objects_ddl::drop_view(schema, v),
-        Dialect::Mysql => mysql::objects_ddl::drop_view(schema, v),
-        Dialect::Sqlite => sqlite::objects::drop_view(v),
-    }
-}
-
-fn create_function(d: Dialect, schema: &str, f: &Function) -> Vec<String> {
-    match d {
-        Dialect::Postgres => postgres::objects_ddl::create_function(schema, f, false),
-        Dialect::Mysql => mysql::objects_ddl::create_function(schema, f),
-        Dialect::Sqlite => vec![],
-    }
-}
-
-fn drop_function(d: Dialect, schema: &str, f: &Function) -> String {
-    match d {
-        Dialect::Postgres => postgres::objects_ddl::drop_function(schema, f),
-        _ => mysql::objects_ddl::drop_function(schema, f),
-    }
-}
-
-fn create_trigger(d: Dialect, schema: &str, t: &Trigger) -> Vec<String> {
-    match d {
-        Dialect::Postgres => postgres::objects_ddl::create_trigger(schema, t),
-        Dialect::Mysql => mysql::objects_ddl::create_trigger(schema, t),
-        Dialect::Sqlite => vec![t.def.clone()],
-    }
-}
-
-fn drop_trigger(d: Dialect, schema: &str, t: &Trigger) -> String {
-    match d {
-        Dialect::Postgres => postgres::objects_ddl::drop_trigger(schema, t),
-        Dialect::Mysql => format!("DROP TRIGGER {}", mysql::ddl::qn(schema, &t.name)),
-        Dialect::Sqlite => format!("DROP TRIGGER {}", sqlite::ddl::q(&t.name)),
-    }
-}
-
 // ---- what a change forces to be recreated ----------------------------------------------------
-
-/// Tables whose change breaks the views that read them on this engine.
-fn affected_tables(changes: &[Change], d: Dialect) -> BTreeSet<ObjKey> {
-    let mut out = BTreeSet::new();
-    let key = |s: &str, t: &str| ObjKey::Table(s.to_string(), t.to_string());
-    for c in changes {
-        match (c, d) {
-            // PostgreSQL refuses to drop or retype a column that a view reads.
-            (Change::ModifyTable { schema, table, changes, .. }, Dialect::Postgres) => {
-                let breaks = changes.iter().any(|tc| match tc {
-                    TableChange::DropColumn { .. } => true,
-                    TableChange::ModifyColumn { what, .. } => what.iter().any(|w| matches!(*w, "type" | "generated" | "collation")),
-                    _ => false,
-                });
-                if breaks {
-                    out.insert(key(schema, table));
-                }
-            }
-            (Change::ModifyEnum { users, .. }, Dialect::Postgres) => {
-                for u in users {
-                    out.insert(key(&u.schema, &u.table));
-                }
-            }
-            // SQLite rebuilds a changed table (drop + rename), which views and triggers on it
-            // do not survive.
-            (Change::ModifyTable { schema, table, .. }, Dialect::Sqlite) => {
-                out.insert(key(schema, table));
-            }
-            (Change::RenameTable { schema, from, to }, Dialect::Sqlite) => {
-                out.insert(key(schema, from));
-                out.insert(key(schema, to));
-            }
-            (Change::DropTable { schema, table }, Dialect::Postgres | Dialect::Sqlite) => {
-                out.insert(key(schema, &table.name));
-            }
-            _ => {}
-        }
-    }
-    out
-}
 
 /// Rewrite object changes so that each is something the engine can do: modifications that
 /// cannot happen in place become drop + add, and views, routines and triggers that depend on
 /// what changes are dropped and created again around it.
-pub fn expand(current: &Realm, desired: &Realm, changes: Vec<Change>, d: Dialect) -> Vec<Change> {
+pub fn expand(current: &Realm, desired: &Realm, changes: Vec<Change>, e: &dyn Engine) -> Vec<Change> {
+    let d = e.dialect();
     let has_objects = |r: &Realm| r.schemas.iter().any(|s| !s.views.is_empty() || !s.functions.is_empty() || !s.triggers.is_empty());
     if !has_objects(current) && !has_objects(desired) {
         return changes;
     }
-    let mut broken: BTreeSet<ObjKey> = affected_tables(&changes, d);
+    let mut broken: BTreeSet<ObjKey> = changes.iter().flat_map(|c| e.breaks_dependents(c)).collect();
     for c in &changes {
         match c {
-            Change::ModifyView { schema, from, to } if !view_replaceable(d, from, to) => {
+            Change::ModifyView { schema, from, to } if !e.view_replaceable(from, to) => {
                 broken.insert(ObjKey::View(schema.clone(), from.name.clone()));
             }
-            Change::ModifyFunction { schema, from, to } if !function_replaceable(d, from, to) => {
+            Change::ModifyFunction { schema, from, to } if !e.function_replaceable(from, to) => {
                 broken.insert(ObjKey::Function(schema.clone(), from.signature()));
             }
             _ => {}
@@ -217,7 +109,7 @@ pub fn expand(current: &Realm, desired: &Realm, changes: Vec<Change>, d: Dialect
                     out.push(Change::AddView { schema: s.clone(), view: new.clone() });
                 }
             }
-            ObjKey::Table(s, n) if d == Dialect::Sqlite => {
+            ObjKey::Table(s, n) if e.rebuilds_tables() => {
                 recreated_relations.insert((s.clone(), n.clone()));
             }
             _ => {}
@@ -236,7 +128,7 @@ pub fn expand(current: &Realm, desired: &Realm, changes: Vec<Change>, d: Dialect
                 let (fs, fname) = f.split_once('.').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or((s.name.clone(), f.to_string()));
                 broken_fn_names.contains(&(fs, fname))
             });
-            let body_reads_broken = d == Dialect::Sqlite && {
+            let body_reads_broken = e.rebuilds_tables() && {
                 let ids = refs::idents(t.body.as_deref().unwrap_or(&t.def), d);
                 broken.iter().any(|k| matches!(k, ObjKey::Table(_, n) | ObjKey::View(_, n) if ids.contains(n)))
             };
@@ -302,44 +194,50 @@ pub struct Phases {
     pub post: Vec<Statement>,
 }
 
-fn stmts(sqls: Vec<String>, comment: String) -> impl Iterator<Item = Statement> {
-    sqls.into_iter().map(move |s| Statement::new(s, comment.clone()))
+/// Statements of the change at `index`, all with the same comment.
+fn stmts(sqls: Vec<String>, comment: String, index: usize) -> impl Iterator<Item = Statement> {
+    sqls.into_iter().map(move |s| Statement { change: Some(index), ..Statement::new(s, comment.clone()) })
+}
+
+fn stmt(sql: String, comment: String, index: usize) -> Statement {
+    Statement { change: Some(index), ..Statement::new(sql, comment) }
 }
 
 /// The object statements of `changes`, by phase.
-pub fn phases(changes: &[Change], d: Dialect) -> Phases {
+pub fn phases(changes: &[Change], e: &dyn Engine) -> Phases {
+    let d = e.dialect();
     let mut p = Phases::default();
     if !changes.iter().any(is_object_change) {
         return p;
     }
     // Objects created (or replaced) and dropped by this plan, with their dependencies among
     // each other (what else they use exists already, or is a table created in between).
-    let mut creates: BTreeMap<ObjKey, (&str, &Change)> = BTreeMap::new();
-    let mut drops: BTreeMap<ObjKey, (&str, &Change)> = BTreeMap::new();
+    let mut creates: BTreeMap<ObjKey, (&str, &Change, usize)> = BTreeMap::new();
+    let mut drops: BTreeMap<ObjKey, (&str, &Change, usize)> = BTreeMap::new();
     let mut create_objs = Vec::new();
     let mut drop_objs = Vec::new();
     let mut added_sigs = BTreeSet::new();
-    for c in changes {
+    for (i, c) in changes.iter().enumerate() {
         match c {
             Change::AddView { schema, view } | Change::ModifyView { schema, to: view, .. } => {
                 let o = Obj::view(schema, view);
-                creates.insert(o.key.clone(), (schema.as_str(), c));
+                creates.insert(o.key.clone(), (schema.as_str(), c, i));
                 create_objs.push(o);
             }
             Change::AddFunction { schema, func } | Change::ModifyFunction { schema, to: func, .. } => {
                 let o = Obj::function(schema, func);
                 added_sigs.insert(o.key.clone());
-                creates.insert(o.key.clone(), (schema.as_str(), c));
+                creates.insert(o.key.clone(), (schema.as_str(), c, i));
                 create_objs.push(o);
             }
             Change::DropView { schema, view } => {
                 let o = Obj::view(schema, view);
-                drops.insert(o.key.clone(), (schema.as_str(), c));
+                drops.insert(o.key.clone(), (schema.as_str(), c, i));
                 drop_objs.push(o);
             }
             Change::DropFunction { schema, func } => {
                 let o = Obj::function(schema, func);
-                drops.insert(o.key.clone(), (schema.as_str(), c));
+                drops.insert(o.key.clone(), (schema.as_str(), c, i));
                 drop_objs.push(o);
             }
             _ => {}
@@ -347,20 +245,20 @@ pub fn phases(changes: &[Change], d: Dialect) -> Phases {
     }
 
     // 1. pre: triggers, views (dependents first), routines replaced by a same-signature one.
-    for c in changes {
+    for (i, c) in changes.iter().enumerate() {
         if let Change::DropTrigger { schema, trigger } = c {
-            p.pre.push(Statement::new(drop_trigger(d, schema, trigger), format!("drop trigger \"{}\" of \"{}\"", trigger.name, trigger.table)));
+            p.pre.push(stmt(e.drop_trigger(schema, trigger), format!("drop trigger \"{}\" of \"{}\"", trigger.name, trigger.table), i));
         }
     }
     let drop_deps = refs::dependencies(&drop_objs, d);
     let drop_keys: BTreeSet<ObjKey> = drops.keys().cloned().collect();
     let drop_order: Vec<ObjKey> = refs::topo_order(&drop_keys, &drop_deps).into_iter().rev().collect();
     for k in &drop_order {
-        let (schema, c) = drops[k];
+        let (schema, c, i) = drops[k];
         match c {
-            Change::DropView { view, .. } => p.pre.push(Statement::new(drop_view(d, schema, view), format!("drop view \"{}\"", view.name))),
+            Change::DropView { view, .. } => p.pre.push(stmt(e.drop_view(schema, view), format!("drop view \"{}\"", view.name), i)),
             Change::DropFunction { func, .. } if added_sigs.contains(k) => {
-                p.pre.push(Statement::new(drop_function(d, schema, func), format!("drop {} \"{}\" (created again below)", func.kind.sql().to_ascii_lowercase(), func.signature())))
+                p.pre.extend(stmts(e.drop_function(schema, func), format!("drop {} \"{}\" (created again below)", func.kind.sql().to_ascii_lowercase(), func.signature()), i))
             }
             _ => {}
         }
@@ -404,7 +302,7 @@ pub fn phases(changes: &[Change], d: Dialect) -> Phases {
     let early = called_by(&table_text);
     let create_keys: BTreeSet<ObjKey> = creates.keys().cloned().collect();
     for k in refs::topo_order(&create_keys, &create_deps) {
-        let (schema, c) = creates[&k];
+        let (schema, c, i) = creates[&k];
         let out = if before_types.contains(&k) {
             &mut p.before_types
         } else if early.contains(&k) {
@@ -413,32 +311,26 @@ pub fn phases(changes: &[Change], d: Dialect) -> Phases {
             &mut p.late
         };
         match c {
-            Change::AddView { view, .. } => out.extend(stmts(create_view(d, schema, view), format!("create view \"{}\"", view.name))),
-            Change::ModifyView { from, to, .. } => out.extend(stmts(replace_view(d, schema, from, to), format!("replace view \"{}\"", to.name))),
-            Change::AddFunction { func, .. } => out.extend(stmts(create_function(d, schema, func), format!("create {} \"{}\"", func.kind.sql().to_ascii_lowercase(), func.signature()))),
-            Change::ModifyFunction { from, to, .. } => {
-                let sqls = match d {
-                    Dialect::Postgres => postgres::objects_ddl::replace_function(schema, from, to),
-                    _ => create_function(d, schema, to),
-                };
-                out.extend(stmts(sqls, format!("replace {} \"{}\"", to.kind.sql().to_ascii_lowercase(), to.signature())))
-            }
+            Change::AddView { view, .. } => out.extend(stmts(e.create_view(schema, view), format!("create view \"{}\"", view.name), i)),
+            Change::ModifyView { from, to, .. } => out.extend(stmts(e.replace_view(schema, from, to), format!("replace view \"{}\"", to.name), i)),
+            Change::AddFunction { func, .. } => out.extend(stmts(e.create_function(schema, func), format!("create {} \"{}\"", func.kind.sql().to_ascii_lowercase(), func.signature()), i)),
+            Change::ModifyFunction { from, to, .. } => out.extend(stmts(e.replace_function(schema, from, to), format!("replace {} \"{}\"", to.kind.sql().to_ascii_lowercase(), to.signature()), i)),
             _ => {}
         }
     }
     // 3. triggers, once their tables, views and routines exist.
-    for c in changes {
+    for (i, c) in changes.iter().enumerate() {
         if let Change::AddTrigger { schema, trigger } = c {
-            p.late.extend(stmts(create_trigger(d, schema, trigger), format!("create trigger \"{}\" on \"{}\"", trigger.name, trigger.table)));
+            p.late.extend(stmts(e.create_trigger(schema, trigger), format!("create trigger \"{}\" on \"{}\"", trigger.name, trigger.table), i));
         }
     }
 
     // 4. post: routines that go away, after what used them.
     for k in &drop_order {
-        let (schema, c) = drops[k];
+        let (schema, c, i) = drops[k];
         if let Change::DropFunction { func, .. } = c {
             if !added_sigs.contains(k) {
-                p.post.push(Statement::new(drop_function(d, schema, func), format!("drop {} \"{}\"", func.kind.sql().to_ascii_lowercase(), func.signature())));
+                p.post.extend(stmts(e.drop_function(schema, func), format!("drop {} \"{}\"", func.kind.sql().to_ascii_lowercase(), func.signature()), i));
             }
         }
     }
@@ -451,7 +343,7 @@ fn is_object_change(c: &Change) -> bool {
 
 /// A realm's views, routines and triggers as CREATE statements in dependency order, split into
 /// what must exist before the tables (routines their expressions call) and what comes after.
-pub fn create_objects(realm: &Realm, d: Dialect) -> (Vec<String>, Vec<String>) {
+pub fn create_objects(realm: &Realm, e: &dyn Engine) -> (Vec<String>, Vec<String>) {
     if realm.schemas.iter().all(|s| s.views.is_empty() && s.functions.is_empty() && s.triggers.is_empty()) {
         return (vec![], vec![]);
     }
@@ -465,6 +357,6 @@ pub fn create_objects(realm: &Realm, d: Dialect) -> (Vec<String>, Vec<String>) {
         changes.extend(s.triggers.iter().map(|t| Change::AddTrigger { schema: s.name.clone(), trigger: t.clone() }));
         changes.extend(s.domains.iter().map(|x| Change::AddDomain { schema: s.name.clone(), value: x.clone() }));
     }
-    let p = phases(&changes, d);
+    let p = phases(&changes, e);
     (p.before_types.into_iter().chain(p.early).map(|s| s.sql).collect(), p.late.into_iter().map(|s| s.sql).collect())
 }

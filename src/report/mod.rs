@@ -4,6 +4,7 @@
 use crate::diff::{Change, TableChange};
 use crate::lint::Finding;
 use crate::plan::compute::Outcome;
+use crate::statement::{Blocks, Traffic, Work};
 use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::json;
 
@@ -110,6 +111,33 @@ pub fn change_rows(changes: &[Change]) -> Vec<(String, String, bool)> {
     rows
 }
 
+/// For each row of [`change_rows`], what its statements do to traffic: the heaviest of them
+/// (what it blocks first, then how long), as apply will run them.
+pub fn traffic_rows(plan: &crate::plan::Plan) -> Vec<Option<Traffic>> {
+    let worst = |stmts: Vec<&crate::statement::Statement>| stmts.into_iter().filter_map(|s| s.traffic.clone()).max_by_key(|t| (t.blocks, t.work));
+    let mut rows = Vec::new();
+    for (i, c) in plan.changes.iter().enumerate() {
+        match c {
+            Change::ModifyTable { changes, .. } => {
+                for tc in changes {
+                    rows.push(worst(plan.statements_for(i, tc.object_name())));
+                }
+            }
+            _ => rows.push(worst(plan.statements_for(i, None))),
+        }
+    }
+    rows
+}
+
+/// A traffic cell: empty for what holds up no one.
+fn traffic_cell(t: &Option<Traffic>) -> String {
+    match t {
+        Some(t) if t.blocks != Blocks::Nothing || t.work != Work::Catalog => t.summary(),
+        Some(t) if t.table.is_some() => format!("{} · {}", t.lock, t.work.label()),
+        _ => String::new(),
+    }
+}
+
 /// A table's width: `COLUMNS` when set, else the terminal's — but never so narrow that cells
 /// break one character per line (a zero-width pseudo-terminal): then 120 columns. Output that
 /// is no terminal (a pipe, a CI log) is not wrapped at all, as before.
@@ -192,9 +220,9 @@ pub fn text(o: &Outcome, findings: &[Finding]) -> String {
     t.load_style(presets::UTF8_FULL_CONDENSED);
     t.set_content_arrangement(ContentArrangement::Dynamic);
     fit(&mut t);
-    t.set_header(vec!["Object", "Change", "Destructive"]);
-    for (obj, ch, d) in change_rows(&o.plan.changes) {
-        t.add_row(vec![escape::line(&obj), escape::line(&ch), if d { "yes".into() } else { String::new() }]);
+    t.set_header(vec!["Object", "Change", "Destructive", "Locks (blocks, work)"]);
+    for ((obj, ch, d), tr) in change_rows(&o.plan.changes).into_iter().zip(traffic_rows(&o.plan)) {
+        t.add_row(vec![escape::line(&obj), escape::line(&ch), if d { "yes".into() } else { String::new() }, traffic_cell(&tr)]);
     }
     let mut s = format!("{t}\n\n");
     s.push_str(&sql(o));
@@ -314,9 +342,9 @@ pub fn markdown(o: &Outcome, findings: &[Finding]) -> String {
     if o.plan.is_empty() {
         return format!("**Schema is synced**, no changes to be made.\n{unmanaged}");
     }
-    let mut s = String::from("| Object | Change | Destructive |\n|---|---|---|\n");
-    for (obj, ch, d) in change_rows(&o.plan.changes) {
-        s.push_str(&format!("| {} | {} | {} |\n", escape::md_code(&obj), esc(&ch), if d { "⚠️ yes" } else { "" }));
+    let mut s = String::from("| Object | Change | Destructive | Locks |\n|---|---|---|---|\n");
+    for ((obj, ch, d), tr) in change_rows(&o.plan.changes).into_iter().zip(traffic_rows(&o.plan)) {
+        s.push_str(&format!("| {} | {} | {} | {} |\n", escape::md_code(&obj), esc(&ch), if d { "⚠️ yes" } else { "" }, esc(&traffic_cell(&tr))));
     }
     s.push_str("\n<details><summary>SQL</summary>\n\n");
     s.push_str(&escape::md_fence("sql", &sql(o)));

@@ -3,6 +3,7 @@
 //! happens only in `engine/*/ddl.rs`.
 
 pub mod refs;
+pub mod type_ref;
 
 use serde::Serialize;
 

@@ -204,7 +204,7 @@ pub fn create_realm(realm: &Realm) -> Vec<String> {
 // ---- changes ---------------------------------------------------------------------------------
 
 use crate::diff::TableChange;
-use crate::plan::Statement;
+use crate::statement::Statement;
 
 pub fn add_schema(s: &Schema) -> Vec<Statement> {
     let mut sql = format!("CREATE DATABASE {}", q(&s.name));

@@ -1,9 +1,11 @@
 //! MySQL / MariaDB: information_schema inspection, DDL generation and canonical type spellings.
 pub mod ddl;
+pub mod engine;
 pub mod inspect;
 pub mod lossy;
-pub mod sandbox;
 pub mod objects_ddl;
 pub mod objects_inspect;
 pub mod privileges;
+pub mod sandbox;
+pub mod traffic;
 pub mod types;

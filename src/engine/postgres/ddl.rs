@@ -428,7 +428,7 @@ pub fn create_realm(realm: &Realm) -> Vec<String> {
 // ---- changes ---------------------------------------------------------------------------------
 
 use crate::diff::TableChange;
-use crate::plan::Statement;
+use crate::statement::Statement;
 
 pub fn add_schema(s: &Schema) -> Vec<Statement> {
     vec![Statement::new(format!("CREATE SCHEMA {}", q(&s.name)), format!("create schema \"{}\"", s.name)).rev(format!("DROP SCHEMA {}", q(&s.name)))]

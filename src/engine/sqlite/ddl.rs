@@ -159,7 +159,7 @@ pub fn create_realm(realm: &Realm) -> Vec<String> {
 // ---- changes ---------------------------------------------------------------------------------
 
 use crate::diff::TableChange;
-use crate::plan::Statement;
+use crate::statement::Statement;
 
 pub fn add_table(t: &Table) -> Vec<Statement> {
     let mut out = vec![Statement::new(create_table(t), format!("create table \"{}\"", t.name)).rev(format!("DROP TABLE {}", q(&t.name)))];

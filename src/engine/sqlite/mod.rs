@@ -1,9 +1,11 @@
 //! SQLite: inspection through sqlite_schema and the pragma table-valued functions, and DDL.
 pub mod ddl;
+pub mod engine;
 pub mod inspect;
 pub mod lossy;
 pub mod objects;
 pub mod sandbox;
+pub mod traffic;
 
 /// SQLite keeps the declared type verbatim; canonical = lower-case, `_` read as a space (HCL
 /// identifiers cannot hold spaces), no blanks inside the parentheses.

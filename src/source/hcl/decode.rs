@@ -629,7 +629,7 @@ impl Decoder<'_> {
                 _ => s.domains.iter().any(|d| d.name == name),
             };
             if found {
-                return Ok(engine::postgres::types::qualified(&s.name, name));
+                return Ok(crate::schema::type_ref::qualified(&s.name, name));
             }
         }
         Err(self.files[fi].err(a.value.span(), format!("unresolved reference {kind}.{name}"), Some(format!("declare it: {kind} \"{name}\" {{ … }}"))))

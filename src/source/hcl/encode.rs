@@ -399,7 +399,7 @@ fn type_expr(realm: &Realm, dialect: Dialect, ty: &str, name_count: &dyn Fn(&str
             for s in &realm.schemas {
                 for (kind, names) in [("enum", s.enums.iter().map(|e| e.name.as_str()).collect::<Vec<_>>()), ("domain", s.domains.iter().map(|d| d.name.as_str()).collect())] {
                     for n in names {
-                        if engine::postgres::types::qualified(&s.name, n) == ty {
+                        if crate::schema::type_ref::qualified(&s.name, n) == ty {
                             let r = if name_count(n) > 1 { format!("{kind}{}{}", ref_name(&s.name), ref_name(n)) } else { format!("{kind}{}", ref_name(n)) };
                             return (r, false);
                         }

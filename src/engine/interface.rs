@@ -1,0 +1,85 @@
+//! The one interface between the planner and an engine's SQL. `plan/` orders changes and asks
+//! the engine for statements through this trait; it names no engine. Each engine implements it
+//! once, in `engine/<name>/engine.rs`, from the functions of its own folder.
+
+use crate::diff::Change;
+use crate::schema::refs::ObjKey;
+use crate::schema::{Dialect, Function, Realm, Trigger, View};
+use crate::statement::{Phase, Statement, Traffic};
+
+/// The online-safe forms a plan takes for tables that exist in the target, all on by default
+/// (a diff policy turns each off): Atlas's `diff { concurrent_index { add, drop } }` and
+/// `constraints` (foreign keys and checks added NOT VALID then validated, SET NOT NULL through
+/// a validated check). Engines without such forms ignore it.
+#[derive(Debug, Clone, Copy)]
+pub struct Online {
+    pub add: bool,
+    pub drop: bool,
+    pub constraints: bool,
+}
+
+impl Default for Online {
+    /// All on, unless `SCHEMAGATE_ONLINE=false` (every change in the one apply transaction) or
+    /// `SCHEMAGATE_ONLINE_CONSTRAINTS=false` (indexes online, constraints in the transaction).
+    fn default() -> Self {
+        let off = |k: &str| std::env::var(k).is_ok_and(|v| v == "false" || v == "0");
+        let online = !off("SCHEMAGATE_ONLINE");
+        Online { add: online, drop: online, constraints: online && !off("SCHEMAGATE_ONLINE_CONSTRAINTS") }
+    }
+}
+
+pub trait Engine: Sync {
+    fn dialect(&self) -> Dialect;
+
+    // ---- changes → statements ------------------------------------------------------------
+
+    /// The statements of one change, each with the phase it runs in. Views, routines and
+    /// triggers are ordered among each other by `plan::objects` (which calls the object
+    /// methods below), so their changes render nothing here.
+    fn render(&self, change: &Change) -> Vec<(Phase, Statement)>;
+
+    /// The plan's statements in their online-safe form (indexes built concurrently, constraints
+    /// validated outside the lock). The default keeps them as they are.
+    fn online(&self, _changes: &[Change], statements: Vec<Statement>, _o: Online) -> Vec<Statement> {
+        statements
+    }
+
+    /// What each statement of a plan does to the traffic on its table, one per statement (in
+    /// the plan's order; `changes` are the ones `Statement::change` points into).
+    fn traffic(&self, changes: &[Change], statements: &[Statement]) -> Vec<Traffic>;
+
+    /// The whole realm's tables, types and schemas as CREATE statements (no views, routines,
+    /// triggers or grants: the planner places those).
+    fn create_realm(&self, realm: &Realm) -> Vec<String>;
+
+    /// GRANT statements for every grant of the realm (inspect --format sql).
+    fn create_grants(&self, realm: &Realm) -> Vec<String>;
+
+    // ---- views, routines, triggers -------------------------------------------------------
+
+    /// Tables whose change breaks the views that read them on this engine (PostgreSQL refuses
+    /// to retype a column a view reads; SQLite's rebuild drops what sits on a table).
+    fn breaks_dependents(&self, change: &Change) -> Vec<ObjKey>;
+    /// Whether changing a table rebuilds it (SQLite), taking its triggers along.
+    fn rebuilds_tables(&self) -> bool;
+    fn view_replaceable(&self, from: &View, to: &View) -> bool;
+    fn function_replaceable(&self, from: &Function, to: &Function) -> bool;
+    fn create_view(&self, schema: &str, v: &View) -> Vec<String>;
+    fn replace_view(&self, schema: &str, from: &View, to: &View) -> Vec<String>;
+    fn drop_view(&self, schema: &str, v: &View) -> String;
+    fn create_function(&self, schema: &str, f: &Function) -> Vec<String>;
+    fn replace_function(&self, schema: &str, from: &Function, to: &Function) -> Vec<String>;
+    /// Empty where the engine has no routines (SQLite).
+    fn drop_function(&self, schema: &str, f: &Function) -> Vec<String>;
+    fn create_trigger(&self, schema: &str, t: &Trigger) -> Vec<String>;
+    fn drop_trigger(&self, schema: &str, t: &Trigger) -> String;
+}
+
+/// The engine of a dialect: the one place that maps the model's `Dialect` to code.
+pub fn of(d: Dialect) -> &'static dyn Engine {
+    match d {
+        Dialect::Postgres => &super::postgres::engine::Postgres,
+        Dialect::Mysql => &super::mysql::engine::Mysql,
+        Dialect::Sqlite => &super::sqlite::engine::Sqlite,
+    }
+}

@@ -1,0 +1,184 @@
+//! PostgreSQL behind the planner's interface (`engine::Engine`): which statements each change
+//! becomes and in which phase, from the functions of this folder.
+
+use super::{ddl, objects_ddl, online, privileges, traffic};
+use crate::diff::{Change, TableChange};
+use crate::engine::interface::{Engine, Online};
+use crate::engine::wording;
+use crate::schema::refs::ObjKey;
+use crate::schema::*;
+use crate::statement::{Phase, Statement, Traffic};
+
+pub struct Postgres;
+
+fn drop_fk(schema: &str, table: &str, fk: &ForeignKey) -> Statement {
+    let t = ddl::qn(schema, table);
+    Statement::new(format!("ALTER TABLE {t} DROP CONSTRAINT {}", ddl::q(&fk.name)), wording::drop_fk(table, fk)).rev(format!("ALTER TABLE {t} ADD {}", ddl::fk_def(fk)))
+}
+
+fn add_fk(schema: &str, table: &str, fk: &ForeignKey) -> Statement {
+    let t = ddl::qn(schema, table);
+    Statement::new(format!("ALTER TABLE {t} ADD {}", ddl::fk_def(fk)), wording::add_fk(table, fk)).rev(format!("ALTER TABLE {t} DROP CONSTRAINT {}", ddl::q(&fk.name)))
+}
+
+fn at(phase: Phase, statements: impl IntoIterator<Item = Statement>) -> impl Iterator<Item = (Phase, Statement)> {
+    statements.into_iter().map(move |s| (phase, s))
+}
+
+impl Engine for Postgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn render(&self, change: &Change) -> Vec<(Phase, Statement)> {
+        let mut out: Vec<(Phase, Statement)> = Vec::new();
+        match change {
+            Change::AddSchema { schema } => out.extend(at(Phase::Schemas, ddl::add_schema(schema))),
+            Change::ModifySchema { from, to } => out.extend(at(Phase::ModifySchemas, ddl::modify_schema(from, to))),
+            Change::DropSchema { schema } => out.push((Phase::DropSchemas, Statement::new(format!("DROP SCHEMA {}", ddl::q(schema)), format!("drop schema \"{schema}\"")))),
+            Change::AddRole { name } => out.push((Phase::Roles, Statement::new(format!("CREATE ROLE {}", ddl::q(name)), format!("create role \"{name}\" (NOLOGIN)")))),
+            Change::AddExtension { schema, value } => {
+                out.push((Phase::Extensions, Statement::new(ddl::create_extension(schema, value), format!("create extension \"{}\"", value.name)).rev(format!("DROP EXTENSION {}", ddl::q(&value.name)))))
+            }
+            Change::DropExtension { name, .. } => out.push((Phase::DropTypes, Statement::new(format!("DROP EXTENSION {}", ddl::q(name)), format!("drop extension \"{name}\"")))),
+            Change::AddEnum { schema, value } => out.push((Phase::Types, Statement::new(ddl::create_enum(schema, value), format!("create enum type \"{}\"", value.name)).rev(format!("DROP TYPE {}", ddl::qn(schema, &value.name))))),
+            Change::ModifyEnum { schema, from, to, users } => out.extend(at(Phase::Types, ddl::modify_enum(schema, from, to, users))),
+            Change::DropEnum { schema, name } => out.push((Phase::DropTypes, Statement::new(format!("DROP TYPE {}", ddl::qn(schema, name)), format!("drop type \"{name}\"")))),
+            Change::AddDomain { schema, value } => out.push((Phase::Types, Statement::new(ddl::create_domain(schema, value), format!("create domain \"{}\"", value.name)).rev(format!("DROP DOMAIN {}", ddl::qn(schema, &value.name))))),
+            Change::ModifyDomain { schema, from, to } => out.extend(at(Phase::Types, ddl::modify_domain(schema, from, to))),
+            Change::DropDomain { schema, name } => out.push((Phase::DropTypes, Statement::new(format!("DROP DOMAIN {}", ddl::qn(schema, name)), format!("drop domain \"{name}\"")))),
+            Change::AddSequence { schema, value } => {
+                out.push((Phase::Types, Statement::new(ddl::create_sequence(schema, value), format!("create sequence \"{}\"", value.name)).rev(format!("DROP SEQUENCE {}", ddl::qn(schema, &value.name)))));
+                out.extend(at(Phase::AfterTables, ddl::sequence_owner(schema, None, value)));
+            }
+            Change::ModifySequence { schema, from, to } => {
+                out.extend(at(Phase::Types, ddl::modify_sequence(schema, from, to)));
+                out.extend(at(Phase::AfterTables, ddl::sequence_owner(schema, Some(from), to)));
+            }
+            Change::DropSequence { schema, name } => out.push((Phase::DropTypes, Statement::new(format!("DROP SEQUENCE {}", ddl::qn(schema, name)), format!("drop sequence \"{name}\"")))),
+            Change::RenameTable { schema, from, to } => {
+                out.push((Phase::Renames, Statement::new(ddl::rename_table(schema, from, to), wording::rename_table(from, to)).rev(ddl::rename_table(schema, to, from))))
+            }
+            Change::RenameColumn { schema, table, from, to } => {
+                out.push((Phase::Renames, Statement::new(ddl::rename_column(schema, table, from, to), wording::rename_column(table, from, to)).rev(ddl::rename_column(schema, table, to, from))))
+            }
+            Change::RenameIndex { schema, table, from, to, .. } => out.push((
+                Phase::Renames,
+                Statement::new(format!("ALTER INDEX {} RENAME TO {}", ddl::qn(schema, from), ddl::q(to)), wording::rename_index(table, from, to)).rev(format!("ALTER INDEX {} RENAME TO {}", ddl::qn(schema, to), ddl::q(from))),
+            )),
+            Change::AddTable { schema, table } => {
+                out.extend(at(Phase::CreateTables, ddl::add_table(schema, table)));
+                out.extend(at(Phase::AfterTables, ddl::attach_new(schema, table)));
+                out.extend(at(Phase::AddForeignKeys, table.foreign_keys.iter().map(|fk| add_fk(schema, &table.name, fk))));
+            }
+            Change::ModifyTable { schema, table, from, to, changes } => {
+                for tc in changes {
+                    if let TableChange::DropForeignKey { fk } = tc {
+                        out.push((Phase::DropForeignKeys, drop_fk(schema, table, fk)));
+                    }
+                }
+                out.extend(at(Phase::ModifyTables, ddl::modify_table(schema, from, to, changes)));
+                for tc in changes {
+                    if let TableChange::AddForeignKey { fk } = tc {
+                        out.push((Phase::AddForeignKeys, add_fk(schema, table, fk)));
+                    }
+                }
+            }
+            Change::DropTable { schema, table } => {
+                out.extend(at(Phase::DropForeignKeys, table.foreign_keys.iter().map(|fk| drop_fk(schema, &table.name, fk))));
+                out.push((Phase::DropTables, Statement::new(format!("DROP TABLE {}", ddl::qn(schema, &table.name)), wording::drop_table(table))));
+            }
+            Change::Grant { schema, on, grant } => out.push((Phase::Privileges, Statement::new(privileges::grant(schema, on, grant), wording::grant(schema, on, grant)))),
+            Change::Revoke { schema, on, grant, option_only } => out.push((Phase::Privileges, Statement::new(privileges::revoke(schema, on, grant, *option_only), wording::revoke(schema, on, grant)))),
+            Change::DefaultPrivileges { schema, value, revoke, option_only } => out.push((
+                Phase::Privileges,
+                Statement::new(privileges::alter_default(schema, value, *revoke, *option_only), format!("default privileges on {} in \"{schema}\" for {}", value.on.to_ascii_lowercase(), value.grantee)),
+            )),
+            // Ordered among each other by plan::objects.
+            Change::AddView { .. } | Change::DropView { .. } | Change::ModifyView { .. } => {}
+            Change::AddFunction { .. } | Change::DropFunction { .. } | Change::ModifyFunction { .. } => {}
+            Change::AddTrigger { .. } | Change::DropTrigger { .. } | Change::ModifyTrigger { .. } => {}
+        }
+        out
+    }
+
+    fn online(&self, changes: &[Change], statements: Vec<Statement>, o: Online) -> Vec<Statement> {
+        online::apply(changes, statements, o)
+    }
+
+    fn traffic(&self, changes: &[Change], statements: &[Statement]) -> Vec<Traffic> {
+        traffic::of(changes, statements)
+    }
+
+    fn create_realm(&self, realm: &Realm) -> Vec<String> {
+        ddl::create_realm(realm)
+    }
+
+    fn create_grants(&self, realm: &Realm) -> Vec<String> {
+        wording::grant_changes(realm).iter().flat_map(|c| self.render(c)).map(|(_, s)| s.sql).collect()
+    }
+
+    fn breaks_dependents(&self, change: &Change) -> Vec<ObjKey> {
+        let key = |s: &str, t: &str| ObjKey::Table(s.to_string(), t.to_string());
+        match change {
+            // PostgreSQL refuses to drop or retype a column that a view reads.
+            Change::ModifyTable { schema, table, changes, .. } => {
+                let breaks = changes.iter().any(|tc| match tc {
+                    TableChange::DropColumn { .. } => true,
+                    TableChange::ModifyColumn { what, .. } => what.iter().any(|w| matches!(*w, "type" | "generated" | "collation")),
+                    _ => false,
+                });
+                if breaks {
+                    vec![key(schema, table)]
+                } else {
+                    vec![]
+                }
+            }
+            Change::ModifyEnum { users, .. } => users.iter().map(|u| key(&u.schema, &u.table)).collect(),
+            Change::DropTable { schema, table } => vec![key(schema, &table.name)],
+            Change::AddSchema { .. } | Change::DropSchema { .. } | Change::ModifySchema { .. } | Change::AddExtension { .. } | Change::DropExtension { .. } => vec![],
+            Change::AddEnum { .. } | Change::DropEnum { .. } | Change::AddDomain { .. } | Change::DropDomain { .. } | Change::ModifyDomain { .. } => vec![],
+            Change::AddSequence { .. } | Change::DropSequence { .. } | Change::ModifySequence { .. } => vec![],
+            // Views follow a renamed table (PostgreSQL rewrites their references).
+            Change::RenameTable { .. } | Change::RenameColumn { .. } | Change::RenameIndex { .. } => vec![],
+            Change::AddView { .. } | Change::DropView { .. } | Change::ModifyView { .. } => vec![],
+            Change::AddFunction { .. } | Change::DropFunction { .. } | Change::ModifyFunction { .. } => vec![],
+            Change::AddTrigger { .. } | Change::DropTrigger { .. } | Change::ModifyTrigger { .. } => vec![],
+            Change::Grant { .. } | Change::Revoke { .. } | Change::DefaultPrivileges { .. } | Change::AddRole { .. } | Change::AddTable { .. } => vec![],
+        }
+    }
+
+    fn rebuilds_tables(&self) -> bool {
+        false
+    }
+    fn view_replaceable(&self, from: &View, to: &View) -> bool {
+        objects_ddl::view_replaceable(from, to)
+    }
+    fn function_replaceable(&self, from: &Function, to: &Function) -> bool {
+        objects_ddl::function_replaceable(from, to)
+    }
+    fn create_view(&self, schema: &str, v: &View) -> Vec<String> {
+        objects_ddl::create_view(schema, v, false)
+    }
+    fn replace_view(&self, schema: &str, from: &View, to: &View) -> Vec<String> {
+        objects_ddl::replace_view(schema, from, to)
+    }
+    fn drop_view(&self, schema: &str, v: &View) -> String {
+        objects_ddl::drop_view(schema, v)
+    }
+    fn create_function(&self, schema: &str, f: &Function) -> Vec<String> {
+        objects_ddl::create_function(schema, f, false)
+    }
+    fn replace_function(&self, schema: &str, from: &Function, to: &Function) -> Vec<String> {
+        objects_ddl::replace_function(schema, from, to)
+    }
+    fn drop_function(&self, schema: &str, f: &Function) -> Vec<String> {
+        vec![objects_ddl::drop_function(schema, f)]
+    }
+    fn create_trigger(&self, schema: &str, t: &Trigger) -> Vec<String> {
+        objects_ddl::create_trigger(schema, t)
+    }
+    fn drop_trigger(&self, schema: &str, t: &Trigger) -> String {
+        objects_ddl::drop_trigger(schema, t)
+    }
+}

@@ -1,0 +1,156 @@
+//! The online-safe form of a PostgreSQL plan, for tables that exist in the target: indexes
+//! built and dropped CONCURRENTLY outside the apply transaction, constraints added NOT VALID and
+//! validated in a step of their own, SET NOT NULL through a validated check. Each new statement
+//! belongs to the change of the statement it comes from.
+
+use super::ddl;
+use crate::diff::{Change, TableChange};
+use crate::engine::interface::Online;
+use crate::statement::Statement;
+use sha2::{Digest, Sha256};
+
+pub fn apply(changes: &[Change], mut statements: Vec<Statement>, o: Online) -> Vec<Statement> {
+    if o.add || o.drop {
+        statements = concurrently(changes, statements, o);
+    }
+    if o.constraints {
+        statements = online_constraints(changes, statements);
+    }
+    statements
+}
+
+/// Rewrite the index statements of existing tables to their CONCURRENTLY form (no transaction).
+fn concurrently(changes: &[Change], statements: Vec<Statement>, ci: Online) -> Vec<Statement> {
+    let mut added = std::collections::HashSet::new();
+    let mut dropped = std::collections::HashSet::new();
+    for c in changes {
+        if let Change::ModifyTable { schema, changes: tcs, .. } = c {
+            for tc in tcs {
+                match tc {
+                    TableChange::AddIndex { index } if !index.constraint => {
+                        added.insert((schema.clone(), index.name.clone()));
+                    }
+                    TableChange::DropIndex { index } if !index.constraint => {
+                        dropped.insert(ddl::qn(schema, &index.name));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(statements.len());
+    for mut s in statements {
+        for prefix in ["CREATE UNIQUE INDEX ", "CREATE INDEX "] {
+            if ci.add {
+                if let Some(rest) = s.sql.strip_prefix(prefix).map(String::from) {
+                    if let Some((schema, name)) = added.iter().find(|(_, n)| rest.starts_with(&format!("{} ON ", ddl::q(n)))) {
+                        // IF NOT EXISTS: a re-run of an apply that got past it does nothing twice.
+                        s.sql = format!("{prefix}CONCURRENTLY IF NOT EXISTS {rest}");
+                        s.no_tx = true;
+                        // A build that failed (a killed apply, a duplicate) leaves an INVALID
+                        // index of this name, which inspection does not count as the index:
+                        // dropped first, so a re-run builds it again.
+                        let mut cleanup = Statement::new(format!("DROP INDEX CONCURRENTLY IF EXISTS {}", ddl::qn(schema, name)), format!("drop an INVALID \"{name}\" a failed build may have left"));
+                        cleanup.no_tx = true;
+                        cleanup.change = s.change;
+                        out.push(cleanup);
+                    }
+                }
+            }
+        }
+        // A comment on an index built after the transaction is set after it too (in order,
+        // after the build).
+        if ci.add && added.iter().any(|(schema, n)| s.sql.starts_with(&format!("COMMENT ON INDEX {} IS ", ddl::qn(schema, n)))) {
+            s.no_tx = true;
+        }
+        if ci.drop {
+            if let Some(name) = s.sql.strip_prefix("DROP INDEX ").map(String::from) {
+                if dropped.contains(&name) {
+                    s.sql = format!("DROP INDEX CONCURRENTLY {name}");
+                    s.no_tx = true;
+                }
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+/// Constraints of tables that exist, in the online form (PostgreSQL): a foreign key or check is
+/// added NOT VALID (a brief lock, no scan) and validated after the transaction (a scan under a
+/// lock that lets reads and writes through); SET NOT NULL goes through a validated
+/// `CHECK (col IS NOT NULL)`, which lets PostgreSQL set it without scanning, and the helper
+/// check is dropped. Each validation is its own step, outside the apply transaction.
+fn online_constraints(changes: &[Change], mut statements: Vec<Statement>) -> Vec<Statement> {
+    let mut after = Vec::new();
+    let mut before = Vec::new();
+    for (ci, c) in changes.iter().enumerate() {
+        let Change::ModifyTable { schema, table, changes: tcs, .. } = c else { continue };
+        let t = ddl::qn(schema, table);
+        let prefix = format!("ALTER TABLE {t} ");
+        // In the transactional statement of this table, `from` becomes `to`.
+        let rewrite = |statements: &mut Vec<Statement>, from: &str, to: &str| -> bool {
+            statements.iter_mut().find(|s| !s.no_tx && s.sql.starts_with(&prefix) && s.sql.contains(from)).map(|s| s.sql = s.sql.replacen(from, to, 1)).is_some()
+        };
+        let validate = |name: &str, what: String| {
+            let mut v = Statement::new(format!("ALTER TABLE {t} VALIDATE CONSTRAINT {}", ddl::q(name)), what).outside_tx();
+            v.change = Some(ci);
+            v
+        };
+        let pk_columns: Vec<&String> = tcs.iter().filter_map(|tc| if let TableChange::AddPrimaryKey { key } = tc { Some(&key.columns) } else { None }).flatten().collect();
+        for tc in tcs {
+            match tc {
+                TableChange::AddForeignKey { fk } => {
+                    let add = format!("ADD {}", ddl::fk_def(fk));
+                    if rewrite(&mut statements, &add, &format!("{add} NOT VALID")) {
+                        after.push(validate(&fk.name, format!("validate foreign key \"{}\" of \"{table}\" (reads and writes go on)", fk.name)));
+                    }
+                }
+                TableChange::AddCheck { check } => {
+                    let add = format!("ADD {}", ddl::check_def(check));
+                    if rewrite(&mut statements, &add, &format!("{add} NOT VALID")) {
+                        after.push(validate(&check.name, format!("validate check \"{}\" of \"{table}\" (reads and writes go on)", check.name)));
+                    }
+                }
+                // Before the transaction, each on its own: a NOT VALID check (a brief lock) and its
+                // validation (the scan, with reads and writes going on). A NULL fails it there,
+                // the check is dropped again, and nothing else has run. In the transaction, SET
+                // NOT NULL then needs no scan (the valid check proves it) and the helper goes.
+                TableChange::ModifyColumn { from, to, what } if from.null && !to.null && !what.contains(&"identity") && !pk_columns.contains(&&to.name) => {
+                    let cn = ddl::q(&to.name);
+                    let helper = not_null_check_name(table, &to.name);
+                    let hq = ddl::q(&helper);
+                    let set = format!("ALTER COLUMN {cn} SET NOT NULL");
+                    let Some(at) = statements.iter().position(|s| !s.no_tx && s.sql.starts_with(&prefix) && s.sql.contains(&set)) else { continue };
+                    let mut add = Statement::new(format!("ALTER TABLE {t} ADD CONSTRAINT {hq} CHECK ({cn} IS NOT NULL) NOT VALID"), format!("check that \"{}\" holds no NULL, before the transaction", to.name)).rev(format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {hq}"));
+                    add.before_tx = true;
+                    add.change = Some(ci);
+                    let mut check = validate(&helper, format!("validate that \"{}\" holds no NULL (reads and writes go on)", to.name));
+                    check.no_tx = false;
+                    check.before_tx = true;
+                    before.push(add);
+                    before.push(check);
+                    let mut drop = Statement::new(format!("ALTER TABLE {t} DROP CONSTRAINT {hq}"), format!("drop the helper check of \"{}\" (SET NOT NULL used it instead of a scan)", to.name));
+                    drop.change = Some(ci);
+                    statements.insert(at + 1, drop);
+                }
+                _ => {}
+            }
+        }
+    }
+    statements.extend(after);
+    before.extend(statements);
+    before
+}
+
+/// The helper check of an online SET NOT NULL: `<table>_<column>_not_null`, or a hashed name
+/// when that would pass PostgreSQL's 63-byte limit.
+pub fn not_null_check_name(table: &str, column: &str) -> String {
+    let name = format!("{table}_{column}_not_null");
+    if name.len() <= 63 {
+        return name;
+    }
+    let h = hex::encode(Sha256::digest(name.as_bytes()));
+    format!("sg_not_null_{}", &h[..16])
+}
+

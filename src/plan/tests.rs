@@ -1,0 +1,104 @@
+//! The planner without a database: changes → ordered SQL per engine, from realms built in code.
+
+use super::*;
+use crate::schema::{Column, ForeignKey, Index, IndexPart, PrimaryKey, Realm, Schema, Table};
+
+fn col(name: &str, ty: &str, null: bool) -> Column {
+    Column { name: name.into(), ty: ty.into(), null, ..Default::default() }
+}
+
+fn table(name: &str, cols: Vec<Column>) -> Table {
+    Table { name: name.into(), primary_key: Some(PrimaryKey { columns: vec!["id".into()], ..Default::default() }), columns: cols, ..Default::default() }
+}
+
+fn fk(name: &str, column: &str, schema: &str, to: &str) -> ForeignKey {
+    ForeignKey { name: name.into(), columns: vec![column.into()], ref_schema: schema.into(), ref_table: to.into(), ref_columns: vec!["id".into()], ..Default::default() }
+}
+
+fn realm(schema: &str, tables: Vec<Table>) -> Realm {
+    Realm { schemas: vec![Schema { name: schema.into(), tables, ..Default::default() }], ..Default::default() }
+}
+
+fn plan(d: Dialect, schema: &str, from: Vec<Table>, to: Vec<Table>) -> Plan {
+    let (a, b) = (realm(schema, from), realm(schema, to));
+    let changes = crate::diff::diff(&a, &b);
+    build_with(&a, &b, changes, d, ConcurrentIndex { add: true, drop: true, constraints: true })
+}
+
+fn sqls(p: &Plan) -> Vec<&str> {
+    p.statements.iter().map(|s| s.sql.as_str()).collect()
+}
+
+fn position(p: &Plan, prefix: &str) -> usize {
+    p.statements.iter().position(|s| s.sql.starts_with(prefix)).unwrap_or_else(|| panic!("no statement starts with {prefix}: {:#?}", sqls(p)))
+}
+
+#[test]
+fn a_new_table_exists_before_the_foreign_key_that_references_it() {
+    for d in [Dialect::Postgres, Dialect::Mysql] {
+        let schema = if d == Dialect::Postgres { "public" } else { "app" };
+        let users = table("users", vec![col("id", "integer", false)]);
+        let posts_v1 = table("posts", vec![col("id", "integer", false), col("author", "integer", true)]);
+        let posts_v2 = Table { foreign_keys: vec![fk("posts_author_fk", "author", schema, "users")], ..posts_v1.clone() };
+        let p = plan(d, schema, vec![posts_v1], vec![users, posts_v2]);
+        assert!(position(&p, "CREATE TABLE") < p.statements.iter().position(|s| s.sql.contains("FOREIGN KEY")).unwrap(), "{d:?}: {:#?}", sqls(&p));
+        // Every statement knows the change it implements.
+        assert!(p.statements.iter().all(|s| s.change.is_some_and(|i| i < p.changes.len()) && s.traffic.is_some()), "{d:?}");
+    }
+}
+
+#[test]
+fn foreign_keys_go_before_the_tables_they_reference_are_dropped() {
+    let users = table("users", vec![col("id", "integer", false)]);
+    let posts = Table { foreign_keys: vec![fk("posts_author_fk", "author", "public", "users")], ..table("posts", vec![col("id", "integer", false), col("author", "integer", true)]) };
+    let p = plan(Dialect::Postgres, "public", vec![users, posts.clone()], vec![Table { foreign_keys: vec![], ..posts }]);
+    assert_eq!(
+        sqls(&p),
+        vec![r#"ALTER TABLE "public"."posts" DROP CONSTRAINT "posts_author_fk""#, r#"DROP TABLE "public"."users""#],
+    );
+}
+
+#[test]
+fn postgres_online_forms_for_existing_tables() {
+    let v1 = table("t", vec![col("id", "integer", false), col("a", "integer", true)]);
+    let idx = Index { name: "t_a".into(), parts: vec![IndexPart { column: Some("a".into()), ..Default::default() }], nulls_distinct: true, ..Default::default() };
+    let v2 = Table { indexes: vec![idx], columns: vec![col("id", "integer", false), col("a", "integer", false)], ..v1.clone() };
+    let p = plan(Dialect::Postgres, "public", vec![v1], vec![v2]);
+    let before: Vec<&str> = p.statements.iter().filter(|s| s.before_tx).map(|s| s.sql.as_str()).collect();
+    assert_eq!(before, vec![r#"ALTER TABLE "public"."t" ADD CONSTRAINT "t_a_not_null" CHECK ("a" IS NOT NULL) NOT VALID"#, r#"ALTER TABLE "public"."t" VALIDATE CONSTRAINT "t_a_not_null""#]);
+    let after: Vec<&str> = p.statements.iter().filter(|s| s.no_tx).map(|s| s.sql.as_str()).collect();
+    assert_eq!(after, vec![r#"DROP INDEX CONCURRENTLY IF EXISTS "public"."t_a""#, r#"CREATE INDEX CONCURRENTLY IF NOT EXISTS "t_a" ON "public"."t" ("a")"#]);
+    // SET NOT NULL needs no scan after the validated check; the index build blocks no one.
+    let set = p.statements.iter().find(|s| s.sql.contains("SET NOT NULL")).unwrap();
+    assert_eq!(set.traffic.as_ref().unwrap().work, crate::statement::Work::Catalog);
+    let build = p.statements.iter().find(|s| s.sql.starts_with("CREATE INDEX")).unwrap();
+    assert_eq!(build.traffic.as_ref().unwrap().blocks, crate::statement::Blocks::Nothing);
+}
+
+#[test]
+fn the_same_change_renders_per_engine() {
+    let v1 = table("t", vec![col("id", "integer", false)]);
+    let v2 = Table { columns: vec![col("id", "integer", false), col("note", "text", true)], ..v1.clone() };
+    assert_eq!(sqls(&plan(Dialect::Postgres, "public", vec![v1.clone()], vec![v2.clone()])), vec![r#"ALTER TABLE "public"."t" ADD COLUMN "note" text"#]);
+    assert_eq!(sqls(&plan(Dialect::Mysql, "app", vec![v1.clone()], vec![v2.clone()])), vec!["ALTER TABLE `app`.`t` ADD COLUMN `note` text NULL AFTER `id`"]);
+    assert_eq!(sqls(&plan(Dialect::Sqlite, "main", vec![v1], vec![v2])), vec![r#"ALTER TABLE "t" ADD COLUMN "note" text"#]);
+}
+
+#[test]
+fn sqlite_rebuilds_a_table_it_cannot_alter_and_says_so() {
+    let v1 = table("t", vec![col("id", "integer", false), col("a", "integer", true)]);
+    let v2 = Table { columns: vec![col("id", "integer", false), col("a", "integer", false)], ..v1.clone() };
+    let p = plan(Dialect::Sqlite, "main", vec![v1], vec![v2]);
+    let copy = p.statements.iter().find(|s| s.sql.starts_with("INSERT INTO")).unwrap_or_else(|| panic!("{:#?}", sqls(&p)));
+    assert_eq!(copy.traffic.as_ref().unwrap().work, crate::statement::Work::Rewrite);
+}
+
+#[test]
+fn the_hash_covers_the_statements() {
+    let v1 = table("t", vec![col("id", "integer", false)]);
+    let v2 = Table { columns: vec![col("id", "integer", false), col("x", "integer", true)], ..v1.clone() };
+    let v3 = Table { columns: vec![col("id", "integer", false), col("y", "integer", true)], ..v1.clone() };
+    let a = plan(Dialect::Postgres, "public", vec![v1.clone()], vec![v2.clone()]);
+    assert_eq!(a.hash, plan(Dialect::Postgres, "public", vec![v1.clone()], vec![v2]).hash);
+    assert_ne!(a.hash, plan(Dialect::Postgres, "public", vec![v1], vec![v3]).hash);
+}
