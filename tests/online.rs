@@ -115,7 +115,7 @@ fn squawk_findings(sql: &str) -> Option<Vec<String>> {
     let found: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("squawk's JSON: {e}: {}", String::from_utf8_lossy(&out.stdout)));
     // The rules schemagate's plans must satisfy; the others are documented exceptions
     // (docs/safety.md: prefer-robust-stmts, ban-drop-constraint, prefer-bigint-over-int…).
-    const RULES: &[&str] = &["require-lock-timeout", "require-statement-timeout", "changing-column-type", "adding-not-nullable-field", "require-concurrent-index-creation", "constraint-missing-not-valid", "adding-foreign-key-constraint"];
+    const RULES: &[&str] = &["require-lock-timeout", "require-statement-timeout", "changing-column-type", "adding-not-nullable-field", "require-concurrent-index-creation", "constraint-missing-not-valid", "adding-foreign-key-constraint", "disallowed-unique-constraint"];
     Some(found.iter().filter_map(|f| f["rule_name"].as_str()).filter(|r| RULES.contains(r)).map(String::from).collect())
 }
 
@@ -181,5 +181,63 @@ async fn a_failed_concurrent_build_is_cleaned_up_on_the_next_run() {
     assert_eq!(String::from_utf8_lossy(&valid.stdout).trim(), "1");
     let (_, out, _) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev]);
     assert!(out.contains("no changes"), "{out}");
+    db.drop().await;
+}
+
+/// Unique constraints and primary keys added to live tables build their index CONCURRENTLY
+/// before the transaction, which only attaches it (USING INDEX): Squawk's
+/// disallowed-unique-constraint finds nothing, and the keys exist afterwards.
+#[tokio::test]
+async fn keys_on_live_tables_attach_an_index_built_concurrently() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE TABLE accounts (id int NOT NULL, email text); INSERT INTO accounts VALUES (1, 'a'), (2, 'b')").await;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s.sql");
+    std::fs::write(&f, "CREATE TABLE accounts (id int PRIMARY KEY, email text, CONSTRAINT accounts_email_key UNIQUE (email));\n").unwrap();
+    let to = format!("file://{}", f.display());
+    let dev = db.dev_url().unwrap();
+    let (code, sql, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--format", "sql"]);
+    assert_eq!(code, 0, "{err}");
+    let begin = sql.find("BEGIN;").unwrap();
+    let (pre, tx) = (&sql[..begin], &sql[begin..]);
+    assert!(pre.contains("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"accounts_email_key\"") && pre.contains("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"accounts_pkey\""), "{pre}");
+    assert!(tx.contains("ADD CONSTRAINT \"accounts_email_key\" UNIQUE USING INDEX \"accounts_email_key\"") && tx.contains("ADD CONSTRAINT \"accounts_pkey\" PRIMARY KEY USING INDEX \"accounts_pkey\""), "{tx}");
+    if let Some(found) = squawk_findings(&sql) {
+        assert!(found.is_empty(), "Squawk: {found:?}\n{sql}");
+    }
+    let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, out, _) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev]);
+    assert!(out.contains("no changes"), "{out}");
+    let kinds = Command::new("psql").args(["-Atc", "SELECT string_agg(contype::text, '' ORDER BY contype) FROM pg_constraint WHERE conrelid = 'accounts'::regclass", &db.url]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&kinds.stdout).trim(), "pu");
+    db.drop().await;
+}
+
+/// A concurrent build that waits too long for a writer gives up (lock_timeout) and leaves an
+/// INVALID index; the retry drops it and builds again, so apply never ends with an invalid
+/// index taken for done.
+#[tokio::test]
+async fn a_concurrent_build_retried_after_a_lock_timeout_ends_valid() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE TABLE t (id int, code text); INSERT INTO t VALUES (1, 'x')").await;
+    let mut holder = Command::new("psql").args(["-q", "-d", &db.url]).env("PGAPPNAME", "sg_writer").stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    {
+        use std::io::Write;
+        let stdin = holder.stdin.as_mut().unwrap();
+        writeln!(stdin, "BEGIN; INSERT INTO t VALUES (2, 'y'); SELECT pg_sleep(4); COMMIT;").unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s.sql");
+    std::fs::write(&f, "CREATE TABLE t (id int, code text);\nCREATE INDEX t_code ON t (code);\n").unwrap();
+    let to = format!("file://{}", f.display());
+    let dev = db.dev_url().unwrap();
+    let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve", "--ddl-lock-timeout", "300ms", "--lock-retries", "8"]);
+    let _ = holder.wait();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("retry 1 of 8"), "the build waited for the writer and was retried: {err}");
+    let state = Command::new("psql").args(["-Atc", "SELECT string_agg(indisvalid::text, ',') FROM pg_index WHERE indrelid = 't'::regclass", &db.url]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&state.stdout).trim(), "true", "one valid index, no invalid leftover");
     db.drop().await;
 }

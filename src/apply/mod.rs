@@ -422,10 +422,25 @@ impl Session {
     /// each wait said with the sessions in the way.
     async fn exec_retrying(&mut self, sql: &str, k: usize, total: usize, t: &traffic::Traffic, tables: &[String]) -> Result<(), sqlx::Error> {
         let mut attempt = 0;
+        // A concurrent build that gave up left an INVALID index, which the retry's IF NOT
+        // EXISTS would take for done: it is dropped first (and that drop waits like the build).
+        let cleanup = postgres::online::leftover_cleanup(sql);
+        let mut dirty = false;
         loop {
-            match self.exec(sql).await {
+            let r = match (&cleanup, dirty) {
+                (Some(c), true) => match self.exec(c).await {
+                    Ok(()) => {
+                        dirty = false;
+                        self.exec(sql).await
+                    }
+                    Err(e) => Err(e),
+                },
+                _ => self.exec(sql).await,
+            };
+            match r {
                 Err(e) if traffic::is_lock_timeout(&e) && attempt < t.retries => {
                     attempt += 1;
+                    dirty = cleanup.is_some();
                     let wait = t.backoff(attempt);
                     eprintln!("warning: statement {} of {total} waited {} ms for a lock and gave up; retry {attempt} of {} in {} ms", k + 1, t.lock_timeout.as_millis(), t.retries, wait.as_millis());
                     self.report_blockers(tables, t.lock_timeout, "holding locks").await;

@@ -6,12 +6,16 @@
 use super::ddl;
 use crate::diff::{Change, TableChange};
 use crate::engine::interface::Online;
+use crate::schema::{Index, IndexPart};
 use crate::statement::Statement;
 use sha2::{Digest, Sha256};
 
 pub fn apply(changes: &[Change], mut statements: Vec<Statement>, o: Online) -> Vec<Statement> {
     if o.add || o.drop {
         statements = concurrently(changes, statements, o);
+    }
+    if o.add {
+        statements = keys_using_index(changes, statements);
     }
     if o.constraints {
         statements = online_constraints(changes, statements);
@@ -74,6 +78,70 @@ fn concurrently(changes: &[Change], statements: Vec<Statement>, ci: Online) -> V
         out.push(s);
     }
     out
+}
+
+/// `DROP INDEX CONCURRENTLY IF EXISTS` for the index a `CREATE … INDEX CONCURRENTLY IF NOT
+/// EXISTS` builds: a build that gave up (a lock timeout) leaves an INVALID index that the
+/// next attempt's IF NOT EXISTS would take for done, so apply drops it before retrying.
+pub fn leftover_cleanup(sql: &str) -> Option<String> {
+    let rest = sql.strip_prefix("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ").or_else(|| sql.strip_prefix("CREATE INDEX CONCURRENTLY IF NOT EXISTS "))?;
+    let (name, rest) = crate::engine::sql_text::read_name(rest)?;
+    let (table, _) = crate::engine::sql_text::read_name(rest.trim_start().strip_prefix("ON ")?)?;
+    let schema = if table.len() == 2 { table[0].as_str() } else { "public" };
+    Some(format!("DROP INDEX CONCURRENTLY IF EXISTS {}", ddl::qn(schema, name.first()?)))
+}
+
+/// Unique constraints and primary keys added to tables that exist: their index is built
+/// CONCURRENTLY before the transaction, and the transaction only attaches it
+/// (`ADD CONSTRAINT … USING INDEX`, a catalog change), instead of building it under an ACCESS
+/// EXCLUSIVE lock. Only where no object of the table has the name yet (a key replaced under the
+/// same name keeps the plain form: its old index is still there when the new one would build).
+fn keys_using_index(changes: &[Change], mut statements: Vec<Statement>) -> Vec<Statement> {
+    let mut before = Vec::new();
+    for (ci, c) in changes.iter().enumerate() {
+        let Change::ModifyTable { schema, table, from, to, changes: tcs } = c else { continue };
+        let t = ddl::qn(schema, table);
+        let taken = |name: &str| {
+            from.indexes.iter().any(|i| i.name == name)
+                || from.primary_key.as_ref().is_some_and(|k| k.name.clone().unwrap_or_else(|| format!("{table}_pkey")) == name)
+                || from.checks.iter().any(|k| k.name == name)
+                || from.foreign_keys.iter().any(|k| k.name == name)
+        };
+        let mut build = |index: Index, st: &mut Statement, from_sql: &str, to_sql: String| {
+            let name = index.name.clone();
+            st.sql = st.sql.replacen(from_sql, &to_sql, 1);
+            let create = ddl::create_index(schema, to, &index, true).replacen(" CONCURRENTLY ", " CONCURRENTLY IF NOT EXISTS ", 1);
+            let drop = format!("DROP INDEX CONCURRENTLY IF EXISTS {}", ddl::qn(schema, &name));
+            before.push(Statement { before_tx: true, change: Some(ci), ..Statement::new(drop.clone(), format!("drop an INVALID \"{name}\" a failed build may have left")) });
+            before.push(Statement { before_tx: true, change: Some(ci), ..Statement::new(create, format!("build the index of \"{name}\" on \"{table}\" before the transaction (reads and writes go on)")).rev(drop) });
+        };
+        for tc in tcs {
+            match tc {
+                TableChange::AddIndex { index } if index.constraint && !taken(&index.name) => {
+                    let add = format!("ADD {}", ddl::unique_constraint_def(index));
+                    let attach = format!("ADD CONSTRAINT {} UNIQUE USING INDEX {}", ddl::q(&index.name), ddl::q(&index.name));
+                    if let Some(st) = statements.iter_mut().find(|s| s.change == Some(ci) && !s.no_tx && !s.before_tx && s.sql.starts_with(&format!("ALTER TABLE {t} ")) && s.sql.contains(&add)) {
+                        build(Index { unique: true, ..index.clone() }, st, &add, attach);
+                    }
+                }
+                TableChange::AddPrimaryKey { key } if from.primary_key.is_none() => {
+                    let name = key.name.clone().unwrap_or_else(|| format!("{table}_pkey"));
+                    if taken(&name) {
+                        continue;
+                    }
+                    let add = format!("ADD {}", ddl::pk_def(key));
+                    let attach = format!("ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}", ddl::q(&name), ddl::q(&name));
+                    let parts = key.columns.iter().map(|c| IndexPart { column: Some(c.clone()), ..Default::default() }).collect();
+                    if let Some(st) = statements.iter_mut().find(|s| s.change == Some(ci) && !s.no_tx && !s.before_tx && s.sql.starts_with(&format!("ALTER TABLE {t} ")) && s.sql.contains(&add)) {
+                        build(Index { name, unique: true, parts, nulls_distinct: true, ..Default::default() }, st, &add, attach);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    before.extend(statements);
+    before
 }
 
 /// Constraints of tables that exist, in the online form (PostgreSQL): a foreign key or check is
@@ -154,3 +222,12 @@ pub fn not_null_check_name(table: &str, column: &str) -> String {
     format!("sg_not_null_{}", &h[..16])
 }
 
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_leftover_of_a_concurrent_build_is_named_for_its_cleanup() {
+        assert_eq!(super::leftover_cleanup(r#"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "u" ON "app"."t" ("a")"#).as_deref(), Some(r#"DROP INDEX CONCURRENTLY IF EXISTS "app"."u""#));
+        assert_eq!(super::leftover_cleanup(r#"CREATE INDEX "u" ON "app"."t" ("a")"#), None);
+    }
+}
