@@ -29,24 +29,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Print a live database's schema as Atlas HCL, SQL, JSON or a Mermaid erDiagram.
-    Inspect {
-        /// Database URL to inspect.
-        #[arg(short = 'u', long, env = "DATABASE_URL", hide_env_values = true)]
-        url: String,
-        /// Only these schemas (repeatable). Default: all user schemas, or the URL's database.
-        #[arg(short = 's', long = "schema")]
-        schemas: Vec<String>,
-        #[arg(long, value_enum, default_value = "hcl")]
-        format: cli::inspect::Format,
-    },
+    Inspect(InspectCmd),
     /// Rewrite HCL files in canonical layout, keeping comments.
-    Fmt {
-        /// Files or directories (default: the current directory).
-        paths: Vec<String>,
-        /// Do not write; exit 1 if any file is not formatted.
-        #[arg(long)]
-        check: bool,
-    },
+    Fmt(FmtCmd),
     /// Compute the migration from a live database to the desired schema, rehearse it, print it.
     Plan {
         #[command(flatten)]
@@ -56,37 +41,7 @@ enum Cmd {
         detailed_exitcode: bool,
     },
     /// Plan, then apply under a lock (asks first unless --auto-approve).
-    Apply {
-        #[command(flatten)]
-        common: Common,
-        /// Apply without asking.
-        #[arg(long, conflicts_with = "dry_run")]
-        auto_approve: bool,
-        /// Plan and rehearse only; change nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Refuse (exit 4) unless the plan computed now has this hash (the one that was reviewed).
-        #[arg(long)]
-        plan_hash: Option<String>,
-        /// How long to wait for another apply to finish (e.g. 10s, 2m).
-        #[arg(long, default_value = "10s", value_parser = parse_duration)]
-        lock_timeout: Duration,
-        /// Schema (PostgreSQL) or database (MySQL) that holds the schemagate_revisions table.
-        #[arg(long, default_value = "schemagate")]
-        revisions_schema: String,
-        /// How long each DDL statement may wait for a table lock before giving up (PostgreSQL
-        /// lock_timeout, MySQL lock_wait_timeout): traffic never queues behind apply for longer.
-        #[arg(long, env = "SCHEMAGATE_DDL_LOCK_TIMEOUT", default_value = "3s", value_parser = parse_duration)]
-        ddl_lock_timeout: Duration,
-        /// How long each statement may run (PostgreSQL statement_timeout, MariaDB
-        /// max_statement_time); 0 for no limit.
-        #[arg(long, env = "SCHEMAGATE_STATEMENT_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
-        statement_timeout: Duration,
-        /// How many times a lock timeout is retried, with jittered backoff (the whole
-        /// transaction on PostgreSQL and SQLite, the statement on MySQL).
-        #[arg(long, env = "SCHEMAGATE_LOCK_RETRIES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=100))]
-        lock_retries: u32,
-    },
+    Apply(ApplyCmd),
     /// Plan, then print only the lint findings (exit 3 when a finding denies the plan).
     Lint {
         #[command(flatten)]
@@ -132,16 +87,145 @@ enum Cmd {
         cmd: DevdbCmd,
     },
     /// Print the SQL that turns one schema source into another.
-    Diff {
-        #[arg(long, required = true)]
-        from: Vec<String>,
-        #[arg(long, required = true)]
-        to: Vec<String>,
-        #[arg(long, env = "SCHEMAGATE_DEV_URL", hide_env_values = true)]
-        dev_url: Option<String>,
-        #[arg(long = "var", value_parser = parse_var)]
-        vars: Vec<(String, String)>,
+    Diff(DiffCmd),
+    /// Atlas's words for the same commands: `schema apply | inspect | diff | fmt | clean`, with
+    /// the flags of `atlas schema …` (-u, --to, --dev-url, --env, -c, --var, --auto-approve).
+    Schema {
+        #[command(subcommand)]
+        cmd: SchemaCmd,
     },
+}
+
+#[derive(Subcommand)]
+enum SchemaCmd {
+    /// `atlas schema apply`: the same as `schemagate apply`.
+    Apply(ApplyCmd),
+    /// `atlas schema inspect`: the same as `schemagate inspect` (--format also takes Atlas's
+    /// templates: '{{ sql . }}', '{{ json . }}', '{{ mermaid . }}').
+    Inspect(InspectCmd),
+    /// `atlas schema diff`: the same as `schemagate diff`.
+    Diff(DiffCmd),
+    /// `atlas schema fmt`: the same as `schemagate fmt`.
+    Fmt(FmtCmd),
+    /// `atlas schema clean`: drop every table, view, routine and type of the target's schemas
+    /// (or --schema), keeping the schemas. Asks first unless --auto-approve.
+    Clean(CleanCmd),
+}
+
+#[derive(Args)]
+struct InspectCmd {
+    /// Database URL to inspect (or --env).
+    #[arg(short = 'u', long, env = "DATABASE_URL", hide_env_values = true)]
+    url: Option<String>,
+    /// Only these schemas (repeatable). Default: all user schemas, or the URL's database.
+    #[arg(short = 's', long = "schema")]
+    schemas: Vec<String>,
+    /// hcl, sql, json or mermaid; Atlas's '{{ sql . }}' and '{{ json . }}' templates too.
+    #[arg(long, default_value = "hcl", value_parser = parse_inspect_format)]
+    format: cli::inspect::Format,
+    #[command(flatten)]
+    project: ProjectFlags,
+    /// Input variables for atlas.hcl: --var name=value (repeatable).
+    #[arg(long = "var", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+}
+
+#[derive(Args)]
+struct FmtCmd {
+    /// Files or directories (default: the current directory).
+    paths: Vec<String>,
+    /// Do not write; exit 1 if any file is not formatted.
+    #[arg(long)]
+    check: bool,
+}
+
+#[derive(Args)]
+struct ApplyCmd {
+    #[command(flatten)]
+    common: Common,
+    /// Apply without asking.
+    #[arg(long, conflicts_with = "dry_run")]
+    auto_approve: bool,
+    /// Plan and rehearse only; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Refuse (exit 4) unless the plan computed now has this hash (the one that was reviewed).
+    #[arg(long)]
+    plan_hash: Option<String>,
+    #[command(flatten)]
+    apply: ApplyFlags,
+}
+
+/// How apply waits: for another apply, for table locks, for each statement.
+#[derive(Args)]
+struct ApplyFlags {
+    /// How long to wait for another apply to finish (e.g. 10s, 2m).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    lock_timeout: Duration,
+    /// Schema (PostgreSQL) or database (MySQL) that holds the schemagate_revisions table.
+    #[arg(long, default_value = "schemagate")]
+    revisions_schema: String,
+    /// How long each DDL statement may wait for a table lock before giving up (PostgreSQL
+    /// lock_timeout, MySQL lock_wait_timeout): traffic never queues behind apply for longer.
+    #[arg(long, env = "SCHEMAGATE_DDL_LOCK_TIMEOUT", default_value = "3s", value_parser = parse_duration)]
+    ddl_lock_timeout: Duration,
+    /// How long each statement may run (PostgreSQL statement_timeout, MariaDB
+    /// max_statement_time); 0 for no limit.
+    #[arg(long, env = "SCHEMAGATE_STATEMENT_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
+    statement_timeout: Duration,
+    /// How many times a lock timeout is retried, with jittered backoff (the whole
+    /// transaction on PostgreSQL and SQLite, the statement on MySQL).
+    #[arg(long, env = "SCHEMAGATE_LOCK_RETRIES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=100))]
+    lock_retries: u32,
+}
+
+#[derive(Args)]
+struct CleanCmd {
+    /// The database to clean (or --env).
+    #[arg(short = 'u', long, env = "DATABASE_URL", hide_env_values = true)]
+    url: Option<String>,
+    /// Only these schemas (repeatable). Default: all user schemas, or the URL's database.
+    #[arg(short = 's', long = "schema")]
+    schemas: Vec<String>,
+    /// Server for the disposable database that rehearses the drops (as for plan).
+    #[arg(long, env = "SCHEMAGATE_DEV_URL", hide_env_values = true)]
+    dev_url: Option<String>,
+    /// Drop without asking.
+    #[arg(long, conflicts_with = "dry_run")]
+    auto_approve: bool,
+    /// Show what would be dropped; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    project: ProjectFlags,
+    #[arg(long = "var", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+    #[command(flatten)]
+    apply: ApplyFlags,
+}
+
+#[derive(Args)]
+struct DiffCmd {
+    #[arg(long, required = true)]
+    from: Vec<String>,
+    #[arg(long, required = true)]
+    to: Vec<String>,
+    #[arg(long, env = "SCHEMAGATE_DEV_URL", hide_env_values = true)]
+    dev_url: Option<String>,
+    #[arg(long = "var", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+}
+
+/// Atlas's project file: with `--env NAME`, the env block of the `-c/--config` file gives what
+/// the flags leave out (url, dev, src, schemas, exclude, the diff and lint policies).
+#[derive(Args, Clone)]
+struct ProjectFlags {
+    /// The project file (Atlas's -c/--config).
+    #[arg(short = 'c', long = "config", default_value = "file://atlas.hcl")]
+    config: String,
+    /// The env of the project file to use (Atlas's --env).
+    #[arg(long)]
+    env: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -190,11 +274,12 @@ enum PolicyCmd {
 
 #[derive(Args, Clone)]
 struct Common {
-    /// Target database URL.
+    /// Target database URL (or --env).
     #[arg(short = 'u', long, env = "DATABASE_URL", hide_env_values = true)]
-    url: String,
-    /// Desired state: file://schema.hcl, file://dir/, file://schema.sql, or a database URL (repeatable).
-    #[arg(long, required = true)]
+    url: Option<String>,
+    /// Desired state: file://schema.hcl, file://dir/, file://schema.sql, or a database URL
+    /// (repeatable; or the --env's src).
+    #[arg(long)]
     to: Vec<String>,
     /// Server for disposable databases (postgres://…, mysql://… — schemagate creates and drops
     /// sg_dev_* there), or ephemeral://postgres / ephemeral://mariadb. Default: SQLite memory,
@@ -216,6 +301,8 @@ struct Common {
     vars: Vec<(String, String)>,
     #[arg(long, value_enum, default_value = "text")]
     format: cli::plan::Format,
+    #[command(flatten)]
+    project: ProjectFlags,
     #[command(flatten)]
     lint: LintFlags,
 }
@@ -252,15 +339,17 @@ impl LintFlags {
             allow_destructive_label: self.allow_destructive_label.clone(),
             allow_destructive: self.allow_destructive,
             data_checks: !self.no_data_checks,
+            analyzers: serde_json::Value::Null,
         }
     }
 }
 
 impl Common {
-    fn args(&self) -> cli::plan::Args {
-        cli::plan::Args {
+    /// The plan's arguments: the flags, then what `--env` adds where the flags leave it out.
+    fn args(&self) -> anyhow::Result<cli::plan::Args> {
+        let mut a = cli::plan::Args {
             lint: self.lint.args(),
-            url: self.url.clone(),
+            url: self.url.clone().unwrap_or_default(),
             to: self.to.clone(),
             dev_url: self.dev_url.clone(),
             schemas: self.schemas.clone(),
@@ -270,7 +359,92 @@ impl Common {
             format: self.format,
             skip: Default::default(),
             concurrent_index: Default::default(),
+        };
+        if let Some(e) = self.project.env(&a.vars)? {
+            if a.url.is_empty() {
+                a.url = e.url.clone().unwrap_or_default();
+            }
+            if a.to.is_empty() {
+                a.to = e.src.clone();
+            }
+            if a.dev_url.is_none() {
+                a.dev_url = e.dev.clone();
+            }
+            if a.schemas.is_empty() {
+                a.schemas = e.schemas.clone();
+            }
+            if a.exclude.is_empty() {
+                a.exclude = e.exclude.clone();
+            }
+            a.roles.extend(e.roles.iter().cloned());
+            a.skip = e.skip.clone();
+            a.concurrent_index.add = e.concurrent_add;
+            a.concurrent_index.drop = e.concurrent_drop;
+            a.lint.analyzers = e.lint.clone();
         }
+        if a.url.is_empty() {
+            return Err(Usage("no target database: pass -u/--url URL (or DATABASE_URL), or --env NAME with an atlas.hcl env that sets `url`".into()).into());
+        }
+        if a.to.is_empty() {
+            return Err(Usage("no desired state: pass --to file://schema.hcl (a SQL file, a directory or a database URL also do), or --env NAME with an atlas.hcl env that sets `src`".into()).into());
+        }
+        Ok(a)
+    }
+}
+
+impl ProjectFlags {
+    /// The selected env of the project file, read with the run's --var values; None without
+    /// --env (Atlas reads a project file only for an env).
+    fn env(&self, vars: &HashMap<String, String>) -> anyhow::Result<Option<schemagate::config::project::Env>> {
+        let Some(name) = &self.env else { return Ok(None) };
+        let path = std::path::PathBuf::from(self.config.strip_prefix("file://").unwrap_or(&self.config));
+        if !path.is_file() {
+            return Err(Usage(format!("--env {name}: no project file {} (pass -c file://path/to/atlas.hcl)", path.display())).into());
+        }
+        let p = schemagate::config::project::load(&path, vars, true).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let e = p.select(Some(name)).map_err(|e| anyhow::anyhow!(e))?.cloned().ok_or_else(|| Usage(format!("{}: no env \"{name}\"", path.display())))?;
+        if !e.tenants.is_empty() {
+            anyhow::bail!("env \"{name}\" has several targets (for_each): run them with `schemagate run plan|apply`, which plans each");
+        }
+        Ok(Some(e))
+    }
+
+    /// A URL from the flag, else from the env.
+    fn url(&self, flag: &Option<String>, vars: &HashMap<String, String>) -> anyhow::Result<String> {
+        if let Some(u) = flag {
+            return Ok(u.clone());
+        }
+        self.env(vars)?.and_then(|e| e.url).ok_or_else(|| Usage("no database: pass -u/--url URL (or DATABASE_URL), or --env NAME with an atlas.hcl env that sets `url`".into()).into())
+    }
+}
+
+impl ApplyFlags {
+    fn traffic(&self) -> schemagate::apply::traffic::Traffic {
+        schemagate::apply::traffic::Traffic { lock_timeout: self.ddl_lock_timeout, statement_timeout: self.statement_timeout, retries: self.lock_retries }
+    }
+}
+
+/// A usage error found after parsing (exit 64, like clap's own).
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for Usage {}
+
+/// `--format`: the names, or Atlas's Go templates for the same outputs.
+fn parse_inspect_format(s: &str) -> Result<cli::inspect::Format, String> {
+    let t = s.trim();
+    let inner = t.strip_prefix("{{").and_then(|x| x.strip_suffix("}}")).map(|x| x.trim().trim_end_matches('.').trim()).unwrap_or(t);
+    match inner {
+        "hcl" => Ok(cli::inspect::Format::Hcl),
+        "sql" => Ok(cli::inspect::Format::Sql),
+        "json" => Ok(cli::inspect::Format::Json),
+        "mermaid" => Ok(cli::inspect::Format::Mermaid),
+        _ => Err(format!("`{s}`: expected hcl, sql, json or mermaid (or Atlas's '{{{{ sql . }}}}', '{{{{ json . }}}}')")),
     }
 }
 
@@ -303,6 +477,10 @@ fn emit(s: &str) {
 }
 
 fn fail(e: &anyhow::Error) -> ExitCode {
+    if let Some(u) = e.downcast_ref::<Usage>() {
+        eprintln!("error: {}", redact(&u.0));
+        return ExitCode::from(USAGE);
+    }
     let refused = e.chain().any(|c| c.downcast_ref::<schemagate::apply::Refused>().is_some());
     let denied = e.chain().any(|c| c.downcast_ref::<cli::plan::Denied>().is_some());
     let msg = schemagate::error::chain(e);
@@ -315,27 +493,9 @@ fn fail(e: &anyhow::Error) -> ExitCode {
 
 async fn run(cli: Cli) -> ExitCode {
     match cli.cmd {
-        Cmd::Inspect { url, schemas, format } => match cli::inspect::run(&url, &schemas, format).await {
-            Ok(s) => {
-                emit(&s);
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(&e),
-        },
-        Cmd::Fmt { paths, check } => match cli::fmt::run(&paths, check) {
-            Ok(changed) => {
-                for f in &changed {
-                    println!("{}{}", f.display(), if check { ": not formatted" } else { "" });
-                }
-                if check && !changed.is_empty() {
-                    ExitCode::from(1)
-                } else {
-                    ExitCode::SUCCESS
-                }
-            }
-            Err(e) => fail(&e),
-        },
-        Cmd::Plan { common, detailed_exitcode } => match cli::plan::plan(&common.args()).await {
+        Cmd::Inspect(c) | Cmd::Schema { cmd: SchemaCmd::Inspect(c) } => inspect(c).await,
+        Cmd::Fmt(c) | Cmd::Schema { cmd: SchemaCmd::Fmt(c) } => fmt(c),
+        Cmd::Plan { common, detailed_exitcode } => match async { cli::plan::plan(&common.args()?).await }.await {
             Ok((o, findings, s)) => {
                 emit(&s);
                 if o.verified == Some(false) {
@@ -351,18 +511,13 @@ async fn run(cli: Cli) -> ExitCode {
             }
             Err(e) => fail(&e),
         },
-        Cmd::Apply { common, auto_approve, dry_run, plan_hash, lock_timeout, revisions_schema, ddl_lock_timeout, statement_timeout, lock_retries } => {
-            let traffic = schemagate::apply::traffic::Traffic { lock_timeout: ddl_lock_timeout, statement_timeout, retries: lock_retries };
-            let a = cli::plan::ApplyArgs { common: common.args(), auto_approve, dry_run, plan_hash, lock_timeout, revisions_schema, traffic };
-            // Straight to stdout: the plan must be on the screen before apply asks about it.
-            let r = cli::plan::apply(&a, &mut Stdout).await;
-            match r {
-                Ok(_) => ExitCode::SUCCESS,
-                Err(e) => fail(&e),
-            }
-        }
+        Cmd::Apply(c) | Cmd::Schema { cmd: SchemaCmd::Apply(c) } => apply(c).await,
+        Cmd::Schema { cmd: SchemaCmd::Clean(c) } => clean(c).await,
         Cmd::Lint { common } => {
-            let mut a = common.args();
+            let mut a = match common.args() {
+                Ok(a) => a,
+                Err(e) => return fail(&e),
+            };
             let format = a.format;
             a.format = cli::plan::Format::Json;
             match cli::plan::plan(&a).await {
@@ -480,9 +635,9 @@ async fn run(cli: Cli) -> ExitCode {
             }
             Err(e) => fail(&e),
         },
-        Cmd::Diff { from, to, dev_url, vars } => {
-            let vars: HashMap<String, String> = vars.into_iter().collect();
-            match cli::plan::diff(&from, &to, dev_url.as_deref(), None, &vars).await {
+        Cmd::Diff(c) | Cmd::Schema { cmd: SchemaCmd::Diff(c) } => {
+            let vars: HashMap<String, String> = c.vars.into_iter().collect();
+            match cli::plan::diff(&c.from, &c.to, c.dev_url.as_deref(), None, &vars).await {
                 Ok(s) => {
                     emit(&s);
                     ExitCode::SUCCESS
@@ -490,6 +645,81 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+    }
+}
+
+async fn inspect(c: InspectCmd) -> ExitCode {
+    let r = async {
+        let vars: HashMap<String, String> = c.vars.iter().cloned().collect();
+        let url = c.project.url(&c.url, &vars)?;
+        cli::inspect::run(&url, &c.schemas, c.format).await
+    };
+    match r.await {
+        Ok(s) => {
+            emit(&s);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn fmt(c: FmtCmd) -> ExitCode {
+    match cli::fmt::run(&c.paths, c.check) {
+        Ok(changed) => {
+            for f in &changed {
+                println!("{}{}", f.display(), if c.check { ": not formatted" } else { "" });
+            }
+            if c.check && !changed.is_empty() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+async fn apply(c: ApplyCmd) -> ExitCode {
+    let common = match c.common.args() {
+        Ok(a) => a,
+        Err(e) => return fail(&e),
+    };
+    let f = &c.apply;
+    let a = cli::plan::ApplyArgs { common, auto_approve: c.auto_approve, dry_run: c.dry_run, plan_hash: c.plan_hash, lock_timeout: f.lock_timeout, revisions_schema: f.revisions_schema.clone(), traffic: f.traffic(), clean: false };
+    // Straight to stdout: the plan must be on the screen before apply asks about it.
+    match cli::plan::apply(&a, &mut Stdout).await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+async fn clean(c: CleanCmd) -> ExitCode {
+    let vars: HashMap<String, String> = c.vars.iter().cloned().collect();
+    let r = async {
+        let env = c.project.env(&vars)?;
+        let url = c.project.url(&c.url, &vars)?;
+        let common = cli::plan::Args {
+            // Dropping everything is what was asked for: the destructive findings show, marked
+            // accepted for this run.
+            lint: cli::plan::LintArgs { allow_destructive: true, data_checks: false, ..Default::default() },
+            url,
+            to: vec![],
+            dev_url: c.dev_url.clone().or_else(|| env.as_ref().and_then(|e| e.dev.clone())),
+            schemas: if c.schemas.is_empty() { env.as_ref().map(|e| e.schemas.clone()).unwrap_or_default() } else { c.schemas.clone() },
+            exclude: vec![],
+            roles: vec![],
+            vars,
+            format: cli::plan::Format::Text,
+            skip: Default::default(),
+            concurrent_index: Default::default(),
+        };
+        let f = &c.apply;
+        let a = cli::plan::ApplyArgs { common, auto_approve: c.auto_approve, dry_run: c.dry_run, plan_hash: None, lock_timeout: f.lock_timeout, revisions_schema: f.revisions_schema.clone(), traffic: f.traffic(), clean: true };
+        cli::plan::apply(&a, &mut Stdout).await
+    };
+    match r.await {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
     }
 }
 

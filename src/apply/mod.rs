@@ -429,10 +429,7 @@ impl Session {
         loop {
             let r = match (&cleanup, dirty) {
                 (Some(c), true) => match self.exec(c).await {
-                    Ok(()) => {
-                        dirty = false;
-                        self.exec(sql).await
-                    }
+                    Ok(()) => self.exec(sql).await,
                     Err(e) => Err(e),
                 },
                 _ => self.exec(sql).await,

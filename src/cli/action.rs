@@ -60,7 +60,7 @@ pub async fn main() -> Result<i32> {
         root,
         loaded,
         env_name: input("env"),
-        lint: LintArgs { policy_dirs, policy_data: vec![], labels: vec![], allow_destructive_label: input("allow-destructive-label"), allow_destructive: input("allow-destructive").is_some_and(|v| v == "true"), data_checks: true },
+        lint: LintArgs { policy_dirs, analyzers: serde_json::Value::Null, policy_data: vec![], labels: vec![], allow_destructive_label: input("allow-destructive-label"), allow_destructive: input("allow-destructive").is_some_and(|v| v == "true"), data_checks: true },
         dir_filter: input("dir"),
         outputs: BTreeMap::new(),
         summary: String::new(),

@@ -64,6 +64,8 @@ pub struct Target {
     pub roles: Vec<String>,
     pub skip: std::collections::BTreeSet<String>,
     pub concurrent_index: (bool, bool),
+    /// The env's `lint { … }` blocks (analyzer severities), as JSON.
+    pub analyzers: serde_json::Value,
     pub autoplan: bool,
     pub autoapply: bool,
     pub changed: bool,
@@ -114,6 +116,7 @@ pub fn resolve(root: &Path, loaded: &Loaded, changed: Option<&[String]>, env: Op
             roles: vec![],
             skip: Default::default(),
             concurrent_index: { let o = crate::plan::ConcurrentIndex::default(); (o.add, o.drop) },
+            analyzers: serde_json::Value::Null,
             autoplan: wm.autoplan,
             autoapply: wm.autoapply,
             changed: changed.is_none_or(|files| files.iter().any(|f| targets::touches(&wm.file_patterns, &dir, f))),
@@ -129,6 +132,7 @@ pub fn resolve(root: &Path, loaded: &Loaded, changed: Option<&[String]>, env: Op
                 t.roles = e.roles.clone();
                 t.skip = e.skip.clone();
                 t.concurrent_index = (e.concurrent_add, e.concurrent_drop);
+                t.analyzers = e.lint.clone();
             }
         }
         out.push(t);

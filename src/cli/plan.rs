@@ -34,6 +34,9 @@ pub struct LintArgs {
     pub allow_destructive: bool,
     /// Run the exact data checks (NULLs, duplicates, lengths) against the target.
     pub data_checks: bool,
+    /// atlas.hcl's `lint { <analyzer> { error = … } }` blocks, as JSON: an analyzer with
+    /// `error = false` only warns, one with `error = true` denies.
+    pub analyzers: serde_json::Value,
 }
 
 #[derive(Debug, Clone)]
@@ -101,7 +104,7 @@ pub async fn lint(conn: &Conn, o: &Outcome, l: &LintArgs) -> Result<Vec<Finding>
         let _t = crate::timings::stage("lint: facts from the target");
         crate::lint::facts::gather(conn, &changes, l.data_checks).await
     };
-    let ov = crate::lint::input::Overrides { nolint: o.desired.nolint.clone(), labels: l.labels.clone(), allow_destructive_label: l.allow_destructive_label.clone(), allow_destructive: l.allow_destructive };
+    let ov = crate::lint::input::Overrides { nolint: o.desired.nolint.clone(), labels: l.labels.clone(), allow_destructive_label: l.allow_destructive_label.clone(), allow_destructive: l.allow_destructive, analyzers: l.analyzers.clone() };
     let doc = crate::lint::input::document(&o.plan, &o.desired, &facts, &ov);
     let mut data = Vec::new();
     for f in &l.policy_data {
@@ -207,13 +210,22 @@ pub struct ApplyArgs {
     pub revisions_schema: String,
     /// The DDL's own lock and statement timeouts and retries.
     pub traffic: crate::apply::traffic::Traffic,
+    /// `schema clean`: the desired state is the target's schemas with nothing in them (every
+    /// table, view, routine and type the model holds is dropped; the schemas stay). Destructive
+    /// by request, so the destructive findings are accepted for this run.
+    pub clean: bool,
 }
 
 /// `apply`: lock, re-plan under the lock, check the reviewed hash, confirm, execute.
 pub async fn apply(a: &ApplyArgs, out: &mut dyn std::io::Write) -> Result<Outcome> {
     let url = DbUrl::parse(&a.common.url)?;
-    let mut desired = load_desired(&a.common, url.dialect).await?;
-    let schemas = scope(url.dialect, &url, &mut desired, &a.common.schemas);
+    let (desired, schemas) = if a.clean {
+        (Realm::default(), a.common.schemas.clone())
+    } else {
+        let mut desired = load_desired(&a.common, url.dialect).await?;
+        let schemas = scope(url.dialect, &url, &mut desired, &a.common.schemas);
+        (desired, schemas)
+    };
     let conn = Conn::connect(&url).await?;
     let mut session = Session::lock(&conn, a.lock_timeout).await?;
     let result = apply_locked(a, &conn, &mut session, desired, schemas, out).await;
@@ -224,6 +236,7 @@ pub async fn apply(a: &ApplyArgs, out: &mut dyn std::io::Write) -> Result<Outcom
 
 async fn apply_locked(a: &ApplyArgs, conn: &Conn, session: &mut Session, desired: Realm, schemas: Vec<String>, out: &mut dyn std::io::Write) -> Result<Outcome> {
     let current = session.inspect(conn, &InspectOptions { schemas }).await?;
+    let desired = if a.clean { emptied(&current) } else { desired };
     let mut o = compute::compute(conn.dialect(), current, desired, &opts(&a.common)).await?;
     crate::lint::facts::estimate(conn, &mut o.plan).await;
     let findings = lint(conn, &o, &a.common.lint).await?;
@@ -268,6 +281,14 @@ async fn apply_locked(a: &ApplyArgs, conn: &Conn, session: &mut Session, desired
     Ok(o)
 }
 
+/// The realm's schemas as they are (name, comment, charset), with nothing in them.
+fn emptied(r: &Realm) -> Realm {
+    Realm {
+        schemas: r.schemas.iter().map(|s| crate::schema::Schema { name: s.name.clone(), comment: s.comment.clone(), charset: s.charset.clone(), collate: s.collate.clone(), ..Default::default() }).collect(),
+        ..Default::default()
+    }
+}
+
 /// Lint denied the plan (exit 3).
 #[derive(Debug)]
 pub struct Denied(pub String);
@@ -287,7 +308,16 @@ fn short(h: &str) -> &str {
 pub async fn diff(from: &[String], to: &[String], dev_url: Option<&str>, dialect_hint: Option<Dialect>, vars: &HashMap<String, String>) -> Result<String> {
     let fs = Source::classify(from)?;
     let ts = Source::classify(to)?;
-    let dialect = match (&fs, &ts, dialect_hint) {
+    // The dev URL's engine, where the sources are files (a docker:// URL names its image).
+    let dev_dialect = dev_url.and_then(|u| match u.strip_prefix("docker://") {
+        Some(img) if img.starts_with("postgres") => Some(Dialect::Postgres),
+        Some(img) if img.starts_with("mysql") || img.starts_with("mariadb") => Some(Dialect::Mysql),
+        Some(_) => None,
+        None if u.starts_with("ephemeral://postgres") => Some(Dialect::Postgres),
+        None if u.starts_with("ephemeral://") => Some(Dialect::Mysql),
+        None => DbUrl::parse(u).ok().map(|d| d.dialect),
+    });
+    let dialect = match (&fs, &ts, dialect_hint.or(dev_dialect)) {
         (Source::Url(u), _, _) | (_, Source::Url(u), _) => DbUrl::parse(u)?.dialect,
         (_, _, Some(d)) => d,
         _ => bail!("cannot tell the engine from files alone; pass --dev-url (its engine is used)"),

@@ -40,6 +40,25 @@ pub fn available() -> bool {
     bindir().is_some()
 }
 
+/// The major version of the local PostgreSQL binaries an ephemeral server runs (`15`).
+pub fn pg_major() -> Option<String> {
+    let out = Command::new(bindir()?.join("postgres")).arg("--version").output().ok()?;
+    // "postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)"
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let v = text.split_whitespace().find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))?;
+    Some(v.split('.').next()?.to_string())
+}
+
+/// The version of the local MariaDB server an ephemeral server runs (`10.11.6`).
+pub fn mariadb_version() -> Option<String> {
+    let (_, server) = mariadb_bins()?;
+    let out = Command::new(server).arg("--version").output().ok()?;
+    // "/usr/sbin/mariadbd  Ver 10.11.6-MariaDB-0+deb12u1 for debian-linux-gnu …"
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let v = text.split_whitespace().skip_while(|w| *w != "Ver").nth(1)?;
+    Some(v.split('-').next()?.to_string())
+}
+
 /// The uid and gid of a system user.
 fn user_ids(user: &str) -> Option<(u32, u32)> {
     let c = std::ffi::CString::new(user).ok()?;

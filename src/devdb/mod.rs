@@ -204,9 +204,38 @@ fn random_password() -> String {
     format!("{:032x}", rand::thread_rng().gen::<u128>())
 }
 
+/// Atlas's `docker://IMAGE/TAG[/DB]` dev URLs (in every Atlas project's atlas.hcl), mapped to the
+/// ephemeral server of the same engine and version built from the local binaries: schemagate
+/// starts no containers. A version this machine cannot provide is an error with the fix.
+pub fn docker_dev_url(u: &str) -> Result<&'static str> {
+    let rest = u.strip_prefix("docker://").unwrap_or(u);
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let mut parts = rest.split('/');
+    let (image, tag) = (parts.next().unwrap_or_default(), parts.next().unwrap_or("latest"));
+    let tag = if tag.is_empty() { "latest" } else { tag };
+    let shown = crate::url::redact(u);
+    let matches = |have: &str| tag == "latest" || have == tag || have.starts_with(&format!("{tag}."));
+    match image {
+        "postgres" => match ephemeral::pg_major() {
+            Some(v) if matches(&v) => Ok("ephemeral://postgres"),
+            Some(v) => bail!("`{shown}` asks for PostgreSQL {tag}; this machine has PostgreSQL {v} and schemagate starts no containers.\n  fix: --dev-url ephemeral://postgres (PostgreSQL {v}) or the URL of a PostgreSQL {tag} server where schemagate may create scratch databases"),
+            None => bail!("`{shown}`: no local PostgreSQL binaries to stand in for the container.\n  fix: install PostgreSQL {tag} (apt-get install postgresql-{tag}), or pass --dev-url postgres://user@host:5432/postgres"),
+        },
+        "mariadb" => match ephemeral::mariadb_version() {
+            Some(v) if matches(&v) => Ok("ephemeral://mariadb"),
+            Some(v) => bail!("`{shown}` asks for MariaDB {tag}; this machine has MariaDB {v} and schemagate starts no containers.\n  fix: --dev-url ephemeral://mariadb (MariaDB {v}) or the URL of a MariaDB {tag} server"),
+            None => bail!("`{shown}`: no local MariaDB server to stand in for the container.\n  fix: install mariadb-server, or pass --dev-url mysql://user@host:3306/"),
+        },
+        "mysql" => bail!("`{shown}`: schemagate starts no containers and has no local MySQL {tag} to stand in for it.\n  fix: pass --dev-url mysql://user@host:3306/ (a scratch MySQL {tag} server), or docker://mariadb/latest/dev to use the local MariaDB"),
+        other => bail!("`{shown}`: no local stand-in for the image `{other}` (docker://postgres/TAG, docker://mariadb/TAG are mapped to ephemeral servers).\n  fix: pass --dev-url with the URL of a scratch server"),
+    }
+}
+
 /// Resolve a dev URL (ephemeral:// names start a private server) to a server URL.
 async fn server_url(dialect: Dialect, dev_url: Option<&str>) -> Result<DbUrl> {
     let blocking = |f: fn() -> Result<String>| async move { tokio::task::spawn_blocking(f).await.map_err(|e| anyhow::anyhow!("{e}"))? };
+    let docker = dev_url.filter(|u| u.starts_with("docker://")).map(docker_dev_url).transpose()?;
+    let dev_url = docker.or(dev_url);
     Ok(match dev_url {
         Some("ephemeral://postgres") | Some("ephemeral://postgresql") => DbUrl::parse(&blocking(ephemeral::url).await?)?,
         Some("ephemeral://mariadb") | Some("ephemeral://mysql") => DbUrl::parse(&blocking(ephemeral::mariadb_url).await?)?,

@@ -319,6 +319,9 @@ pub struct Overrides {
     pub allow_destructive_label: Option<String>,
     /// `--allow-destructive` / the Action's `allow-destructive` input: this run only.
     pub allow_destructive: bool,
+    /// atlas.hcl `lint { destructive { error = false } … }`: per analyzer, whether its findings
+    /// deny (`error = true`) or only warn (`error = false`).
+    pub analyzers: Json,
 }
 
 pub fn document(plan: &Plan, desired: &Realm, facts: &super::facts::Facts, ov: &Overrides) -> Json {
@@ -333,6 +336,7 @@ pub fn document(plan: &Plan, desired: &Realm, facts: &super::facts::Facts, ov: &
             "nolint": ov.nolint,
             "allow_destructive_label": ov.allow_destructive_label,
             "allow_destructive": ov.allow_destructive,
+            "analyzers": ov.analyzers,
         },
     })
 }

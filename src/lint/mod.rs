@@ -133,8 +133,15 @@ pub fn evaluate_here(opts: &Options, input: &Json) -> Result<Vec<Finding>> {
     e.set_input(input_value(input)?);
     let mut findings = Vec::new();
     for (family, rules) in evaluate_families(&e)? {
+        // atlas.hcl `lint { <analyzer> { error = bool } }` sets the family's severity.
+        let forced = input["overrides"]["analyzers"][atlas_analyzer(&family)]["error"].as_bool();
         for (rule, severity) in [("deny", "error"), ("warn", "warning")] {
             let Some(set) = rules.get(rule) else { continue };
+            let severity = match forced {
+                Some(true) => "error",
+                Some(false) => "warning",
+                None => severity,
+            };
             for f in set.as_array().into_iter().flatten() {
                 findings.push(parse_finding(f, severity).with_context(|| format!("policy family {family}: {rule} produced {f}"))?);
             }
@@ -165,6 +172,15 @@ pub fn evaluate_here(opts: &Options, input: &Json) -> Result<Vec<Finding>> {
         }
     }
     Ok(findings)
+}
+
+/// Atlas's analyzer name for a policy family (the name atlas.hcl's `lint` block uses): the same,
+/// except that Atlas calls the PostgreSQL lock rules `concurrent_index`.
+fn atlas_analyzer(family: &str) -> &str {
+    match family {
+        "postgres" => "concurrent_index",
+        other => other,
+    }
 }
 
 /// Every `data.schemagate.rules.<family>`, evaluated: the families are independent, so they are

@@ -95,7 +95,7 @@ pub(super) async fn lock_step(a: &RunArgs, t: &Target, env: &HashMap<String, Str
 fn plan_args(a: &RunArgs, t: &Target, policy_dirs: &[PathBuf]) -> Result<PlanArgs> {
     let url = t.url.clone().ok_or_else(|| anyhow!("no database URL for {}: add an atlas.hcl env with `url`, or set DATABASE_URL", t.env.as_deref().unwrap_or(&t.dir)))?;
     Ok(PlanArgs {
-        lint: LintArgs { policy_dirs: policy_dirs.to_vec(), ..a.lint.clone() },
+        lint: LintArgs { policy_dirs: policy_dirs.to_vec(), analyzers: t.analyzers.clone(), ..a.lint.clone() },
         url,
         to: t.src.clone(),
         dev_url: t.dev.clone(),
@@ -225,7 +225,7 @@ pub(super) async fn db_step(a: &RunArgs, t: &Target, kind: &str, env: &HashMap<S
     let jobs: Vec<(String, ApplyArgs)> = args
         .into_iter()
         .zip(pinned)
-        .map(|((name, common), plan_hash)| (name, ApplyArgs { common, auto_approve: true, dry_run: false, plan_hash, lock_timeout: std::time::Duration::from_secs(60), revisions_schema: OWN_SCHEMA.into(), traffic: Default::default() }))
+        .map(|((name, common), plan_hash)| (name, ApplyArgs { common, auto_approve: true, dry_run: false, plan_hash, lock_timeout: std::time::Duration::from_secs(60), revisions_schema: OWN_SCHEMA.into(), traffic: Default::default(), clean: false }))
         .collect();
     let results = bounded(width, &jobs, |(_, aa)| {
         Box::pin(async move {

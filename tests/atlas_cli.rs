@@ -1,0 +1,151 @@
+//! Atlas users' habits: `schema apply|inspect|diff|fmt|clean`, `--env` / `-c` / `--var` from
+//! atlas.hcl on every command that takes a URL, `docker://` dev URLs, atlas.hcl `lint` blocks,
+//! Atlas's `--format` templates. Each case is what Atlas's documentation says the command does.
+
+mod common;
+
+use common::{run, TestDb};
+use schemagate::schema::Dialect;
+use std::process::Command;
+
+const SCHEMA: &str = r#"schema "main" {}
+table "users" {
+  schema = schema.main
+  column "id" {
+    type = integer
+  }
+  column "name" {
+    type = text
+    null = true
+  }
+  primary_key {
+    columns = [column.id]
+  }
+}
+"#;
+
+/// A project directory with atlas.hcl (an env whose database file comes from a variable) and
+/// schema.hcl. Commands run inside it, as Atlas users run them.
+fn project(extra_env: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("schema.hcl"), SCHEMA).unwrap();
+    std::fs::write(
+        dir.path().join("atlas.hcl"),
+        format!(
+            r#"variable "db" {{
+  type    = string
+  default = "app.db"
+}}
+env "local" {{
+  url = "sqlite://${{var.db}}"
+  dev = "sqlite://dev?mode=memory"
+  src = "file://schema.hcl"
+  {extra_env}
+}}
+"#
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+fn run_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(common::bin()).args(args).current_dir(dir).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn schema_apply_inspect_and_clean_with_an_env() {
+    let p = project("");
+    let d = p.path();
+    let (code, out, err) = run_in(d, &["schema", "apply", "--env", "local", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(d.join("app.db").is_file(), "the env's url (from the variable's default) was the target");
+    // Atlas's template spelling of the format.
+    let (code, out, err) = run_in(d, &["schema", "inspect", "--env", "local", "--format", "{{ sql . }}"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("CREATE TABLE \"users\""), "{out}");
+    // --var overrides the variable: another database.
+    let (code, out, err) = run_in(d, &["schema", "apply", "--env", "local", "--var", "db=other.db", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(d.join("other.db").is_file());
+    // The same env re-planned: nothing to do (plan takes --env too).
+    let (code, out, _) = run_in(d, &["plan", "--env", "local"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("no changes"), "{out}");
+    // schema clean drops what the schema holds; the destructive findings show as accepted.
+    let (code, out, err) = run_in(d, &["schema", "clean", "--env", "local", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("DROP TABLE \"users\"") && out.contains("overridden"), "{out}");
+    let (_, out, _) = run_in(d, &["schema", "inspect", "--env", "local", "--format", "sql"]);
+    assert!(!out.contains("CREATE TABLE"), "{out}");
+}
+
+#[test]
+fn a_missing_target_or_env_is_a_usage_error() {
+    let p = project("");
+    let (code, _, err) = run_in(p.path(), &["plan", "--to", "file://schema.hcl"]);
+    assert_eq!(code, 64, "{err}");
+    assert!(err.contains("--env NAME"), "{err}");
+    let (code, _, err) = run_in(p.path(), &["schema", "apply", "--env", "nope"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no env \"nope\"") && err.contains("local"), "{err}");
+    let (code, _, err) = run_in(p.path(), &["plan", "--env", "local", "-c", "file://missing.hcl"]);
+    assert_eq!(code, 64, "{err}");
+}
+
+#[test]
+fn atlas_lint_blocks_set_an_analyzers_severity() {
+    // Atlas: `lint { destructive { error = false } }` makes drops warnings.
+    let p = project("lint {\n    destructive {\n      error = false\n    }\n  }");
+    let d = p.path();
+    let (code, out, err) = run_in(d, &["schema", "apply", "--env", "local", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    std::fs::write(d.join("schema.hcl"), "schema \"main\" {}\n").unwrap();
+    let (code, out, err) = run_in(d, &["schema", "apply", "--env", "local", "--auto-approve"]);
+    assert_eq!(code, 0, "the drop is a warning, not a denial: {out}{err}");
+    assert!(out.contains("DS102") && out.contains("warning"), "{out}");
+    // Without the block the same drop is denied (exit 3).
+    let q = project("");
+    run_in(q.path(), &["schema", "apply", "--env", "local", "--auto-approve"]);
+    std::fs::write(q.path().join("schema.hcl"), "schema \"main\" {}\n").unwrap();
+    let (code, _, _) = run_in(q.path(), &["schema", "apply", "--env", "local", "--auto-approve"]);
+    assert_eq!(code, 3);
+}
+
+#[test]
+fn schema_diff_and_fmt_are_atlas_spellings() {
+    let p = project("");
+    let d = p.path();
+    std::fs::write(d.join("v2.hcl"), SCHEMA.replace("  primary_key {", "  column \"email\" {\n    type = text\n    null = true\n  }\n  primary_key {")).unwrap();
+    let (code, out, err) = run_in(d, &["schema", "diff", "--from", "file://schema.hcl", "--to", "file://v2.hcl", "--dev-url", "sqlite://dev?mode=memory"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ADD COLUMN \"email\""), "{out}");
+    std::fs::write(d.join("messy.hcl"), "table \"t\" {\nschema = schema.main\n      column \"id\" {\n  type = int\n}\n}\n").unwrap();
+    let (code, out, _) = run_in(d, &["schema", "fmt", "--check", "messy.hcl"]);
+    assert_eq!(code, 1, "{out}");
+}
+
+/// `docker://postgres/15/dev` in an Atlas project: the local PostgreSQL of that major version
+/// stands in (no containers); another version is an error with the fix.
+#[tokio::test]
+async fn docker_dev_urls_map_to_the_local_server_of_that_version() {
+    let Some(major) = schemagate::devdb::ephemeral::pg_major() else {
+        eprintln!("skipped: no local PostgreSQL binaries");
+        return;
+    };
+    let db = TestDb::new(Dialect::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.sql"), "CREATE TABLE t (id int PRIMARY KEY, note text);\n").unwrap();
+    let to = format!("file://{}", dir.path().join("s.sql").display());
+    let docker = format!("docker://postgres/{major}/dev");
+    let (code, out, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &docker]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("CREATE TABLE"), "{out}");
+    let (code, _, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", "docker://postgres/99/dev"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("asks for PostgreSQL 99") && err.contains("fix: --dev-url"), "{err}");
+    let (_, _, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", "docker://mysql/8/dev"]);
+    assert!(err.contains("fix:"), "{err}");
+    db.drop().await;
+}
