@@ -551,3 +551,40 @@ async fn workflow_dispatch_is_no_drift_run_unless_configured() {
     assert!(gh.state.lock().unwrap().issues.is_empty(), "no drift issue");
     db.drop().await;
 }
+
+/// A step written for atlas-action (`url`, `to`, `dev-url`, `vars` on the step, no Terrateam
+/// config): the pull request gets its plan, and a failure is the `error` output.
+#[tokio::test]
+async fn atlas_action_inputs_plan_one_database() {
+    let shared = require_shared!();
+    let db = TestDb::new(Dialect::Postgres).await;
+    let gh = fake_github(&shared, 7, HEAD);
+    gh.state.lock().unwrap().files = vec!["db/schema.hcl".into()];
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("db")).unwrap();
+    std::fs::write(dir.path().join("db/schema.hcl"), "variable \"t\" {\n  type = string\n}\n".to_string() + &schema("public", "  comment = \"for ${var.t}\"\n")).unwrap();
+    let r = Repo { dir };
+    let ev = pr_event(&shared, "opened", &[]);
+    let url = target_url(&db);
+    let dev = db.dev_url().unwrap();
+    let inputs = [("INPUT_URL", url.as_str()), ("INPUT_TO", "file://db/schema.hcl"), ("INPUT_DEV-URL", dev.as_str()), ("INPUT_VARS", "{\"t\": \"accounts\"}")];
+    let run = action(&r, &gh, &db, "pull_request", ev.path(), &inputs);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    {
+        let s = gh.state.lock().unwrap();
+        assert_eq!(s.comments.len(), 1, "{}", run.stdout);
+        assert!(s.comments[0].1.contains("CREATE TABLE \"public\".\"users\"") && s.comments[0].1.contains("'for accounts'"), "the vars input reached the HCL: {}", s.comments[0].1);
+    }
+    assert!(run.outputs.contains("plan-hash<<") && !run.outputs.contains("error<<"), "{}", run.outputs);
+    // An unreachable database: the run fails, and says why in the `error` output (redacted).
+    let bad = format!("postgres://postgres:{DB_SENTINEL}@127.0.0.1:1/nowhere");
+    let inputs = [("INPUT_URL", bad.as_str()), ("INPUT_TO", "file://db/schema.hcl"), ("INPUT_DEV-URL", dev.as_str()), ("INPUT_VARS", "{\"t\": \"accounts\"}")];
+    let run = action(&r, &gh, &db, "pull_request", ev.path(), &inputs);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(run.outputs.contains("error<<") && run.outputs.contains("127.0.0.1:1"), "{}", run.outputs);
+    // A `vars` input that is not JSON is an error that says the expected form.
+    let run = action(&r, &gh, &db, "pull_request", ev.path(), &[("INPUT_URL", url.as_str()), ("INPUT_VARS", "t=accounts")]);
+    assert_ne!(run.code, 0);
+    assert!(run.outputs.contains("error<<") && run.outputs.contains("JSON object"), "{}", run.outputs);
+    db.drop().await;
+}

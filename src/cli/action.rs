@@ -18,9 +18,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The Action's inputs, as action.yml declares them.
-pub const INPUTS: &[&str] = &["github-token", "config", "env", "dir", "dev-url", "policy-paths", "mode", "allow-destructive-label", "allow-destructive"];
+pub const INPUTS: &[&str] = &["github-token", "config", "env", "dir", "dev-url", "policy-paths", "mode", "allow-destructive-label", "allow-destructive", "url", "to", "schema", "vars"];
 /// The outputs it writes to $GITHUB_OUTPUT.
-pub const OUTPUTS: &[&str] = &["plan-hash", "has-changes", "denied", "summary-json", "matrix"];
+pub const OUTPUTS: &[&str] = &["plan-hash", "has-changes", "denied", "summary-json", "matrix", "error"];
 
 fn input(name: &str) -> Option<String> {
     std::env::var(format!("INPUT_{}", name.to_ascii_uppercase())).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
@@ -33,16 +33,74 @@ struct Ctx {
     env_name: Option<String>,
     lint: LintArgs,
     dir_filter: Option<String>,
+    /// atlas-action's inputs for one database: `url`, `to`, `schema`, `vars`.
+    direct: Direct,
     outputs: BTreeMap<&'static str, String>,
     summary: String,
 }
 
-/// Exit code of the run.
+/// atlas-action's way to name one target on the step itself instead of in atlas.hcl / the
+/// Terrateam config. Each set field wins over the directory's atlas.hcl env.
+#[derive(Default)]
+struct Direct {
+    url: Option<String>,
+    to: Vec<String>,
+    schemas: Vec<String>,
+    vars: BTreeMap<String, String>,
+}
+
+impl Direct {
+    fn from_inputs() -> Result<Direct> {
+        let list = |v: Option<String>| v.map(|v| v.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()).unwrap_or_default();
+        let vars = match input("vars") {
+            // atlas-action passes variables as a JSON object: {"tenant": "acme"}.
+            Some(v) => {
+                let j: Json = serde_json::from_str(&v).map_err(|e| anyhow!("the `vars` input is not a JSON object ({e}); write it as {{\"name\": \"value\"}}"))?;
+                let Some(o) = j.as_object() else { return Err(anyhow!("the `vars` input must be a JSON object, as in atlas-action: {{\"name\": \"value\"}}")) };
+                o.iter().map(|(k, v)| (k.clone(), v.as_str().map(String::from).unwrap_or_else(|| v.to_string()))).collect()
+            }
+            None => BTreeMap::new(),
+        };
+        Ok(Direct { url: input("url"), to: list(input("to")), schemas: list(input("schema")), vars })
+    }
+
+    fn is_set(&self) -> bool {
+        self.url.is_some() || !self.to.is_empty() || !self.schemas.is_empty() || !self.vars.is_empty()
+    }
+}
+
+/// Exit code of the run. A failure is also the `error` output (atlas-action's), so a later
+/// step can report it.
 pub async fn main() -> Result<i32> {
+    let r = run_action().await;
+    if let Err(e) = &r {
+        if let Ok(p) = std::env::var("GITHUB_OUTPUT") {
+            let msg = crate::url::redact(&crate::error::chain(e));
+            if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(&p) {
+                let _ = writeln!(f, "error<<SCHEMAGATE_EOF\n{msg}\nSCHEMAGATE_EOF");
+            }
+        }
+    }
+    r
+}
+
+async fn run_action() -> Result<i32> {
     let token = input("github-token").or_else(|| std::env::var("GITHUB_TOKEN").ok()).ok_or_else(|| anyhow!("no GitHub token: set the `github-token` input (default `${{{{ github.token }}}}`)"))?;
     crate::cloud::mask(&token);
     let root = PathBuf::from(std::env::var("GITHUB_WORKSPACE").unwrap_or_else(|_| ".".into()));
-    let config_path = root.join(input("config").unwrap_or_else(|| ".terrateam/config.yml".into()));
+    // `config` is the Terrateam configuration's path; an atlas-action user's `config` names the
+    // project file (file://…atlas.hcl): its directory is then the schema directory.
+    let (config_input, atlas_dir) = match input("config") {
+        Some(c) if c.starts_with("file://") || c.ends_with(".hcl") => {
+            let p = PathBuf::from(c.trim_start_matches("file://"));
+            if p.file_name().is_some_and(|n| n != "atlas.hcl") {
+                return Err(anyhow!("the `config` input names {}: schemagate reads the project file as atlas.hcl in the schema directory; rename it, or use `dir`", p.display()));
+            }
+            (None, Some(p.parent().map(|d| d.display().to_string()).filter(|d| !d.is_empty()).unwrap_or_else(|| ".".into())))
+        }
+        other => (other, None),
+    };
+    let config_path = root.join(config_input.unwrap_or_else(|| ".terrateam/config.yml".into()));
     let (_, loaded) = cfgcli::load(&root, config_path.is_file().then_some(config_path.as_path()))?;
     for d in &loaded.diagnostics {
         let kind = if d.level == crate::config::Level::Error { "error" } else { "warning" };
@@ -61,7 +119,8 @@ pub async fn main() -> Result<i32> {
         loaded,
         env_name: input("env"),
         lint: LintArgs { policy_dirs, analyzers: serde_json::Value::Null, policy_data: vec![], labels: vec![], allow_destructive_label: input("allow-destructive-label"), allow_destructive: input("allow-destructive").is_some_and(|v| v == "true"), data_checks: true },
-        dir_filter: input("dir"),
+        dir_filter: input("dir").or(atlas_dir),
+        direct: Direct::from_inputs()?,
         outputs: BTreeMap::new(),
         summary: String::new(),
     };
@@ -140,10 +199,36 @@ fn pr_files(ctx: &Ctx, pr: &PullRequest) -> Result<Vec<String>> {
 fn targets_for(ctx: &Ctx, files: Option<&[String]>, pr: Option<&PullRequest>) -> Result<Vec<Target>> {
     let mut ts = cfgcli::resolve(&ctx.root, &ctx.loaded, files, ctx.env_name.as_deref(), pr.map(|p| p.head_ref.as_str()), pr.map(|p| p.base_ref.as_str()))?;
     if let Some(d) = &ctx.dir_filter {
-        ts.retain(|t| t.dir == d.trim_end_matches('/'));
+        let d = d.trim_end_matches('/').trim_start_matches("./");
+        let d = if d.is_empty() { "." } else { d };
+        ts.retain(|t| t.dir == d);
+        // atlas-action's inputs name one database: a directory need not look like a schema
+        // directory for it.
+        if ts.is_empty() && ctx.direct.is_set() {
+            ts.push(cfgcli::Target::direct(d, &ctx.root));
+        }
+    } else if ts.is_empty() && ctx.direct.is_set() {
+        ts.push(cfgcli::Target::direct(".", &ctx.root));
+    }
+    let d = &ctx.direct;
+    for t in ts.iter_mut().filter(|_| d.is_set()) {
+        if let Some(u) = &d.url {
+            t.url = Some(u.clone());
+        }
+        if !d.to.is_empty() {
+            t.src = d.to.clone();
+        }
+        if !d.schemas.is_empty() {
+            t.schemas = d.schemas.clone();
+        }
+        if let Some(dev) = input("dev-url") {
+            t.dev = Some(dev);
+        }
+        t.vars = d.vars.clone();
+        t.pinned = d.url.is_some() || !d.to.is_empty();
     }
     if files.is_some() {
-        ts.retain(|t| t.changed);
+        ts.retain(|t| t.changed || d.is_set());
     }
     Ok(ts)
 }
@@ -240,6 +325,10 @@ fn record_outputs(ctx: &mut Ctx, results: &[DirResult]) {
     ctx.outputs.insert("has-changes", results.iter().any(|r| r.has_changes).to_string());
     ctx.outputs.insert("denied", results.iter().any(|r| r.denied).to_string());
     ctx.outputs.insert("summary-json", serde_json::to_string(results).unwrap_or_default());
+    let errors: Vec<String> = results.iter().filter_map(|r| r.error.as_ref().map(|e| format!("{}: {e}", r.dir))).collect();
+    if !errors.is_empty() {
+        ctx.outputs.insert("error", errors.join("\n"));
+    }
 }
 
 async fn plan_pr(ctx: &mut Ctx, pr: &PullRequest, query: Option<&str>, from_comment: bool) -> Result<i32> {

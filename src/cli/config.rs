@@ -66,12 +66,47 @@ pub struct Target {
     pub concurrent_index: (bool, bool),
     /// The env's `lint { … }` blocks (analyzer severities), as JSON.
     pub analyzers: serde_json::Value,
+    /// Set by the Action's atlas-action inputs (`url`, `to`, `dev-url`): they win over what
+    /// atlas.hcl's env says when it is read again at run time.
+    #[serde(skip)]
+    pub pinned: bool,
+    /// Input variables for atlas.hcl and HCL files (the Action's `vars`).
+    #[serde(skip)]
+    pub vars: std::collections::BTreeMap<String, String>,
     pub autoplan: bool,
     pub autoapply: bool,
     pub changed: bool,
 }
 
 impl Target {
+    /// A target named on the Action's step (atlas-action's `url`/`to` inputs) rather than found
+    /// by directory discovery: directory `dir`, its files as the desired state by default.
+    pub fn direct(dir: &str, root: &Path) -> Target {
+        Target {
+            dir: dir.to_string(),
+            tags: vec![],
+            workflow: None,
+            env: None,
+            url: std::env::var("DATABASE_URL").ok(),
+            dev: std::env::var("SCHEMAGATE_DEV_URL").ok(),
+            src: vec![format!("file://{}", root.join(dir).display())],
+            schemas: vec![],
+            exclude: vec![],
+            roles: vec![],
+            skip: Default::default(),
+            concurrent_index: {
+                let o = crate::plan::ConcurrentIndex::default();
+                (o.add, o.drop)
+            },
+            analyzers: serde_json::Value::Null,
+            pinned: true,
+            vars: Default::default(),
+            autoplan: true,
+            autoapply: true,
+            changed: true,
+        }
+    }
+
     /// The env's url, dev and src, where it sets them (else the defaults stay).
     pub fn take_connection(&mut self, e: &project::Env) {
         if e.url.is_some() {
@@ -117,6 +152,8 @@ pub fn resolve(root: &Path, loaded: &Loaded, changed: Option<&[String]>, env: Op
             skip: Default::default(),
             concurrent_index: { let o = crate::plan::ConcurrentIndex::default(); (o.add, o.drop) },
             analyzers: serde_json::Value::Null,
+            pinned: false,
+            vars: Default::default(),
             autoplan: wm.autoplan,
             autoapply: wm.autoapply,
             changed: changed.is_none_or(|files| files.iter().any(|f| targets::touches(&wm.file_patterns, &dir, f))),

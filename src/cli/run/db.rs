@@ -22,10 +22,10 @@ async fn connection(a: &RunArgs, t: &Target, env: &HashMap<String, String>) -> R
     let mut t = t.clone();
     let atlas = a.root.join(&t.dir).join("atlas.hcl");
     if atlas.is_file() {
-        let (env_name, vars) = (t.env.clone(), env.clone());
+        let (env_name, vars, given) = (t.env.clone(), env.clone(), t.vars.clone().into_iter().collect::<HashMap<_, _>>());
         let e = blocking(move || {
             crate::runenv::with(&vars, || {
-                let p = crate::config::project::load(&atlas, &HashMap::new(), true)?;
+                let p = crate::config::project::load(&atlas, &given, true)?;
                 Ok(p.select(env_name.as_deref()).map_err(|e| anyhow!(e))?.cloned())
             })
         })
@@ -50,7 +50,9 @@ async fn connection(a: &RunArgs, t: &Target, env: &HashMap<String, String>) -> R
                     })
                     .collect());
             }
-            t.take_connection(&e);
+            if !t.pinned {
+                t.take_connection(&e);
+            }
         }
     } else {
         // Without atlas.hcl the URLs come from the environment, the run's first.
@@ -102,7 +104,7 @@ fn plan_args(a: &RunArgs, t: &Target, policy_dirs: &[PathBuf]) -> Result<PlanArg
         schemas: t.schemas.clone(),
         exclude: t.exclude.clone(),
         roles: t.roles.clone(),
-        vars: HashMap::new(),
+        vars: t.vars.clone().into_iter().collect(),
         format: a.format,
         skip: t.skip.clone(),
         concurrent_index: crate::plan::ConcurrentIndex { add: t.concurrent_index.0, drop: t.concurrent_index.1, ..Default::default() },
