@@ -192,6 +192,18 @@ pub fn diff(from: &Realm, to: &Realm) -> Vec<Change> {
     out
 }
 
+/// `to`'s options with MySQL's AUTO_INCREMENT counter as `from` has it, unless `to` asks for a
+/// higher one: the counter is state that rows advance, so only a desired start above it is a
+/// change (as in Atlas).
+fn with_counter(from: &TableOptions, to: &TableOptions) -> TableOptions {
+    let keep = match (from.auto_increment, to.auto_increment) {
+        (_, None) => true,
+        (Some(c), Some(d)) => c >= d,
+        (None, Some(_)) => false,
+    };
+    TableOptions { auto_increment: if keep { from.auto_increment } else { to.auto_increment }, ..to.clone() }
+}
+
 /// A schema without its objects (for schema-level changes).
 fn bare(s: &Schema) -> Schema {
     Schema { name: s.name.clone(), comment: s.comment.clone(), charset: s.charset.clone(), collate: s.collate.clone(), ..Default::default() }
@@ -455,7 +467,7 @@ pub fn table(from: &Table, to: &Table) -> Vec<TableChange> {
     if from.comment != to.comment {
         out.push(TableChange::ModifyComment { from: from.comment.clone(), to: to.comment.clone() });
     }
-    if from.options != to.options {
+    if from.options != with_counter(&from.options, &to.options) {
         out.push(TableChange::ModifyOptions { from: from.options.clone(), to: to.options.clone() });
     }
     if from.partition_of != to.partition_of {

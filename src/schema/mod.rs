@@ -400,6 +400,9 @@ pub struct PrimaryKey {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub columns: Vec<String>,
+    /// PostgreSQL: non-key columns stored in the key's index (`INCLUDE`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -417,6 +420,9 @@ pub struct Index {
     pub include: Vec<String>,
     /// PostgreSQL 15 `NULLS NOT DISTINCT` when false.
     pub nulls_distinct: bool,
+    /// PostgreSQL BRIN `pages_per_range` (Atlas's `page_per_range`), when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_per_range: Option<u32>,
     /// PostgreSQL: the index belongs to a `UNIQUE` constraint (Atlas's `unique` block).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub constraint: bool,
@@ -438,6 +444,7 @@ impl PartialEq for Index {
             && self.where_clause == o.where_clause
             && self.include == o.include
             && self.nulls_distinct == o.nulls_distinct
+            && self.page_per_range == o.page_per_range
             && self.constraint == o.constraint
             && self.comment == o.comment
     }

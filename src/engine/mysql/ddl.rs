@@ -261,6 +261,11 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
             TableChange::AddCheck { check } => actions.push((format!("ADD {}", check_def(check)), format!("add check \"{}\"", check.name))),
             TableChange::ModifyComment { to: c, .. } => actions.push((format!("COMMENT = {}", lit(c.as_deref().unwrap_or(""))), "change comment".into())),
             TableChange::ModifyOptions { from, to: o } => {
+                // Atlas's `auto_increment = N`: the counter is raised to N, never lowered (the
+                // diff only reports a desired value above the current one).
+                if let Some(n) = o.auto_increment.filter(|n| from.auto_increment.is_none_or(|c| c < *n)) {
+                    actions.push((format!("AUTO_INCREMENT = {n}"), format!("auto_increment {n}")));
+                }
                 if from.engine != o.engine {
                     if let Some(e) = &o.engine {
                         actions.push((format!("ENGINE = {e}"), format!("engine {e}")));

@@ -101,7 +101,9 @@ pub async fn inspect(pool: &MySqlPool, opts: &InspectOptions) -> Result<Realm> {
                 engine: r.get(2),
                 collate: r.get(3),
                 charset: r.get(4),
-                auto_increment: None,
+                // The next AUTO_INCREMENT value, where it is past the start (a counter of 1 is
+                // every new table's); compared only against a desired `auto_increment`.
+                auto_increment: r.get::<Option<u64>, _>(6).filter(|n| *n > 1),
                 ..Default::default()
             },
             ..Default::default()

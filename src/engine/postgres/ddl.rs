@@ -59,9 +59,10 @@ pub fn identity_sql(id: &Identity) -> String {
 
 pub fn pk_def(pk: &PrimaryKey) -> String {
     let cols = pk.columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ");
+    let include = if pk.include.is_empty() { String::new() } else { format!(" INCLUDE ({})", pk.include.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")) };
     match &pk.name {
-        Some(n) => format!("CONSTRAINT {} PRIMARY KEY ({cols})", q(n)),
-        None => format!("PRIMARY KEY ({cols})"),
+        Some(n) => format!("CONSTRAINT {} PRIMARY KEY ({cols}){include}", q(n)),
+        None => format!("PRIMARY KEY ({cols}){include}"),
     }
 }
 
@@ -285,6 +286,9 @@ pub fn create_index(schema: &str, table: &Table, i: &Index, concurrently: bool) 
     }
     if !i.nulls_distinct {
         s.push_str(" NULLS NOT DISTINCT");
+    }
+    if let Some(n) = i.page_per_range {
+        s.push_str(&format!(" WITH (pages_per_range = {n})"));
     }
     if let Some(w) = &i.where_clause {
         s.push_str(&format!(" WHERE {w}"));

@@ -458,7 +458,8 @@ async fn indexes(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
            ARRAY(SELECT i.indoption[k-1]::int FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
            ARRAY(SELECT COALESCE((SELECT CASE WHEN NOT oc.opcdefault THEN oc.opcname::text END FROM pg_opclass oc WHERE oc.oid = i.indclass[k-1]), '') FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
            ARRAY(SELECT i.indkey[k-1]::int FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
-           i.indnullsnotdistinct, con.contype::text, obj_description(ic.oid,'pg_class') \
+           i.indnullsnotdistinct, con.contype::text, obj_description(ic.oid,'pg_class'), \
+           (SELECT split_part(o, '=', 2)::int FROM unnest(ic.reloptions) o WHERE o LIKE 'pages_per_range=%') \
          FROM pg_index i JOIN pg_class ic ON ic.oid=i.indexrelid JOIN pg_class c ON c.oid=i.indrelid \
          JOIN pg_namespace n ON n.oid=c.relnamespace JOIN pg_am am ON am.oid=ic.relam \
          LEFT JOIN pg_constraint con ON con.conindid=i.indexrelid AND con.contype IN ('p','u','x') AND con.conrelid=c.oid \
@@ -513,6 +514,7 @@ async fn indexes(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
             nulls_distinct: !r.get::<bool, _>(11),
             constraint: contype.as_deref() == Some("u"),
             comment: r.get(13),
+            page_per_range: r.get::<Option<i32>, _>(14).and_then(|n| u32::try_from(n).ok()),
             renamed_from: None,
             pos: None,
         };
@@ -535,8 +537,10 @@ async fn constraints(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, S
            rn.nspname::text, rc.relname::text, \
            ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid=con.confrelid AND a.attnum=k.n ORDER BY k.o), \
            con.confupdtype::text, con.confdeltype::text, con.condeferrable, con.condeferred, \
-           pg_get_constraintdef(con.oid, true) \
+           pg_get_constraintdef(con.oid, true), \
+           CASE WHEN con.contype = 'p' THEN ARRAY(SELECT pg_get_indexdef(pi.indexrelid, k, true) FROM generate_series(pi.indnkeyatts + 1, pi.indnatts) k ORDER BY k) ELSE '{}'::text[] END \
          FROM pg_constraint con JOIN pg_class c ON c.oid=con.conrelid JOIN pg_namespace n ON n.oid=c.relnamespace \
+         LEFT JOIN pg_index pi ON pi.indexrelid = con.conindid \
          LEFT JOIN pg_class rc ON rc.oid=con.confrelid LEFT JOIN pg_namespace rn ON rn.oid=rc.relnamespace \
          WHERE con.contype IN ('p','f','c') AND n.nspname = ANY($1) AND c.relkind IN ('r','p') \
            AND con.conparentid = 0 AND con.conislocal";
@@ -547,7 +551,7 @@ async fn constraints(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, S
         let kind: String = r.get(3);
         let cols: Vec<String> = r.get(4);
         let c = match kind.as_str() {
-            "p" => Constraint::Pk(PrimaryKey { name: Some(name), columns: cols }),
+            "p" => Constraint::Pk(PrimaryKey { name: Some(name), columns: cols, include: r.get::<Vec<String>, _>(13).into_iter().map(|s| s.trim_matches('"').replace("\"\"", "\"")).collect() }),
             "f" => Constraint::Fk(ForeignKey {
                 name,
                 columns: cols,

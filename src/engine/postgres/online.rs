@@ -133,7 +133,7 @@ fn keys_using_index(changes: &[Change], mut statements: Vec<Statement>) -> Vec<S
                     let attach = format!("ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}", ddl::q(&name), ddl::q(&name));
                     let parts = key.columns.iter().map(|c| IndexPart { column: Some(c.clone()), ..Default::default() }).collect();
                     if let Some(st) = statements.iter_mut().find(|s| s.change == Some(ci) && !s.no_tx && !s.before_tx && s.sql.starts_with(&format!("ALTER TABLE {t} ")) && s.sql.contains(&add)) {
-                        build(Index { name, unique: true, parts, nulls_distinct: true, ..Default::default() }, st, &add, attach);
+                        build(Index { name, unique: true, parts, include: key.include.clone(), nulls_distinct: true, ..Default::default() }, st, &add, attach);
                     }
                 }
                 _ => {}

@@ -95,7 +95,7 @@ pub async fn inspect(pool: &mut sqlx::SqliteConnection, _opts: &InspectOptions) 
     for (tname, mut cols) in pks {
         cols.sort();
         if let Some((t, sql)) = tmap.get_mut(&tname) {
-            t.primary_key = Some(PrimaryKey { name: constraint_name(sql, "primary key"), columns: cols.into_iter().map(|c| c.1).collect() });
+            t.primary_key = Some(PrimaryKey { name: constraint_name(sql, "primary key"), columns: cols.into_iter().map(|c| c.1).collect(), include: vec![] });
         }
     }
     for r in idx {
@@ -118,6 +118,7 @@ pub async fn inspect(pool: &mut sqlx::SqliteConnection, _opts: &InspectOptions) 
                     name: iname.clone(),
                     unique: r.get::<i64, _>(2) == 1,
                     nulls_distinct: true,
+                    page_per_range: None,
                     constraint: origin == "u",
                     where_clause,
                     // Parts are filled below; remember expression texts by position.

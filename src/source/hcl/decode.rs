@@ -755,12 +755,13 @@ impl Decoder<'_> {
                 match cb.ident.as_str() {
                     "column" => {}
                     "primary_key" => {
-                        let mut pk = PrimaryKey { name: label_strs(cb).into_iter().next(), columns: vec![] };
+                        let mut pk = PrimaryKey { name: label_strs(cb).into_iter().next(), ..Default::default() };
                         for a in attrs(&cb.body) {
                             match a.key.as_str() {
                                 "columns" => pk.columns = self.column_list(fi, a, &t)?,
+                                "include" if self.dialect == Dialect::Postgres => pk.include = self.column_list(fi, a, &t)?,
                                 "comment" => {}
-                                _ => return Err(self.unknown(fi, a, "primary_key", &["columns", "comment"])),
+                                _ => return Err(self.unknown(fi, a, "primary_key", if self.dialect == Dialect::Postgres { &["columns", "include", "comment"] } else { &["columns", "comment"] })),
                             }
                         }
                         for on in blocks(&cb.body) {
@@ -1069,9 +1070,13 @@ impl Decoder<'_> {
                 "where" => i.where_clause = Some(self.string(fi, a)?),
                 "include" => i.include = self.column_list(fi, a, t)?,
                 "nulls_distinct" => i.nulls_distinct = self.boolean(fi, a)?,
+                "page_per_range" if self.dialect == Dialect::Postgres => {
+                    let n = self.int(fi, a)?;
+                    i.page_per_range = Some(u32::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| self.files[fi].err(a.value.span(), "`page_per_range` must be a positive number of pages", None))?);
+                }
                 "comment" => i.comment = Some(self.string(fi, a)?),
                 "renamed_from" => i.renamed_from = Some(self.string(fi, a)?),
-                _ => return Err(self.unknown(fi, a, b.ident.as_str(), &["columns", "unique", "type", "where", "include", "nulls_distinct", "comment", "renamed_from"])),
+                _ => return Err(self.unknown(fi, a, b.ident.as_str(), &["columns", "unique", "type", "where", "include", "nulls_distinct", "page_per_range", "comment", "renamed_from"])),
             }
         }
         for on in blocks(&b.body) {

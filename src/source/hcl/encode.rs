@@ -226,6 +226,9 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
                     None => out.push_str("  primary_key {\n"),
                 }
                 let _ = writeln!(out, "    columns = [{}]", cols(&pk.columns));
+                if !pk.include.is_empty() {
+                    let _ = writeln!(out, "    include = [{}]", cols(&pk.include));
+                }
                 out.push_str("  }\n");
             }
             for fk in &t.foreign_keys {
@@ -366,6 +369,9 @@ pub(crate) fn index_block(out: &mut String, i: &Index, dialect: Dialect) {
     }
     if !i.include.is_empty() {
         let _ = writeln!(out, "    include = [{}]", cols(&i.include));
+    }
+    if let Some(n) = i.page_per_range {
+        let _ = writeln!(out, "    page_per_range = {n}");
     }
     if !i.nulls_distinct {
         out.push_str("    nulls_distinct = false\n");
