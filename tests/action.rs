@@ -528,7 +528,8 @@ fn action_yml_matches_what_the_binary_reads_and_writes() {
     assert_eq!(inputs, read);
     assert_eq!(outputs, written);
     assert_eq!(y["runs"]["using"], "docker");
-    assert_eq!(y["runs"]["image"], "Dockerfile");
+    // The released image, by the tag of this version (scripts/bump-version keeps them in step).
+    assert_eq!(y["runs"]["image"], format!("docker://ghcr.io/schemagate/schemagate:v{}", env!("CARGO_PKG_VERSION")));
     // Every input the binary reads appears as INPUT_<NAME> in its source, hyphens kept.
     let src = std::fs::read_to_string(manifest.join("src/cli/action.rs")).unwrap();
     for i in &read {
