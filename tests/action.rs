@@ -21,6 +21,8 @@ struct State {
     reviews: Vec<Value>,
     files: Vec<String>,
     requests: Vec<(String, String)>,
+    /// Comments ever created (ids stay unique after deletions).
+    created: u64,
 }
 
 struct FakeGitHub {
@@ -87,7 +89,8 @@ fn fake_github(shared: &Path, pr_number: u64, head_sha: &str) -> FakeGitHub {
                 ok(json!(items))
             }
             ("POST", ["repos", _, _, "issues", n, "comments"]) => {
-                let id = 1000 + s.comments.len() as u64;
+                s.created += 1;
+                let id = 1000 + s.created;
                 s.comment_on.insert(id, n.parse().unwrap());
                 s.comments.push((id, body["body"].as_str().unwrap_or_default().to_string()));
                 let mut c = comment_shape.clone();
@@ -104,6 +107,11 @@ fn fake_github(shared: &Path, pr_number: u64, head_sha: &str) -> FakeGitHub {
                 c["id"] = json!(id);
                 c["body"] = body["body"].clone();
                 ok(c)
+            }
+            ("DELETE", ["repos", _, _, "issues", "comments", id]) => {
+                let id: u64 = id.parse().unwrap();
+                s.comments.retain(|c| c.0 != id);
+                (204, "application/json".into(), String::new())
             }
             ("POST", ["repos", _, _, "check-runs"]) => {
                 s.checks.push(body.clone());
@@ -587,5 +595,65 @@ async fn atlas_action_inputs_plan_one_database() {
     let run = action(&r, &gh, &db, "pull_request", ev.path(), &[("INPUT_URL", url.as_str()), ("INPUT_VARS", "t=accounts")]);
     assert_ne!(run.code, 0);
     assert!(run.outputs.contains("error<<") && run.outputs.contains("JSON object"), "{}", run.outputs);
+    db.drop().await;
+}
+
+/// A matrix of jobs, one per directory, on the same pull request at the same time: every
+/// directory keeps its section and its reviewed hash (each job writes only its directory's
+/// comment), and a second round updates each in place.
+#[tokio::test]
+async fn matrix_jobs_on_one_pull_request_never_lose_a_section() {
+    let shared = require_shared!();
+    let db = TestDb::new(Dialect::Postgres).await;
+    let gh = fake_github(&shared, 7, HEAD);
+    const N: usize = 4;
+    let r = repo(&schema("public", ""), 1);
+    std::fs::remove_dir_all(r.dir.path().join("db/app")).unwrap();
+    let mut files = vec![];
+    for k in 1..=N {
+        let d = r.dir.path().join(format!("db/d{k}"));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("atlas.hcl"), "env \"prod\" {\n  url = getenv(\"APP_DATABASE_URL\")\n  dev = getenv(\"APP_DEV_URL\")\n  src = \"file://schema.hcl\"\n}\n").unwrap();
+        std::fs::write(d.join("schema.hcl"), schema("public", "").replace("\"users\"", &format!("\"t{k}\""))).unwrap();
+        files.push(format!("db/d{k}/schema.hcl"));
+    }
+    gh.state.lock().unwrap().files = files;
+    let ev = pr_event(&shared, "opened", &[]);
+    for round in 0..2 {
+        let runs: Vec<Run> = std::thread::scope(|s| {
+            let hs: Vec<_> = (1..=N).map(|k| {
+                let (r, gh, db, ev) = (&r, &gh, &db, ev.path());
+                s.spawn(move || action(r, gh, db, "pull_request", ev, &[("INPUT_DIR", &format!("db/d{k}"))]))
+            }).collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for run in &runs {
+            assert_eq!(run.code, 0, "round {round}: {}", run.stdout);
+        }
+        let s = gh.state.lock().unwrap();
+        assert_eq!(s.comments.len(), N, "round {round}: one comment per directory: {:?}", s.comments.iter().map(|c| &c.1[..80.min(c.1.len())]).collect::<Vec<_>>());
+        for k in 1..=N {
+            let dir = format!("db/d{k}");
+            let c = s.comments.iter().find(|c| schemagate::github::comment::dir_of(&c.1).as_deref() == Some(dir.as_str())).unwrap_or_else(|| panic!("round {round}: no comment for {dir}"));
+            assert!(c.1.contains(&format!("\"public\".\"t{k}\"")), "round {round}: {dir}'s plan: {}", c.1);
+            assert!(schemagate::github::comment::hashes(&c.1).contains_key(&dir), "round {round}: {dir}'s reviewed hash");
+        }
+    }
+    // Re-runs of one directory racing on a new pull request: whoever created a second comment
+    // for it folds it back into the first.
+    let ev9 = pr_event_n(&shared, 9, "opened", &[]);
+    std::thread::scope(|s| {
+        let hs: Vec<_> = (0..3).map(|_| {
+            let (r, gh, db, ev) = (&r, &gh, &db, ev9.path());
+            s.spawn(move || action(r, gh, db, "pull_request", ev, &[("INPUT_DIR", "db/d1")]))
+        }).collect();
+        for h in hs {
+            assert_eq!(h.join().unwrap().code, 0);
+        }
+    });
+    let s = gh.state.lock().unwrap();
+    let on9 = s.comments.iter().filter(|(id, _)| s.comment_on.get(id) == Some(&9)).count();
+    assert_eq!(on9, 1, "one comment for db/d1 on #9");
+    drop(s);
     db.drop().await;
 }

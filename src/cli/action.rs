@@ -268,10 +268,48 @@ fn sections(results: &[DirResult]) -> Vec<DirSection> {
         .collect()
 }
 
-/// The sticky comment: (id, body) if present.
-fn find_comment(ctx: &Ctx, pr: u64) -> Result<Option<(u64, String)>> {
+/// Every plan comment of the pull request (id, body), oldest first.
+fn plan_comments(ctx: &Ctx, pr: u64) -> Result<Vec<(u64, String)>> {
     let comments = ctx.gh.get_all(&format!("/repos/{{repo}}/issues/{pr}/comments"), "pull-requests: read")?;
-    Ok(comments.iter().rev().find(|c| c["body"].as_str().is_some_and(|b| b.contains(comment::MARKER))).map(|c| (c["id"].as_u64().unwrap_or(0), c["body"].as_str().unwrap_or_default().to_string())))
+    let mut out: Vec<(u64, String)> = comments
+        .iter()
+        .filter_map(|c| c["body"].as_str().filter(|b| b.starts_with(comment::MARKER)).map(|b| (c["id"].as_u64().unwrap_or(0), b.to_string())))
+        .collect();
+    out.sort_by_key(|c| c.0);
+    Ok(out)
+}
+
+/// The first plan comment, where replies to comment commands go.
+fn find_comment(ctx: &Ctx, pr: u64) -> Result<Option<(u64, String)>> {
+    Ok(plan_comments(ctx, pr)?.into_iter().next())
+}
+
+/// The comment of directory `dir`, if there is one.
+fn dir_comment(ctx: &Ctx, pr: u64, dir: &str) -> Result<Option<(u64, String)>> {
+    Ok(plan_comments(ctx, pr)?.into_iter().find(|(_, b)| comment::dir_of(b).as_deref() == Some(dir)))
+}
+
+/// The reviewed plan hash of every directory, each from its own comment (a comment of an
+/// earlier version holding several counts only for directories without one).
+fn reviewed_hashes(ctx: &Ctx, pr: u64) -> Result<BTreeMap<String, String>> {
+    let mut legacy = BTreeMap::new();
+    let mut own: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for (_, body) in plan_comments(ctx, pr)? {
+        match comment::dir_of(&body) {
+            Some(d) => {
+                let h = comment::hashes(&body).remove(&d);
+                own.insert(d, h);
+            }
+            None => legacy.extend(comment::hashes(&body)),
+        }
+    }
+    for (d, h) in own {
+        match h {
+            Some(h) => legacy.insert(d, h),
+            None => legacy.remove(&d),
+        };
+    }
+    Ok(legacy)
 }
 
 fn upsert_comment(ctx: &Ctx, pr: u64, body: &str) -> Result<()> {
@@ -279,6 +317,30 @@ fn upsert_comment(ctx: &Ctx, pr: u64, body: &str) -> Result<()> {
         Some((id, _)) => ctx.gh.patch(&format!("/repos/{{repo}}/issues/comments/{id}"), &json!({ "body": body }), "pull-requests: write")?,
         None => ctx.gh.post(&format!("/repos/{{repo}}/issues/{pr}/comments"), &json!({ "body": body }), "pull-requests: write")?,
     };
+    Ok(())
+}
+
+/// Write the comment of directory `dir`: update it in place, or create it. Only this
+/// directory's comment is touched, so matrix jobs (one per directory) never overwrite each
+/// other. Two runs for the same directory that both created one (a re-run racing the first)
+/// are reconciled: the oldest comment keeps this body, the others are deleted.
+fn upsert_dir_comment(ctx: &Ctx, pr: u64, dir: &str, body: &str) -> Result<()> {
+    let written = match dir_comment(ctx, pr, dir)? {
+        Some((id, _)) => {
+            ctx.gh.patch(&format!("/repos/{{repo}}/issues/comments/{id}"), &json!({ "body": body }), "pull-requests: write")?;
+            id
+        }
+        None => ctx.gh.post(&format!("/repos/{{repo}}/issues/{pr}/comments"), &json!({ "body": body }), "pull-requests: write")?["id"].as_u64().unwrap_or(0),
+    };
+    let mine: Vec<u64> = plan_comments(ctx, pr)?.into_iter().filter(|(_, b)| comment::dir_of(b).as_deref() == Some(dir)).map(|(id, _)| id).collect();
+    if mine.len() > 1 {
+        if mine[0] != written {
+            ctx.gh.patch(&format!("/repos/{{repo}}/issues/comments/{}", mine[0]), &json!({ "body": body }), "pull-requests: write")?;
+        }
+        for id in &mine[1..] {
+            ctx.gh.delete(&format!("/repos/{{repo}}/issues/comments/{id}"), "pull-requests: write")?;
+        }
+    }
     Ok(())
 }
 
@@ -348,34 +410,29 @@ async fn plan_pr(ctx: &mut Ctx, pr: &PullRequest, query: Option<&str>, from_comm
     }
     let (results, _) = run_dirs(ctx, Op::Plan, &ts, &pr.labels, None, None).await?;
     let secs = sections(&results);
-    let mut hashes = find_comment(ctx, pr.number)?.map(|(_, b)| comment::hashes(&b)).unwrap_or_default();
-    for r in &results {
-        match (&r.plan_hash, r.ok && !r.denied) {
-            (Some(h), true) => {
-                hashes.insert(r.dir.clone(), h.clone());
-            }
-            _ => {
-                hashes.remove(&r.dir);
-            }
+    // One comment per directory (see github::comment): each with its own reviewed hash.
+    for (r, sec) in results.iter().zip(&secs) {
+        let mut hashes = BTreeMap::new();
+        if let (Some(h), true) = (&r.plan_hash, r.ok && !r.denied) {
+            hashes.insert(r.dir.clone(), h.clone());
         }
+        let autoapply = ts.iter().any(|t| t.dir == r.dir && t.autoapply);
+        let next = if r.denied {
+            "a policy denies this change: fix the schema, add an `atlas:nolint` comment on the block, or add the allow label; then push again.".to_string()
+        } else if !r.ok {
+            "fix the errors above and push again, or comment `schemagate plan`.".to_string()
+        } else if autoapply {
+            "merge this pull request to apply the reviewed plan (autoapply); it is applied only if the plan computed at merge is the same.".to_string()
+        } else {
+            "comment `schemagate apply` to apply the reviewed plan.".to_string()
+        };
+        // The picture reviewers look at first: the touched tables and their neighbours.
+        let diagram = r.outcome.as_ref().and_then(crate::report::plan_mermaid).map(|d| merge_diagrams(&d));
+        let body = comment::render_for(Some(&r.dir), "schemagate plan", std::slice::from_ref(sec), &next, &hashes, diagram.as_deref());
+        upsert_dir_comment(ctx, pr.number, &r.dir, &body)?;
+        ctx.summary.push_str(&body.replace(comment::MARKER, "").replace(&comment::dir_line(&r.dir), ""));
     }
-    let any_auto = ts.iter().any(|t| t.autoapply);
-    let next = if results.iter().any(|r| r.denied) {
-        "a policy denies this change: fix the schema, add an `atlas:nolint` comment on the block, or add the allow label; then push again.".to_string()
-    } else if results.iter().any(|r| !r.ok) {
-        "fix the errors above and push again, or comment `schemagate plan`.".to_string()
-    } else if any_auto {
-        "merge this pull request to apply the reviewed plan (autoapply); it is applied only if the plan computed at merge is the same.".to_string()
-    } else {
-        "comment `schemagate apply` to apply the reviewed plan.".to_string()
-    };
-    // The picture reviewers look at first: the touched tables and their neighbours.
-    let diagram: String = results.iter().filter_map(|r| r.outcome.as_ref().and_then(crate::report::plan_mermaid)).collect::<Vec<_>>().join("");
-    let diagram = (!diagram.is_empty()).then(|| merge_diagrams(&diagram));
-    let body = comment::render("schemagate plan", &secs, &next, &hashes, diagram.as_deref());
-    upsert_comment(ctx, pr.number, &body)?;
     check_runs(ctx, &pr.head_sha, "plan", &results, &secs)?;
-    ctx.summary.push_str(&body.replace(comment::MARKER, ""));
     record_outputs(ctx, &results);
     Ok(if results.iter().any(|r| r.denied) {
         3
@@ -409,9 +466,11 @@ fn destination(ctx: &Ctx, event: &Json, branch: &str) -> bool {
 /// one. Once the pull request is merged, what is not applied (and `not_applied`: changed
 /// directories without autoapply) is locked by it per `lock_policy`.
 async fn apply_dirs(ctx: &mut Ctx, pr: &PullRequest, ts: Vec<Target>, before_merge: bool, not_applied: Vec<Target>) -> Result<i32> {
-    let reviewed = find_comment(ctx, pr.number)?.map(|(_, b)| comment::hashes(&b)).unwrap_or_default();
+    let reviewed = reviewed_hashes(ctx, pr.number)?;
     let merged = pr.merged || !before_merge;
     let mut report = String::from("\n\n## schemagate apply\n\n");
+    // Each directory's lines also go into its own comment.
+    let mut lines: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut code = 0;
     let mut all = Vec::new();
     let mut pending = not_applied;
@@ -463,14 +522,20 @@ async fn apply_dirs(ctx: &mut Ctx, pr: &PullRequest, ts: Vec<Target>, before_mer
             }
         }
     }
-    let body = match find_comment(ctx, pr.number)? {
-        Some((_, old)) => {
-            let base = old.split("\n\n## schemagate apply").next().unwrap_or(&old).to_string();
-            comment::truncate(base + &report)
+    // The report's lines, each under its directory's comment.
+    for l in report.lines().filter(|l| l.starts_with("- `")) {
+        if let Some(dir) = l[3..].split('`').next() {
+            lines.entry(dir.to_string()).or_default().push(l.to_string());
         }
-        None => comment::truncate(format!("{}\n{report}", comment::MARKER)),
-    };
-    upsert_comment(ctx, pr.number, &body)?;
+    }
+    for (dir, ls) in &lines {
+        let part = format!("\n\n## schemagate apply\n\n{}\n", ls.join("\n"));
+        let body = match dir_comment(ctx, pr.number, dir)? {
+            Some((_, old)) => comment::truncate(old.split("\n\n## schemagate apply").next().unwrap_or(&old).to_string() + &part),
+            None => comment::truncate(format!("{}\n{}\n{part}", comment::MARKER, comment::dir_line(dir))),
+        };
+        upsert_dir_comment(ctx, pr.number, dir, &body)?;
+    }
     ctx.summary.push_str(&report);
     record_outputs(ctx, &all);
     Ok(code)

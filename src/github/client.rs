@@ -89,4 +89,8 @@ impl Client {
     pub fn patch(&self, path: &str, body: &Json, permission: &str) -> Result<Json> {
         self.request("PATCH", path, Some(body), permission)
     }
+
+    pub fn delete(&self, path: &str, permission: &str) -> Result<Json> {
+        self.request("DELETE", path, None, permission)
+    }
 }

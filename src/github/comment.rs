@@ -1,12 +1,30 @@
-//! The sticky pull request comment: one per PR, found by its HTML marker and updated in place.
-//! It carries the plan hash of every directory in a machine-readable marker, which the merge
-//! run compares with the plan it computes before applying.
+//! The sticky pull request comments: one per schema directory, found by their HTML markers and
+//! updated in place. Each carries its directory's reviewed plan hash in a machine-readable line,
+//! which the merge run compares with the plan it computes before applying. One comment per
+//! directory makes matrix jobs (one job per directory) safe: a job only ever writes the comment
+//! of its own directories, so no job can overwrite another's section or hash, and each
+//! directory gets GitHub's whole size limit.
 
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
 pub const MARKER: &str = "<!-- schemagate:plan -->";
 const STATE: &str = "<!-- schemagate:state ";
+const DIR: &str = "<!-- schemagate:dir ";
+
+/// The line that names a comment's directory (hex, so no directory name can end the HTML
+/// comment early).
+pub fn dir_line(dir: &str) -> String {
+    format!("{DIR}{} -->", hex::encode(dir.as_bytes()))
+}
+
+/// The directory a comment belongs to: from its second line, right after the marker. None for a
+/// comment of an earlier version (all directories in one) or a reply.
+pub fn dir_of(body: &str) -> Option<String> {
+    let rest = body.strip_prefix(MARKER)?.strip_prefix('\n')?.strip_prefix(DIR)?;
+    let hexed = &rest[..rest.find(" -->")?];
+    String::from_utf8(hex::decode(hexed).ok()?).ok()
+}
 /// GitHub's comment size limit.
 pub const LIMIT: usize = 65_536;
 
@@ -14,7 +32,13 @@ pub const LIMIT: usize = 65_536;
 /// Only the state line schemagate writes right after the marker counts: a state-looking text
 /// further down (a name in the plan) is never read.
 pub fn hashes(body: &str) -> BTreeMap<String, String> {
-    let Some(rest) = body.strip_prefix(MARKER).and_then(|b| b.strip_prefix('\n')).and_then(|b| b.strip_prefix(STATE)) else { return BTreeMap::new() };
+    let Some(after) = body.strip_prefix(MARKER).and_then(|b| b.strip_prefix('\n')) else { return BTreeMap::new() };
+    // A directory's comment has its dir line first.
+    let after = match after.strip_prefix(DIR).and_then(|r| r.find(" -->\n").map(|i| &r[i + " -->\n".len()..])) {
+        Some(rest) => rest,
+        None => after,
+    };
+    let Some(rest) = after.strip_prefix(STATE) else { return BTreeMap::new() };
     let Some(end) = rest.find(" -->") else { return BTreeMap::new() };
     serde_json::from_str::<Json>(&rest[..end])
         .ok()
@@ -40,16 +64,25 @@ pub struct DirSection {
 /// (the summary table, the findings and the reviewed hashes stay; the job summary keeps the
 /// SQL), then the diagram, and only then is the rest cut.
 pub fn render(title: &str, sections: &[DirSection], next: &str, hashes: &BTreeMap<String, String>, mermaid: Option<&str>) -> String {
-    let full = render_all(title, sections, next, hashes, mermaid);
+    render_for(None, title, sections, next, hashes, mermaid)
+}
+
+/// [`render`] for the comment of one directory (its dir line after the marker).
+pub fn render_for(dir: Option<&str>, title: &str, sections: &[DirSection], next: &str, hashes: &BTreeMap<String, String>, mermaid: Option<&str>) -> String {
+    let head = |s: String| match dir {
+        Some(d) => s.replacen(&format!("{MARKER}\n"), &format!("{MARKER}\n{}\n", dir_line(d)), 1),
+        None => s,
+    };
+    let full = head(render_all(title, sections, next, hashes, mermaid));
     if full.len() <= LIMIT {
         return full;
     }
     let folded: Vec<DirSection> = sections.iter().map(|d| DirSection { markdown: without_sql(&d.markdown), ..d.clone() }).collect();
-    let s = render_all(title, &folded, next, hashes, mermaid);
+    let s = head(render_all(title, &folded, next, hashes, mermaid));
     if s.len() <= LIMIT {
         return s;
     }
-    truncate(render_all(title, &folded, next, hashes, None))
+    truncate(head(render_all(title, &folded, next, hashes, None)))
 }
 
 /// A section's Markdown with its SQL block replaced by a pointer to the job summary.
@@ -118,6 +151,11 @@ mod tests {
         let body = render("schemagate plan", &[], "merge", &h, None);
         assert!(body.starts_with(MARKER));
         assert_eq!(hashes(&body), h);
+        assert_eq!(dir_of(&body), None);
+        let mine = render_for(Some("db/a-->b"), "schemagate plan", &[], "merge", &h, None);
+        assert_eq!(dir_of(&mine).as_deref(), Some("db/a-->b"));
+        assert_eq!(hashes(&mine), h);
+        assert!(!mine.lines().nth(1).unwrap().contains("a-->b"), "the name cannot end the HTML comment");
         let long = truncate("x".repeat(100_000));
         assert!(long.len() <= LIMIT && long.contains("job summary"));
     }
