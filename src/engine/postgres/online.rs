@@ -101,6 +101,16 @@ fn keys_using_index(changes: &[Change], mut statements: Vec<Statement>) -> Vec<S
     for (ci, c) in changes.iter().enumerate() {
         let Change::ModifyTable { schema, table, from, to, changes: tcs } = c else { continue };
         let t = ddl::qn(schema, table);
+        // The index is built before the transaction, so every column it uses must be there
+        // already, under that name and type: not added, renamed or retyped by this plan.
+        let renamed = changes.iter().any(|c| matches!(c, Change::RenameColumn { schema: s, table: t, .. } | Change::RenameTable { schema: s, to: t, .. } if s == schema && t == table));
+        let ready = |cols: &[String]| {
+            !renamed
+                && cols.iter().all(|c| {
+                    from.columns.iter().any(|x| &x.name == c)
+                        && !tcs.iter().any(|tc| matches!(tc, TableChange::ModifyColumn { to, what, .. } if &to.name == c && (what.contains(&"type") || what.contains(&"collation"))))
+                })
+        };
         let taken = |name: &str| {
             from.indexes.iter().any(|i| i.name == name)
                 || from.primary_key.as_ref().is_some_and(|k| k.name.clone().unwrap_or_else(|| format!("{table}_pkey")) == name)
@@ -117,14 +127,14 @@ fn keys_using_index(changes: &[Change], mut statements: Vec<Statement>) -> Vec<S
         };
         for tc in tcs {
             match tc {
-                TableChange::AddIndex { index } if index.constraint && !taken(&index.name) => {
+                TableChange::AddIndex { index } if index.constraint && !taken(&index.name) && index.parts.iter().all(|p| p.column.is_some()) && ready(&index.parts.iter().filter_map(|p| p.column.clone()).chain(index.include.iter().cloned()).collect::<Vec<_>>()) => {
                     let add = format!("ADD {}", ddl::unique_constraint_def(index));
                     let attach = format!("ADD CONSTRAINT {} UNIQUE USING INDEX {}", ddl::q(&index.name), ddl::q(&index.name));
                     if let Some(st) = statements.iter_mut().find(|s| s.change == Some(ci) && !s.no_tx && !s.before_tx && s.sql.starts_with(&format!("ALTER TABLE {t} ")) && s.sql.contains(&add)) {
                         build(Index { unique: true, ..index.clone() }, st, &add, attach);
                     }
                 }
-                TableChange::AddPrimaryKey { key } if from.primary_key.is_none() => {
+                TableChange::AddPrimaryKey { key } if from.primary_key.is_none() && ready(&key.columns.iter().chain(key.include.iter()).cloned().collect::<Vec<_>>()) => {
                     let name = key.name.clone().unwrap_or_else(|| format!("{table}_pkey"));
                     if taken(&name) {
                         continue;
