@@ -23,6 +23,8 @@ struct State {
     requests: Vec<(String, String)>,
     /// Comments ever created (ids stay unique after deletions).
     created: u64,
+    /// The pull request's head commit, as the API reports it.
+    head: String,
 }
 
 struct FakeGitHub {
@@ -35,14 +37,13 @@ fn shape(shared: &Path, name: &str) -> Value {
 }
 
 fn fake_github(shared: &Path, pr_number: u64, head_sha: &str) -> FakeGitHub {
-    let state = Arc::new(Mutex::new(State::default()));
+    let state = Arc::new(Mutex::new(State { head: head_sha.to_string(), ..Default::default() }));
     let st = state.clone();
     let comment_shape = shape(shared, "issues.create-comment.POST.201.json");
     let check_shape = shape(shared, "checks.create.completed.POST.201.json");
     let pull_shape = shape(shared, "pulls.get.GET.200.json");
     let issue_shape = shape(shared, "issues.create.POST.201.json");
     let status_shape = shape(shared, "repos.get-combined-status-for-ref.GET.200.json");
-    let head = head_sha.to_string();
     let stub = Stub::start(move |method, path, body| {
         let mut s = st.lock().unwrap();
         s.requests.push((method.to_string(), path.to_string()));
@@ -64,7 +65,7 @@ fn fake_github(shared: &Path, pr_number: u64, head_sha: &str) -> FakeGitHub {
             ("GET", ["repos", _, _, "pulls", n]) => {
                 let mut p = pull_shape.clone();
                 p["number"] = json!(n.parse::<u64>().unwrap());
-                p["head"]["sha"] = json!(head);
+                p["head"]["sha"] = json!(s.head);
                 p["base"]["ref"] = json!("main");
                 p["draft"] = json!(false);
                 p["mergeable"] = json!(true);
@@ -655,5 +656,73 @@ async fn matrix_jobs_on_one_pull_request_never_lose_a_section() {
     let on9 = s.comments.iter().filter(|(id, _)| s.comment_on.get(id) == Some(&9)).count();
     assert_eq!(on9, 1, "one comment for db/d1 on #9");
     drop(s);
+    db.drop().await;
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git").arg("-C").arg(dir).args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"]).args(args).output().unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Push the workspace's current files as the pull request's head (`refs/pull/7/head` on origin)
+/// from a side branch, and put the workspace back on main (as an issue_comment run has it).
+fn push_pr_head(ws: &Path, schema_text: &str) -> String {
+    git(ws, &["checkout", "-q", "-B", "pr"]);
+    std::fs::write(ws.join("db/app/schema.hcl"), schema_text).unwrap();
+    git(ws, &["commit", "-qam", "pr change"]);
+    let sha = git(ws, &["rev-parse", "HEAD"]);
+    git(ws, &["push", "-q", "-f", "origin", "HEAD:refs/pull/7/head"]);
+    git(ws, &["checkout", "-q", "main"]);
+    sha
+}
+
+/// Comment commands arrive with the default branch checked out: `plan` and `apply` fetch the
+/// pull request's head and work on it; the reviewed plan is pinned to its commit, so an apply
+/// after the head moved is refused until the new head is planned.
+#[tokio::test]
+async fn comment_commands_work_on_the_pull_requests_head() {
+    let shared = require_shared!();
+    let db = TestDb::new(Dialect::Postgres).await;
+    let r = repo(&schema("public", ""), 1);
+    let ws = r.dir.path();
+    let origin = tempfile::tempdir().unwrap();
+    git(origin.path(), &["init", "-q", "--bare"]);
+    git(ws, &["init", "-q", "-b", "main"]);
+    git(ws, &["add", "-A"]);
+    git(ws, &["commit", "-qm", "main"]);
+    git(ws, &["remote", "add", "origin", &origin.path().display().to_string()]);
+    git(ws, &["push", "-q", "origin", "main"]);
+    let email = "  column \"email\" {\n    type = text\n    null = true\n  }\n";
+    let first = push_pr_head(ws, &schema("public", email));
+    let gh = fake_github(&shared, 7, &first);
+    gh.state.lock().unwrap().files = vec!["db/app/schema.hcl".into()];
+    gh.state.lock().unwrap().reviews = vec![json!({"id": 1, "user": {"login": "alice"}, "state": "APPROVED"})];
+    let run = action(&r, &gh, &db, "issue_comment", comment_event(&shared, 7, "schemagate plan").path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    {
+        let s = gh.state.lock().unwrap();
+        assert!(s.comments[0].1.contains("\"email\""), "the head's schema was planned, not main's: {}", s.comments[0].1);
+        assert_eq!(schemagate::github::comment::reviewed_sha(&s.comments[0].1).as_deref(), Some(first.as_str()));
+    }
+    assert_eq!(git(ws, &["rev-parse", "--abbrev-ref", "HEAD"]), "main", "the workspace stays on main");
+    // The head moves after the API answered: the fetch sees it and the command is refused.
+    let second = push_pr_head(ws, &schema("public", &format!("{email}  column \"phone\" {{\n    type = text\n    null = true\n  }}\n")));
+    let run = action(&r, &gh, &db, "issue_comment", comment_event(&shared, 7, "schemagate apply").path(), &[]);
+    assert_eq!(run.code, 4, "{}", run.stdout);
+    assert!(run.stdout.contains("moved while this command ran"), "{}", run.stdout);
+    // GitHub now reports the new head: the plan reviewed was of the old one, so no apply.
+    gh.state.lock().unwrap().head = second.clone();
+    let run = action(&r, &gh, &db, "issue_comment", comment_event(&shared, 7, "schemagate apply").path(), &[]);
+    assert_eq!(run.code, 4, "{}", run.stdout);
+    assert!(gh.state.lock().unwrap().comments[0].1.contains("the reviewed plan is of commit"), "{}", gh.state.lock().unwrap().comments[0].1);
+    assert!(db.inspect().await.table("public", "users").is_none(), "nothing applied");
+    // Planned again at the new head, then applied: the head's schema.
+    let run = action(&r, &gh, &db, "issue_comment", comment_event(&shared, 7, "schemagate plan").path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let run = action(&r, &gh, &db, "issue_comment", comment_event(&shared, 7, "schemagate apply").path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let users = db.inspect().await.table("public", "users").cloned().expect("applied");
+    assert!(users.column("email").is_some() && users.column("phone").is_some());
     db.drop().await;
 }

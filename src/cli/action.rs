@@ -10,7 +10,7 @@ use super::run::{self, DirResult, LockEvent, LockRun, Op, RunArgs};
 use crate::config::{tag_query, targets as tg, Loaded};
 use crate::github::client::Client;
 use crate::github::comment::{self, DirSection};
-use crate::github::{parse_command, requirements, PullRequest};
+use crate::github::{parse_command, requirements, Command, PullRequest};
 use anyhow::{anyhow, Context, Result};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
@@ -312,6 +312,11 @@ fn reviewed_hashes(ctx: &Ctx, pr: u64) -> Result<BTreeMap<String, String>> {
     Ok(legacy)
 }
 
+/// The commit each directory's reviewed plan was computed at (directories' comments only).
+fn reviewed_shas(ctx: &Ctx, pr: u64) -> Result<BTreeMap<String, String>> {
+    Ok(plan_comments(ctx, pr)?.into_iter().filter_map(|(_, b)| Some((comment::dir_of(&b)?, comment::reviewed_sha(&b)?))).collect())
+}
+
 fn upsert_comment(ctx: &Ctx, pr: u64, body: &str) -> Result<()> {
     match find_comment(ctx, pr)? {
         Some((id, _)) => ctx.gh.patch(&format!("/repos/{{repo}}/issues/comments/{id}"), &json!({ "body": body }), "pull-requests: write")?,
@@ -428,7 +433,7 @@ async fn plan_pr(ctx: &mut Ctx, pr: &PullRequest, query: Option<&str>, from_comm
         };
         // The picture reviewers look at first: the touched tables and their neighbours.
         let diagram = r.outcome.as_ref().and_then(crate::report::plan_mermaid).map(|d| merge_diagrams(&d));
-        let body = comment::render_for(Some(&r.dir), "schemagate plan", std::slice::from_ref(sec), &next, &hashes, diagram.as_deref());
+        let body = comment::render_for(Some(&r.dir), Some(&pr.head_sha), "schemagate plan", std::slice::from_ref(sec), &next, &hashes, diagram.as_deref());
         upsert_dir_comment(ctx, pr.number, &r.dir, &body)?;
         ctx.summary.push_str(&body.replace(comment::MARKER, "").replace(&comment::dir_line(&r.dir), ""));
     }
@@ -467,6 +472,7 @@ fn destination(ctx: &Ctx, event: &Json, branch: &str) -> bool {
 /// directories without autoapply) is locked by it per `lock_policy`.
 async fn apply_dirs(ctx: &mut Ctx, pr: &PullRequest, ts: Vec<Target>, before_merge: bool, not_applied: Vec<Target>) -> Result<i32> {
     let reviewed = reviewed_hashes(ctx, pr.number)?;
+    let shas = if before_merge { reviewed_shas(ctx, pr.number)? } else { BTreeMap::new() };
     let merged = pr.merged || !before_merge;
     let mut report = String::from("\n\n## schemagate apply\n\n");
     // Each directory's lines also go into its own comment.
@@ -479,6 +485,13 @@ async fn apply_dirs(ctx: &mut Ctx, pr: &PullRequest, ts: Vec<Target>, before_mer
         let v = requirements::evaluate(&ctx.gh, pr, check, before_merge)?;
         if !v.passed {
             report.push_str(&format!("- `{}`: **not applied**: apply requirements not met: {}\n", t.dir, v.reasons.join("; ")));
+            code = code.max(4);
+            pending.push(t);
+            continue;
+        }
+        // A comment's apply runs on the head it fetched: the reviewed plan must be of that commit.
+        if let Some(sha) = shas.get(&t.dir).filter(|s| **s != pr.head_sha) {
+            report.push_str(&format!("- `{}`: **not applied**: the reviewed plan is of commit {}, the pull request is now at {}; comment `schemagate plan`, review the new plan, then `schemagate apply`\n", t.dir, short_sha(sha), short_sha(&pr.head_sha)));
             code = code.max(4);
             pending.push(t);
             continue;
@@ -574,6 +587,73 @@ async fn comment_command(ctx: &mut Ctx, event: &Json) -> Result<i32> {
     let number = event["issue"]["number"].as_u64().unwrap_or(0);
     let full = ctx.gh.get(&format!("/repos/{{repo}}/pulls/{number}"), "pull-requests: read")?;
     let pr = PullRequest::from_json(&full);
+    // `plan` and `apply` work on the pull request's head, not the default branch this event
+    // checked out (the configuration stays the default branch's: hooks are not the PR's).
+    let head = if matches!(cmd.action.as_str(), "plan" | "apply") { checkout_pr_head(&ctx.root, &pr)? } else { None };
+    let workspace = ctx.root.clone();
+    if let Some(w) = &head {
+        ctx.root = w.path.clone();
+    }
+    let r = run_command(ctx, &cmd, &pr).await;
+    ctx.root = workspace;
+    drop(head);
+    r
+}
+
+/// A pull request's head in a worktree of its own (removed when dropped).
+struct Worktree {
+    repo: PathBuf,
+    path: PathBuf,
+}
+
+impl Drop for Worktree {
+    fn drop(&mut self) {
+        let _ = git(&self.repo, &["worktree", "remove", "--force", &self.path.display().to_string()]);
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String> {
+    let out = std::process::Command::new("git").arg("-C").arg(dir).args(args).output().map_err(|e| anyhow!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        return Err(anyhow!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The workspace of an `issue_comment` run holds the default branch: fetch the pull request's
+/// head (`refs/pull/N/head`) and check it out in a worktree, after making sure it is the
+/// commit GitHub reports as the head (a push between the API call and the fetch refuses).
+/// None when the workspace is at the head already, or is no git checkout (then it is planned
+/// as it is, with a warning).
+fn checkout_pr_head(root: &Path, pr: &PullRequest) -> Result<Option<Worktree>> {
+    let Ok(here) = git(root, &["rev-parse", "HEAD"]) else {
+        eprintln!("warning: the workspace is not a git checkout: the command runs on the files as they are, not on the pull request's head");
+        return Ok(None);
+    };
+    if here == pr.head_sha {
+        return Ok(None);
+    }
+    let local = format!("refs/schemagate/pull/{}", pr.number);
+    git(root, &["fetch", "--no-tags", "--quiet", "origin", &format!("+refs/pull/{}/head:{local}", pr.number)]).map_err(|e| {
+        anyhow!("cannot fetch the pull request's head (refs/pull/{}/head): {e}\n  hint: keep actions/checkout's credentials (persist-credentials: true, the default) and give the job `contents: read`", pr.number)
+    })?;
+    let fetched = git(root, &["rev-parse", &local])?;
+    if fetched != pr.head_sha {
+        return Err(crate::apply::Refused(format!("the pull request's head moved while this command ran (GitHub reports {}, the fetch got {}); comment again", short_sha(&pr.head_sha), short_sha(&fetched))).into());
+    }
+    let path = std::env::temp_dir().join(format!("schemagate-pr{}-{:016x}", pr.number, rand::random::<u64>()));
+    git(root, &["worktree", "add", "--detach", "--quiet", &path.display().to_string(), &fetched])?;
+    println!("planning the pull request's head {} (worktree {})", short_sha(&fetched), path.display());
+    Ok(Some(Worktree { repo: root.to_path_buf(), path }))
+}
+
+fn short_sha(s: &str) -> &str {
+    &s[..s.len().min(12)]
+}
+
+async fn run_command(ctx: &mut Ctx, cmd: &Command, pr: &PullRequest) -> Result<i32> {
+    let pr = pr.clone();
     match cmd.action.as_str() {
         "plan" => plan_pr(ctx, &pr, Some(&cmd.query), true).await,
         "apply" => {

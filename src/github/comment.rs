@@ -32,16 +32,7 @@ pub const LIMIT: usize = 65_536;
 /// Only the state line schemagate writes right after the marker counts: a state-looking text
 /// further down (a name in the plan) is never read.
 pub fn hashes(body: &str) -> BTreeMap<String, String> {
-    let Some(after) = body.strip_prefix(MARKER).and_then(|b| b.strip_prefix('\n')) else { return BTreeMap::new() };
-    // A directory's comment has its dir line first.
-    let after = match after.strip_prefix(DIR).and_then(|r| r.find(" -->\n").map(|i| &r[i + " -->\n".len()..])) {
-        Some(rest) => rest,
-        None => after,
-    };
-    let Some(rest) = after.strip_prefix(STATE) else { return BTreeMap::new() };
-    let Some(end) = rest.find(" -->") else { return BTreeMap::new() };
-    serde_json::from_str::<Json>(&rest[..end])
-        .ok()
+    state(body)
         .and_then(|v| v["hashes"].as_object().cloned())
         .map(|m| m.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect())
         .unwrap_or_default()
@@ -64,25 +55,46 @@ pub struct DirSection {
 /// (the summary table, the findings and the reviewed hashes stay; the job summary keeps the
 /// SQL), then the diagram, and only then is the rest cut.
 pub fn render(title: &str, sections: &[DirSection], next: &str, hashes: &BTreeMap<String, String>, mermaid: Option<&str>) -> String {
-    render_for(None, title, sections, next, hashes, mermaid)
+    render_for(None, None, title, sections, next, hashes, mermaid)
 }
 
-/// [`render`] for the comment of one directory (its dir line after the marker).
-pub fn render_for(dir: Option<&str>, title: &str, sections: &[DirSection], next: &str, hashes: &BTreeMap<String, String>, mermaid: Option<&str>) -> String {
+/// The commit a directory's comment was planned at (its state's `sha`).
+pub fn reviewed_sha(body: &str) -> Option<String> {
+    state(body)?["sha"].as_str().map(String::from)
+}
+
+/// The state line's JSON.
+fn state(body: &str) -> Option<Json> {
+    let after = body.strip_prefix(MARKER)?.strip_prefix('\n')?;
+    let after = match after.strip_prefix(DIR).and_then(|r| r.find(" -->\n").map(|i| &r[i + " -->\n".len()..])) {
+        Some(rest) => rest,
+        None => after,
+    };
+    let rest = after.strip_prefix(STATE)?;
+    serde_json::from_str(&rest[..rest.find(" -->")?]).ok()
+}
+
+/// [`render`] for the comment of one directory (its dir line after the marker), planned at
+/// commit `sha` (kept in the state: `apply` from a comment refuses once the head moved).
+pub fn render_for(dir: Option<&str>, sha: Option<&str>, title: &str, sections: &[DirSection], next: &str, hashes: &BTreeMap<String, String>, mermaid: Option<&str>) -> String {
+    let st = match sha {
+        Some(sha) => serde_json::json!({ "hashes": hashes, "sha": sha }),
+        None => serde_json::json!({ "hashes": hashes }),
+    };
     let head = |s: String| match dir {
         Some(d) => s.replacen(&format!("{MARKER}\n"), &format!("{MARKER}\n{}\n", dir_line(d)), 1),
         None => s,
     };
-    let full = head(render_all(title, sections, next, hashes, mermaid));
+    let full = head(render_all(title, sections, next, &st, mermaid));
     if full.len() <= LIMIT {
         return full;
     }
     let folded: Vec<DirSection> = sections.iter().map(|d| DirSection { markdown: without_sql(&d.markdown), ..d.clone() }).collect();
-    let s = head(render_all(title, &folded, next, hashes, mermaid));
+    let s = head(render_all(title, &folded, next, &st, mermaid));
     if s.len() <= LIMIT {
         return s;
     }
-    truncate(head(render_all(title, &folded, next, hashes, None)))
+    truncate(head(render_all(title, &folded, next, &st, None)))
 }
 
 /// A section's Markdown with its SQL block replaced by a pointer to the job summary.
@@ -93,8 +105,10 @@ fn without_sql(md: &str) -> String {
     format!("{}_The SQL is too long for a comment: it is in this run's job summary._\n{}", &md[..start], &md[start + len + "</details>".len()..])
 }
 
-fn render_all(title: &str, sections: &[DirSection], next: &str, hashes: &BTreeMap<String, String>, mermaid: Option<&str>) -> String {
-    let mut s = format!("{MARKER}\n{STATE}{} -->\n## {title}\n\n", serde_json::json!({ "hashes": hashes }));
+fn render_all(title: &str, sections: &[DirSection], next: &str, state: &Json, mermaid: Option<&str>) -> String {
+    // No text inside can end the HTML comment (a directory named `a-->b`).
+    let state = state.to_string().replace("-->", "--\\u003e");
+    let mut s = format!("{MARKER}\n{STATE}{state} -->\n## {title}\n\n");
     s.push_str("| Directory | Result | Changes | Lint |\n|---|---|---|---|\n");
     for d in sections {
         let result = if !d.ok && !d.denied {
@@ -152,7 +166,8 @@ mod tests {
         assert!(body.starts_with(MARKER));
         assert_eq!(hashes(&body), h);
         assert_eq!(dir_of(&body), None);
-        let mine = render_for(Some("db/a-->b"), "schemagate plan", &[], "merge", &h, None);
+        let mine = render_for(Some("db/a-->b"), Some("abc123"), "schemagate plan", &[], "merge", &h, None);
+        assert_eq!(reviewed_sha(&mine).as_deref(), Some("abc123"));
         assert_eq!(dir_of(&mine).as_deref(), Some("db/a-->b"));
         assert_eq!(hashes(&mine), h);
         assert!(!mine.lines().nth(1).unwrap().contains("a-->b"), "the name cannot end the HTML comment");
