@@ -16,6 +16,7 @@ pub mod fuzzing;
 pub mod limits;
 pub mod lint;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod runenv;
 pub mod schema;

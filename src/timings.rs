@@ -15,11 +15,14 @@ fn enabled() -> bool {
 pub struct Stage {
     name: &'static str,
     start: Option<Instant>,
+    _progress: crate::progress::Step,
 }
 
-/// Start timing `name` (a no-op unless SCHEMAGATE_TIMINGS is set).
+/// Start timing `name` (timed only with SCHEMAGATE_TIMINGS; shown as progress on stderr).
 pub fn stage(name: &'static str) -> Stage {
-    Stage { name, start: enabled().then(Instant::now) }
+    // The whole run is no stage to show: the spinner names what the run is doing now.
+    let progress = if name == "whole run" { crate::progress::Step::none() } else { crate::progress::step(name) };
+    Stage { name, start: enabled().then(Instant::now), _progress: progress }
 }
 
 impl Drop for Stage {

@@ -241,3 +241,30 @@ async fn a_concurrent_build_retried_after_a_lock_timeout_ends_valid() {
     assert_eq!(String::from_utf8_lossy(&state.stdout).trim(), "true", "one valid index, no invalid leftover");
     db.drop().await;
 }
+
+/// A long wait is never silent: in a CI log (no terminal) a line names what apply is doing
+/// while it waits, every SCHEMAGATE_PROGRESS_EVERY seconds.
+#[tokio::test]
+async fn a_long_step_says_what_it_waits_for() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE TABLE t (id int); INSERT INTO t VALUES (1)").await;
+    let mut holder = Command::new("psql").args(["-q", "-d", &db.url]).env("PGAPPNAME", "sg_slow").stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    {
+        use std::io::Write;
+        writeln!(holder.stdin.as_mut().unwrap(), "BEGIN; INSERT INTO t VALUES (2); SELECT pg_sleep(4); COMMIT;").unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(600));
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s.sql");
+    std::fs::write(&f, "CREATE TABLE t (id int);\nCREATE INDEX t_id ON t (id);\n").unwrap();
+    let out = Command::new(common::bin())
+        .args(["apply", "-u", &db.url, "--to", &format!("file://{}", f.display()), "--dev-url", &db.dev_url().unwrap(), "--auto-approve", "--ddl-lock-timeout", "20s"])
+        .env("SCHEMAGATE_PROGRESS_EVERY", "1")
+        .output()
+        .unwrap();
+    let _ = holder.wait();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("… applying statement 2 of 2 ("), "{err}");
+    db.drop().await;
+}

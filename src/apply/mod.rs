@@ -262,7 +262,9 @@ impl Session {
                     self.exec("BEGIN").await?;
                     let mut failed = None;
                     for (k, s) in &tx {
-                        if let Err(e) = self.exec(&s.sql).await {
+                        let _p = crate::progress::step(format!("applying statement {} of {total}", k + 1));
+                        let _p = crate::progress::step(format!("applying statement {} of {total}", k + 1));
+                    if let Err(e) = self.exec(&s.sql).await {
                             failed = Some((*k, s.sql.clone(), e));
                             break;
                         }
@@ -362,6 +364,7 @@ impl Session {
                 )
                 .await?;
                 for (k, s) in plan.statements.iter().enumerate() {
+                    let _p = crate::progress::step(format!("applying statement {} of {total}", k + 1));
                     if let Err(e) = self.exec(&s.sql).await {
                         let err = fail(k, &s.sql, &e);
                         let _ = self.exec("ROLLBACK").await;
@@ -421,6 +424,7 @@ impl Session {
     /// One statement on its own (outside a transaction), a lock timeout retried with backoff,
     /// each wait said with the sessions in the way.
     async fn exec_retrying(&mut self, sql: &str, k: usize, total: usize, t: &traffic::Traffic, tables: &[String]) -> Result<(), sqlx::Error> {
+        let _p = crate::progress::step(format!("applying statement {} of {total}", k + 1));
         let mut attempt = 0;
         // A concurrent build that gave up left an INVALID index, which the retry's IF NOT
         // EXISTS would take for done: it is dropped first (and that drop waits like the build).
