@@ -93,6 +93,8 @@ pub fn db_hint(msg: &str) -> Option<&'static str> {
         Some("check the user and password in the URL (or the secret / IAM token it was built from)")
     } else if m.contains("permission denied") || m.contains("command denied") || m.contains("access denied") {
         Some("the database user lacks a privilege for this: grant it (e.g. CREATE on the schema or database, ownership of the table), or use the user that owns the objects; schemagate also creates its own `schemagate` schema for the revision table (--revisions-schema)")
+    } else if (m.contains("algorithm=") || m.contains("lock=none")) && m.contains("is not supported") {
+        Some("the target cannot run this change with the online algorithm the plan asks for (the disposable server could): its version or table format differs. Plan against a dev server of the target's version, or apply in a quiet window with SCHEMAGATE_ONLINE=false (the server then picks, possibly a table copy)")
     } else if m.contains("file is not a database") {
         Some("the SQLite URL points at a file that is not a SQLite database")
     } else {

@@ -251,7 +251,7 @@ async fn a_long_step_says_what_it_waits_for() {
     let mut holder = Command::new("psql").args(["-q", "-d", &db.url]).env("PGAPPNAME", "sg_slow").stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
     {
         use std::io::Write;
-        writeln!(holder.stdin.as_mut().unwrap(), "BEGIN; INSERT INTO t VALUES (2); SELECT pg_sleep(4); COMMIT;").unwrap();
+        writeln!(holder.stdin.as_mut().unwrap(), "BEGIN; INSERT INTO t VALUES (2); SELECT pg_sleep(8); COMMIT;").unwrap();
     }
     std::thread::sleep(Duration::from_millis(600));
     let dir = tempfile::tempdir().unwrap();
@@ -264,7 +264,7 @@ async fn a_long_step_says_what_it_waits_for() {
         .unwrap();
     let _ = holder.wait();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+    assert!(out.status.success(), "{:?}\n{}{err}", out.status, String::from_utf8_lossy(&out.stdout));
     assert!(err.contains("… applying statement 2 of 2 ("), "{err}");
     db.drop().await;
 }

@@ -44,6 +44,13 @@ pub trait Engine: Sync {
         statements
     }
 
+    /// A statement the disposable server refused (`error`) for the online form it asks for,
+    /// with the next weaker form; None when the error is about something else. The rehearsal
+    /// uses it, so a plan only asks for what a server of the engine accepted.
+    fn weaken(&self, _sql: &str, _error: &str) -> Option<String> {
+        None
+    }
+
     /// What each statement of a plan does to the traffic on its table, one per statement (in
     /// the plan's order; `changes` are the ones `Statement::change` points into).
     fn traffic(&self, changes: &[Change], statements: &[Statement]) -> Vec<Traffic>;

@@ -111,7 +111,7 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
         let _t = crate::timings::stage("normalize (disposable database)");
         normalized = normalize(dialect, &current, &mut desired, &first, opts).await?;
     }
-    let plan = {
+    let mut plan = {
         let _t = crate::timings::stage("diff and plan");
         let changes = skip_changes(diff::diff(&current, &desired), &opts.skip);
         refuse_partition_key_changes(&changes)?;
@@ -121,7 +121,20 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
         (None, vec![])
     } else {
         let _t = crate::timings::stage("rehearse (disposable database)");
-        let residual = rehearse(dialect, &current, &desired, &plan, opts).await?;
+        let (residual, weakened) = rehearse(dialect, &current, &desired, &plan, opts).await?;
+        // Online forms the disposable server refused are weakened the same way in the plan:
+        // it asks only for what a server of this engine accepted.
+        if !weakened.is_empty() {
+            let e = crate::engine::of(dialect);
+            for (i, steps) in weakened {
+                for _ in 0..steps {
+                    if let Some(w) = e.weaken(&plan.statements[i].sql, "1846") {
+                        plan.statements[i].sql = w;
+                    }
+                }
+            }
+            plan.refresh();
+        }
         // What the diff policy skips is expected to remain.
         let residual = skip_changes(residual, &opts.skip);
         (Some(residual.is_empty()), residual)
@@ -541,7 +554,11 @@ fn keep_positions(from: &Table, to: &mut Table) {
 
 /// Replay the plan on a disposable copy of the touched part of the current schema, inspect it,
 /// and return what still differs from the desired state (empty = verified).
-async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Plan, opts: &Options) -> Result<Vec<Change>> {
+/// Returns what still differs, and the statements (index, steps) whose online form the
+/// disposable server refused and that ran one or more steps weaker.
+async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Plan, opts: &Options) -> Result<(Vec<Change>, Vec<(usize, usize)>)> {
+    let engine = crate::engine::of(dialect);
+    let mut weakened = Vec::new();
     let mut set = touched(&plan.changes);
     let neutral = fk_neutral(&plan.changes, dialect);
     // Direct referrers of touched tables whose changes can meet a foreign key (a dropped or
@@ -591,12 +608,26 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
         };
         // In the order apply runs them: the steps before the transaction, the transaction,
         // then what runs after it (CONCURRENTLY, validations).
-        let order = |st: &&super::Statement| if st.before_tx { 0 } else if st.no_tx { 2 } else { 1 };
-        let mut ordered: Vec<&super::Statement> = statements.iter().filter(|st| !super::is_privilege_statement(&st.sql)).collect();
+        let order = |st: &(usize, &super::Statement)| if st.1.before_tx { 0 } else if st.1.no_tx { 2 } else { 1 };
+        let mut ordered: Vec<(usize, &super::Statement)> = statements.iter().enumerate().filter(|(_, st)| !super::is_privilege_statement(&st.sql)).collect();
         ordered.sort_by_key(order);
-        for st in ordered {
-            if let Err(e) = dev.execute(&st.sql).await {
-                anyhow::bail!("the plan failed in rehearsal on a disposable copy, nothing was applied:\n  {e}");
+        for (i, st) in ordered {
+            let mut sql = st.sql.clone();
+            let mut steps = 0;
+            loop {
+                match dev.execute(&sql).await {
+                    Ok(()) => break,
+                    Err(e) => match engine.weaken(&sql, &e.to_string()) {
+                        Some(w) => {
+                            sql = w;
+                            steps += 1;
+                        }
+                        None => anyhow::bail!("the plan failed in rehearsal on a disposable copy, nothing was applied:\n  {e}"),
+                    },
+                }
+            }
+            if steps > 0 {
+                weakened.push((i, steps));
             }
         }
         drop(t);
@@ -627,7 +658,7 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
         .into_iter()
         .filter(|c| !matches!(c, Change::ModifyTable { changes, .. } if changes.iter().all(|tc| matches!(tc, TableChange::ModifyOptions { .. }) && dialect == Dialect::Mysql)))
         .collect();
-    Ok(residual)
+    Ok((residual, weakened))
 }
 
 #[cfg(test)]

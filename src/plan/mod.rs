@@ -33,6 +33,26 @@ impl Plan {
         self.statements.is_empty()
     }
 
+    /// Each statement's traffic facts and the plan's hash, from the statements as they are now
+    /// (after building, and after the rehearsal weakened an online form the server refused).
+    pub fn refresh(&mut self) {
+        let traffic = engine::of(self.dialect).traffic(&self.changes, &self.statements);
+        for (s, t) in self.statements.iter_mut().zip(traffic) {
+            // An estimate read from the target stays (the table's size does not change).
+            let estimate = s.traffic.take().and_then(|old| old.estimate);
+            s.traffic = Some(crate::statement::Traffic { estimate, ..t });
+        }
+        let mut h = Sha256::new();
+        h.update(self.current_hash.as_bytes());
+        h.update(b"\n");
+        h.update(self.desired_hash.as_bytes());
+        for s in &self.statements {
+            h.update(b"\n");
+            h.update(s.sql.as_bytes());
+        }
+        self.hash = hex::encode(h.finalize());
+    }
+
     /// The statements that implement change `index`, as apply will run them (online forms
     /// included); with `name` (a column, index, constraint or policy of a table change), those
     /// of them that name it, or all where none does.
@@ -75,25 +95,15 @@ pub fn build(current: &Realm, desired: &Realm, changes: Vec<Change>, dialect: Di
 pub fn build_with(current: &Realm, desired: &Realm, changes: Vec<Change>, dialect: Dialect, ci: ConcurrentIndex) -> Plan {
     let e = engine::of(dialect);
     let changes = objects::expand(current, desired, changes, e);
-    let mut statements = e.online(&changes, statements(&changes, dialect), ci);
-    let traffic = e.traffic(&changes, &statements);
-    for (s, t) in statements.iter_mut().zip(traffic) {
-        s.traffic = Some(t);
-    }
+    let statements = e.online(&changes, statements(&changes, dialect), ci);
     // Two large realms: hashed side by side (serializing and hashing dominate planning time).
     let (current_hash, desired_hash) = std::thread::scope(|s| {
         let h = s.spawn(|| realm_hash(desired));
         (realm_hash(current), h.join().expect("hashing the desired schema"))
     });
-    let mut h = Sha256::new();
-    h.update(current_hash.as_bytes());
-    h.update(b"\n");
-    h.update(desired_hash.as_bytes());
-    for s in &statements {
-        h.update(b"\n");
-        h.update(s.sql.as_bytes());
-    }
-    Plan { hash: hex::encode(h.finalize()), current_hash, desired_hash, dialect, changes, statements }
+    let mut plan = Plan { hash: String::new(), current_hash, desired_hash, dialect, changes, statements };
+    plan.refresh();
+    plan
 }
 
 /// The whole realm as CREATE statements (inspect --format sql, loading a disposable database):

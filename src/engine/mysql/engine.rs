@@ -1,9 +1,9 @@
 //! MySQL and MariaDB behind the planner's interface (`engine::Engine`): which statements each
 //! change becomes and in which phase, from the functions of this folder.
 
-use super::{ddl, objects_ddl, privileges, traffic};
+use super::{ddl, objects_ddl, online, privileges, traffic};
 use crate::diff::{Change, TableChange};
-use crate::engine::interface::Engine;
+use crate::engine::interface::{Engine, Online};
 use crate::engine::wording;
 use crate::schema::refs::ObjKey;
 use crate::schema::*;
@@ -89,6 +89,14 @@ impl Engine for Mysql {
             Change::AddTrigger { .. } | Change::DropTrigger { .. } | Change::ModifyTrigger { .. } => {}
         }
         out
+    }
+
+    fn online(&self, changes: &[Change], statements: Vec<Statement>, o: Online) -> Vec<Statement> {
+        online::apply(changes, statements, o)
+    }
+
+    fn weaken(&self, sql: &str, error: &str) -> Option<String> {
+        online::refused_online(error).then(|| online::weaken(sql)).flatten()
     }
 
     fn traffic(&self, changes: &[Change], statements: &[Statement]) -> Vec<Traffic> {

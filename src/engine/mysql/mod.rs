@@ -5,6 +5,7 @@ pub mod inspect;
 pub mod lossy;
 pub mod objects_ddl;
 pub mod objects_inspect;
+pub mod online;
 pub mod privileges;
 pub mod sandbox;
 pub mod traffic;

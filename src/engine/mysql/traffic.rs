@@ -13,7 +13,7 @@ const MDL: &str = "exclusive metadata lock";
 /// The online DDL algorithms, weakest (best) first: a statement runs with the strongest one any
 /// of its actions needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Algorithm {
+pub enum Algorithm {
     Instant,
     /// In place, concurrent reads and writes (LOCK=NONE); the work says whether it rebuilds.
     Inplace,
@@ -22,6 +22,18 @@ enum Algorithm {
 }
 
 impl Algorithm {
+    /// The clause that asks the server for this algorithm (and refuses otherwise).
+    pub fn clause(self) -> &'static str {
+        match self {
+            Algorithm::Instant => "ALGORITHM=INSTANT",
+            Algorithm::Inplace => "ALGORITHM=INPLACE, LOCK=NONE",
+            Algorithm::Copy => "ALGORITHM=COPY, LOCK=SHARED",
+        }
+    }
+    /// The algorithm a statement asks for explicitly, if it does.
+    pub fn of_clause(sql: &str) -> Option<Algorithm> {
+        [Algorithm::Instant, Algorithm::Inplace, Algorithm::Copy].into_iter().find(|a| sql.ends_with(&format!(", {}", a.clause())))
+    }
     fn lock(self) -> &'static str {
         match self {
             Algorithm::Instant => "INSTANT",
@@ -61,17 +73,31 @@ fn one(change: Option<&Change>, s: &Statement) -> Traffic {
         // Databases, routines, grants: no table's traffic waits for them.
         return Traffic::new(None, "none on tables", Blocks::Nothing, Work::Catalog);
     };
+    let (mut algo, mut work) = predict(change, rest);
+    // An explicit clause is what the server will do (or refuse): it wins over the prediction.
+    if let Some(a) = Algorithm::of_clause(sql) {
+        if a == Algorithm::Copy {
+            work = Work::Rewrite;
+        }
+        algo = a;
+    }
+    Traffic::new(table, algo.lock(), algo.blocks(), work)
+}
+
+/// The algorithm the server picks for an ALTER TABLE's actions (`rest`, after the table name),
+/// and the work it does: the weakest one every action allows.
+pub fn predict(change: Option<&Change>, rest: &str) -> (Algorithm, Work) {
     let modified: Vec<&TableChange> = match change {
         Some(Change::ModifyTable { changes, .. }) => changes.iter().collect(),
         _ => vec![],
     };
     let (mut algo, mut work) = (Algorithm::Instant, Work::Catalog);
-    for action in split_top_level(rest) {
+    for action in split_top_level(rest).into_iter().filter(|a| !a.starts_with("ALGORITHM=") && !a.starts_with("LOCK=")) {
         let (a, w) = action_traffic(action, &modified);
         algo = algo.max(a);
         work = work.max(w);
     }
-    Traffic::new(table, algo.lock(), algo.blocks(), work)
+    (algo, work)
 }
 
 fn action_traffic(action: &str, modified: &[&TableChange]) -> (Algorithm, Work) {
