@@ -18,7 +18,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The Action's inputs, as action.yml declares them.
-pub const INPUTS: &[&str] = &["github-token", "config", "env", "dir", "dev-url", "policy-paths", "mode", "allow-destructive-label", "allow-destructive", "url", "to", "schema", "vars"];
+pub const INPUTS: &[&str] = &["github-token", "config", "env", "dir", "dev-url", "policy-paths", "mode", "allow-destructive-label", "allow-destructive", "url", "to", "schema", "vars", "ddl-lock-timeout", "statement-timeout", "lock-retries", "online"];
 /// The outputs it writes to $GITHUB_OUTPUT.
 pub const OUTPUTS: &[&str] = &["plan-hash", "has-changes", "denied", "summary-json", "matrix", "error"];
 
@@ -111,6 +111,23 @@ async fn run_action() -> Result<i32> {
     }
     if let Some(d) = input("dev-url") {
         std::env::set_var("SCHEMAGATE_DEV_URL", d);
+    }
+    // How apply treats production traffic: the same knobs as the CLI's flags.
+    for (name, var) in [("ddl-lock-timeout", "SCHEMAGATE_DDL_LOCK_TIMEOUT"), ("statement-timeout", "SCHEMAGATE_STATEMENT_TIMEOUT")] {
+        if let Some(v) = input(name) {
+            crate::duration::parse(&v).map_err(|e| anyhow!("the `{name}` input: {e}"))?;
+            std::env::set_var(var, v);
+        }
+    }
+    if let Some(v) = input("lock-retries") {
+        v.parse::<u32>().ok().filter(|n| *n <= 100).ok_or_else(|| anyhow!("the `lock-retries` input must be a number from 0 to 100, not `{v}`"))?;
+        std::env::set_var("SCHEMAGATE_LOCK_RETRIES", v);
+    }
+    if let Some(v) = input("online") {
+        if !matches!(v.as_str(), "true" | "false") {
+            return Err(anyhow!("the `online` input is true or false, not `{v}`"));
+        }
+        std::env::set_var("SCHEMAGATE_ONLINE", v);
     }
     let policy_dirs = input("policy-paths").map(|p| p.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(|s| root.join(s)).collect()).unwrap_or_default();
     let mut ctx = Ctx {
