@@ -113,8 +113,8 @@ async fn run_action() -> Result<i32> {
         std::env::set_var("SCHEMAGATE_DEV_URL", d);
     }
     // How apply treats production traffic: the same knobs as the CLI's flags.
-    for (name, var) in [("ddl-lock-timeout", "SCHEMAGATE_DDL_LOCK_TIMEOUT"), ("statement-timeout", "SCHEMAGATE_STATEMENT_TIMEOUT")] {
-        if let Some(v) = input(name) {
+    for (name, value, var) in [("ddl-lock-timeout", input("ddl-lock-timeout"), "SCHEMAGATE_DDL_LOCK_TIMEOUT"), ("statement-timeout", input("statement-timeout"), "SCHEMAGATE_STATEMENT_TIMEOUT")] {
+        if let Some(v) = value {
             crate::duration::parse(&v).map_err(|e| anyhow!("the `{name}` input: {e}"))?;
             std::env::set_var(var, v);
         }
