@@ -425,15 +425,9 @@ impl ApplyFlags {
 }
 
 /// A usage error found after parsing (exit 64, like clap's own).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 struct Usage(String);
-
-impl std::fmt::Display for Usage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for Usage {}
 
 /// `--format`: the names, or Atlas's Go templates for the same outputs.
 fn parse_inspect_format(s: &str) -> Result<cli::inspect::Format, String> {

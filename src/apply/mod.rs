@@ -74,15 +74,9 @@ pub struct Report {
 }
 
 /// The error a refused or failed apply returns, so the CLI can map it to exit code 4.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct Refused(pub String);
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for Refused {}
 
 impl Session {
     /// Take the apply lock, waiting up to `timeout`.

@@ -290,15 +290,9 @@ fn emptied(r: &Realm) -> Realm {
 }
 
 /// Lint denied the plan (exit 3).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("policy denied the plan ({0}); nothing was applied.\n  hint: if the change is intended, add an `atlas:nolint CODE` comment above the block, an allow list entry, or the pull request's allow label; destructive changes (DS…) can also be accepted for one run with --allow-destructive")]
 pub struct Denied(pub String);
-
-impl std::fmt::Display for Denied {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "policy denied the plan ({}); nothing was applied.\n  hint: if the change is intended, add an `atlas:nolint CODE` comment above the block, an allow list entry, or the pull request's allow label; destructive changes (DS…) can also be accepted for one run with --allow-destructive", self.0)
-    }
-}
-impl std::error::Error for Denied {}
 
 fn short(h: &str) -> &str {
     &h[..h.len().min(12)]

@@ -3,7 +3,6 @@
 //! A bare tag is exact membership in the target's tag set (`dir:db/app`, `prod`, `branch:x`);
 //! `X in dir` matches when a path component of the dir is X.
 
-use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Query {
@@ -15,20 +14,13 @@ pub enum Query {
     Or(Box<Query>, Box<Query>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("tag query, column {col}: {msg}")]
 pub struct ParseError {
     /// 1-based character column in the query.
     pub col: usize,
     pub msg: String,
 }
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "tag query, column {}: {}", self.col, self.msg)
-    }
-}
-
-impl std::error::Error for ParseError {}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
