@@ -6,3 +6,6 @@ pub mod fmt;
 
 pub use decode::{decode_files, read_sources, HclFile};
 pub use encode::encode;
+
+#[cfg(test)]
+mod tests;
