@@ -53,6 +53,11 @@ impl<'a> LineIndex<'a> {
         (line + 1, col)
     }
 
+    /// The source text of a byte range, if it is one.
+    pub fn slice(&self, span: std::ops::Range<usize>) -> Option<&'a str> {
+        self.src.get(span)
+    }
+
     pub fn line_text(&self, line: usize) -> &'a str {
         let start = self.starts.get(line - 1).copied().unwrap_or(0);
         let end = self.starts.get(line).map(|e| e - 1).unwrap_or(self.src.len());

@@ -95,3 +95,10 @@ async fn sqlite_autoincrement_and_without_rowid() {
 table \"kv\" {\n  schema = schema.SCHEMA\n  column \"k\" {\n    type = text\n  }\n  primary_key {\n    columns = [column.k]\n  }\n  without_rowid = true\n}\n";
     round_trip(Dialect::Sqlite, "", body, &["auto_increment = true", "without_rowid = true"]).await;
 }
+
+/// A number default keeps its spelling through HCL (`0.0` stays `0.0`, as pg_dump writes it).
+#[tokio::test]
+async fn number_defaults_keep_their_spelling() {
+    let body = "table \"t\" {\n  schema = schema.SCHEMA\n  column \"price\" {\n    type = numeric(10,2)\n    default = 0.0\n  }\n  column \"ratio\" {\n    type = double_precision\n    default = 1.50\n  }\n}\n";
+    round_trip(Dialect::Postgres, "public", body, &["default = 0.0", "default = 1.50"]).await;
+}

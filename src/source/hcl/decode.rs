@@ -644,7 +644,12 @@ impl Decoder<'_> {
         }
         Ok(match self.eval(fi, a)? {
             Value::String(s) => schema::ColumnDefault::Str(s),
-            Value::Number(n) => schema::ColumnDefault::Num(n.to_string()),
+            // A number literal keeps its spelling (`0.0`, `1.50`): the parsed float would print
+            // `0`, which is another default text than the one written (and pg_dump's).
+            Value::Number(n) => {
+                let written = a.value.span().and_then(|s| self.files[fi].lines.slice(s)).map(str::trim).filter(|t| t.parse::<f64>().is_ok() && matches!(e, Expression::Number(_)));
+                schema::ColumnDefault::Num(written.map(String::from).unwrap_or_else(|| n.to_string()))
+            }
             Value::Bool(b) => schema::ColumnDefault::Bool(b),
             other => return Err(self.files[fi].err(a.value.span(), format!("`default` must be a string, number, bool or sql(\"…\"), found {}", kind_of(&other)), None)),
         })
