@@ -167,16 +167,18 @@ struct ApplyFlags {
     revisions_schema: String,
     /// How long each DDL statement may wait for a table lock before giving up (PostgreSQL
     /// lock_timeout, MySQL lock_wait_timeout): traffic never queues behind apply for longer.
-    #[arg(long, env = "SCHEMAGATE_DDL_LOCK_TIMEOUT", default_value = "3s", value_parser = parse_duration)]
-    ddl_lock_timeout: Duration,
+    /// Default 3s (or the --env's `ddl_lock_timeout`).
+    #[arg(long, env = "SCHEMAGATE_DDL_LOCK_TIMEOUT", value_parser = parse_duration)]
+    ddl_lock_timeout: Option<Duration>,
     /// How long each statement may run (PostgreSQL statement_timeout, MariaDB
-    /// max_statement_time); 0 for no limit.
-    #[arg(long, env = "SCHEMAGATE_STATEMENT_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
-    statement_timeout: Duration,
+    /// max_statement_time); 0 for no limit. Default 30m (or the --env's `statement_timeout`).
+    #[arg(long, env = "SCHEMAGATE_STATEMENT_TIMEOUT", value_parser = parse_duration)]
+    statement_timeout: Option<Duration>,
     /// How many times a lock timeout is retried, with jittered backoff (the whole
-    /// transaction on PostgreSQL and SQLite, the statement on MySQL).
-    #[arg(long, env = "SCHEMAGATE_LOCK_RETRIES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=100))]
-    lock_retries: u32,
+    /// transaction on PostgreSQL and SQLite, the statement on MySQL). Default 5 (or the
+    /// --env's `lock_retries`).
+    #[arg(long, env = "SCHEMAGATE_LOCK_RETRIES", value_parser = clap::value_parser!(u32).range(0..=100))]
+    lock_retries: Option<u32>,
 }
 
 #[derive(Args)]
@@ -419,8 +421,19 @@ impl ProjectFlags {
 }
 
 impl ApplyFlags {
-    fn traffic(&self) -> schemagate::apply::traffic::Traffic {
-        schemagate::apply::traffic::Traffic { lock_timeout: self.ddl_lock_timeout, statement_timeout: self.statement_timeout, retries: self.lock_retries }
+    /// The flags, else the atlas.hcl env's settings, else the defaults.
+    fn traffic(&self, env: Option<&schemagate::config::project::Env>) -> schemagate::apply::traffic::Traffic {
+        let mut t = schemagate::apply::traffic::Traffic::with_project(&env.map(|e| e.traffic).unwrap_or_default());
+        if let Some(d) = self.ddl_lock_timeout {
+            t.lock_timeout = d;
+        }
+        if let Some(d) = self.statement_timeout {
+            t.statement_timeout = d;
+        }
+        if let Some(n) = self.lock_retries {
+            t.retries = n;
+        }
+        t
     }
 }
 
@@ -679,7 +692,11 @@ async fn apply(c: ApplyCmd) -> ExitCode {
         Err(e) => return fail(&e),
     };
     let f = &c.apply;
-    let a = cli::plan::ApplyArgs { common, auto_approve: c.auto_approve, dry_run: c.dry_run, plan_hash: c.plan_hash, lock_timeout: f.lock_timeout, revisions_schema: f.revisions_schema.clone(), traffic: f.traffic(), clean: false };
+    let env = match c.common.project.env(&common.vars) {
+        Ok(e) => e,
+        Err(e) => return fail(&e),
+    };
+    let a = cli::plan::ApplyArgs { common, auto_approve: c.auto_approve, dry_run: c.dry_run, plan_hash: c.plan_hash, lock_timeout: f.lock_timeout, revisions_schema: f.revisions_schema.clone(), traffic: f.traffic(env.as_ref()), clean: false };
     // Straight to stdout: the plan must be on the screen before apply asks about it.
     match cli::plan::apply(&a, &mut Stdout).await {
         Ok(_) => ExitCode::SUCCESS,
@@ -708,7 +725,7 @@ async fn clean(c: CleanCmd) -> ExitCode {
             concurrent_index: Default::default(),
         };
         let f = &c.apply;
-        let a = cli::plan::ApplyArgs { common, auto_approve: c.auto_approve, dry_run: c.dry_run, plan_hash: None, lock_timeout: f.lock_timeout, revisions_schema: f.revisions_schema.clone(), traffic: f.traffic(), clean: true };
+        let a = cli::plan::ApplyArgs { common, auto_approve: c.auto_approve, dry_run: c.dry_run, plan_hash: None, lock_timeout: f.lock_timeout, revisions_schema: f.revisions_schema.clone(), traffic: f.traffic(env.as_ref()), clean: true };
         cli::plan::apply(&a, &mut Stdout).await
     };
     match r.await {

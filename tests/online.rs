@@ -268,3 +268,31 @@ async fn a_long_step_says_what_it_waits_for() {
     assert!(err.contains("… applying statement 2 of 2 ("), "{err}");
     db.drop().await;
 }
+
+/// atlas.hcl's env may carry apply's traffic knobs (`ddl_lock_timeout`, `lock_retries`); a flag
+/// or SCHEMAGATE_* variable wins over them.
+#[tokio::test]
+async fn an_env_sets_the_lock_timeout_and_retries() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE TABLE t (id int); INSERT INTO t VALUES (1)").await;
+    let mut holder = Command::new("psql").args(["-q", "-d", &db.url]).env("PGAPPNAME", "sg_env_holder").stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    {
+        use std::io::Write;
+        writeln!(holder.stdin.as_mut().unwrap(), "BEGIN; SELECT * FROM t; SELECT pg_sleep(60);").unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.sql"), "CREATE TABLE t (id int, added int);\n").unwrap();
+    std::fs::write(
+        dir.path().join("atlas.hcl"),
+        format!("env \"prod\" {{\n  url = \"{}\"\n  dev = \"{}\"\n  src = \"file://s.sql\"\n  ddl_lock_timeout = \"400ms\"\n  lock_retries = 1\n}}\n", db.url, db.dev_url().unwrap()),
+    )
+    .unwrap();
+    let out = Command::new(common::bin()).args(["apply", "--env", "prod", "--auto-approve"]).current_dir(dir.path()).env_remove("SCHEMAGATE_DDL_LOCK_TIMEOUT").env_remove("SCHEMAGATE_LOCK_RETRIES").output().unwrap();
+    let _ = Command::new("psql").args(["-Atc", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sg_env_holder' AND datname = current_database()", &db.url]).output();
+    let _ = holder.kill();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("was not granted within 400 ms, 2 time(s)"), "{err}");
+    db.drop().await;
+}

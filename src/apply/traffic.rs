@@ -34,6 +34,23 @@ impl Default for Traffic {
 }
 
 impl Traffic {
+    /// The defaults (and the environment's SCHEMAGATE_* variables, which win) with an
+    /// atlas.hcl env's settings where no variable is set.
+    pub fn with_project(p: &crate::config::project::TrafficSettings) -> Traffic {
+        let mut t = Traffic::default();
+        let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+        if let (false, Some(d)) = (set("SCHEMAGATE_DDL_LOCK_TIMEOUT"), p.ddl_lock_timeout) {
+            t.lock_timeout = d;
+        }
+        if let (false, Some(d)) = (set("SCHEMAGATE_STATEMENT_TIMEOUT"), p.statement_timeout) {
+            t.statement_timeout = d;
+        }
+        if let (false, Some(n)) = (set("SCHEMAGATE_LOCK_RETRIES"), p.lock_retries) {
+            t.retries = n;
+        }
+        t
+    }
+
     /// The session settings, per engine.
     pub fn session_sql(&self, d: Dialect) -> Vec<String> {
         let lock_ms = self.lock_timeout.as_millis().max(1);

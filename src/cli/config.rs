@@ -66,6 +66,8 @@ pub struct Target {
     pub concurrent_index: (bool, bool),
     /// The env's `lint { … }` blocks (analyzer severities), as JSON.
     pub analyzers: serde_json::Value,
+    /// The env's apply knobs (lock and statement timeouts, retries).
+    pub traffic: project::TrafficSettings,
     /// Set by the Action's atlas-action inputs (`url`, `to`, `dev-url`): they win over what
     /// atlas.hcl's env says when it is read again at run time.
     #[serde(skip)]
@@ -99,6 +101,7 @@ impl Target {
                 (o.add, o.drop)
             },
             analyzers: serde_json::Value::Null,
+            traffic: Default::default(),
             pinned: true,
             vars: Default::default(),
             autoplan: true,
@@ -152,6 +155,7 @@ pub fn resolve(root: &Path, loaded: &Loaded, changed: Option<&[String]>, env: Op
             skip: Default::default(),
             concurrent_index: { let o = crate::plan::ConcurrentIndex::default(); (o.add, o.drop) },
             analyzers: serde_json::Value::Null,
+            traffic: Default::default(),
             pinned: false,
             vars: Default::default(),
             autoplan: wm.autoplan,
@@ -170,6 +174,7 @@ pub fn resolve(root: &Path, loaded: &Loaded, changed: Option<&[String]>, env: Op
                 t.skip = e.skip.clone();
                 t.concurrent_index = (e.concurrent_add, e.concurrent_drop);
                 t.analyzers = e.lint.clone();
+                t.traffic = e.traffic;
             }
         }
         out.push(t);

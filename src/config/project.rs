@@ -28,9 +28,19 @@ pub struct Env {
     pub concurrent_drop: bool,
     /// `lint { … }` kept as JSON for the policies' data document.
     pub lint: serde_json::Value,
+    /// schemagate's apply knobs for this env: `ddl_lock_timeout = "3s"`, `statement_timeout =
+    /// "30m"`, `lock_retries = 5` (the flags and the Action's inputs win over them).
+    pub traffic: TrafficSettings,
     /// A `for_each` env: one instance per tenant (`prod[tenant_a]`, …), each with its own url,
     /// schemas…; the env itself then has no connection of its own.
     pub tenants: Vec<Env>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TrafficSettings {
+    pub ddl_lock_timeout: Option<std::time::Duration>,
+    pub statement_timeout: Option<std::time::Duration>,
+    pub lock_retries: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -320,6 +330,17 @@ fn env_block(
                         "schemas" => env.schemas = strings(&v),
                         "exclude" => env.exclude = strings(&v),
                         "roles" => env.roles = strings(&v),
+                        "ddl_lock_timeout" | "statement_timeout" => {
+                            let d = v.as_str().ok_or_else(|| err(a.value.span(), format!("`{}` is a duration such as \"3s\"", a.key.as_str()), None)).and_then(|s| crate::duration::parse(s).map_err(|e| err(a.value.span(), format!("`{}`: {e}", a.key.as_str()), None)))?;
+                            if a.key.as_str() == "ddl_lock_timeout" {
+                                env.traffic.ddl_lock_timeout = Some(d);
+                            } else {
+                                env.traffic.statement_timeout = Some(d);
+                            }
+                        }
+                        "lock_retries" => {
+                            env.traffic.lock_retries = Some(v.as_u64().and_then(|n| u32::try_from(n).ok()).filter(|n| *n <= 100).ok_or_else(|| err(a.value.span(), "`lock_retries` is a number from 0 to 100".to_string(), None))?);
+                        }
                         _ => {} // other Atlas attributes (migration, format, …) do not apply to schemagate
                     }
                 }

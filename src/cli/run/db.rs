@@ -227,7 +227,7 @@ pub(super) async fn db_step(a: &RunArgs, t: &Target, kind: &str, env: &HashMap<S
     let jobs: Vec<(String, ApplyArgs)> = args
         .into_iter()
         .zip(pinned)
-        .map(|((name, common), plan_hash)| (name, ApplyArgs { common, auto_approve: true, dry_run: false, plan_hash, lock_timeout: std::time::Duration::from_secs(60), revisions_schema: OWN_SCHEMA.into(), traffic: Default::default(), clean: false }))
+        .map(|((name, common), plan_hash)| (name, ApplyArgs { common, auto_approve: true, dry_run: false, plan_hash, lock_timeout: std::time::Duration::from_secs(60), revisions_schema: OWN_SCHEMA.into(), traffic: crate::apply::traffic::Traffic::with_project(&t.traffic), clean: false }))
         .collect();
     let results = bounded(width, &jobs, |(_, aa)| {
         Box::pin(async move {
