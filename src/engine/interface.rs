@@ -82,6 +82,11 @@ pub trait Engine: Sync {
     fn drop_trigger(&self, schema: &str, t: &Trigger) -> String;
 }
 
+/// Statements that all go in one phase (for `Engine::render`).
+pub fn at(phase: Phase, statements: impl IntoIterator<Item = Statement>) -> impl Iterator<Item = (Phase, Statement)> {
+    statements.into_iter().map(move |s| (phase, s))
+}
+
 /// The engine of a dialect: the one place that maps the model's `Dialect` to code.
 pub fn of(d: Dialect) -> &'static dyn Engine {
     match d {

@@ -4,6 +4,7 @@
 use super::{ddl, objects_ddl, online, privileges, traffic};
 use crate::diff::{Change, TableChange};
 use crate::engine::interface::{Engine, Online};
+use crate::engine::interface::at;
 use crate::engine::wording;
 use crate::schema::refs::ObjKey;
 use crate::schema::*;
@@ -19,10 +20,6 @@ fn drop_fk(schema: &str, table: &str, fk: &ForeignKey) -> Statement {
 fn add_fk(schema: &str, table: &str, fk: &ForeignKey) -> Statement {
     let t = ddl::qn(schema, table);
     Statement::new(format!("ALTER TABLE {t} ADD {}", ddl::fk_def(fk)), wording::add_fk(table, fk)).rev(format!("ALTER TABLE {t} DROP CONSTRAINT {}", ddl::q(&fk.name)))
-}
-
-fn at(phase: Phase, statements: impl IntoIterator<Item = Statement>) -> impl Iterator<Item = (Phase, Statement)> {
-    statements.into_iter().map(move |s| (phase, s))
 }
 
 impl Engine for Postgres {

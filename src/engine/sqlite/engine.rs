@@ -5,16 +5,13 @@
 use super::{ddl, objects, traffic};
 use crate::diff::Change;
 use crate::engine::interface::Engine;
+use crate::engine::interface::at;
 use crate::engine::wording;
 use crate::schema::refs::ObjKey;
 use crate::schema::*;
 use crate::statement::{Phase, Statement, Traffic};
 
 pub struct Sqlite;
-
-fn at(phase: Phase, statements: impl IntoIterator<Item = Statement>) -> impl Iterator<Item = (Phase, Statement)> {
-    statements.into_iter().map(move |s| (phase, s))
-}
 
 impl Engine for Sqlite {
     fn dialect(&self) -> Dialect {
