@@ -296,3 +296,33 @@ async fn an_env_sets_the_lock_timeout_and_retries() {
     assert!(err.contains("was not granted within 400 ms, 2 time(s)"), "{err}");
     db.drop().await;
 }
+
+/// MySQL/MariaDB: each ALTER TABLE of a live table asks for the algorithm it expects, and the
+/// rehearsal proves it: a plain table adds a column INSTANT; a table with a FULLTEXT index
+/// cannot, and the plan asks for the copy (shown as blocking writes) instead of letting the
+/// server pick silently.
+#[tokio::test]
+async fn mariadb_statements_carry_the_algorithm_the_server_accepted() {
+    let db = TestDb::new(Dialect::Mysql).await;
+    db.exec("CREATE TABLE plain (id int PRIMARY KEY) ENGINE=InnoDB").await;
+    db.exec("CREATE TABLE docs (id int PRIMARY KEY, body text, FULLTEXT KEY ft (body)) ENGINE=InnoDB").await;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s.sql");
+    std::fs::write(&f, "CREATE TABLE plain (id int PRIMARY KEY, note int NULL) ENGINE=InnoDB;\nCREATE TABLE docs (id int PRIMARY KEY, body text, extra int NULL, FULLTEXT KEY ft (body)) ENGINE=InnoDB;\n").unwrap();
+    let to = format!("file://{}", f.display());
+    let dev = db.dev_url().unwrap();
+    let (code, out, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let stmts = v["statements"].as_array().unwrap();
+    let of = |t: &str| stmts.iter().find(|s| s["sql"].as_str().unwrap().contains(&format!("`{t}` ADD COLUMN"))).unwrap_or_else(|| panic!("{out}"));
+    assert!(of("plain")["sql"].as_str().unwrap().ends_with(", ALGORITHM=INSTANT"), "{out}");
+    assert!(of("docs")["sql"].as_str().unwrap().ends_with(", ALGORITHM=COPY, LOCK=SHARED"), "{out}");
+    assert_eq!(of("docs")["traffic"]["blocks"], "writes");
+    assert_eq!(of("plain")["traffic"]["blocks"], "nothing");
+    let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, out, _) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev]);
+    assert!(out.contains("no changes"), "{out}");
+    db.drop().await;
+}
