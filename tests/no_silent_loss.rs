@@ -325,3 +325,30 @@ async fn postgres_partitioning_changes_are_planned_or_refused() {
     assert!(err.contains("public.events: the partitioning changes from RANGE (ts) to RANGE (id)"), "{err}");
     db.drop().await;
 }
+
+/// `serial` is an integer column numbered by a sequence it owns: changing it to `integer` drops
+/// the numbering (not a silent no-op), and back to `serial` numbers on after the highest value.
+#[tokio::test]
+async fn serial_to_integer_and_back_is_planned() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE TABLE t (id serial PRIMARY KEY, v text); INSERT INTO t (v) VALUES ('a'), ('b')").await;
+    let dir = tempfile::tempdir().unwrap();
+    let hcl = |ty: &str| format!("schema \"public\" {{}}\ntable \"t\" {{\n  schema = schema.public\n  column \"id\" {{\n    type = {ty}\n  }}\n  column \"v\" {{\n    type = text\n    null = true\n  }}\n  primary_key {{\n    columns = [column.id]\n  }}\n}}\n");
+    let f = dir.path().join("s.hcl");
+    let to = format!("file://{}", f.display());
+    let dev = db.dev_url().unwrap();
+    for (ty, want) in [("integer", "DROP SEQUENCE IF EXISTS \"public\".\"t_id_seq\""), ("serial", "SELECT setval(")] {
+        std::fs::write(&f, hcl(ty)).unwrap();
+        let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains(want), "{ty}: {out}");
+        let (_, out, _) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev]);
+        assert!(out.contains("no changes"), "{ty}: {out}");
+    }
+    // Numbering resumed after the rows that were there.
+    db.exec("INSERT INTO t (v) VALUES ('c')").await;
+    let schemagate::engine::Conn::Postgres(pool) = db.conn().await else { unreachable!() };
+    let id: i32 = sqlx::query_scalar("SELECT id FROM t WHERE v = 'c'").fetch_one(&pool).await.unwrap();
+    assert_eq!(id, 3);
+    db.drop().await;
+}

@@ -505,7 +505,9 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
         out.push(Statement::new(format!("ALTER TABLE {t} RENAME CONSTRAINT {} TO {}", q(&pk_name(a)), q(&pk_name(b))), format!("rename primary key of \"{}\"", to.name)).rev(format!("ALTER TABLE {t} RENAME CONSTRAINT {} TO {}", q(&pk_name(b)), q(&pk_name(a)))));
     }
     let mut actions: Vec<(String, Option<String>, String)> = Vec::new();
-    let mut serial_seqs: Vec<String> = Vec::new();
+    // Statements after the table's ALTER, with what they do.
+    let mut serial_seqs: Vec<(String, String)> = Vec::new();
+    let mut serial_pre: Vec<Statement> = Vec::new();
     for c in changes {
         match c {
             TableChange::DropPrimaryKey { .. } | TableChange::AddPrimaryKey { .. } if pk_renamed => {}
@@ -535,11 +537,21 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
                             format!("change type of \"{}\" from {} to {}", col.name, from.ty, col.ty),
                         ));
                     }
-                    if from.ty != col.ty && super::types::is_serial(&from.ty) && super::types::is_serial(&col.ty) {
-                        serial_seqs.push(format!(
-                            "ALTER SEQUENCE {} AS {new_ty}",
-                            qn(schema, &super::types::serial_sequence_name(&to.name, &col.name))
-                        ));
+                    // serial ↔ a plain integer type: the default and the owned sequence come or go
+                    // with it (the values stay); numbering resumes after the highest value.
+                    let (was, is) = (super::types::is_serial(&from.ty), super::types::is_serial(&col.ty));
+                    let seq = qn(schema, &super::types::serial_sequence_name(&to.name, &col.name));
+                    if was && !is {
+                        actions.push((format!("ALTER COLUMN {cn} DROP DEFAULT"), None, format!("stop numbering \"{}\" from its sequence", col.name)));
+                        serial_seqs.push((format!("DROP SEQUENCE IF EXISTS {seq}"), format!("drop the sequence that numbered \"{}\"", col.name)));
+                    }
+                    if !was && is {
+                        serial_pre.push(Statement::new(format!("CREATE SEQUENCE IF NOT EXISTS {seq} AS {new_ty} OWNED BY {t}.{cn}"), format!("the sequence that numbers \"{}\"", col.name)));
+                        actions.push((format!("ALTER COLUMN {cn} SET DEFAULT nextval({}::regclass)", lit(&seq)), None, format!("number \"{}\" from its sequence", col.name)));
+                        serial_seqs.push((format!("SELECT setval({}, COALESCE(MAX({cn}), 0) + 1, false) FROM {t}", lit(&seq)), format!("number \"{}\" on from its highest value", col.name)));
+                    }
+                    if from.ty != col.ty && was && is {
+                        serial_seqs.push((format!("ALTER SEQUENCE {seq} AS {new_ty}"), format!("widen or narrow the sequence of \"{}\"", col.name)));
                     }
                     if let Some(d) = &col.default {
                         actions.push((format!("ALTER COLUMN {cn} SET DEFAULT {}", default_sql(d)), None, format!("set default of \"{}\"", col.name)));
@@ -603,6 +615,7 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
             _ => {}
         }
     }
+    out.extend(serial_pre);
     // One ALTER TABLE per table where PostgreSQL allows it.
     if !actions.is_empty() {
         let sql = format!("ALTER TABLE {t} {}", actions.iter().map(|a| a.0.clone()).collect::<Vec<_>>().join(", "));
@@ -612,8 +625,8 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
         st.reverse = reverse.map(|r| format!("ALTER TABLE {t} {}", r.join(", ")));
         out.push(st);
     }
-    for s in serial_seqs {
-        out.push(Statement::new(s, format!("widen or narrow the sequence of a serial column of \"{}\"", to.name)));
+    for (s, what) in serial_seqs {
+        out.push(Statement::new(s, what));
     }
     for c in changes {
         match c {
