@@ -96,27 +96,28 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
         v["traffic"] = json!(stmts.iter().filter_map(|s| s.traffic.as_ref()).collect::<Vec<_>>());
         out.push(v);
     };
+    let by_change = plan.statements_by_change();
     for (ci, c) in plan.changes.iter().enumerate() {
         match c {
-            Change::AddSchema { schema } => push(json!({"kind": "add_schema", "schema": schema.name}), plan.statements_for(ci, None)),
-            Change::RenameTable { schema, from, to } => push(json!({"kind": "rename_table", "schema": schema, "table": to, "old": {"name": from}, "source": source(desired, schema, to, None)}), plan.statements_for(ci, None)),
-            Change::RenameIndex { schema, table, from, to, .. } => push(json!({"kind": "rename_index", "schema": schema, "table": table, "index": to, "old": {"name": from}}), plan.statements_for(ci, None)),
+            Change::AddSchema { schema } => push(json!({"kind": "add_schema", "schema": schema.name}), by_change[ci].clone()),
+            Change::RenameTable { schema, from, to } => push(json!({"kind": "rename_table", "schema": schema, "table": to, "old": {"name": from}, "source": source(desired, schema, to, None)}), by_change[ci].clone()),
+            Change::RenameIndex { schema, table, from, to, .. } => push(json!({"kind": "rename_index", "schema": schema, "table": table, "index": to, "old": {"name": from}}), by_change[ci].clone()),
             Change::RenameColumn { schema, table, from, to } => {
-                push(json!({"kind": "rename_column", "schema": schema, "table": table, "column": to, "old": {"name": from}, "source": source(desired, schema, table, Some(("column", to)))}), plan.statements_for(ci, None))
+                push(json!({"kind": "rename_column", "schema": schema, "table": table, "column": to, "old": {"name": from}, "source": source(desired, schema, table, Some(("column", to)))}), by_change[ci].clone())
             }
-            Change::DropSchema { schema } => push(json!({"kind": "drop_schema", "schema": schema, "destructive": true}), plan.statements_for(ci, None)),
-            Change::ModifySchema { to, .. } => push(json!({"kind": "modify_schema", "schema": to.name}), plan.statements_for(ci, None)),
-            Change::AddExtension { schema, value } => push(json!({"kind": "add_extension", "schema": schema, "name": value.name}), plan.statements_for(ci, None)),
-            Change::DropExtension { schema, name } => push(json!({"kind": "drop_extension", "schema": schema, "name": name, "destructive": true}), plan.statements_for(ci, None)),
-            Change::AddEnum { schema, value } => push(json!({"kind": "add_enum", "schema": schema, "name": value.name, "new": {"values": value.values}}), plan.statements_for(ci, None)),
-            Change::DropEnum { schema, name } => push(json!({"kind": "drop_enum", "schema": schema, "name": name, "destructive": true}), plan.statements_for(ci, None)),
-            Change::ModifyEnum { schema, from, to, .. } => push(json!({"kind": "modify_enum", "schema": schema, "name": to.name, "old": {"values": from.values}, "new": {"values": to.values}}), plan.statements_for(ci, None)),
-            Change::AddDomain { schema, value } => push(json!({"kind": "add_domain", "schema": schema, "name": value.name}), plan.statements_for(ci, None)),
-            Change::DropDomain { schema, name } => push(json!({"kind": "drop_domain", "schema": schema, "name": name}), plan.statements_for(ci, None)),
-            Change::ModifyDomain { schema, to, .. } => push(json!({"kind": "modify_domain", "schema": schema, "name": to.name}), plan.statements_for(ci, None)),
-            Change::AddSequence { schema, value } => push(json!({"kind": "add_sequence", "schema": schema, "name": value.name}), plan.statements_for(ci, None)),
-            Change::DropSequence { schema, name } => push(json!({"kind": "drop_sequence", "schema": schema, "name": name}), plan.statements_for(ci, None)),
-            Change::ModifySequence { schema, to, .. } => push(json!({"kind": "modify_sequence", "schema": schema, "name": to.name}), plan.statements_for(ci, None)),
+            Change::DropSchema { schema } => push(json!({"kind": "drop_schema", "schema": schema, "destructive": true}), by_change[ci].clone()),
+            Change::ModifySchema { to, .. } => push(json!({"kind": "modify_schema", "schema": to.name}), by_change[ci].clone()),
+            Change::AddExtension { schema, value } => push(json!({"kind": "add_extension", "schema": schema, "name": value.name}), by_change[ci].clone()),
+            Change::DropExtension { schema, name } => push(json!({"kind": "drop_extension", "schema": schema, "name": name, "destructive": true}), by_change[ci].clone()),
+            Change::AddEnum { schema, value } => push(json!({"kind": "add_enum", "schema": schema, "name": value.name, "new": {"values": value.values}}), by_change[ci].clone()),
+            Change::DropEnum { schema, name } => push(json!({"kind": "drop_enum", "schema": schema, "name": name, "destructive": true}), by_change[ci].clone()),
+            Change::ModifyEnum { schema, from, to, .. } => push(json!({"kind": "modify_enum", "schema": schema, "name": to.name, "old": {"values": from.values}, "new": {"values": to.values}}), by_change[ci].clone()),
+            Change::AddDomain { schema, value } => push(json!({"kind": "add_domain", "schema": schema, "name": value.name}), by_change[ci].clone()),
+            Change::DropDomain { schema, name } => push(json!({"kind": "drop_domain", "schema": schema, "name": name}), by_change[ci].clone()),
+            Change::ModifyDomain { schema, to, .. } => push(json!({"kind": "modify_domain", "schema": schema, "name": to.name}), by_change[ci].clone()),
+            Change::AddSequence { schema, value } => push(json!({"kind": "add_sequence", "schema": schema, "name": value.name}), by_change[ci].clone()),
+            Change::DropSequence { schema, name } => push(json!({"kind": "drop_sequence", "schema": schema, "name": name}), by_change[ci].clone()),
+            Change::ModifySequence { schema, to, .. } => push(json!({"kind": "modify_sequence", "schema": schema, "name": to.name}), by_change[ci].clone()),
             Change::AddView { .. }
             | Change::DropView { .. }
             | Change::ModifyView { .. }
@@ -131,22 +132,22 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
                 // depends on) is not lost.
                 let add = kind.replacen("drop_", "add_", 1);
                 let replaced = kind.starts_with("drop_") && plan.changes.iter().any(|x| x.object().is_some_and(|(k, s, n)| k == add && s == schema && n == name));
-                push(json!({"kind": kind, "schema": schema, "name": name, "replaced": replaced}), plan.statements_for(ci, None))
+                push(json!({"kind": kind, "schema": schema, "name": name, "replaced": replaced}), by_change[ci].clone())
             }
-            Change::Grant { schema, on, grant } => push(json!({"kind": "grant", "schema": schema, "object": on.label(schema), "grantee": grant.grantee, "privileges": grant.privileges, "grantable": grant.grantable}), plan.statements_for(ci, None)),
+            Change::Grant { schema, on, grant } => push(json!({"kind": "grant", "schema": schema, "object": on.label(schema), "grantee": grant.grantee, "privileges": grant.privileges, "grantable": grant.grantable}), by_change[ci].clone()),
             Change::Revoke { schema, on, grant, option_only } => {
-                push(json!({"kind": "revoke", "schema": schema, "object": on.label(schema), "grantee": grant.grantee, "privileges": grant.privileges, "option_only": option_only}), plan.statements_for(ci, None))
+                push(json!({"kind": "revoke", "schema": schema, "object": on.label(schema), "grantee": grant.grantee, "privileges": grant.privileges, "option_only": option_only}), by_change[ci].clone())
             }
             Change::DefaultPrivileges { schema, value, revoke, option_only } => push(
                 json!({"kind": if *revoke { "revoke_default_privileges" } else { "grant_default_privileges" }, "schema": schema, "owner": value.owner, "on": value.on, "grantee": value.grantee, "privileges": value.privileges, "option_only": option_only}),
-                plan.statements_for(ci, None),
+                by_change[ci].clone(),
             ),
-            Change::AddRole { name } => push(json!({"kind": "add_role", "schema": "", "name": name}), plan.statements_for(ci, None)),
+            Change::AddRole { name } => push(json!({"kind": "add_role", "schema": "", "name": name}), by_change[ci].clone()),
             Change::AddTable { schema, table } => push(
                 json!({"kind": "add_table", "schema": schema, "table": table.name, "new": {"columns": table.columns.iter().map(|c| column(d, c)).collect::<Vec<_>>()}, "source": source(desired, schema, &table.name, None)}),
-                plan.statements_for(ci, None),
+                by_change[ci].clone(),
             ),
-            Change::DropTable { schema, table } => push(json!({"kind": "drop_table", "schema": schema, "table": table.name, "destructive": true, "source": source(desired, schema, &table.name, None)}), plan.statements_for(ci, None)),
+            Change::DropTable { schema, table } => push(json!({"kind": "drop_table", "schema": schema, "table": table.name, "destructive": true, "source": source(desired, schema, &table.name, None)}), by_change[ci].clone()),
             Change::ModifyTable { schema, table, from, changes, .. } => {
                 // An index or foreign key dropped and added under the same name is one modification.
                 let re_added = |name: &str| changes.iter().any(|x| matches!(x, TableChange::AddIndex { index } if index.name == name));
@@ -302,7 +303,7 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
                         }
                     };
                     let name = ["column", "index", "constraint", "policy"].iter().find_map(|k| v[*k].as_str()).map(String::from);
-                    push(v, plan.statements_for(ci, name.as_deref()));
+                    push(v, plan.naming(&by_change[ci], name.as_deref()));
                 }
             }
         }

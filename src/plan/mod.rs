@@ -53,16 +53,26 @@ impl Plan {
         self.hash = hex::encode(h.finalize());
     }
 
-    /// The statements that implement change `index`, as apply will run them (online forms
-    /// included); with `name` (a column, index, constraint or policy of a table change), those
-    /// of them that name it, or all where none does.
-    pub fn statements_for(&self, index: usize, name: Option<&str>) -> Vec<&Statement> {
-        let all: Vec<&Statement> = self.statements.iter().filter(|s| s.change == Some(index)).collect();
-        let Some(name) = name else { return all };
+    /// The statements of each change (by the change's index), as apply will run them (online
+    /// forms included). One pass over the plan: callers that visit every change use this.
+    pub fn statements_by_change(&self) -> Vec<Vec<&Statement>> {
+        let mut out: Vec<Vec<&Statement>> = vec![Vec::new(); self.changes.len()];
+        for s in &self.statements {
+            if let Some(v) = s.change.and_then(|i| out.get_mut(i)) {
+                v.push(s);
+            }
+        }
+        out
+    }
+
+    /// Of a change's statements, those that name `name` (a column, index, constraint or policy
+    /// of a table change); all of them where none does, or without a name.
+    pub fn naming<'a>(&self, stmts: &[&'a Statement], name: Option<&str>) -> Vec<&'a Statement> {
+        let Some(name) = name else { return stmts.to_vec() };
         let quoted = engine::quote_ident(self.dialect, name);
-        let named: Vec<&Statement> = all.iter().copied().filter(|s| s.sql.contains(&quoted)).collect();
+        let named: Vec<&Statement> = stmts.iter().copied().filter(|s| s.sql.contains(&quoted)).collect();
         if named.is_empty() {
-            all
+            stmts.to_vec()
         } else {
             named
         }

@@ -115,15 +115,16 @@ pub fn change_rows(changes: &[Change]) -> Vec<(String, String, bool)> {
 /// (what it blocks first, then how long), as apply will run them.
 pub fn traffic_rows(plan: &crate::plan::Plan) -> Vec<Option<Traffic>> {
     let worst = |stmts: Vec<&crate::statement::Statement>| stmts.into_iter().filter_map(|s| s.traffic.clone()).max_by_key(|t| (t.blocks, t.work));
+    let by_change = plan.statements_by_change();
     let mut rows = Vec::new();
     for (i, c) in plan.changes.iter().enumerate() {
         match c {
             Change::ModifyTable { changes, .. } => {
                 for tc in changes {
-                    rows.push(worst(plan.statements_for(i, tc.object_name())));
+                    rows.push(worst(plan.naming(&by_change[i], tc.object_name())));
                 }
             }
-            _ => rows.push(worst(plan.statements_for(i, None))),
+            _ => rows.push(worst(by_change[i].clone())),
         }
     }
     rows
