@@ -306,14 +306,20 @@ fn dir_comment(ctx: &Ctx, pr: u64, dir: &str) -> Result<Option<(u64, String)>> {
     Ok(plan_comments(ctx, pr)?.into_iter().find(|(_, b)| comment::dir_of(b).as_deref() == Some(dir)))
 }
 
-/// The reviewed plan hash of every directory, each from its own comment (a comment of an
-/// earlier version holding several counts only for directories without one).
-fn reviewed_hashes(ctx: &Ctx, pr: u64) -> Result<BTreeMap<String, String>> {
+/// What the pull request's comments say was reviewed, read in one listing: the plan hash of
+/// every directory, each from its own comment (a comment of an earlier version holding several
+/// counts only for directories without one), and the commit each directory's plan was
+/// computed at (directories' comments only).
+fn reviewed(ctx: &Ctx, pr: u64) -> Result<(BTreeMap<String, String>, BTreeMap<String, String>)> {
     let mut legacy = BTreeMap::new();
     let mut own: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut shas = BTreeMap::new();
     for (_, body) in plan_comments(ctx, pr)? {
         match comment::dir_of(&body) {
             Some(d) => {
+                if let Some(sha) = comment::reviewed_sha(&body) {
+                    shas.insert(d.clone(), sha);
+                }
                 let h = comment::hashes(&body).remove(&d);
                 own.insert(d, h);
             }
@@ -326,12 +332,7 @@ fn reviewed_hashes(ctx: &Ctx, pr: u64) -> Result<BTreeMap<String, String>> {
             None => legacy.remove(&d),
         };
     }
-    Ok(legacy)
-}
-
-/// The commit each directory's reviewed plan was computed at (directories' comments only).
-fn reviewed_shas(ctx: &Ctx, pr: u64) -> Result<BTreeMap<String, String>> {
-    Ok(plan_comments(ctx, pr)?.into_iter().filter_map(|(_, b)| Some((comment::dir_of(&b)?, comment::reviewed_sha(&b)?))).collect())
+    Ok((legacy, shas))
 }
 
 fn upsert_comment(ctx: &Ctx, pr: u64, body: &str) -> Result<()> {
@@ -488,8 +489,11 @@ fn destination(ctx: &Ctx, event: &Json, branch: &str) -> bool {
 /// one. Once the pull request is merged, what is not applied (and `not_applied`: changed
 /// directories without autoapply) is locked by it per `lock_policy`.
 async fn apply_dirs(ctx: &mut Ctx, pr: &PullRequest, ts: Vec<Target>, before_merge: bool, not_applied: Vec<Target>) -> Result<i32> {
-    let reviewed = reviewed_hashes(ctx, pr.number)?;
-    let shas = if before_merge { reviewed_shas(ctx, pr.number)? } else { BTreeMap::new() };
+    let (reviewed, mut shas) = reviewed(ctx, pr.number)?;
+    // The commit pin holds for a comment's apply; at merge the head is the merge commit.
+    if !before_merge {
+        shas.clear();
+    }
     let merged = pr.merged || !before_merge;
     let mut report = String::from("\n\n## schemagate apply\n\n");
     // Each directory's lines also go into its own comment.

@@ -44,10 +44,14 @@ pub trait Engine: Sync {
         statements
     }
 
-    /// A statement the disposable server refused (`error`) for the online form it asks for,
-    /// with the next weaker form; None when the error is about something else. The rehearsal
-    /// uses it, so a plan only asks for what a server of the engine accepted.
-    fn weaken(&self, _sql: &str, _error: &str) -> Option<String> {
+    /// Whether `error` is the server refusing the online form a statement asks for.
+    fn refused_online(&self, _error: &str) -> bool {
+        false
+    }
+
+    /// The statement with the next weaker online form, if it asks for one. The rehearsal uses
+    /// it on a refusal, so a plan only asks for what a server of the engine accepted.
+    fn weaken(&self, _sql: &str) -> Option<String> {
         None
     }
 

@@ -128,7 +128,7 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
             let e = crate::engine::of(dialect);
             for (i, steps) in weakened {
                 for _ in 0..steps {
-                    if let Some(w) = e.weaken(&plan.statements[i].sql, "1846") {
+                    if let Some(w) = e.weaken(&plan.statements[i].sql) {
                         plan.statements[i].sql = w;
                     }
                 }
@@ -617,7 +617,7 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
             loop {
                 match dev.execute(&sql).await {
                     Ok(()) => break,
-                    Err(e) => match engine.weaken(&sql, &e.to_string()) {
+                    Err(e) => match engine.refused_online(&e.to_string()).then(|| engine.weaken(&sql)).flatten() {
                         Some(w) => {
                             sql = w;
                             steps += 1;

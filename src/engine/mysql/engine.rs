@@ -92,8 +92,12 @@ impl Engine for Mysql {
         online::apply(changes, statements, o)
     }
 
-    fn weaken(&self, sql: &str, error: &str) -> Option<String> {
-        online::refused_online(error).then(|| online::weaken(sql)).flatten()
+    fn refused_online(&self, error: &str) -> bool {
+        online::refused_online(error)
+    }
+
+    fn weaken(&self, sql: &str) -> Option<String> {
+        online::weaken(sql)
     }
 
     fn traffic(&self, changes: &[Change], statements: &[Statement]) -> Vec<Traffic> {
