@@ -74,7 +74,7 @@ async fn postgres_attacks_stay_in_the_disposable_database() {
         ("write.sql", sql("COPY (SELECT 1) TO '/tmp/sg_sealed_pwned';"), "COPY/LOAD"),
         ("dblink.sql", sql("CREATE EXTENSION dblink;"), "dblink"),
         ("superuser.sql", sql("ALTER ROLE postgres PASSWORD 'x';"), "superuser"),
-        ("begin.sql", sql("BEGIN;\nCREATE TABLE inside (id int);\nCOMMIT;"), "begin.sql:2:1: transaction control"),
+        ("rollback.sql", sql("BEGIN;\nCREATE TABLE inside (id int);\nROLLBACK;"), "rollback.sql:4:1: transaction control"),
         ("role_switch.sql", sql("SET SESSION AUTHORIZATION postgres;"), "role_switch.sql:2:1:"),
         ("meta.sql", sql("\\! touch SENTINEL"), "meta.sql:2:1: a psql meta-command"),
         ("connect.sql", sql("\\connect postgres"), "meta-command"),

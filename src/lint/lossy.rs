@@ -24,6 +24,11 @@ pub enum Class {
     /// Floating point with this many mantissa bits (24 or 53).
     Float { mantissa: u32 },
     Text,
+    /// A fixed-length type that pads: CHAR(n) (values lose trailing spaces), MySQL BINARY(n)
+    /// (`bytes`: shorter values gain zero bytes up to `len`).
+    Padded { bytes: bool, len: u32 },
+    /// Variable-length bytes (VARBINARY, BLOB, bytea).
+    Bytes,
     Date,
     /// Date and time with fractional-second digits.
     DateTime { fraction: u32 },
@@ -61,9 +66,12 @@ pub fn loss(old: Class, new: Class) -> Option<&'static str> {
         (Float { .. }, Decimal { .. }) => Some("digits beyond the new precision and scale"),
         (Float { mantissa: a }, Float { mantissa: b }) => (b < a).then_some("floating-point precision"),
         (Text, Int { .. } | Decimal { .. } | Float { .. } | Date | DateTime { .. }) => Some("text that is not a valid value of the new type"),
+        (Text, Padded { bytes: false, .. }) => Some("trailing spaces (a CHAR column pads values and drops trailing spaces)"),
+        (Bytes, Padded { bytes: true, .. }) => Some("the length of shorter values (BINARY pads them with zero bytes)"),
+        (Padded { bytes: true, len: a }, Padded { bytes: true, len: b }) => (a != b).then_some("the length of values (BINARY pads or cuts them to the new length)"),
         (DateTime { .. }, Date) => Some("the time of day"),
         (DateTime { fraction: a }, DateTime { fraction: b }) => (b < a).then_some("fractional seconds"),
-        (Int { .. } | Decimal { .. } | Float { .. } | Text | Date | DateTime { .. } | Other, _) => None,
+        (Int { .. } | Decimal { .. } | Float { .. } | Text | Padded { .. } | Bytes | Date | DateTime { .. } | Other, _) => None,
     }
 }
 
@@ -108,6 +116,10 @@ mod tests {
         assert!(loss(Float { mantissa: 53 }, Float { mantissa: 24 }).is_some());
         assert!(loss(Float { mantissa: 24 }, Float { mantissa: 53 }).is_none());
         assert!(loss(DateTime { fraction: 6 }, Date).is_some());
+        assert!(loss(Bytes, Padded { bytes: true, len: 14 }).is_some(), "varbinary → binary pads");
+        assert!(loss(Padded { bytes: true, len: 14 }, Bytes).is_none(), "binary → varbinary keeps the padded value");
+        assert!(loss(Text, Padded { bytes: false, len: 10 }).is_some(), "varchar → char drops trailing spaces");
+        assert!(loss(Padded { bytes: false, len: 10 }, Text).is_none());
         assert!(loss(Date, DateTime { fraction: 0 }).is_none());
         assert!(loss(Text, i(31, false)).is_some());
         assert!(loss(i(31, false), Text).is_none());

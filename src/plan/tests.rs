@@ -75,6 +75,27 @@ fn postgres_online_forms_for_existing_tables() {
     assert_eq!(build.traffic.as_ref().unwrap().blocks, crate::statement::Blocks::Nothing);
 }
 
+/// MediaWiki 1.43 drops `externallinks.el_to` and the index `el_from (el_from, el_to)` with it:
+/// PostgreSQL drops the index with the column, so a DROP INDEX CONCURRENTLY after the
+/// transaction would find nothing. The drop stays in the transaction, before the column's.
+#[test]
+fn an_index_on_a_dropped_column_is_dropped_in_the_transaction_first() {
+    let part = |c: &str| IndexPart { column: Some(c.into()), ..Default::default() };
+    let v1 = Table {
+        indexes: vec![
+            Index { name: "el_from".into(), parts: vec![part("el_from"), part("el_to")], nulls_distinct: true, ..Default::default() },
+            Index { name: "el_other".into(), parts: vec![part("el_from")], nulls_distinct: true, ..Default::default() },
+        ],
+        ..table("el", vec![col("id", "integer", false), col("el_from", "integer", false), col("el_to", "text", false)])
+    };
+    let v2 = Table { indexes: vec![], ..table("el", vec![col("id", "integer", false), col("el_from", "integer", false)]) };
+    let p = plan(Dialect::Postgres, "public", vec![v1], vec![v2]);
+    let drop_index = position(&p, r#"DROP INDEX "public"."el_from""#);
+    assert!(!p.statements[drop_index].no_tx && drop_index < position(&p, r#"ALTER TABLE "public"."el" DROP COLUMN "el_to""#), "{:#?}", sqls(&p));
+    // An index on columns that stay is still dropped CONCURRENTLY.
+    assert!(p.statements[position(&p, r#"DROP INDEX CONCURRENTLY "public"."el_other""#)].no_tx);
+}
+
 #[test]
 fn the_same_change_renders_per_engine() {
     let v1 = table("t", vec![col("id", "integer", false)]);

@@ -120,8 +120,9 @@ async fn load_sql_files(dev: &DevDb, paths: &[String]) -> Result<()> {
         let src = std::fs::read_to_string(p).with_context(|| format!("cannot read {p}"))?;
         let opts = sql::SplitOptions { backslash_escapes: dev.conn.dialect() == Dialect::Mysql };
         for (at, s) in sql::split_at(&src, opts) {
-            // pg_dump ≥ 17.6 fences its output with these; they only guard psql itself.
-            if s.starts_with("\\restrict") || s.starts_with("\\unrestrict") {
+            // pg_dump ≥ 17.6 fences its output with \restrict lines; they only guard psql itself.
+            // A BEGIN … COMMIT around the file changes nothing when each statement runs alone.
+            if s.starts_with("\\restrict") || s.starts_with("\\unrestrict") || sql::transaction_wrapper(&s) {
                 continue;
             }
             let (line, col) = sql::line_col(&src, at);

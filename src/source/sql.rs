@@ -396,6 +396,16 @@ pub fn has_executable_comment(sql: &str) -> bool {
     sql.contains("/*!") || sql.contains("/*M!") || sql.contains("/*m!")
 }
 
+/// A plain `BEGIN`/`START TRANSACTION` … `COMMIT`/`END` around a file's statements (MediaWiki's
+/// PostgreSQL schema has one): the loader skips it, since it runs each statement itself and the
+/// statements mean the same with or without the wrapper. Anything that changes the outcome
+/// (`ROLLBACK`, savepoints, isolation or access modes) stays refused by [`refused`].
+pub fn transaction_wrapper(stmt: &str) -> bool {
+    let words: Vec<String> = stmt.trim().trim_end_matches(';').split_whitespace().map(|w| w.to_ascii_uppercase()).collect();
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    matches!(w.as_slice(), ["BEGIN"] | ["BEGIN", "TRANSACTION" | "WORK"] | ["START", "TRANSACTION"] | ["COMMIT"] | ["COMMIT", "TRANSACTION" | "WORK"] | ["END"] | ["END", "TRANSACTION" | "WORK"])
+}
+
 /// Statements a schema source may not hold: they leave the one disposable database (another
 /// database, file or identity) or control transactions that schemagate runs itself (a `BEGIN`
 /// held on one pooled connection made loading hang, and tables created inside it were lost).
@@ -500,6 +510,16 @@ mod tests {
         }
         for ok in ["CREATE TABLE t(x int);", "SET search_path = public;", "SET NAMES utf8mb4;", "BEGIN ATOMIC", "PREPARE q AS SELECT 1;", "SELECT pg_catalog.set_config('search_path', '', false);", "CREATE FUNCTION f() RETURNS int BEGIN RETURN 1; END;"] {
             assert_eq!(refused(ok), None, "{ok}");
+        }
+    }
+
+    #[test]
+    fn a_plain_transaction_wrapper_is_skipped_and_nothing_else() {
+        for wrapper in ["BEGIN;", "begin transaction;", "START TRANSACTION;", "COMMIT;", "commit work;", "END;"] {
+            assert!(transaction_wrapper(wrapper), "{wrapper}");
+        }
+        for not in ["ROLLBACK;", "SAVEPOINT a;", "BEGIN ISOLATION LEVEL SERIALIZABLE;", "START TRANSACTION READ ONLY;", "BEGIN ATOMIC", "COMMIT AND CHAIN;", "END IF;"] {
+            assert!(!transaction_wrapper(not), "{not}");
         }
     }
 

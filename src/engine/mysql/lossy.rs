@@ -19,7 +19,10 @@ pub fn class(ty: &str) -> Class {
         "decimal" | "numeric" => Class::Decimal { precision: Some(p.unwrap_or(10)), scale: s.unwrap_or(0) },
         "float" => Class::Float { mantissa: 24 },
         "double" | "real" => Class::Float { mantissa: 53 },
-        "char" | "varchar" | "tinytext" | "text" | "mediumtext" | "longtext" => Class::Text,
+        "char" => Class::Padded { bytes: false, len: p.unwrap_or(1) },
+        "binary" => Class::Padded { bytes: true, len: p.unwrap_or(1) },
+        "varchar" | "tinytext" | "text" | "mediumtext" | "longtext" => Class::Text,
+        "varbinary" | "tinyblob" | "blob" | "mediumblob" | "longblob" => Class::Bytes,
         "date" => Class::Date,
         "datetime" | "timestamp" => Class::DateTime { fraction: p.unwrap_or(0) },
         _ => Class::Other,
@@ -43,6 +46,8 @@ pub fn classify(old: &str, new: &str) -> Option<Lossy> {
             let (lo, hi) = range(bits, unsigned);
             Some(format!("(TRIM({{col}}) NOT REGEXP '^[+-]?[0-9]+$' OR CAST({{col}} AS DECIMAL(65,0)) NOT BETWEEN {lo} AND {hi})"))
         }
+        (Class::Text, Class::Padded { bytes: false, .. }) => Some("{col} LIKE '% '".to_string()),
+        (Class::Bytes | Class::Padded { bytes: true, .. }, Class::Padded { bytes: true, len }) => Some(format!("LENGTH({{col}}) <> {len}")),
         (Class::Text, _) => None,
         (_, Class::Int { bits, unsigned }) => {
             let (lo, hi) = range(bits, unsigned);
@@ -56,7 +61,7 @@ pub fn classify(old: &str, new: &str) -> Option<Lossy> {
         (_, Class::Float { .. }) => Some("{col} <> CAST({col} AS DOUBLE)".to_string()),
         (_, Class::Date) => Some("TIME({col}) <> '00:00:00'".to_string()),
         (_, Class::DateTime { fraction }) => Some(format!("MICROSECOND({{col}}) MOD {} <> 0", 10u64.pow(6u32.saturating_sub(fraction)))),
-        (_, Class::Text | Class::Other) => None,
+        (_, Class::Text | Class::Padded { .. } | Class::Bytes | Class::Other) => None,
     };
     Some(Lossy { reason: reason.to_string(), probe })
 }
@@ -73,5 +78,9 @@ mod tests {
         assert!(super::classify("int(10) unsigned", "int(11)").is_some());
         assert!(super::classify("int(11)", "int(10) unsigned").is_some());
         assert!(super::classify("smallint(5) unsigned", "int(11)").is_none());
+        // MediaWiki 1.43: page_links_updated varbinary(14) → binary(14) pads shorter values.
+        assert_eq!(super::classify("varbinary(14)", "binary(14)").unwrap().probe.unwrap(), "LENGTH({col}) <> 14");
+        assert!(super::classify("binary(14)", "varbinary(14)").is_none());
+        assert_eq!(super::classify("varchar(10)", "char(10)").unwrap().probe.unwrap(), "{col} LIKE '% '");
     }
 }

@@ -15,7 +15,9 @@ pub fn class(ty: &str) -> Class {
         "numeric" | "decimal" => Class::Decimal { precision: p, scale: s.unwrap_or(0) },
         "real" | "float4" => Class::Float { mantissa: 24 },
         "double precision" | "float8" => Class::Float { mantissa: 53 },
-        "text" | "character varying" | "varchar" | "character" | "char" | "bpchar" => Class::Text,
+        "text" | "character varying" | "varchar" => Class::Text,
+        "character" | "char" | "bpchar" => Class::Padded { bytes: false, len: p.unwrap_or(1) },
+        "bytea" => Class::Bytes,
         "date" => Class::Date,
         _ if base.starts_with("timestamp") => Class::DateTime { fraction: p.unwrap_or(6) },
         _ => Class::Other,
@@ -54,6 +56,8 @@ mod tests {
         assert!(super::classify("integer", "bigint").is_none());
         assert_eq!(super::classify("bigserial", "serial").unwrap().probe.unwrap(), "({col})::integer::bigint IS DISTINCT FROM {col}");
         assert!(super::classify("character varying(20)", "text").is_none());
+        assert!(super::classify("character(20)", "text").is_none());
+        assert_eq!(super::classify("character varying(20)", "character(20)").unwrap().probe.unwrap(), "({col})::character(20)::character varying(20) IS DISTINCT FROM {col}");
         assert_eq!(super::classify("bigint", "integer").unwrap().probe.unwrap(), "({col})::integer::bigint IS DISTINCT FROM {col}");
         // Nothing but a type name reaches the probe.
         assert!(super::classify("bigint", "integer); DROP TABLE t; --").is_none());

@@ -29,12 +29,16 @@ fn concurrently(changes: &[Change], statements: Vec<Statement>, ci: Online) -> V
     let mut dropped = std::collections::HashSet::new();
     for c in changes {
         if let Change::ModifyTable { schema, changes: tcs, .. } = c {
+            let gone: Vec<&str> = tcs.iter().filter_map(|tc| if let TableChange::DropColumn { column } = tc { Some(column.name.as_str()) } else { None }).collect();
             for tc in tcs {
                 match tc {
                     TableChange::AddIndex { index } if !index.constraint => {
                         added.insert((schema.clone(), index.name.clone()));
                     }
-                    TableChange::DropIndex { index } if !index.constraint => {
+                    // An index on a column the transaction drops goes with the column: dropped
+                    // after the transaction it would no longer exist, and CONCURRENTLY would
+                    // spare no one, since dropping the column locks the table anyway.
+                    TableChange::DropIndex { index } if !index.constraint && !uses_any(index, &gone) => {
                         dropped.insert(ddl::qn(schema, &index.name));
                     }
                     _ => {}
@@ -78,6 +82,15 @@ fn concurrently(changes: &[Change], statements: Vec<Statement>, ci: Online) -> V
         out.push(s);
     }
     out
+}
+
+/// Whether `index` reads one of `columns` (a key part, an INCLUDE column, or a name in an
+/// expression or predicate: a mention is enough, this only decides to stay conservative).
+fn uses_any(index: &Index, columns: &[&str]) -> bool {
+    let mentions = |text: &Option<String>| text.as_deref().is_some_and(|t| columns.iter().any(|c| t.contains(c)));
+    columns.iter().any(|c| index.include.iter().any(|i| i == c))
+        || index.parts.iter().any(|p| p.column.as_deref().is_some_and(|n| columns.contains(&n)) || mentions(&p.expr))
+        || mentions(&index.where_clause)
 }
 
 /// `DROP INDEX CONCURRENTLY IF EXISTS` for the index a `CREATE … INDEX CONCURRENTLY IF NOT
