@@ -357,3 +357,39 @@ async fn serial_to_integer_and_back_is_planned() {
     assert_eq!(id, 3);
     db.drop().await;
 }
+
+/// Foreign keys declared without a name are matched by what they say: a target whose keys were
+/// added by migrations in another order (`posts_ibfk_1` on `org`) is already what the release
+/// declares (`posts_ibfk_1` on `author`), on MariaDB and PostgreSQL. Dropping and re-adding them
+/// would lock and re-validate the table for nothing.
+#[tokio::test]
+async fn auto_named_foreign_keys_are_matched_by_definition() {
+    for dialect in [Dialect::Mysql, Dialect::Postgres] {
+        let db = TestDb::new(dialect).await;
+        db.exec("CREATE TABLE users (id int PRIMARY KEY)").await;
+        db.exec("CREATE TABLE orgs (id int PRIMARY KEY)").await;
+        db.exec("CREATE TABLE posts (id int PRIMARY KEY, author int, org int)").await;
+        db.exec("ALTER TABLE posts ADD FOREIGN KEY (org) REFERENCES orgs (id)").await;
+        db.exec("ALTER TABLE posts ADD FOREIGN KEY (author) REFERENCES users (id)").await;
+        if dialect == Dialect::Postgres {
+            // PostgreSQL names by column; a second key on the same column gets a number.
+            db.exec("ALTER TABLE posts ADD FOREIGN KEY (org) REFERENCES orgs (id) ON DELETE CASCADE").await;
+        }
+        let extra = if dialect == Dialect::Postgres { ", FOREIGN KEY (org) REFERENCES orgs (id) ON DELETE CASCADE" } else { "" };
+        let dir = tempfile::tempdir().unwrap();
+        let to = write(
+            dir.path(),
+            "s.sql",
+            &format!("CREATE TABLE users (id int PRIMARY KEY);\nCREATE TABLE orgs (id int PRIMARY KEY);\nCREATE TABLE posts (id int PRIMARY KEY, author int, org int, FOREIGN KEY (author) REFERENCES users (id){extra}, FOREIGN KEY (org) REFERENCES orgs (id));\n"),
+        );
+        let dev = db.dev_url().unwrap();
+        let (code, out, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--detailed-exitcode"]);
+        assert_eq!(code, 0, "{dialect:?}: {out}{err}");
+        // A key that differs is still planned.
+        let changed = write(dir.path(), "c.sql", &format!("CREATE TABLE users (id int PRIMARY KEY);\nCREATE TABLE orgs (id int PRIMARY KEY);\nCREATE TABLE posts (id int PRIMARY KEY, author int, org int, FOREIGN KEY (author) REFERENCES users (id) ON DELETE CASCADE{extra}, FOREIGN KEY (org) REFERENCES orgs (id));\n"));
+        let (code, out, err) = run(&["plan", "-u", &db.url, "--to", &changed, "--dev-url", &dev, "--detailed-exitcode"]);
+        assert_eq!(code, 2, "{dialect:?}: {out}{err}");
+        assert!(out.contains("CASCADE"), "{out}");
+        db.drop().await;
+    }
+}

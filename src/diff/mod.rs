@@ -373,6 +373,37 @@ fn inherited_by_partition(changes: &mut Vec<TableChange>, parent_from: Option<&T
     });
 }
 
+/// A name the server made up for a foreign key declared without one: MySQL/MariaDB's
+/// `<table>_ibfk_<n>`, PostgreSQL's `<table>_<columns>_fkey[<n>]`.
+fn auto_fk_name(table: &str, name: &str) -> bool {
+    let Some(rest) = name.strip_prefix(table).and_then(|r| r.strip_prefix('_')) else { return false };
+    rest.strip_prefix("ibfk_").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        || rest.trim_end_matches(|c: char| c.is_ascii_digit()).ends_with("_fkey")
+}
+
+/// Foreign keys the desired state leaves unnamed are matched by what they are, not by the name
+/// the server gave them: the target's `posts_ibfk_2` is the desired `posts_ibfk_1` when both say
+/// the same thing (the numbers follow the order the keys were added in, which differs between a
+/// database grown by migrations and a fresh load). Dropping and re-adding such a key would lock
+/// and re-validate the table for nothing. Returns the names kept on each side.
+fn same_definition_fks<'a>(table: &str, from: &'a [ForeignKey], to: &'a [ForeignKey], ff: &HashMap<&str, &ForeignKey>, tf: &HashMap<&str, &ForeignKey>) -> (std::collections::HashSet<&'a str>, std::collections::HashSet<&'a str>) {
+    let same = |a: &ForeignKey, b: &ForeignKey| ForeignKey { name: String::new(), pos: None, ..a.clone() } == ForeignKey { name: String::new(), pos: None, ..b.clone() };
+    let unmatched_from: Vec<&ForeignKey> = from.iter().filter(|f| tf.get(f.name.as_str()).is_none_or(|n| *n != *f)).collect();
+    let (mut kept_from, mut kept_to) = (std::collections::HashSet::new(), std::collections::HashSet::new());
+    for t in to.iter().filter(|t| ff.get(t.name.as_str()).is_none_or(|o| *o != *t) && auto_fk_name(table, &t.name)) {
+        if let Some(f) = unmatched_from.iter().find(|f| !kept_from.contains(f.name.as_str()) && same(f, t)) {
+            kept_from.insert(f.name.as_str());
+            kept_to.insert(t.name.as_str());
+        }
+    }
+    // A key still to be added under a name a kept key holds would collide: then plan by name.
+    let added_names = to.iter().filter(|t| !kept_to.contains(t.name.as_str()) && ff.get(t.name.as_str()).is_none_or(|o| *o != *t));
+    if added_names.clone().any(|t| kept_from.contains(t.name.as_str())) {
+        return Default::default();
+    }
+    (kept_from, kept_to)
+}
+
 pub fn table(from: &Table, to: &Table) -> Vec<TableChange> {
     let mut out = Vec::new();
     let fc: HashMap<&str, &Column> = from.columns.iter().map(|c| (c.name.as_str(), c)).collect();
@@ -383,8 +414,9 @@ pub fn table(from: &Table, to: &Table) -> Vec<TableChange> {
     let ff: HashMap<&str, &ForeignKey> = from.foreign_keys.iter().map(|i| (i.name.as_str(), i)).collect();
     let tf: HashMap<&str, &ForeignKey> = to.foreign_keys.iter().map(|i| (i.name.as_str(), i)).collect();
     let fk_changed = |a: &ForeignKey, b: &ForeignKey| a != b;
+    let (kept_from, kept_to) = same_definition_fks(&to.name, &from.foreign_keys, &to.foreign_keys, &ff, &tf);
     for f in &from.foreign_keys {
-        if tf.get(f.name.as_str()).is_none_or(|n| fk_changed(f, n)) {
+        if tf.get(f.name.as_str()).is_none_or(|n| fk_changed(f, n)) && !kept_from.contains(f.name.as_str()) {
             out.push(TableChange::DropForeignKey { fk: f.clone() });
         }
     }
@@ -460,7 +492,7 @@ pub fn table(from: &Table, to: &Table) -> Vec<TableChange> {
         }
     }
     for f in &to.foreign_keys {
-        if ff.get(f.name.as_str()).is_none_or(|o| fk_changed(o, f)) {
+        if ff.get(f.name.as_str()).is_none_or(|o| fk_changed(o, f)) && !kept_to.contains(f.name.as_str()) {
             out.push(TableChange::AddForeignKey { fk: f.clone() });
         }
     }

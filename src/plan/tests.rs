@@ -96,6 +96,30 @@ fn an_index_on_a_dropped_column_is_dropped_in_the_transaction_first() {
     assert!(p.statements[position(&p, r#"DROP INDEX CONCURRENTLY "public"."el_other""#)].no_tx);
 }
 
+/// Unnamed foreign keys are matched by definition: the target's keys were numbered in the order
+/// migrations added them, a fresh load numbers them in declaration order.
+#[test]
+fn auto_named_foreign_keys_are_matched_by_definition() {
+    let cols = || vec![col("id", "integer", false), col("a", "integer", true), col("b", "integer", true)];
+    let on = |name: &str, c: &str, to: &str| fk(name, c, "app", to);
+    let users = table("users", vec![col("id", "integer", false)]);
+    let orgs = table("orgs", vec![col("id", "integer", false)]);
+    let target = Table { foreign_keys: vec![on("posts_ibfk_1", "b", "orgs"), on("posts_ibfk_2", "a", "users")], ..table("posts", cols()) };
+    let desired = Table { foreign_keys: vec![on("posts_ibfk_1", "a", "users"), on("posts_ibfk_2", "b", "orgs")], ..table("posts", cols()) };
+    let p = plan(Dialect::Mysql, "app", vec![users.clone(), orgs.clone(), target.clone()], vec![users.clone(), orgs.clone(), desired]);
+    assert!(p.is_empty(), "{:#?}", sqls(&p));
+    // A name the user chose is kept to the letter.
+    let named = Table { foreign_keys: vec![on("fk_author", "a", "users"), on("posts_ibfk_2", "b", "orgs")], ..table("posts", cols()) };
+    let p = plan(Dialect::Mysql, "app", vec![users.clone(), orgs.clone(), target.clone()], vec![users.clone(), orgs.clone(), named]);
+    assert!(sqls(&p).iter().any(|s| s.contains("fk_author")), "{:#?}", sqls(&p));
+    // A new key that would take the name a matched key holds: planned by name instead.
+    let grown = Table { foreign_keys: vec![on("posts_ibfk_1", "id", "users"), on("posts_ibfk_2", "b", "orgs"), on("posts_ibfk_3", "a", "users")], ..table("posts", cols()) };
+    let one = Table { foreign_keys: vec![on("posts_ibfk_1", "a", "users"), on("posts_ibfk_2", "b", "orgs")], ..table("posts", cols()) };
+    let p = plan(Dialect::Mysql, "app", vec![users.clone(), orgs.clone(), one], vec![users, orgs, grown]);
+    let s = sqls(&p).join("\n");
+    assert!(s.contains("DROP FOREIGN KEY `posts_ibfk_1`") && s.contains("`posts_ibfk_3`"), "{s}");
+}
+
 #[test]
 fn the_same_change_renders_per_engine() {
     let v1 = table("t", vec![col("id", "integer", false)]);
