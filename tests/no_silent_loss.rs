@@ -393,3 +393,26 @@ async fn auto_named_foreign_keys_are_matched_by_definition() {
         db.drop().await;
     }
 }
+
+/// utf8 → utf8mb4 pushes a four-column unique key past InnoDB's 3072 bytes: MariaDB does not
+/// refuse, it makes the key a HASH "long unique". The plan says so (MY102), and the result is
+/// what the release itself gets on a fresh load.
+#[tokio::test]
+async fn a_unique_key_outgrowing_innodb_under_utf8mb4_is_reported() {
+    let db = TestDb::new(Dialect::Mysql).await;
+    let table = |cs: &str| format!("CREATE TABLE t (id int PRIMARY KEY, a varchar(255), b varchar(255), c varchar(255), d varchar(255), UNIQUE KEY u (a, b, c, d)) CHARACTER SET {cs}");
+    db.exec(&table("utf8mb3")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let to = write(dir.path(), "s.sql", &format!("{};\n", table("utf8mb4")));
+    let dev = db.dev_url().unwrap();
+    let (code, out, err) = run(&["lint", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["code"] == "MY102" && f["msg"].as_str().unwrap_or("").contains("\"u\"")), "{out}");
+    let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("MY102"), "{out}");
+    let (code, out, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}{err}");
+    db.drop().await;
+}
