@@ -4,7 +4,8 @@
 
 use crate::diff::Change;
 use crate::schema::refs::ObjKey;
-use crate::schema::{Dialect, Function, Realm, Trigger, View};
+use crate::lint::lossy::Lossy;
+use crate::schema::{ColumnDefault, Dialect, Function, Realm, Trigger, View};
 use crate::statement::{Phase, Statement, Traffic};
 
 /// The online-safe forms a plan takes for tables that exist in the target, all on by default
@@ -84,6 +85,29 @@ pub trait Engine: Sync {
     fn drop_function(&self, schema: &str, f: &Function) -> Vec<String>;
     fn create_trigger(&self, schema: &str, t: &Trigger) -> Vec<String>;
     fn drop_trigger(&self, schema: &str, t: &Trigger) -> String;
+
+    // ---- spellings (the HCL decoder and encoder ask here; they name no engine) ---------------
+
+    /// The canonical spelling of a type as a schema file writes it: what inspection reports for
+    /// it (`varchar(255)` → `character varying(255)` on PostgreSQL, `int` → `int(11)` on MySQL).
+    fn canonical_type(&self, raw: &str) -> String;
+    /// Atlas's HCL spelling of a canonical type, and whether MySQL's `unsigned = true` goes
+    /// with it. None: the type is written `sql("…")`.
+    fn hcl_type(&self, ty: &str) -> Option<(String, bool)>;
+    /// An inline value list type (MySQL's `enum('a','b')` / `set(…)`): its keyword and values.
+    fn value_list_type(&self, _ty: &str) -> Option<(&'static str, Vec<String>)> {
+        None
+    }
+    /// A trigger's definition as the engine reports it once created (what the diff compares).
+    fn trigger_def(&self, schema: &str, t: &Trigger) -> String;
+    /// A column default as this engine's DDL writes it (lint input shows it).
+    fn default_sql(&self, d: &ColumnDefault) -> String;
+
+    // ---- what a change does to stored values (lint) --------------------------------------
+
+    /// How changing a column's type from `old` to `new` (canonical spellings) can lose or
+    /// rewrite values, with the probe that counts them; None when it cannot.
+    fn lossy(&self, old: &str, new: &str) -> Option<Lossy>;
 }
 
 /// Statements that all go in one phase (for `Engine::render`).

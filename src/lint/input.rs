@@ -26,11 +26,7 @@ fn type_parts(ty: &str) -> (String, Option<i64>) {
 fn default_text(d: &Dialect, v: &Option<ColumnDefault>) -> Json {
     match v {
         None => Json::Null,
-        Some(d2) => Json::String(match d {
-            Dialect::Postgres => crate::engine::postgres::ddl::default_sql(d2),
-            Dialect::Mysql => crate::engine::mysql::ddl::default_sql(d2),
-            Dialect::Sqlite => crate::engine::sqlite::ddl::default_sql(d2),
-        }),
+        Some(d2) => Json::String(crate::engine::of(*d).default_sql(d2)),
     }
 }
 

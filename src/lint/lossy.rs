@@ -82,11 +82,7 @@ fn digits(bits: u32) -> u32 {
 
 /// The lossy change of a column from `old` to `new` (canonical type spellings), per engine.
 pub fn classify(dialect: Dialect, old: &str, new: &str) -> Option<Lossy> {
-    match dialect {
-        Dialect::Postgres => crate::engine::postgres::lossy::classify(old, new),
-        Dialect::Mysql => crate::engine::mysql::lossy::classify(old, new),
-        Dialect::Sqlite => crate::engine::sqlite::lossy::classify(old, new),
-    }
+    crate::engine::of(dialect).lossy(old, new)
 }
 
 /// `(p, s)` of a `name(p, s)` spelling.

@@ -75,6 +75,15 @@ pub fn canonical(ty: &str) -> String {
     out
 }
 
+/// `enum('a','b')` / `set('a','b')`: the keyword and the values, unquoted.
+pub fn value_list(ty: &str) -> Option<(&'static str, Vec<String>)> {
+    let lower = ty.to_ascii_lowercase();
+    let kind = if lower.starts_with("enum(") { "enum" } else if lower.starts_with("set(") { "set" } else { return None };
+    let inner = ty[kind.len() + 1..].strip_suffix(')')?;
+    let values = crate::engine::sql_text::split_top_level(inner).iter().map(|v| crate::engine::unquote_literal(v.trim(), true).unwrap_or_else(|| v.trim().to_string())).collect();
+    Some((kind, values))
+}
+
 /// Atlas's HCL spelling: display widths dropped where they are the default, `tinyint(1)` → `bool`,
 /// `unsigned` returned separately. `None` when the type needs `sql("…")`.
 pub fn hcl_type(ty: &str) -> Option<(String, bool)> {

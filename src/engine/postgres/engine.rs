@@ -148,6 +148,21 @@ impl Engine for Postgres {
     fn rebuilds_tables(&self) -> bool {
         false
     }
+    fn canonical_type(&self, raw: &str) -> String {
+        super::types::canonical(raw)
+    }
+    fn hcl_type(&self, ty: &str) -> Option<(String, bool)> {
+        super::types::hcl_type(ty).map(|h| (h, false))
+    }
+    fn trigger_def(&self, schema: &str, t: &Trigger) -> String {
+        super::objects_ddl::trigger_def(schema, t)
+    }
+    fn default_sql(&self, d: &crate::schema::ColumnDefault) -> String {
+        super::ddl::default_sql(d)
+    }
+    fn lossy(&self, old: &str, new: &str) -> Option<crate::lint::lossy::Lossy> {
+        super::lossy::classify(old, new)
+    }
     fn view_replaceable(&self, from: &View, to: &View) -> bool {
         objects_ddl::view_replaceable(from, to)
     }

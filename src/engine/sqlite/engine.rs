@@ -88,6 +88,21 @@ impl Engine for Sqlite {
     fn rebuilds_tables(&self) -> bool {
         true
     }
+    fn canonical_type(&self, raw: &str) -> String {
+        super::canonical_type(raw)
+    }
+    fn hcl_type(&self, ty: &str) -> Option<(String, bool)> {
+        super::hcl_type(ty).map(|h| (h, false))
+    }
+    fn trigger_def(&self, _schema: &str, t: &Trigger) -> String {
+        super::objects::trigger_def(t)
+    }
+    fn default_sql(&self, d: &crate::schema::ColumnDefault) -> String {
+        super::ddl::default_sql(d)
+    }
+    fn lossy(&self, old: &str, new: &str) -> Option<crate::lint::lossy::Lossy> {
+        super::lossy::classify(old, new)
+    }
     /// SQLite has no CREATE OR REPLACE VIEW: a changed view is dropped and created.
     fn view_replaceable(&self, _from: &View, _to: &View) -> bool {
         false

@@ -19,3 +19,12 @@ pub fn canonical_type(ty: &str) -> String {
         None => lower.replace('_', " "),
     }
 }
+
+/// The HCL spelling of a canonical type: spaces become `_` (read back by [`canonical_type`]);
+/// None for what an identifier cannot carry (written `sql("…")`).
+pub fn hcl_type(ty: &str) -> Option<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"^([a-z][a-z0-9 ]*?)(\(\d+(,\d+)?\))?$").unwrap());
+    let c = re.captures(ty).filter(|_| !ty.contains('_'))?;
+    Some(format!("{}{}", c.get(1)?.as_str().replace(' ', "_"), c.get(2).map(|m| m.as_str()).unwrap_or("")))
+}

@@ -612,11 +612,7 @@ impl Decoder<'_> {
     }
 
     fn canonical_type(&self, raw: &str) -> String {
-        match self.dialect {
-            Dialect::Postgres => engine::postgres::types::canonical(raw),
-            Dialect::Mysql => engine::mysql::types::canonical(raw),
-            Dialect::Sqlite => engine::sqlite::canonical_type(raw),
-        }
+        engine::of(self.dialect).canonical_type(raw)
     }
 
     fn user_type(&self, fi: usize, a: &Attribute, kind: &str, schema: Option<&String>, name: &str) -> R<String> {

@@ -398,47 +398,22 @@ fn default_expr(d: &ColumnDefault) -> String {
     }
 }
 
-/// The HCL for a canonical type, and whether MySQL's `unsigned = true` goes with it.
+/// The HCL for a canonical type, and whether MySQL's `unsigned = true` goes with it. A named
+/// type of the realm (PostgreSQL's enums and domains) is a reference; the engine spells the rest.
 fn type_expr(realm: &Realm, dialect: Dialect, ty: &str, name_count: &dyn Fn(&str) -> usize) -> (String, bool) {
-    match dialect {
-        Dialect::Postgres => {
-            for s in &realm.schemas {
-                for (kind, names) in [("enum", s.enums.iter().map(|e| e.name.as_str()).collect::<Vec<_>>()), ("domain", s.domains.iter().map(|d| d.name.as_str()).collect())] {
-                    for n in names {
-                        if crate::schema::type_ref::qualified(&s.name, n) == ty {
-                            let r = if name_count(n) > 1 { format!("{kind}{}{}", ref_name(&s.name), ref_name(n)) } else { format!("{kind}{}", ref_name(n)) };
-                            return (r, false);
-                        }
-                    }
+    for s in &realm.schemas {
+        for (kind, names) in [("enum", s.enums.iter().map(|e| e.name.as_str()).collect::<Vec<_>>()), ("domain", s.domains.iter().map(|d| d.name.as_str()).collect())] {
+            for n in names {
+                if crate::schema::type_ref::qualified(&s.name, n) == ty {
+                    let r = if name_count(n) > 1 { format!("{kind}{}{}", ref_name(&s.name), ref_name(n)) } else { format!("{kind}{}", ref_name(n)) };
+                    return (r, false);
                 }
-            }
-            match engine::postgres::types::hcl_type(ty) {
-                Some(h) => (h, false),
-                None => (format!("sql({})", hcl_str(ty)), false),
-            }
-        }
-        Dialect::Mysql => {
-            let lower = ty.to_ascii_lowercase();
-            if lower.starts_with("enum(") || lower.starts_with("set(") {
-                let open = ty.find('(').unwrap();
-                let vals = engine::postgres::inspect::split_top_level(&ty[open + 1..ty.len() - 1]);
-                let vals: Vec<String> = vals.iter().map(|v| hcl_str(&engine::unquote_literal(v.trim(), true).unwrap_or_else(|| v.trim().to_string()))).collect();
-                return (format!("{}({})", &lower[..open], vals.join(", ")), false);
-            }
-            match engine::mysql::types::hcl_type(ty) {
-                Some((h, u)) => (h, u),
-                None => (format!("sql({})", hcl_str(ty)), false),
-            }
-        }
-        Dialect::Sqlite => {
-            let re = regex::Regex::new(r"^([a-z][a-z0-9 ]*?)(\(\d+(,\d+)?\))?$").unwrap();
-            match re.captures(ty) {
-                Some(c) if !ty.contains('_') => {
-                    let name = c.get(1).unwrap().as_str().replace(' ', "_");
-                    (format!("{name}{}", c.get(2).map(|m| m.as_str()).unwrap_or("")), false)
-                }
-                _ => (format!("sql({})", hcl_str(ty)), false),
             }
         }
     }
+    let e = engine::of(dialect);
+    if let Some((kind, values)) = e.value_list_type(ty) {
+        return (format!("{kind}({})", values.iter().map(|v| hcl_str(v)).collect::<Vec<_>>().join(", ")), false);
+    }
+    e.hcl_type(ty).unwrap_or_else(|| (format!("sql({})", hcl_str(ty)), false))
 }

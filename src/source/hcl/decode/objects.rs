@@ -358,7 +358,7 @@ impl Decoder<'_> {
                 if t.function.is_none() {
                     return Err(self.files[fi].err(b.span(), format!("trigger \"{name}\" needs `execute {{ function = function.f }}`"), None));
                 }
-                t.def = engine::postgres::objects_ddl::trigger_def(&schema, &t);
+                t.def = engine::of(self.dialect).trigger_def(&schema, &t);
             }
             _ => {
                 if t.body.is_none() {
@@ -367,10 +367,7 @@ impl Decoder<'_> {
                 if t.events.len() != 1 && self.dialect == Dialect::Mysql {
                     return Err(self.files[fi].err(b.span(), "a MySQL trigger fires on one event; declare one trigger per event", None));
                 }
-                t.def = match self.dialect {
-                    Dialect::Mysql => engine::mysql::objects_ddl::trigger_def(&t),
-                    _ => engine::sqlite::objects::trigger_def(&t),
-                };
+                t.def = engine::of(self.dialect).trigger_def(&schema, &t);
             }
         }
         let s = self.schema_mut(&schema);

@@ -8,11 +8,7 @@ use std::fmt::Write;
 
 /// A routine's argument or result type: bare where it reads back unchanged, else `sql("…")`.
 fn type_hcl(dialect: Dialect, ty: &str) -> String {
-    let canonical = match dialect {
-        Dialect::Postgres => engine::postgres::types::canonical(ty),
-        Dialect::Mysql => engine::mysql::types::canonical(ty),
-        Dialect::Sqlite => engine::sqlite::canonical_type(ty),
-    };
+    let canonical = engine::of(dialect).canonical_type(ty);
     let plain = ty.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && ty.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if plain && canonical == ty {
         ty.to_string()
