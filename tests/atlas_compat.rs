@@ -102,3 +102,12 @@ async fn number_defaults_keep_their_spelling() {
     let body = "table \"t\" {\n  schema = schema.SCHEMA\n  column \"price\" {\n    type = numeric(10,2)\n    default = 0.0\n  }\n  column \"ratio\" {\n    type = double_precision\n    default = 1.50\n  }\n}\n";
     round_trip(Dialect::Postgres, "public", body, &["default = 0.0", "default = 1.50"]).await;
 }
+
+/// Deferrable keys: a unique constraint checked at commit, a deferrable primary key (a foreign
+/// key may not reference one, PostgreSQL says), and a foreign key spelled with Atlas's
+/// `INITIALLY_DEFERRED` constant.
+#[tokio::test]
+async fn postgres_deferrable_keys_and_constraints() {
+    let body = "table \"parent\" {\n  schema = schema.SCHEMA\n  column \"id\" {\n    type = int\n  }\n  column \"pos\" {\n    type = int\n  }\n  primary_key {\n    columns = [column.id]\n  }\n  unique \"parent_pos\" {\n    columns = [column.pos]\n    deferrable = true\n    initially_deferred = true\n  }\n}\ntable \"slot\" {\n  schema = schema.SCHEMA\n  column \"n\" {\n    type = int\n  }\n  primary_key {\n    columns = [column.n]\n    deferrable = true\n  }\n}\ntable \"child\" {\n  schema = schema.SCHEMA\n  column \"id\" {\n    type = int\n  }\n  column \"parent\" {\n    type = int\n    null = true\n  }\n  primary_key {\n    columns = [column.id]\n  }\n  foreign_key \"child_parent\" {\n    columns = [column.parent]\n    ref_columns = [table.parent.column.id]\n    deferrable = INITIALLY_DEFERRED\n  }\n}\n";
+    round_trip(Dialect::Postgres, "public", body, &["unique \"parent_pos\" {\n    columns = [column.pos]\n    deferrable = true\n    initially_deferred = true", "    columns = [column.n]\n    deferrable = true\n  }", "on_delete = NO_ACTION\n    deferrable = true\n    initially_deferred = true"]).await;
+}

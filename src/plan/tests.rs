@@ -120,6 +120,18 @@ fn auto_named_foreign_keys_are_matched_by_definition() {
     assert!(s.contains("DROP FOREIGN KEY `posts_ibfk_1`") && s.contains("`posts_ibfk_3`"), "{s}");
 }
 
+/// Making a unique constraint deferrable is a change (it used to compare equal and be left as
+/// it was): the constraint is replaced with the clause.
+#[test]
+fn a_unique_constraint_made_deferrable_is_replaced() {
+    let unique = Index { name: "t_a_key".into(), unique: true, constraint: true, nulls_distinct: true, parts: vec![IndexPart { column: Some("a".into()), ..Default::default() }], ..Default::default() };
+    let v1 = Table { indexes: vec![unique.clone()], ..table("t", vec![col("id", "integer", false), col("a", "integer", true)]) };
+    let v2 = Table { indexes: vec![Index { deferrable: true, initially_deferred: true, ..unique }], ..v1.clone() };
+    let p = plan(Dialect::Postgres, "public", vec![v1], vec![v2]);
+    let s = sqls(&p).join("\n");
+    assert!(s.contains(r#"DROP CONSTRAINT "t_a_key""#) && s.contains("DEFERRABLE INITIALLY DEFERRED"), "{s}");
+}
+
 #[test]
 fn the_same_change_renders_per_engine() {
     let v1 = table("t", vec![col("id", "integer", false)]);

@@ -403,6 +403,12 @@ pub struct PrimaryKey {
     /// PostgreSQL: non-key columns stored in the key's index (`INCLUDE`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,
+    /// PostgreSQL `DEFERRABLE` (uniqueness checked at the end of the statement, or of the
+    /// transaction when `initially_deferred`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deferrable: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub initially_deferred: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -426,6 +432,11 @@ pub struct Index {
     /// PostgreSQL: the index belongs to a `UNIQUE` constraint (Atlas's `unique` block).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub constraint: bool,
+    /// PostgreSQL: the constraint is `DEFERRABLE` [`INITIALLY DEFERRED`] (constraints only).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deferrable: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub initially_deferred: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// The index's previous name (`renamed_from`): planned as a rename, not drop + create.
@@ -446,6 +457,8 @@ impl PartialEq for Index {
             && self.nulls_distinct == o.nulls_distinct
             && self.page_per_range == o.page_per_range
             && self.constraint == o.constraint
+            && self.deferrable == o.deferrable
+            && self.initially_deferred == o.initially_deferred
             && self.comment == o.comment
     }
 }

@@ -57,12 +57,22 @@ pub fn identity_sql(id: &Identity) -> String {
     format!("{} AS IDENTITY ({opts})", if id.always { "ALWAYS" } else { "BY DEFAULT" })
 }
 
+/// ` DEFERRABLE [INITIALLY DEFERRED]` for a key or foreign key, or nothing.
+pub fn deferrable(deferrable: bool, initially_deferred: bool) -> &'static str {
+    match (deferrable, initially_deferred) {
+        (true, true) => " DEFERRABLE INITIALLY DEFERRED",
+        (true, false) => " DEFERRABLE",
+        (false, _) => "",
+    }
+}
+
 pub fn pk_def(pk: &PrimaryKey) -> String {
     let cols = pk.columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ");
     let include = if pk.include.is_empty() { String::new() } else { format!(" INCLUDE ({})", pk.include.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")) };
+    let when = deferrable(pk.deferrable, pk.initially_deferred);
     match &pk.name {
-        Some(n) => format!("CONSTRAINT {} PRIMARY KEY ({cols}){include}", q(n)),
-        None => format!("PRIMARY KEY ({cols}){include}"),
+        Some(n) => format!("CONSTRAINT {} PRIMARY KEY ({cols}){include}{when}", q(n)),
+        None => format!("PRIMARY KEY ({cols}){include}{when}"),
     }
 }
 
@@ -76,6 +86,7 @@ pub fn unique_constraint_def(i: &Index) -> String {
     if !i.include.is_empty() {
         s.push_str(&format!(" INCLUDE ({})", i.include.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")));
     }
+    s.push_str(deferrable(i.deferrable, i.initially_deferred));
     s
 }
 
@@ -93,12 +104,7 @@ pub fn fk_def(fk: &ForeignKey) -> String {
     if fk.on_delete != RefAction::NoAction {
         s.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
     }
-    if fk.deferrable {
-        s.push_str(" DEFERRABLE");
-        if fk.initially_deferred {
-            s.push_str(" INITIALLY DEFERRED");
-        }
-    }
+    s.push_str(deferrable(fk.deferrable, fk.initially_deferred));
     s
 }
 

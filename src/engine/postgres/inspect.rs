@@ -459,7 +459,8 @@ async fn indexes(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
            ARRAY(SELECT COALESCE((SELECT CASE WHEN NOT oc.opcdefault THEN oc.opcname::text END FROM pg_opclass oc WHERE oc.oid = i.indclass[k-1]), '') FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
            ARRAY(SELECT i.indkey[k-1]::int FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
            i.indnullsnotdistinct, con.contype::text, obj_description(ic.oid,'pg_class'), \
-           (SELECT split_part(o, '=', 2)::int FROM unnest(ic.reloptions) o WHERE o LIKE 'pages_per_range=%') \
+           (SELECT split_part(o, '=', 2)::int FROM unnest(ic.reloptions) o WHERE o LIKE 'pages_per_range=%'), \
+           COALESCE(con.condeferrable, false), COALESCE(con.condeferred, false) \
          FROM pg_index i JOIN pg_class ic ON ic.oid=i.indexrelid JOIN pg_class c ON c.oid=i.indrelid \
          JOIN pg_namespace n ON n.oid=c.relnamespace JOIN pg_am am ON am.oid=ic.relam \
          LEFT JOIN pg_constraint con ON con.conindid=i.indexrelid AND con.contype IN ('p','u','x') AND con.conrelid=c.oid \
@@ -515,6 +516,8 @@ async fn indexes(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
             constraint: contype.as_deref() == Some("u"),
             comment: r.get(13),
             page_per_range: r.get::<Option<i32>, _>(14).and_then(|n| u32::try_from(n).ok()),
+            deferrable: r.get(15),
+            initially_deferred: r.get(16),
             renamed_from: None,
             pos: None,
         };
@@ -551,7 +554,13 @@ async fn constraints(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, S
         let kind: String = r.get(3);
         let cols: Vec<String> = r.get(4);
         let c = match kind.as_str() {
-            "p" => Constraint::Pk(PrimaryKey { name: Some(name), columns: cols, include: r.get::<Vec<String>, _>(13).into_iter().map(|s| s.trim_matches('"').replace("\"\"", "\"")).collect() }),
+            "p" => Constraint::Pk(PrimaryKey {
+                name: Some(name),
+                columns: cols,
+                include: r.get::<Vec<String>, _>(13).into_iter().map(|s| s.trim_matches('"').replace("\"\"", "\"")).collect(),
+                deferrable: r.get(10),
+                initially_deferred: r.get(11),
+            }),
             "f" => Constraint::Fk(ForeignKey {
                 name,
                 columns: cols,

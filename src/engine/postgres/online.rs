@@ -142,7 +142,7 @@ fn keys_using_index(changes: &[Change], mut statements: Vec<Statement>) -> Vec<S
             match tc {
                 TableChange::AddIndex { index } if index.constraint && !taken(&index.name) && index.parts.iter().all(|p| p.column.is_some()) && ready(&index.parts.iter().filter_map(|p| p.column.clone()).chain(index.include.iter().cloned()).collect::<Vec<_>>()) => {
                     let add = format!("ADD {}", ddl::unique_constraint_def(index));
-                    let attach = format!("ADD CONSTRAINT {} UNIQUE USING INDEX {}", ddl::q(&index.name), ddl::q(&index.name));
+                    let attach = format!("ADD CONSTRAINT {} UNIQUE USING INDEX {}{}", ddl::q(&index.name), ddl::q(&index.name), ddl::deferrable(index.deferrable, index.initially_deferred));
                     if let Some(st) = statements.iter_mut().find(|s| s.change == Some(ci) && !s.no_tx && !s.before_tx && s.sql.starts_with(&format!("ALTER TABLE {t} ")) && s.sql.contains(&add)) {
                         build(Index { unique: true, ..index.clone() }, st, &add, attach);
                     }
@@ -153,7 +153,7 @@ fn keys_using_index(changes: &[Change], mut statements: Vec<Statement>) -> Vec<S
                         continue;
                     }
                     let add = format!("ADD {}", ddl::pk_def(key));
-                    let attach = format!("ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}", ddl::q(&name), ddl::q(&name));
+                    let attach = format!("ADD CONSTRAINT {} PRIMARY KEY USING INDEX {}{}", ddl::q(&name), ddl::q(&name), ddl::deferrable(key.deferrable, key.initially_deferred));
                     let parts = key.columns.iter().map(|c| IndexPart { column: Some(c.clone()), ..Default::default() }).collect();
                     if let Some(st) = statements.iter_mut().find(|s| s.change == Some(ci) && !s.no_tx && !s.before_tx && s.sql.starts_with(&format!("ALTER TABLE {t} ")) && s.sql.contains(&add)) {
                         build(Index { name, unique: true, parts, include: key.include.clone(), nulls_distinct: true, ..Default::default() }, st, &add, attach);

@@ -95,7 +95,7 @@ pub async fn inspect(pool: &mut sqlx::SqliteConnection, _opts: &InspectOptions) 
     for (tname, mut cols) in pks {
         cols.sort();
         if let Some((t, sql)) = tmap.get_mut(&tname) {
-            t.primary_key = Some(PrimaryKey { name: constraint_name(sql, "primary key"), columns: cols.into_iter().map(|c| c.1).collect(), include: vec![] });
+            t.primary_key = Some(PrimaryKey { name: constraint_name(sql, "primary key"), columns: cols.into_iter().map(|c| c.1).collect(), ..Default::default() });
         }
     }
     for r in idx {
@@ -120,6 +120,9 @@ pub async fn inspect(pool: &mut sqlx::SqliteConnection, _opts: &InspectOptions) 
                     nulls_distinct: true,
                     page_per_range: None,
                     constraint: origin == "u",
+                    // SQLite accepts DEFERRABLE on foreign keys only.
+                    deferrable: false,
+                    initially_deferred: false,
                     where_clause,
                     // Parts are filled below; remember expression texts by position.
                     comment: None,

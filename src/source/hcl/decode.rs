@@ -611,6 +611,19 @@ impl Decoder<'_> {
         Ok(raw)
     }
 
+    /// `deferrable = true | false | INITIALLY_IMMEDIATE | INITIALLY_DEFERRED` → (deferrable,
+    /// initially deferred); a plain boolean keeps what `initially_deferred` said.
+    fn deferrable(&self, fi: usize, a: &Attribute, initially_deferred: bool) -> R<(bool, bool)> {
+        if let Ok(b) = self.boolean(fi, a) {
+            return Ok((b, b && initially_deferred));
+        }
+        match self.constant(fi, a)?.to_ascii_uppercase().as_str() {
+            "INITIALLY_DEFERRED" => Ok((true, true)),
+            "INITIALLY_IMMEDIATE" => Ok((true, false)),
+            other => Err(self.files[fi].err(a.value.span(), format!("`deferrable` is true, false, INITIALLY_IMMEDIATE or INITIALLY_DEFERRED, not `{other}`"), None)),
+        }
+    }
+
     fn canonical_type(&self, raw: &str) -> String {
         engine::of(self.dialect).canonical_type(raw)
     }
@@ -761,10 +774,14 @@ impl Decoder<'_> {
                             match a.key.as_str() {
                                 "columns" => pk.columns = self.column_list(fi, a, &t)?,
                                 "include" if self.dialect == Dialect::Postgres => pk.include = self.column_list(fi, a, &t)?,
+                                "deferrable" if self.dialect == Dialect::Postgres => (pk.deferrable, pk.initially_deferred) = self.deferrable(fi, a, pk.initially_deferred)?,
+                                "initially_deferred" if self.dialect == Dialect::Postgres => pk.initially_deferred = self.boolean(fi, a)?,
                                 "comment" => {}
-                                _ => return Err(self.unknown(fi, a, "primary_key", if self.dialect == Dialect::Postgres { &["columns", "include", "comment"] } else { &["columns", "comment"] })),
+                                _ => return Err(self.unknown(fi, a, "primary_key", if self.dialect == Dialect::Postgres { &["columns", "include", "deferrable", "initially_deferred", "comment"] } else { &["columns", "comment"] })),
                             }
                         }
+                        // INITIALLY DEFERRED makes a constraint deferrable (PostgreSQL's reading too).
+                        pk.deferrable |= pk.initially_deferred;
                         for on in blocks(&cb.body) {
                             let part = self.index_part(fi, on, &t)?;
                             pk.columns.push(part.column.unwrap_or_default());
@@ -1077,9 +1094,19 @@ impl Decoder<'_> {
                 }
                 "comment" => i.comment = Some(self.string(fi, a)?),
                 "renamed_from" => i.renamed_from = Some(self.string(fi, a)?),
-                _ => return Err(self.unknown(fi, a, b.ident.as_str(), &["columns", "unique", "type", "where", "include", "nulls_distinct", "page_per_range", "comment", "renamed_from"])),
+                "deferrable" if is_constraint => (i.deferrable, i.initially_deferred) = self.deferrable(fi, a, i.initially_deferred)?,
+                "initially_deferred" if is_constraint => i.initially_deferred = self.boolean(fi, a)?,
+                _ => {
+                    let known: &[&str] = if is_constraint {
+                        &["columns", "type", "where", "include", "nulls_distinct", "deferrable", "initially_deferred", "comment", "renamed_from"]
+                    } else {
+                        &["columns", "unique", "type", "where", "include", "nulls_distinct", "page_per_range", "comment", "renamed_from"]
+                    };
+                    return Err(self.unknown(fi, a, b.ident.as_str(), known));
+                }
             }
         }
+        i.deferrable |= i.initially_deferred;
         for on in blocks(&b.body) {
             if has_columns {
                 return Err(self.files[fi].err(on.span(), "use either `columns` or `on` blocks, not both", None));
@@ -1118,12 +1145,13 @@ impl Decoder<'_> {
                         fk.on_delete = act
                     }
                 }
-                "deferrable" => fk.deferrable = self.boolean(fi, a)?,
+                "deferrable" => (fk.deferrable, fk.initially_deferred) = self.deferrable(fi, a, fk.initially_deferred)?,
                 "initially_deferred" => fk.initially_deferred = self.boolean(fi, a)?,
                 "comment" => {}
                 _ => return Err(self.unknown(fi, a, "foreign_key", &["columns", "ref_columns", "on_update", "on_delete", "deferrable", "initially_deferred", "comment"])),
             }
         }
+        fk.deferrable |= fk.initially_deferred;
         if fk.columns.is_empty() || refs.is_empty() {
             return Err(self.files[fi].err(b.span(), format!("foreign_key \"{}\" needs `columns` and `ref_columns`", fk.name), None));
         }

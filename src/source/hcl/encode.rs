@@ -229,6 +229,7 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
                 if !pk.include.is_empty() {
                     let _ = writeln!(out, "    include = [{}]", cols(&pk.include));
                 }
+                deferrable_attrs(&mut out, pk.deferrable, pk.initially_deferred);
                 out.push_str("  }\n");
             }
             for fk in &t.foreign_keys {
@@ -246,12 +247,7 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
                 );
                 let _ = writeln!(out, "    on_update = {}", fk.on_update.hcl());
                 let _ = writeln!(out, "    on_delete = {}", fk.on_delete.hcl());
-                if fk.deferrable {
-                    out.push_str("    deferrable = true\n");
-                }
-                if fk.initially_deferred {
-                    out.push_str("    initially_deferred = true\n");
-                }
+                deferrable_attrs(&mut out, fk.deferrable, fk.initially_deferred);
                 out.push_str("  }\n");
             }
             for i in &t.indexes {
@@ -328,6 +324,16 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
 }
 
 /// An `index` (or PostgreSQL `unique`) block at two spaces' indent.
+/// `deferrable = true` and `initially_deferred = true` when set (keys and foreign keys).
+fn deferrable_attrs(out: &mut String, deferrable: bool, initially_deferred: bool) {
+    if deferrable {
+        out.push_str("    deferrable = true\n");
+    }
+    if deferrable && initially_deferred {
+        out.push_str("    initially_deferred = true\n");
+    }
+}
+
 pub(crate) fn index_block(out: &mut String, i: &Index, dialect: Dialect) {
     let kw = if i.constraint && dialect == Dialect::Postgres { "unique" } else { "index" };
     let _ = writeln!(out, "  {kw} {} {{", hcl_str(&i.name));
@@ -376,6 +382,7 @@ pub(crate) fn index_block(out: &mut String, i: &Index, dialect: Dialect) {
     if !i.nulls_distinct {
         out.push_str("    nulls_distinct = false\n");
     }
+    deferrable_attrs(out, i.deferrable, i.initially_deferred);
     if let Some(w) = &i.where_clause {
         let _ = writeln!(out, "    where = {}", hcl_str(w));
     }
