@@ -758,6 +758,8 @@ async fn skipped(pool: &PgPool, schemas: &[String]) -> Result<Vec<Skipped>> {
          UNION ALL SELECT 'INVALID index (a failed concurrent build; a plan that wants it builds it again)', n.nspname::text, c.relname || '.' || ic.relname \
            FROM pg_index i JOIN pg_class ic ON ic.oid=i.indexrelid JOIN pg_class c ON c.oid=i.indrelid JOIN pg_namespace n ON n.oid=c.relnamespace \
            WHERE NOT i.indisvalid AND c.relkind <> 'p' AND n.nspname = ANY($1) \
+         UNION ALL SELECT 'exclusion constraint', n.nspname::text, c.relname || '.' || k.conname FROM pg_constraint k \
+           JOIN pg_class c ON c.oid=k.conrelid JOIN pg_namespace n ON n.oid=c.relnamespace WHERE k.contype = 'x' AND k.conparentid = 0 AND n.nspname = ANY($1) \
          UNION ALL SELECT 'NOT VALID constraint (validity)', n.nspname::text, c.relname || '.' || k.conname FROM pg_constraint k \
            JOIN pg_class c ON c.oid=k.conrelid JOIN pg_namespace n ON n.oid=c.relnamespace WHERE NOT k.convalidated AND n.nspname = ANY($1)",
         not_ext("pg_class", "c.oid"),
