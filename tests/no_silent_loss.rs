@@ -416,3 +416,23 @@ async fn a_unique_key_outgrowing_innodb_under_utf8mb4_is_reported() {
     assert_eq!(code, 0, "{out}{err}");
     db.drop().await;
 }
+
+/// A SQL source runs in one session, as psql runs it: `SET search_path TO app` holds for the
+/// `CREATE TABLE` after it. Over a pool of connections the table landed in `app` or `public`
+/// depending on which connection ran it, so the same file planned differently from run to run.
+#[tokio::test]
+async fn a_sql_source_runs_in_one_session() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let to = write(dir.path(), "s.sql", "CREATE SCHEMA app;\nSET search_path TO app;\nCREATE TABLE orders (id int);\nCREATE TABLE lines (id int);\nCREATE TABLE notes (id int);\n");
+    let dev = db.dev_url().unwrap();
+    for _ in 0..5 {
+        let (code, out, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--format", "sql"]);
+        assert_eq!(code, 0, "{err}");
+        for t in ["orders", "lines", "notes"] {
+            assert!(out.contains(&format!("CREATE TABLE \"app\".\"{t}\"")), "{t} not in app:\n{out}");
+        }
+        assert!(!out.contains("\"public\"."), "{out}");
+    }
+    db.drop().await;
+}

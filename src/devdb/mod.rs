@@ -410,6 +410,18 @@ impl DevDb {
         }
     }
 
+    /// Run what follows in one session, as psql or the mysql client would run a file: a SQL
+    /// source's `SET search_path TO app` must hold for the `CREATE TABLE` after it (over a pool,
+    /// the table landed in `app` or `public` depending on which connection ran it).
+    /// [`DevDb::fresh_connections`] goes back to a pool afterwards.
+    pub async fn one_session(&mut self) -> Result<()> {
+        if self.admin.is_some() {
+            self.conn.close().await;
+            self.conn = Conn::connect_sized(&self.url, 1).await?;
+        }
+        Ok(())
+    }
+
     /// Replace the pool's connections with fresh ones. SQL sources may change session state
     /// (pg_dump files set `search_path` to ''), which would leak into inspection: a catalog read
     /// on such a connection spells names differently. An in-memory SQLite database lives in its

@@ -58,6 +58,12 @@ where
 
 impl Conn {
     pub async fn connect(url: &DbUrl) -> Result<Conn> {
+        Self::connect_sized(url, 4).await
+    }
+
+    /// [`Conn::connect`] with a pool of `size` connections. One connection is one session:
+    /// what a statement sets (`SET search_path`, `SET FOREIGN_KEY_CHECKS`) holds for the next.
+    pub async fn connect_sized(url: &DbUrl, size: u32) -> Result<Conn> {
         let what = || format!("cannot connect to {}", url.redacted());
         Ok(match url.dialect {
             Dialect::Postgres => {
@@ -67,7 +73,7 @@ impl Conn {
                 let opts = opts.application_name("schemagate").options([("lock_timeout", "10s")]);
                 probe(&opts).await.with_context(what)?;
                 let pool = sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(4)
+                    .max_connections(size)
                     .acquire_timeout(Duration::from_secs(15))
                     .connect_with(opts)
                     .await
@@ -95,7 +101,7 @@ impl Conn {
                             sqlx::Executor::execute(c, "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_ALL_TABLES'), SESSION lock_wait_timeout = 10").await.map(|_| ())
                         })
                     })
-                    .max_connections(4)
+                    .max_connections(size)
                     .acquire_timeout(Duration::from_secs(15))
                     .connect_with(opts)
                     .await

@@ -74,8 +74,11 @@ pub async fn load(src: &Source, dialect: Dialect, dev_url: Option<&str>, vars: &
         }
         Source::Sql(paths) => {
             let mut dev = DevDb::open(dialect, dev_url).await?;
-            let r = match load_sql_files(&dev, paths).await {
-                Ok(()) => dev.fresh_connections().await,
+            let r = match dev.one_session().await {
+                Ok(()) => match load_sql_files(&dev, paths).await {
+                    Ok(()) => dev.fresh_connections().await,
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             };
             let realm = match r {
