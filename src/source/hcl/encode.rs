@@ -323,7 +323,6 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
     out
 }
 
-/// An `index` (or PostgreSQL `unique`) block at two spaces' indent.
 /// `deferrable = true` and `initially_deferred = true` when set (keys and foreign keys).
 fn deferrable_attrs(out: &mut String, deferrable: bool, initially_deferred: bool) {
     if deferrable {
@@ -334,6 +333,7 @@ fn deferrable_attrs(out: &mut String, deferrable: bool, initially_deferred: bool
     }
 }
 
+/// An `index` (or PostgreSQL `unique`) block at two spaces' indent.
 pub(crate) fn index_block(out: &mut String, i: &Index, dialect: Dialect) {
     let kw = if i.constraint && dialect == Dialect::Postgres { "unique" } else { "index" };
     let _ = writeln!(out, "  {kw} {} {{", hcl_str(&i.name));
