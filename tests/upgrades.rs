@@ -12,8 +12,8 @@
 
 mod common;
 
-use common::{bin, TestDb};
-use schemagate::schema::{Dialect, Realm};
+use common::{run, TestDb};
+use schemagate::schema::{ColumnDefault, Dialect, Realm};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -183,7 +183,7 @@ fn seed(db: &TestDb, realm: &Realm) -> (BTreeMap<String, u64>, String) {
                     .columns
                     .iter()
                     .filter(|c| c.generated.is_none() && c.identity.is_none() && !c.auto_increment)
-                    .filter(|c| !c.default.as_ref().is_some_and(|v| format!("{v:?}").contains("nextval")))
+                    .filter(|c| !matches!(&c.default, Some(ColumnDefault::Raw(r)) if r.contains("nextval")))
                     .filter_map(|c| value(d, realm, &c.ty, i).map(|v| (quote(d, &c.name), v)))
                     .collect();
                 let (names, values): (Vec<_>, Vec<_>) = cols.into_iter().unzip();
@@ -265,11 +265,6 @@ fn json_differences(path: &str, a: &serde_json::Value, b: &serde_json::Value, ou
     }
 }
 
-fn cli(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(bin()).args(args).env_remove("DATABASE_URL").env("NO_COLOR", "1").output().expect("binary runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
 /// Upgrade `app` from release `old` to `new` on `dialect`; Err says what went wrong.
 /// Columns a release adds NOT NULL without a default to a table with rows, where the engine has
 /// no implicit default to fill them with (MariaDB fills 0 or ''): the application migrates the
@@ -311,7 +306,7 @@ async fn upgrade(apps: &Path, app: &str, dialect: Dialect, old: &str, new: &str)
         if let Some(d) = &dev {
             args.extend(["--dev-url", d.as_str()]);
         }
-        let (mut code, mut out, mut err) = cli(&args);
+        let (mut code, mut out, mut err) = run(&args);
         let needs = data_migrations(app, dialect);
         if !needs.is_empty() {
             // The release adds NOT NULL columns without a default to tables that have rows: only
@@ -330,7 +325,7 @@ async fn upgrade(apps: &Path, app: &str, dialect: Dialect, old: &str, new: &str)
             for (t, _) in needs {
                 rows.insert(t.to_string(), 0);
             }
-            (code, out, err) = cli(&args);
+            (code, out, err) = run(&args);
         }
         if code != 0 {
             return Err(format!("apply exited {code}:\n{out}\n{err}"));
@@ -347,7 +342,7 @@ async fn upgrade(apps: &Path, app: &str, dialect: Dialect, old: &str, new: &str)
         if let Some(d) = &dev {
             again.extend(["--dev-url", d.as_str()]);
         }
-        let (code, out, err) = cli(&again);
+        let (code, out, err) = run(&again);
         if code != 0 {
             return Err(format!("re-plan not empty (exit {code}):\n{out}\n{err}"));
         }
