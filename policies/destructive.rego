@@ -21,6 +21,17 @@ deny contains {"code": "DS103", "target": c.target, "change": c.id, "msg": msg} 
 	msg := sprintf("Dropping non-virtual column %q of table %q", [c.column, c.table])
 }
 
+# DS104 (schemagate): a regular column made generated is dropped and added again: its stored
+# values are gone, replaced by computed ones (the expression is the pull request's and is never
+# run on the target, so no count of differing rows). Atlas refuses this change outright.
+deny contains {"code": "DS104", "target": c.target, "change": c.id, "msg": msg} if {
+	some c in lib.of_kind("modify_column")
+	"generated" in c.changed
+	c.new.generated
+	not c.old.generated
+	msg := sprintf("Making %q.%q a generated column drops its stored values (%s rows) for computed ones", [c.table, c.column, rows_text(c.rows)])
+}
+
 rows_text(n) := "unknown number of" if n < 0
 rows_text(n) := sprintf("about %d", [n]) if n >= 0
 

@@ -42,3 +42,16 @@ test_ds110_not_after_the_first_run if {
 	c := {"id": 0, "kind": "drop_index", "schema": "public", "table": "t", "index": "legacy_idx"}
 	count(destructive.deny) == 0 with input as {"changes": [c], "facts": {"first_run": false}}
 }
+
+to_generated := {"id": 4, "kind": "modify_column", "schema": "public", "table": "g", "column": "c", "changed": ["generated"], "old": {"type": "integer"}, "new": {"type": "integer", "generated": "a + b"}}
+
+test_column_made_generated_denied_with_rows if {
+	some f in destructive.deny with input as {"changes": [to_generated], "facts": {"tables": {"public.g": {"rows": 4}}}}
+	f.code == "DS104"
+	contains(f.msg, "about 4 rows")
+}
+
+test_new_expression_of_a_generated_column_allowed if {
+	c := object.union(to_generated, {"old": {"type": "integer", "generated": "a"}})
+	count(destructive.deny) == 0 with input as {"changes": [c], "facts": {"tables": {}}}
+}

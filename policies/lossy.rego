@@ -34,18 +34,3 @@ warn contains {"code": "LS101", "target": c.target, "change": c.id, "msg": msg} 
 	msg := sprintf("Changing %q.%q from %s to %s can lose %s", [c.table, c.column, c.old.type, c.new.type, c.lossy.reason])
 }
 
-# LS102: a regular column becomes generated — its stored values are replaced by computed ones
-# (PostgreSQL and MariaDB replace the column; SQLite rebuilds the table without them). The
-# expression is the pull request's and is never run on the target, so this stays a warning,
-# with the table's row count.
-warn contains {"code": "LS102", "target": c.target, "change": c.id, "msg": msg} if {
-	some c in lib.of_kind("modify_column")
-	"generated" in c.changed
-	c.new.generated
-	not c.old.generated
-	msg := sprintf("Making %q.%q a generated column replaces the stored values of %s row(s) with computed ones", [c.table, c.column, rows_text(c.rows)])
-}
-
-rows_text(n) := "an unknown number of" if n < 0
-
-rows_text(n) := sprintf("%d", [n]) if n >= 0

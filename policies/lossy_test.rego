@@ -33,16 +33,3 @@ test_ls101_ignores_lossless_changes if {
 	c := object.remove(narrow, ["lossy"])
 	count(lossy.warn) == 0 with input as {"engine": "postgres", "changes": [c], "facts": {"tables": {}, "changes": {}}}
 }
-
-to_generated := {"id": 2, "kind": "modify_column", "schema": "public", "table": "g", "column": "c", "changed": ["generated"], "old": {"type": "integer"}, "new": {"type": "integer", "generated": "a + b"}}
-
-test_ls102_warns_when_a_column_becomes_generated if {
-	some f in lossy.warn with input as {"engine": "postgres", "changes": [to_generated], "facts": {"tables": {"public.g": {"rows": 4}}, "changes": {}}}
-	f.code == "LS102"
-	contains(f.msg, "4 row(s)")
-}
-
-test_ls102_not_for_a_new_expression if {
-	c := object.union(to_generated, {"old": {"type": "integer", "generated": "a"}})
-	count(lossy.warn) == 0 with input as {"engine": "postgres", "changes": [c], "facts": {"tables": {}, "changes": {}}}
-}

@@ -114,9 +114,14 @@ enum SchemaCmd {
 
 #[derive(Args)]
 struct InspectCmd {
-    /// Database URL to inspect (or --env).
+    /// Database URL to inspect (or --env); or a schema file or directory (file://schema.sql,
+    /// file://schema.hcl), read through --dev-url as Atlas does.
     #[arg(short = 'u', long, env = "DATABASE_URL", hide_env_values = true)]
     url: Option<String>,
+    /// For a file:// --url: the server whose disposable database loads it (its engine is the
+    /// file's dialect), as for plan.
+    #[arg(long = "dev-url", env = "SCHEMAGATE_DEV_URL", hide_env_values = true)]
+    dev_url: Option<String>,
     /// Only these schemas (repeatable). Default: all user schemas, or the URL's database.
     #[arg(short = 's', long = "schema")]
     schemas: Vec<String>,
@@ -445,7 +450,9 @@ struct Usage(String);
 /// `--format`: the names, or Atlas's Go templates for the same outputs.
 fn parse_inspect_format(s: &str) -> Result<cli::inspect::Format, String> {
     let t = s.trim();
-    let inner = t.strip_prefix("{{").and_then(|x| x.strip_suffix("}}")).map(|x| x.trim().trim_end_matches('.').trim()).unwrap_or(t);
+    // Atlas's templates: `{{ sql . }}`, `{{ sql . "  " }}` (an indent: ours is always two
+    // spaces), `{{ json . }}`.
+    let inner = t.strip_prefix("{{").and_then(|x| x.strip_suffix("}}")).map(|x| x.split_whitespace().next().unwrap_or_default()).unwrap_or(t);
     match inner {
         "hcl" => Ok(cli::inspect::Format::Hcl),
         "sql" => Ok(cli::inspect::Format::Sql),
@@ -659,6 +666,10 @@ async fn inspect(c: InspectCmd) -> ExitCode {
     let r = async {
         let vars: HashMap<String, String> = c.vars.iter().cloned().collect();
         let url = c.project.url(&c.url, &vars)?;
+        if url.starts_with("file://") {
+            let dev = c.dev_url.clone().or(c.project.env(&vars)?.and_then(|e| e.dev));
+            return cli::inspect::run_file(&url, dev.as_deref(), &vars, &c.schemas, c.format).await;
+        }
         cli::inspect::run(&url, &c.schemas, c.format).await
     };
     match r.await {

@@ -52,6 +52,16 @@ impl DbUrl {
         Ok(DbUrl { dialect, conn, database })
     }
 
+    /// The one schema the URL is bound to (Atlas's schema scope): a MySQL URL's database, or a
+    /// PostgreSQL URL's `search_path` when it names exactly one schema.
+    pub fn bound_schema(&self) -> Option<String> {
+        match self.dialect {
+            Dialect::Mysql => self.database.clone(),
+            Dialect::Postgres => query_param(&self.conn, "search_path").map(|p| p.trim().trim_matches('"').to_string()).filter(|p| !p.is_empty() && !p.contains(',') && !p.contains('$')),
+            Dialect::Sqlite => None,
+        }
+    }
+
     /// The same server with another database in the path (used for disposable databases).
     pub fn with_database(&self, db: &str) -> DbUrl {
         DbUrl { dialect: self.dialect, conn: set_path(&self.conn, db), database: Some(db.to_string()) }
@@ -290,6 +300,18 @@ mod tests {
         assert_eq!(query_param("x://h/d?a=1&b=%2F", "b").as_deref(), Some("/"));
         // Found by the URL fuzzer: `%` before a multi-byte character.
         assert_eq!(percent_decode("a%{é"), "a%{é");
+    }
+
+    #[test]
+    fn bound_schemas_follow_atlas_scope() {
+        let b = |u: &str| DbUrl::parse(u).unwrap().bound_schema();
+        assert_eq!(b("postgres://h/db?sslmode=disable&search_path=app"), Some("app".into()));
+        assert_eq!(b("postgres://h/db?search_path=app,public"), None);
+        assert_eq!(b("postgres://h/db?search_path=%22%24user%22"), None);
+        assert_eq!(b("postgres://h/db"), None);
+        assert_eq!(b("mysql://root@h/shop"), Some("shop".into()));
+        assert_eq!(b("mysql://root@h/"), None);
+        assert_eq!(b("sqlite://x.db"), None);
     }
 
     #[test]

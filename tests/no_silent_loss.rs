@@ -153,8 +153,9 @@ async fn lossy_type_changes_are_found_and_counted() {
     }
 }
 
-/// A regular column made generated: planned on every engine (PostgreSQL used to ignore it) and
-/// reported (LS102) with the rows whose stored values are replaced.
+/// A regular column made generated: planned on every engine (PostgreSQL used to ignore it),
+/// denied as destructive (DS104) with the rows whose stored values are replaced, and applied
+/// when the run accepts destructive changes.
 #[tokio::test]
 async fn columns_made_generated_are_planned_and_reported() {
     for dialect in [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite] {
@@ -173,13 +174,17 @@ async fn columns_made_generated_are_planned_and_reported() {
             args.extend(["--dev-url", d]);
         }
         let (code, out, err) = run(&args);
-        assert_eq!(code, 0, "{dialect:?}: {out}{err}");
-        assert!(out.contains("LS102") && out.contains("1 row(s)"), "{dialect:?}: {out}");
+        assert_ne!(code, 0, "{dialect:?}: {out}{err}");
+        assert!(out.contains("DS104") && out.contains("about 1 rows"), "{dialect:?}: {out}");
         args[0] = "apply";
         args.push("--auto-approve");
         let (code, out, err) = run(&args);
+        assert_ne!(code, 0, "{dialect:?}: refused without an override: {out}{err}");
+        args.push("--allow-destructive");
+        let (code, out, err) = run(&args);
         assert_eq!(code, 0, "{dialect:?}: {out}{err}");
         args[0] = "plan";
+        args.pop();
         args.pop();
         let (_, out, _) = run(&args);
         assert!(out.contains("no changes"), "{dialect:?}: {out}");

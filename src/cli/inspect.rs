@@ -19,15 +19,37 @@ pub async fn run(url: &str, schemas: &[String], format: Format) -> Result<String
     if let Some(s) = realm.skipped_summary() {
         eprintln!("note: {s}");
     }
-    // A MySQL URL that names its database is inspected as that one database; its SQL script is
-    // unqualified and creates no database, so it loads into any database (as Atlas writes it).
-    let bound = crate::url::DbUrl::parse(url).ok().and_then(|u| u.database).filter(|_| d == crate::schema::Dialect::Mysql);
+    // A URL bound to one schema (a MySQL database, a PostgreSQL search_path) is inspected as
+    // that one schema; its SQL script is unqualified and creates no schema, so it loads into
+    // any (as Atlas writes it).
+    let bound = crate::url::DbUrl::parse(url).ok().and_then(|u| u.bound_schema());
     if let (Some(db), Format::Sql, [_]) = (&bound, format, realm.schemas.as_slice()) {
         realm.rename_schemas(&std::collections::HashMap::from([(db.clone(), String::new())]));
         let script = render(&realm, d, format);
-        return Ok(script.lines().filter(|l| !l.starts_with("CREATE DATABASE ")).map(|l| format!("{l}\n")).collect());
+        return Ok(script.lines().filter(|l| !l.starts_with("CREATE DATABASE ") && !l.starts_with("CREATE SCHEMA ")).map(|l| format!("{l}\n")).collect());
     }
     Ok(render(&realm, d, format))
+}
+
+/// `schemagate schema inspect --url file://schema.sql --dev-url DEV`: what a schema file
+/// describes, as the database of --dev-url's engine makes of it (Atlas's file inspection).
+pub async fn run_file(url: &str, dev_url: Option<&str>, vars: &std::collections::HashMap<String, String>, schemas: &[String], format: Format) -> Result<String> {
+    let Some(dev) = dev_url else {
+        anyhow::bail!("inspecting {} needs --dev-url: its engine is the file's dialect (e.g. --dev-url docker://postgres/15/dev, mysql://root@127.0.0.1:3306/, sqlite://dev?mode=memory)", crate::url::redact(url));
+    };
+    let dialect = crate::devdb::dev_dialect(dev)?;
+    let src = crate::source::Source::classify(&[url.to_string()])?;
+    let mut realm = crate::source::load(&src, dialect, Some(dev), vars).await?;
+    if !schemas.is_empty() {
+        realm.schemas.retain(|s| schemas.contains(&s.name));
+    }
+    // A dev URL bound to one schema names the file's one schema, as Atlas's schema scope does.
+    let bound = crate::url::DbUrl::parse(dev).ok().and_then(|u| u.bound_schema());
+    if let (Some(b), [only]) = (bound, realm.schemas.as_slice()) {
+        let from = only.name.clone();
+        realm.rename_schemas(&std::collections::HashMap::from([(from, b)]));
+    }
+    Ok(render(&realm, dialect, format))
 }
 
 pub fn render(realm: &Realm, d: crate::schema::Dialect, format: Format) -> String {

@@ -57,15 +57,16 @@ pub struct Args {
     pub concurrent_index: crate::plan::ConcurrentIndex,
 }
 
-/// Fit the desired realm to the target: MySQL URLs that name a database scope a single desired
-/// schema onto it (as Atlas's schema scope does). Returns the schemas to inspect.
+/// Fit the desired realm to the target: a URL bound to one schema (a MySQL database, a
+/// PostgreSQL `search_path`) scopes a single desired schema onto it, as Atlas's schema scope
+/// does. Returns the schemas to inspect.
 fn scope(dialect: Dialect, url: &DbUrl, desired: &mut Realm, explicit: &[String]) -> Vec<String> {
     if !explicit.is_empty() {
         desired.schemas.retain(|s| explicit.contains(&s.name));
         return explicit.to_vec();
     }
-    if dialect == Dialect::Mysql {
-        if let (Some(db), [only]) = (&url.database, desired.schemas.as_slice()) {
+    if dialect != Dialect::Sqlite {
+        if let (Some(db), [only]) = (&url.bound_schema(), desired.schemas.as_slice()) {
             if &only.name != db {
                 let from = only.name.clone();
                 desired.rename_schemas(&HashMap::from([(from, db.clone())]));

@@ -231,6 +231,20 @@ pub fn docker_dev_url(u: &str) -> Result<&'static str> {
     }
 }
 
+/// The engine of a dev URL, whichever way it is spelled (docker://, ephemeral://, a URL).
+pub fn dev_dialect(dev_url: &str) -> Result<Dialect> {
+    let scheme = dev_url.split("://").next().unwrap_or_default();
+    let image = dev_url.split("://").nth(1).unwrap_or_default().split('/').next().unwrap_or_default();
+    match scheme {
+        "docker" | "ephemeral" => match image {
+            "postgres" | "postgresql" | "postgis" => Ok(Dialect::Postgres),
+            "mysql" | "mariadb" => Ok(Dialect::Mysql),
+            other => bail!("`{}`: no engine named `{other}` (postgres, mysql, mariadb)", crate::url::redact(dev_url)),
+        },
+        _ => Ok(DbUrl::parse(dev_url)?.dialect),
+    }
+}
+
 /// Resolve a dev URL (ephemeral:// names start a private server) to a server URL.
 async fn server_url(dialect: Dialect, dev_url: Option<&str>) -> Result<DbUrl> {
     let blocking = |f: fn() -> Result<String>| async move { tokio::task::spawn_blocking(f).await.map_err(|e| anyhow::anyhow!("{e}"))? };

@@ -404,6 +404,14 @@ fn same_definition_fks<'a>(table: &str, from: &'a [ForeignKey], to: &'a [Foreign
     (kept_from, kept_to)
 }
 
+/// Whether an index must be rebuilt. A unique constraint the schema file declares as a plain
+/// unique index (`index { unique = true }`, how Atlas wrote constraints for years) is the same
+/// index: it is kept as the constraint it is. The other way round (a `unique` block over a
+/// plain index) is a change, since the file asks for the constraint.
+fn index_changed(from: &Index, to: &Index) -> bool {
+    from != to && !(from.constraint && !to.constraint && to.unique && *from == Index { constraint: true, ..to.clone() })
+}
+
 pub fn table(from: &Table, to: &Table) -> Vec<TableChange> {
     let mut out = Vec::new();
     let fc: HashMap<&str, &Column> = from.columns.iter().map(|c| (c.name.as_str(), c)).collect();
@@ -421,7 +429,7 @@ pub fn table(from: &Table, to: &Table) -> Vec<TableChange> {
         }
     }
     for i in &from.indexes {
-        if ti.get(i.name.as_str()).is_none_or(|n| *n != i) {
+        if ti.get(i.name.as_str()).is_none_or(|n| index_changed(i, n)) {
             out.push(TableChange::DropIndex { index: i.clone() });
         }
     }
@@ -487,7 +495,7 @@ pub fn table(from: &Table, to: &Table) -> Vec<TableChange> {
         }
     }
     for i in &to.indexes {
-        if fi.get(i.name.as_str()).is_none_or(|o| *o != i) {
+        if fi.get(i.name.as_str()).is_none_or(|o| index_changed(o, i)) {
             out.push(TableChange::AddIndex { index: i.clone() });
         }
     }
@@ -535,5 +543,26 @@ fn policies(from: &Table, to: &Table, out: &mut Vec<TableChange>) {
             Some(o) if *o != p => out.push(TableChange::AddPolicy { policy: p.clone() }),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unique(name: &str, constraint: bool) -> Index {
+        Index { name: name.into(), unique: true, constraint, parts: vec![IndexPart { column: Some("a".into()), ..Default::default() }], ..Default::default() }
+    }
+
+    #[test]
+    fn a_unique_constraint_declared_as_a_unique_index_is_kept() {
+        let t = |i: Index| Table { name: "t".into(), columns: vec![Column { name: "a".into(), ty: "integer".into(), ..Default::default() }], indexes: vec![i], ..Default::default() };
+        assert!(table(&t(unique("t_a_key", true)), &t(unique("t_a_key", false))).is_empty());
+        // The file asking for the constraint over a plain index is a change.
+        assert_eq!(table(&t(unique("t_a_key", false)), &t(unique("t_a_key", true))).len(), 2);
+        // So is any other difference.
+        let mut partial = unique("t_a_key", false);
+        partial.where_clause = Some("a > 0".into());
+        assert_eq!(table(&t(unique("t_a_key", true)), &t(partial)).len(), 2);
     }
 }

@@ -159,3 +159,17 @@ fn the_hash_covers_the_statements() {
     assert_eq!(a.hash, plan(Dialect::Postgres, "public", vec![v1.clone()], vec![v2]).hash);
     assert_ne!(a.hash, plan(Dialect::Postgres, "public", vec![v1], vec![v3]).hash);
 }
+
+/// A primary key that gains INCLUDE columns under the same (default) name is rebuilt, not
+/// "renamed" to itself; one that only changes its name is renamed.
+#[test]
+fn primary_key_include_change_rebuilds_the_key() {
+    let v1 = table("users", vec![col("id", "integer", false), col("c", "integer", true)]);
+    let v2 = Table { primary_key: Some(PrimaryKey { columns: vec!["id".into()], include: vec!["c".into()], ..Default::default() }), ..v1.clone() };
+    let p = plan(Dialect::Postgres, "public", vec![v1.clone()], vec![v2]);
+    assert_eq!(sqls(&p), vec![r#"ALTER TABLE "public"."users" DROP CONSTRAINT "users_pkey", ADD PRIMARY KEY ("id") INCLUDE ("c")"#], "{:#?}", sqls(&p));
+    let named = Table { primary_key: Some(PrimaryKey { name: Some("users_id".into()), columns: vec!["id".into()], ..Default::default() }), ..v1.clone() };
+    let current = Table { primary_key: Some(PrimaryKey { name: Some("users_pkey".into()), columns: vec!["id".into()], ..Default::default() }), ..v1 };
+    let p = plan(Dialect::Postgres, "public", vec![current], vec![named]);
+    assert_eq!(sqls(&p), vec![r#"ALTER TABLE "public"."users" RENAME CONSTRAINT "users_pkey" TO "users_id""#]);
+}

@@ -999,6 +999,12 @@ impl Realm {
                         fk.ref_schema = n.clone();
                     }
                 }
+                // Columns typed with a user type of a renamed schema (`app.status[]`).
+                for c in &mut t.columns {
+                    if let Some(ty) = type_ref::renamed(&c.ty, map) {
+                        c.ty = ty;
+                    }
+                }
                 if let Some(of) = &mut t.partition_of {
                     if let Some(n) = map.get(&of.schema) {
                         of.schema = n.clone();

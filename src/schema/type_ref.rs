@@ -33,3 +33,78 @@ pub fn quote_ident_if_needed(s: &str) -> String {
 pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", quote_ident_if_needed(schema), quote_ident_if_needed(name))
 }
+
+/// `ty` with its schema renamed when it names a user type of a schema in `map` (an empty new
+/// name leaves the type unqualified); None when it does not.
+pub fn renamed(ty: &str, map: &std::collections::HashMap<String, String>) -> Option<String> {
+    map.iter().find_map(|(from, to)| {
+        let rest = ty.strip_prefix(&format!("{}.", quote_ident_if_needed(from)))?;
+        Some(if to.is_empty() { rest.to_string() } else { format!("{}.{rest}", quote_ident_if_needed(to)) })
+    })
+}
+
+/// Column types that name a declared enum or domain without its schema (`sql("status[]")`,
+/// as Atlas's files often write them), resolved as a session whose search_path holds the
+/// column's schema would: the type of the table's own schema first, else the only declared
+/// type of that name. Array brackets are kept. Every other type stays as written.
+pub fn qualify_bare_user_types(realm: &mut super::Realm) {
+    let declared: Vec<(String, String)> = realm
+        .schemas
+        .iter()
+        .flat_map(|s| s.enums.iter().map(|e| e.name.clone()).chain(s.domains.iter().map(|d| d.name.clone())).map(move |n| (s.name.clone(), n)))
+        .collect();
+    let resolve = |schema: &str, ty: &str| -> Option<String> {
+        let base = ty.trim_end_matches("[]");
+        let dims = &ty[base.len()..];
+        if base.contains('.') || base.contains('"') || base.contains('(') || base.contains(' ') {
+            return None;
+        }
+        let here = declared.iter().find(|(s, n)| s == schema && n == base);
+        let mut anywhere = declared.iter().filter(|(_, n)| n == base);
+        let found = here.or_else(|| match (anywhere.next(), anywhere.next()) {
+            (Some(one), None) => Some(one),
+            _ => None,
+        })?;
+        Some(format!("{}{dims}", qualified(&found.0, &found.1)))
+    };
+    for s in &mut realm.schemas {
+        let name = s.name.clone();
+        for t in &mut s.tables {
+            for c in &mut t.columns {
+                if let Some(q) = resolve(&name, &c.ty) {
+                    c.ty = q;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, EnumType, Realm, Schema, Table};
+
+    #[test]
+    fn bare_user_types_resolve_to_their_schema() {
+        let col = |n: &str, ty: &str| Column { name: n.into(), ty: ty.into(), ..Default::default() };
+        let mut realm = Realm {
+            schemas: vec![
+                Schema { name: "app".into(), enums: vec![EnumType { name: "status".into(), ..Default::default() }], tables: vec![Table { name: "t".into(), columns: vec![col("a", "status[]"), col("b", "status"), col("c", "text"), col("d", "other.status")], ..Default::default() }], ..Default::default() },
+                Schema { name: "Other".into(), enums: vec![EnumType { name: "mood".into(), ..Default::default() }], tables: vec![Table { name: "u".into(), columns: vec![col("m", "mood[]")], ..Default::default() }], ..Default::default() },
+            ],
+            ..Default::default()
+        };
+        qualify_bare_user_types(&mut realm);
+        let types: Vec<&str> = realm.schemas.iter().flat_map(|s| s.tables.iter().flat_map(|t| t.columns.iter().map(|c| c.ty.as_str()))).collect();
+        assert_eq!(types, ["app.status[]", "app.status", "text", "other.status", "\"Other\".mood[]"]);
+    }
+
+    #[test]
+    fn renamed_schemas_carry_their_types() {
+        let map = std::collections::HashMap::from([("app".to_string(), "prod".to_string()), ("Old".to_string(), String::new())]);
+        assert_eq!(renamed("app.status[]", &map).as_deref(), Some("prod.status[]"));
+        assert_eq!(renamed("\"Old\".mood", &map).as_deref(), Some("mood"));
+        assert_eq!(renamed("application.x", &map), None);
+        assert_eq!(renamed("integer", &map), None);
+    }
+}

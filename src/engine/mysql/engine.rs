@@ -123,6 +123,10 @@ impl Engine for Mysql {
     fn canonical_type(&self, raw: &str) -> String {
         super::types::canonical(raw)
     }
+    fn default_primary_key_name(&self, _table: &str) -> Option<String> {
+        Some("PRIMARY".into())
+    }
+
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)> {
         super::types::hcl_type(ty)
     }

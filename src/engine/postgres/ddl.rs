@@ -12,7 +12,11 @@ pub fn lit(s: &str) -> String {
     quote_literal(Dialect::Postgres, s)
 }
 
+/// `schema.name`; an empty schema (a script for a schema-bound URL) leaves the name unqualified.
 pub fn qn(schema: &str, name: &str) -> String {
+    if schema.is_empty() {
+        return q(name);
+    }
     format!("{}.{}", q(schema), q(name))
 }
 
@@ -506,7 +510,8 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
     let pk_name = |k: &PrimaryKey| k.name.clone().unwrap_or_else(|| format!("{}_pkey", to.name));
     let dropped_pk = changes.iter().find_map(|c| if let TableChange::DropPrimaryKey { key } = c { Some(key) } else { None });
     let added_pk = changes.iter().find_map(|c| if let TableChange::AddPrimaryKey { key } = c { Some(key) } else { None });
-    let pk_renamed = matches!((dropped_pk, added_pk), (Some(a), Some(b)) if a.columns == b.columns);
+    // Only the name: a key that also changes its INCLUDE list or deferrability is rebuilt.
+    let pk_renamed = matches!((dropped_pk, added_pk), (Some(a), Some(b)) if pk_name(a) != pk_name(b) && PrimaryKey { name: None, ..a.clone() } == PrimaryKey { name: None, ..b.clone() });
     if let (true, Some(a), Some(b)) = (pk_renamed, dropped_pk, added_pk) {
         out.push(Statement::new(format!("ALTER TABLE {t} RENAME CONSTRAINT {} TO {}", q(&pk_name(a)), q(&pk_name(b))), format!("rename primary key of \"{}\"", to.name)).rev(format!("ALTER TABLE {t} RENAME CONSTRAINT {} TO {}", q(&pk_name(b)), q(&pk_name(a)))));
     }
@@ -608,7 +613,7 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
                         None => actions.push((format!("ALTER COLUMN {cn} DROP EXPRESSION"), None, format!("stop generating \"{}\"", col.name))),
                         // PostgreSQL (before 17) cannot make a column generated or change its
                         // expression in place: the column is replaced, its stored values by
-                        // computed ones (lint says so: LS102).
+                        // computed ones (lint says so: DS104).
                         Some(_) => {
                             actions.push((format!("DROP COLUMN {cn}"), None, format!("replace \"{}\" by a generated column", col.name)));
                             actions.push((format!("ADD COLUMN {}", column_def(col)), None, format!("add \"{}\" generated", col.name)));

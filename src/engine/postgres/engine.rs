@@ -151,6 +151,10 @@ impl Engine for Postgres {
     fn canonical_type(&self, raw: &str) -> String {
         super::types::canonical(raw)
     }
+    fn default_primary_key_name(&self, table: &str) -> Option<String> {
+        Some(format!("{table}_pkey"))
+    }
+
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)> {
         super::types::hcl_type(ty).map(|h| (h, false))
     }

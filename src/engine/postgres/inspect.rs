@@ -456,7 +456,7 @@ async fn indexes(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
            ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
            ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(i.indnkeyatts + 1, i.indnatts) k ORDER BY k), \
            ARRAY(SELECT i.indoption[k-1]::int FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
-           ARRAY(SELECT COALESCE((SELECT CASE WHEN NOT oc.opcdefault THEN oc.opcname::text END FROM pg_opclass oc WHERE oc.oid = i.indclass[k-1]), '') FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+           ARRAY(SELECT COALESCE((SELECT CASE WHEN NOT oc.opcdefault OR a.attoptions IS NOT NULL THEN oc.opcname::text || COALESCE('(' || array_to_string(a.attoptions, ',') || ')', '') END FROM pg_opclass oc WHERE oc.oid = i.indclass[k-1]), '') FROM generate_series(1, i.indnkeyatts) k LEFT JOIN pg_attribute a ON a.attrelid = i.indexrelid AND a.attnum = k ORDER BY k), \
            ARRAY(SELECT i.indkey[k-1]::int FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
            i.indnullsnotdistinct, con.contype::text, obj_description(ic.oid,'pg_class'), \
            (SELECT split_part(o, '=', 2)::int FROM unnest(ic.reloptions) o WHERE o LIKE 'pages_per_range=%'), \
@@ -485,11 +485,13 @@ async fn indexes(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
             let nulls_first = opt & 2 != 0;
             let mut p = IndexPart { desc, ..Default::default() };
             // pg_get_indexdef(…, k, true) prints the column (or expression) with a non-default
-            // opclass and collation appended; the opclass is kept apart.
+            // opclass and collation appended; the opclass is kept apart. An opclass with
+            // parameters (`tsvector_ops(siglen=8)`) is kept even when it is the default one.
             let mut text = key.clone();
             let oc = opclasses.get(k).cloned().unwrap_or_default();
             if !oc.is_empty() {
-                if let Some(stripped) = text.strip_suffix(&format!(" {oc}")) {
+                let name = oc.split('(').next().unwrap_or(&oc);
+                if let Some(stripped) = text.strip_suffix(&format!(" {name}")) {
                     text = stripped.to_string();
                 }
                 p.opclass = Some(oc);

@@ -5,9 +5,15 @@
 /// Canonical spelling of a type as PostgreSQL's catalog prints it. Unknown spellings are kept
 /// (lower-cased unless quoted) so the disposable database can normalize them.
 pub fn canonical(ty: &str) -> String {
+    without_default_precision(&spelled(ty))
+}
+
+fn spelled(ty: &str) -> String {
     let t = ty.trim();
-    if let Some(base) = t.strip_suffix("[]") {
-        return format!("{}[]", canonical(base));
+    // Every array spelling (`int[]`, `int[3][]`, `int ARRAY`, `int ARRAY[4]`) is one type to
+    // PostgreSQL: sizes and dimensions are not enforced, and `format_type` prints `integer[]`.
+    if let Some(base) = array_element(t) {
+        return format!("{}[]", spelled(base));
     }
     if t.contains('"') || t.contains('.') {
         return t.to_string();
@@ -51,9 +57,21 @@ pub fn canonical(ty: &str) -> String {
         "timestamptz" | "timestamp with time zone" => time_type("timestamp", &args, true),
         "time" | "time without time zone" => time_type("time", &args, false),
         "timetz" | "time with time zone" => time_type("time", &args, true),
+        f if INTERVAL_FIELDS.contains(&f) => with_args(&format!("interval {f}")),
         _ => with_args(&name),
     }
 }
+
+/// The element type of an array spelling, or `None` when `t` is not an array.
+fn array_element(t: &str) -> Option<&str> {
+    let re = regex::Regex::new(r"(?i)^(.+?)(\s+array(\s*\[\s*\d*\s*\])?|(\s*\[\s*\d*\s*\])+)$").expect("static regex");
+    let c = re.captures(t)?;
+    Some(c.get(1)?.as_str().trim_end())
+}
+
+/// Atlas's interval field types: `second(1)` → `interval second(1)`, `day_to_second(4)` →
+/// `interval day to second(4)` (the `format_type` spelling).
+const INTERVAL_FIELDS: &[&str] = &["year", "month", "day", "hour", "minute", "second", "year to month", "day to hour", "day to minute", "day to second", "hour to minute", "hour to second", "minute to second"];
 
 fn time_type(base: &str, args: &Option<String>, tz: bool) -> String {
     let zone = if tz { "with time zone" } else { "without time zone" };
@@ -74,10 +92,19 @@ fn split_args(t: &str) -> (String, Option<String>) {
     }
 }
 
-/// Types as `format_type` prints them are already canonical, except for the time-zone variants
-/// with explicit precision which it prints as `timestamp(3) with time zone`: keep them.
+/// Types as `format_type` prints them are already canonical, except that a precision of 6 on
+/// a time type is its default: `timestamp(6)` is `timestamp`, and both sides drop it so that a
+/// column declared either way compares equal (as Atlas treats them).
 pub fn canonical_inspected(ty: &str) -> String {
-    ty.to_string()
+    without_default_precision(ty)
+}
+
+fn without_default_precision(ty: &str) -> String {
+    let re = regex::Regex::new(r"^(timestamp|time|interval(?: [a-z ]+)?)\(6\)(.*)$").expect("static regex");
+    match re.captures(ty) {
+        Some(c) => format!("{}{}", &c[1], &c[2]),
+        None => ty.to_string(),
+    }
 }
 
 /// The HCL spelling of a canonical type (Atlas's registry names): `character varying(255)` →
@@ -100,6 +127,13 @@ pub fn hcl_type(ty: &str) -> Option<String> {
     ] {
         if let Some(p) = simple.strip_prefix(pre).and_then(|r| r.strip_suffix(zone)) {
             return Some(format!("{name}({p})"));
+        }
+    }
+    if let Some(field) = simple.strip_prefix("interval ") {
+        let (f, p) = split_args(field);
+        if INTERVAL_FIELDS.contains(&f.as_str()) {
+            let f = f.replace(' ', "_");
+            return Some(p.map(|p| format!("{f}({p})")).unwrap_or(f));
         }
     }
     let re = regex::Regex::new(r"^([a-z][a-z0-9 ]*)(\((\d+)(,\s*\d+)?\))?$").unwrap();
@@ -179,6 +213,23 @@ mod tests {
         assert_eq!(canonical("decimal(10, 2)"), "numeric(10,2)");
         assert_eq!(canonical("double_precision"), "double precision");
         assert_eq!(canonical("int[]"), "integer[]");
+        for arr in ["varchar(100) ARRAY", "varchar(100) [10][]", "character varying(100) ARRAY[1]", "varchar(100)[]"] {
+            assert_eq!(canonical(arr), "character varying(100)[]", "{arr}");
+        }
+        assert_eq!(canonical("int ARRAY[1]"), "integer[]");
+        assert_eq!(canonical("point [][1]"), "point[]");
+        assert_eq!(canonical("second(1)"), "interval second(1)");
+        assert_eq!(canonical("day_to_second(4)"), "interval day to second(4)");
+        assert_eq!(canonical("interval year to month"), "interval year to month");
+        assert_eq!(canonical("interval(3)"), "interval(3)");
+        // A precision of 6 is the default one.
+        assert_eq!(canonical("timestamp(6)"), "timestamp without time zone");
+        assert_eq!(canonical("timestamptz(6)"), "timestamp with time zone");
+        assert_eq!(canonical("interval(6)"), "interval");
+        assert_eq!(canonical("interval day to second(6)"), "interval day to second");
+        assert_eq!(canonical_inspected("timestamp(6) with time zone"), "timestamp with time zone");
+        assert_eq!(canonical_inspected("time(6) without time zone"), "time without time zone");
+        assert_eq!(canonical_inspected("timestamp(3) without time zone"), "timestamp(3) without time zone");
         assert_eq!(canonical("char"), "character(1)");
         assert_eq!(canonical("\"public\".\"mood\""), "\"public\".\"mood\"");
     }
@@ -196,6 +247,10 @@ mod tests {
             "bit varying(8)",
             "character(1)",
             "jsonb",
+            "interval second(1)",
+            "interval day to second(4)",
+            "interval year to month",
+            "interval(3)",
         ] {
             let h = hcl_type(t).unwrap_or_else(|| panic!("{t}"));
             assert_eq!(canonical(&h), t, "{t} -> {h}");

@@ -1,11 +1,13 @@
 //! SQLite DDL from the model. Foreign keys live inside CREATE TABLE (SQLite cannot add them
 //! later), which is why changes ALTER cannot express go through the copy-table procedure.
 
-use crate::engine::{quote_ident, quote_literal};
+use crate::engine::quote_literal;
 use crate::schema::*;
 
+/// Identifiers in backticks and tables on one line, as Atlas writes SQLite DDL: SQLite keeps
+/// the statement's text as the table's definition, so this is what `.schema` shows.
 pub fn q(s: &str) -> String {
-    quote_ident(Dialect::Sqlite, s)
+    format!("`{}`", s.replace('`', "``"))
 }
 
 pub fn lit(s: &str) -> String {
@@ -38,9 +40,7 @@ pub fn column_def(c: &Column, inline_pk: bool) -> String {
     if inline_pk {
         s.push_str(" PRIMARY KEY AUTOINCREMENT");
     }
-    if !c.null {
-        s.push_str(" NOT NULL");
-    }
+    s.push_str(if c.null { " NULL" } else { " NOT NULL" });
     if let Some(d) = &c.default {
         s.push_str(&format!(" DEFAULT {}", default_sql(d)));
     }
@@ -48,7 +48,7 @@ pub fn column_def(c: &Column, inline_pk: bool) -> String {
         s.push_str(&format!(" COLLATE {}", q(co)));
     }
     if let Some(g) = &c.generated {
-        s.push_str(&format!(" GENERATED ALWAYS AS ({}) {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }));
+        s.push_str(&format!(" AS ({}) {}", g.expr, if g.stored { "STORED" } else { "VIRTUAL" }));
     }
     s
 }
@@ -100,7 +100,7 @@ pub fn create_table_named(t: &Table, name: &str) -> String {
         }
         items.push(s);
     }
-    let mut s = format!("CREATE TABLE {} (\n  {}\n)", q(name), items.join(",\n  "));
+    let mut s = format!("CREATE TABLE {} ({})", q(name), items.join(", "));
     let mut opts = Vec::new();
     if t.options.without_rowid {
         opts.push("WITHOUT ROWID");

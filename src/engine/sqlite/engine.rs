@@ -91,6 +91,10 @@ impl Engine for Sqlite {
     fn canonical_type(&self, raw: &str) -> String {
         super::canonical_type(raw)
     }
+    fn default_primary_key_name(&self, _table: &str) -> Option<String> {
+        None
+    }
+
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)> {
         super::hcl_type(ty).map(|h| (h, false))
     }

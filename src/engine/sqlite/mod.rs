@@ -8,9 +8,13 @@ pub mod sandbox;
 pub mod traffic;
 
 /// SQLite keeps the declared type verbatim; canonical = lower-case, `_` read as a space (HCL
-/// identifiers cannot hold spaces), no blanks inside the parentheses.
+/// identifiers cannot hold spaces), no blanks inside the parentheses. A column declared without
+/// a type has BLOB affinity: it reads as `blob`, as Atlas writes it.
 pub fn canonical_type(ty: &str) -> String {
     let lower = ty.trim().to_ascii_lowercase();
+    if lower.is_empty() {
+        return "blob".into();
+    }
     match lower.find('(') {
         Some(o) => {
             let name = lower[..o].trim().replace('_', " ");

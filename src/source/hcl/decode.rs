@@ -177,6 +177,7 @@ pub fn decode_files(files: &[HclFile], dialect: Dialect, vars: &HashMap<String, 
         d.permissions(i, b)?;
     }
     d.resolve_fks()?;
+    crate::schema::type_ref::qualify_bare_user_types(&mut d.realm);
     let mut realm = d.realm;
     realm.sort();
     Ok(realm)

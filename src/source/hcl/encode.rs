@@ -45,69 +45,74 @@ pub(crate) fn ref_name(s: &str) -> String {
 }
 
 pub fn encode(realm: &Realm, dialect: Dialect) -> String {
+    // Atlas's order (what `atlas schema inspect` prints): tables, then the other objects, then
+    // the types, policies and permissions, the schema blocks last; `=` aligned as hclwrite
+    // aligns it, no blank lines between blocks.
+    let mut schemas = String::new();
+    let mut types = String::new();
     let mut out = String::new();
     let table_count = |name: &str| realm.schemas.iter().filter(|s| s.tables.iter().any(|t| t.name == name)).count();
     let enum_count = |name: &str| realm.schemas.iter().filter(|s| s.enums.iter().any(|t| t.name == name) || s.domains.iter().any(|t| t.name == name)).count();
     for s in &realm.schemas {
-        let _ = writeln!(out, "schema {} {{", hcl_str(&s.name));
+        let _ = writeln!(schemas, "schema {} {{", hcl_str(&s.name));
         if let Some(c) = &s.comment {
-            let _ = writeln!(out, "  comment = {}", hcl_str(c));
+            let _ = writeln!(schemas, "  comment = {}", hcl_str(c));
         }
         if let Some(c) = &s.charset {
-            let _ = writeln!(out, "  charset = {}", hcl_str(c));
+            let _ = writeln!(schemas, "  charset = {}", hcl_str(c));
         }
         if let Some(c) = &s.collate {
-            let _ = writeln!(out, "  collate = {}", hcl_str(c));
+            let _ = writeln!(schemas, "  collate = {}", hcl_str(c));
         }
-        out.push_str("}\n");
+        schemas.push_str("}\n");
     }
     for s in &realm.schemas {
         for x in &s.extensions {
-            let _ = writeln!(out, "\nextension {} {{", hcl_str(&x.name));
-            let _ = writeln!(out, "  schema = schema{}", ref_name(&s.name));
+            let _ = writeln!(types, "extension {} {{", hcl_str(&x.name));
+            let _ = writeln!(types, "  schema = schema{}", ref_name(&s.name));
             if let Some(v) = &x.version {
-                let _ = writeln!(out, "  version = {}", hcl_str(v));
+                let _ = writeln!(types, "  version = {}", hcl_str(v));
             }
-            out.push_str("}\n");
+            types.push_str("}\n");
         }
         for e in &s.enums {
-            let _ = writeln!(out, "\nenum {} {{", hcl_str(&e.name));
-            let _ = writeln!(out, "  schema = schema{}", ref_name(&s.name));
-            let _ = writeln!(out, "  values = [{}]", e.values.iter().map(|v| hcl_str(v)).collect::<Vec<_>>().join(", "));
+            let _ = writeln!(types, "enum {} {{", hcl_str(&e.name));
+            let _ = writeln!(types, "  schema = schema{}", ref_name(&s.name));
+            let _ = writeln!(types, "  values = [{}]", e.values.iter().map(|v| hcl_str(v)).collect::<Vec<_>>().join(", "));
             if let Some(c) = &e.comment {
-                let _ = writeln!(out, "  comment = {}", hcl_str(c));
+                let _ = writeln!(types, "  comment = {}", hcl_str(c));
             }
-            out.push_str("}\n");
+            types.push_str("}\n");
         }
         for d in &s.domains {
-            let _ = writeln!(out, "\ndomain {} {{", hcl_str(&d.name));
-            let _ = writeln!(out, "  schema = schema{}", ref_name(&s.name));
-            let _ = writeln!(out, "  type = {}", type_expr(realm, dialect, &d.ty, &enum_count).0);
-            let _ = writeln!(out, "  null = {}", d.null);
+            let _ = writeln!(types, "domain {} {{", hcl_str(&d.name));
+            let _ = writeln!(types, "  schema = schema{}", ref_name(&s.name));
+            let _ = writeln!(types, "  type = {}", type_expr(realm, dialect, &d.ty, &enum_count).0);
+            let _ = writeln!(types, "  null = {}", d.null);
             if let Some(def) = &d.default {
-                let _ = writeln!(out, "  default = {}", default_expr(def));
+                let _ = writeln!(types, "  default = {}", default_expr(def));
             }
             for c in &d.checks {
-                let _ = writeln!(out, "  check {} {{\n    expr = {}\n  }}", hcl_str(&c.name), hcl_str(&c.expr));
+                let _ = writeln!(types, "  check {} {{\n    expr = {}\n  }}", hcl_str(&c.name), hcl_str(&c.expr));
             }
-            out.push_str("}\n");
+            types.push_str("}\n");
         }
         for q in &s.sequences {
-            let _ = writeln!(out, "\nsequence {} {{", hcl_str(&q.name));
-            let _ = writeln!(out, "  schema = schema{}", ref_name(&s.name));
-            let _ = writeln!(out, "  type = {}", type_expr(realm, dialect, &q.ty, &enum_count).0);
-            let _ = writeln!(out, "  start = {}", q.start);
-            let _ = writeln!(out, "  increment = {}", q.increment);
-            let _ = writeln!(out, "  min_value = {}", q.min_value);
-            let _ = writeln!(out, "  max_value = {}", q.max_value);
-            let _ = writeln!(out, "  cache = {}", q.cache);
+            let _ = writeln!(types, "sequence {} {{", hcl_str(&q.name));
+            let _ = writeln!(types, "  schema = schema{}", ref_name(&s.name));
+            let _ = writeln!(types, "  type = {}", type_expr(realm, dialect, &q.ty, &enum_count).0);
+            let _ = writeln!(types, "  start = {}", q.start);
+            let _ = writeln!(types, "  increment = {}", q.increment);
+            let _ = writeln!(types, "  min_value = {}", q.min_value);
+            let _ = writeln!(types, "  max_value = {}", q.max_value);
+            let _ = writeln!(types, "  cache = {}", q.cache);
             if q.cycle {
-                out.push_str("  cycle = true\n");
+                types.push_str("  cycle = true\n");
             }
             if let Some((t, c)) = &q.owned_by {
-                let _ = writeln!(out, "  owner = table{}.column{}", ref_name(t), ref_name(c));
+                let _ = writeln!(types, "  owner = table{}.column{}", ref_name(t), ref_name(c));
             }
-            out.push_str("}\n");
+            types.push_str("}\n");
         }
     }
     for s in &realm.schemas {
@@ -117,15 +122,17 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
             } else {
                 hcl_str(&t.name)
             };
-            let _ = writeln!(out, "\ntable {label} {{");
+            let _ = writeln!(out, "table {label} {{");
             let _ = writeln!(out, "  schema = schema{}", ref_name(&s.name));
             if let Some(c) = &t.comment {
                 let _ = writeln!(out, "  comment = {}", hcl_str(c));
             }
-            if let Some(v) = &t.options.charset {
+            // What a table inherits from its schema (character set, collation) or from the
+            // server (MySQL's InnoDB) goes unwritten, as Atlas writes it.
+            if let Some(v) = t.options.charset.as_ref().filter(|v| s.charset.as_ref() != Some(*v)) {
                 let _ = writeln!(out, "  charset = {}", hcl_str(v));
             }
-            if let Some(v) = &t.options.collate {
+            if let Some(v) = t.options.collate.as_ref().filter(|v| s.collate.as_ref() != Some(*v)) {
                 let _ = writeln!(out, "  collate = {}", hcl_str(v));
             }
             if t.options.unlogged {
@@ -149,7 +156,7 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
                 }
                 None => {}
             }
-            if let Some(v) = &t.options.engine {
+            if let Some(v) = t.options.engine.as_ref().filter(|v| !v.eq_ignore_ascii_case("InnoDB")) {
                 let _ = writeln!(out, "  engine = {}", if is_ident(v) { v.clone() } else { hcl_str(v) });
             }
             if let Some(v) = t.options.auto_increment {
@@ -219,7 +226,8 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
                 out.push_str("  }\n");
             }
             if let Some(pk) = &t.primary_key {
-                match &pk.name {
+                // The engine's default name (`users_pkey`, MySQL's `PRIMARY`) goes unwritten.
+                match pk.name.as_ref().filter(|n| Some(n.as_str()) != engine::of(dialect).default_primary_key_name(&t.name).as_deref()) {
                     Some(n) => {
                         let _ = writeln!(out, "  primary_key {} {{", hcl_str(n));
                     }
@@ -295,6 +303,7 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
         }
     }
     objects::encode(&mut out, realm, dialect);
+    out.push_str(&types);
     // Policies after every table (Atlas keeps them as top-level blocks that name their table).
     let one_schema = realm.schemas.len() == 1;
     for s in &realm.schemas {
@@ -320,7 +329,8 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
         }
     }
     permissions::encode(&mut out, realm, dialect);
-    out
+    out.push_str(&schemas);
+    super::fmt::layout(&out)
 }
 
 /// `deferrable = true` and `initially_deferred = true` when set (keys and foreign keys).
@@ -340,14 +350,16 @@ pub(crate) fn index_block(out: &mut String, i: &Index, dialect: Dialect) {
     if i.unique && kw == "index" {
         out.push_str("    unique = true\n");
     }
-    if let Some(m) = &i.method {
-        let _ = writeln!(out, "    type = {m}");
-    }
     let simple = i.parts.iter().all(|p| p.column.is_some() && !p.desc && p.prefix.is_none() && p.opclass.is_none() && p.nulls_first.is_none());
+    // Attributes before `on` blocks, `type` after `columns` (Atlas's order).
     if simple {
         let names: Vec<String> = i.parts.iter().map(|p| p.column.clone().unwrap_or_default()).collect();
         let _ = writeln!(out, "    columns = [{}]", cols(&names));
-    } else {
+    }
+    if let Some(m) = &i.method {
+        let _ = writeln!(out, "    type = {m}");
+    }
+    if !simple {
         for p in &i.parts {
             out.push_str("    on {\n");
             if let Some(c) = &p.column {
@@ -363,7 +375,7 @@ pub(crate) fn index_block(out: &mut String, i: &Index, dialect: Dialect) {
                 let _ = writeln!(out, "      prefix = {n}");
             }
             if let Some(o) = &p.opclass {
-                let _ = writeln!(out, "      ops = {}", if is_ident(o) { o.clone() } else { hcl_str(o) });
+                let _ = writeln!(out, "      ops = {}", if is_ident(o) { o.clone() } else { format!("sql({})", hcl_str(o)) });
             }
             match p.nulls_first {
                 Some(true) => out.push_str("      nulls_first = true\n"),

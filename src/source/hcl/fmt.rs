@@ -43,7 +43,7 @@ enum Line {
     Code { depth: usize, text: String, attr_key: Option<usize> },
 }
 
-fn layout(src: &str) -> String {
+pub(crate) fn layout(src: &str) -> String {
     let mut lines = Vec::new();
     let mut depth: i64 = 0;
     let mut heredoc: Option<String> = None;

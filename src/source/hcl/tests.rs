@@ -90,7 +90,8 @@ fn postgres_round_trip() {
     let (r, text) = round_trip(PG, Dialect::Postgres);
     let users = r.table("public", "users").unwrap();
     assert_eq!(users.primary_key.as_ref().unwrap().include, vec!["email".to_string()]);
-    assert!(text.contains("page_per_range = 16") && text.contains("on_delete = CASCADE"), "{text}");
+    // `=` aligned as hclwrite aligns it.
+    assert!(text.contains("page_per_range = 16") && text.contains("on_delete   = CASCADE"), "{text}");
     // Type aliases are canonical without a database.
     assert_eq!(users.column("email").unwrap().ty, "character varying(255)");
 }

@@ -36,7 +36,7 @@ pub fn encode(out: &mut String, realm: &Realm, dialect: Dialect) {
                 RoutineKind::Procedure => "procedure",
                 RoutineKind::Aggregate => "aggregate",
             };
-            let _ = writeln!(out, "\n{kind} {} {{", hcl_str(&f.name));
+            let _ = writeln!(out, "{kind} {} {{", hcl_str(&f.name));
             let _ = writeln!(out, "  schema = schema{}", ref_name(&s.name));
             for a in &f.args {
                 match &a.name {
@@ -113,7 +113,7 @@ pub fn encode(out: &mut String, realm: &Realm, dialect: Dialect) {
             out.push_str("}\n");
         }
         for v in &s.views {
-            let _ = writeln!(out, "\n{} {} {{", if v.materialized { "materialized" } else { "view" }, hcl_str(&v.name));
+            let _ = writeln!(out, "{} {} {{", if v.materialized { "materialized" } else { "view" }, hcl_str(&v.name));
             let _ = writeln!(out, "  schema = schema{}", ref_name(&s.name));
             for c in &v.columns {
                 let _ = writeln!(out, "  column {} {{", hcl_str(&c.name));
@@ -139,7 +139,7 @@ pub fn encode(out: &mut String, realm: &Realm, dialect: Dialect) {
             out.push_str("}\n");
         }
         for t in &s.triggers {
-            let _ = writeln!(out, "\ntrigger {} {{", hcl_str(&t.name));
+            let _ = writeln!(out, "trigger {} {{", hcl_str(&t.name));
             let on_view = s.views.iter().any(|v| v.name == t.table);
             let _ = writeln!(out, "  on = {}", relation_ref(if on_view { "view" } else { "table" }, &s.name, &t.table));
             let timing = match t.timing.as_str() {

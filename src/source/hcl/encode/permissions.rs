@@ -19,7 +19,7 @@ fn privileges(ps: &[String]) -> String {
 }
 
 fn block(out: &mut String, to: &str, target: &str, g: &Grant) {
-    let _ = writeln!(out, "\npermission {{");
+    let _ = writeln!(out, "permission {{");
     let _ = writeln!(out, "  to         = {}", grantee(to));
     let _ = writeln!(out, "  for        = {target}");
     let _ = writeln!(out, "  privileges = [{}]", privileges(&g.privileges));
@@ -45,7 +45,7 @@ pub fn encode(out: &mut String, realm: &Realm, dialect: Dialect) {
     }
     roles.remove("PUBLIC");
     for r in &roles {
-        let _ = writeln!(out, "\nrole {} {{}}", hcl_str(r));
+        let _ = writeln!(out, "role {} {{}}", hcl_str(r));
     }
     let one = realm.schemas.len() == 1;
     for s in &realm.schemas {
@@ -84,7 +84,7 @@ pub fn encode(out: &mut String, realm: &Realm, dialect: Dialect) {
             }
         }
         for d in &s.default_privileges {
-            let _ = writeln!(out, "\ndefault_privileges {{");
+            let _ = writeln!(out, "default_privileges {{");
             let _ = writeln!(out, "  schema     = schema{}", ref_name(&s.name));
             let _ = writeln!(out, "  owner      = {}", grantee(&d.owner));
             let _ = writeln!(out, "  on         = {}", d.on);
