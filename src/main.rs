@@ -125,6 +125,11 @@ struct InspectCmd {
     /// Only these schemas (repeatable). Default: all user schemas, or the URL's database.
     #[arg(short = 's', long = "schema")]
     schemas: Vec<String>,
+    /// Leave out objects matching these globs (repeatable): `schema.table[.column]`, or
+    /// `table[.column]` when the URL is bound to one schema (SQLite, a MySQL database, a
+    /// PostgreSQL search_path), as Atlas reads them.
+    #[arg(long)]
+    exclude: Vec<String>,
     /// hcl, sql, json or mermaid; Atlas's '{{ sql . }}' and '{{ json . }}' templates too.
     #[arg(long, default_value = "hcl", value_parser = parse_inspect_format)]
     format: cli::inspect::Format,
@@ -285,8 +290,8 @@ struct Common {
     #[arg(short = 'u', long, env = "DATABASE_URL", hide_env_values = true)]
     url: Option<String>,
     /// Desired state: file://schema.hcl, file://dir/, file://schema.sql, or a database URL
-    /// (repeatable; or the --env's src).
-    #[arg(long)]
+    /// (repeatable; or the --env's src). `-f/--file PATH` is Atlas's older spelling.
+    #[arg(long, short = 'f', visible_alias = "file")]
     to: Vec<String>,
     /// Server for disposable databases (postgres://…, mysql://… — schemagate creates and drops
     /// sg_dev_* there), or ephemeral://postgres / ephemeral://mariadb. Default: SQLite memory,
@@ -384,16 +389,21 @@ impl Common {
                 a.exclude = e.exclude.clone();
             }
             a.roles.extend(e.roles.iter().cloned());
+            // The env's other attributes are the schema's input variables (as in Atlas); a
+            // --var of the same name wins.
+            for (k, v) in &e.vars {
+                a.vars.entry(k.clone()).or_insert_with(|| v.clone());
+            }
             a.skip = e.skip.clone();
             a.concurrent_index.add = e.concurrent_add;
             a.concurrent_index.drop = e.concurrent_drop;
             a.lint.analyzers = e.lint.clone();
         }
         if a.url.is_empty() {
-            return Err(Usage("no target database: pass -u/--url URL (or DATABASE_URL), or --env NAME with an atlas.hcl env that sets `url`".into()).into());
+            return Err(Usage("\"url\" not set: no target database; pass -u/--url URL (or DATABASE_URL), or --env NAME with an atlas.hcl env that sets `url`".into()).into());
         }
         if a.to.is_empty() {
-            return Err(Usage("no desired state: pass --to file://schema.hcl (a SQL file, a directory or a database URL also do), or --env NAME with an atlas.hcl env that sets `src`".into()).into());
+            return Err(Usage("one of flag(s) \"file\" or \"to\" is required: no desired state; pass --to file://schema.hcl (a SQL file, a directory or a database URL also do), or --env NAME with an atlas.hcl env that sets `src`".into()).into());
         }
         Ok(a)
     }
@@ -421,7 +431,7 @@ impl ProjectFlags {
         if let Some(u) = flag {
             return Ok(u.clone());
         }
-        self.env(vars)?.and_then(|e| e.url).ok_or_else(|| Usage("no database: pass -u/--url URL (or DATABASE_URL), or --env NAME with an atlas.hcl env that sets `url`".into()).into())
+        self.env(vars)?.and_then(|e| e.url).ok_or_else(|| Usage("\"url\" not set: no database; pass -u/--url URL (or DATABASE_URL), or --env NAME with an atlas.hcl env that sets `url`".into()).into())
     }
 }
 
@@ -670,7 +680,7 @@ async fn inspect(c: InspectCmd) -> ExitCode {
             let dev = c.dev_url.clone().or(c.project.env(&vars)?.and_then(|e| e.dev));
             return cli::inspect::run_file(&url, dev.as_deref(), &vars, &c.schemas, c.format).await;
         }
-        cli::inspect::run(&url, &c.schemas, c.format).await
+        cli::inspect::run(&url, &c.schemas, &c.exclude, c.format).await
     };
     match r.await {
         Ok(s) => {

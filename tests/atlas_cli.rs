@@ -64,7 +64,7 @@ fn schema_apply_inspect_and_clean_with_an_env() {
     // Atlas's template spelling of the format.
     let (code, out, err) = run_in(d, &["schema", "inspect", "--env", "local", "--format", "{{ sql . }}"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("CREATE TABLE \"users\""), "{out}");
+    assert!(out.contains("CREATE TABLE `users`"), "{out}");
     // --var overrides the variable: another database.
     let (code, out, err) = run_in(d, &["schema", "apply", "--env", "local", "--var", "db=other.db", "--auto-approve"]);
     assert_eq!(code, 0, "{out}{err}");
@@ -76,7 +76,7 @@ fn schema_apply_inspect_and_clean_with_an_env() {
     // schema clean drops what the schema holds; the destructive findings show as accepted.
     let (code, out, err) = run_in(d, &["schema", "clean", "--env", "local", "--auto-approve"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("DROP TABLE \"users\"") && out.contains("overridden"), "{out}");
+    assert!(out.contains("DROP TABLE `users`") && out.contains("overridden"), "{out}");
     let (_, out, _) = run_in(d, &["schema", "inspect", "--env", "local", "--format", "sql"]);
     assert!(!out.contains("CREATE TABLE"), "{out}");
 }
@@ -86,7 +86,10 @@ fn a_missing_target_or_env_is_a_usage_error() {
     let p = project("");
     let (code, _, err) = run_in(p.path(), &["plan", "--to", "file://schema.hcl"]);
     assert_eq!(code, 64, "{err}");
-    assert!(err.contains("--env NAME"), "{err}");
+    assert!(err.contains("--env NAME") && err.contains("\"url\" not set"), "Atlas's words first: {err}");
+    let (code, _, err) = run_in(p.path(), &["schema", "apply", "-u", "sqlite://x.db"]);
+    assert_eq!(code, 64, "{err}");
+    assert!(err.contains("one of flag(s) \"file\" or \"to\" is required"), "{err}");
     let (code, _, err) = run_in(p.path(), &["schema", "apply", "--env", "nope"]);
     assert_ne!(code, 0);
     assert!(err.contains("no env \"nope\"") && err.contains("local"), "{err}");
@@ -120,7 +123,7 @@ fn schema_diff_and_fmt_are_atlas_spellings() {
     std::fs::write(d.join("v2.hcl"), SCHEMA.replace("  primary_key {", "  column \"email\" {\n    type = text\n    null = true\n  }\n  primary_key {")).unwrap();
     let (code, out, err) = run_in(d, &["schema", "diff", "--from", "file://schema.hcl", "--to", "file://v2.hcl", "--dev-url", "sqlite://dev?mode=memory"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("ADD COLUMN \"email\""), "{out}");
+    assert!(out.contains("ADD COLUMN `email`"), "{out}");
     std::fs::write(d.join("messy.hcl"), "table \"t\" {\nschema = schema.main\n      column \"id\" {\n  type = int\n}\n}\n").unwrap();
     let (code, out, _) = run_in(d, &["schema", "fmt", "--check", "messy.hcl"]);
     assert_eq!(code, 1, "{out}");
@@ -148,4 +151,45 @@ async fn docker_dev_urls_map_to_the_local_server_of_that_version() {
     let (_, _, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", "docker://mysql/8/dev"]);
     assert!(err.contains("fix:"), "{err}");
     db.drop().await;
+}
+
+/// Atlas passes an env's other attributes to the schema as input variables; `-f/--file` is its
+/// older spelling of `--to`.
+#[test]
+fn env_attributes_are_input_variables_and_f_is_to() {
+    let p = project("default_name = \"anon\"");
+    let d = p.path();
+    std::fs::write(d.join("schema.hcl"), SCHEMA.replace("    null = true\n", "    null = true\n    default = var.default_name\n").replacen("schema \"main\" {}", "variable \"default_name\" {\n  type = string\n}\nschema \"main\" {}", 1)).unwrap();
+    let (code, out, err) = run_in(d, &["schema", "apply", "--env", "local", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("DEFAULT 'anon'"), "{out}");
+    // Without the env the variable has no value: Atlas's message.
+    let (code, _, err) = run_in(d, &["schema", "apply", "-u", "sqlite://other.db", "-f", "schema.hcl", "--auto-approve"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("missing value for required variable \"default_name\""), "{err}");
+    let (code, out, err) = run_in(d, &["schema", "apply", "-u", "sqlite://other.db", "--file", "schema.hcl", "--var", "default_name=x", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("DEFAULT 'x'"), "{out}");
+}
+
+/// `schema inspect --exclude` takes Atlas's globs: on a URL bound to one schema (SQLite's
+/// `main`) they name `table[.column]`, a level at a time, with character classes. atlas.hcl
+/// passed as the schema says what it is.
+#[test]
+fn inspect_excludes_and_project_files_given_as_schemas() {
+    let p = project("");
+    let d = p.path();
+    std::fs::write(d.join("schema.hcl"), "schema \"main\" {}\ntable \"users\" {\n  schema = schema.main\n  column \"id\" {\n    type = int\n  }\n  column \"ab\" {\n    type = int\n  }\n  column \"b\" {\n    type = int\n  }\n}\ntable \"tmp_x\" {\n  schema = schema.main\n  column \"id\" {\n    type = int\n  }\n}\n").unwrap();
+    let (code, out, err) = run_in(d, &["schema", "apply", "--env", "local", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let inspect = |pattern: &str| run_in(d, &["schema", "inspect", "--env", "local", "--exclude", pattern]).1;
+    let out = inspect("tmp_*");
+    assert!(!out.contains("tmp_x") && out.contains("table \"users\""), "{out}");
+    let out = inspect("*.[ab]*");
+    assert!(out.contains("column \"id\"") && !out.contains("column \"ab\"") && !out.contains("column \"b\"") && out.contains("table \"tmp_x\""), "{out}");
+    let out = inspect("*.*");
+    assert!(out.contains("table \"users\" {\n  schema = schema.main\n}"), "the tables stay, without columns: {out}");
+    let (code, _, err) = run_in(d, &["schema", "apply", "-u", "sqlite://x.db", "--to", "file://atlas.hcl", "--auto-approve"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("cannot parse project file") && err.contains("--env"), "{err}");
 }

@@ -28,7 +28,7 @@ async fn apply_shows_the_plan_before_it_asks() {
         eprintln!("skipped: no `script` (util-linux) to run a pseudo-terminal");
         return;
     };
-    let (plan, prompt) = (out.find("CREATE TABLE \"t\""), out.find("Apply 1 statement(s)? [y/N]"));
+    let (plan, prompt) = (out.find("CREATE TABLE `t`"), out.find("Apply 1 statement(s)? [y/N]"));
     assert!(plan.is_some() && prompt.is_some() && plan < prompt, "the plan must come first:\n{out}");
     assert!(out.contains("apply aborted"), "{out}");
     // A terminal of width 0 gets 120 columns, not one character per line.

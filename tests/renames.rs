@@ -126,7 +126,7 @@ async fn index_renames_on_every_engine() {
         let (code, out, err) = run(&args(&db, "plan", &to, &dev, &["--format", "sql"]));
         assert_eq!(code, 0, "{dialect:?}: {out}{err}");
         match dialect {
-            Dialect::Sqlite => assert!(out.contains("DROP INDEX \"users_mail\"") && out.contains("CREATE UNIQUE INDEX \"users_email_key\""), "{out}"),
+            Dialect::Sqlite => assert!(out.contains("DROP INDEX `users_mail`") && out.contains("CREATE UNIQUE INDEX `users_email_key`"), "{out}"),
             _ => assert!(out.contains("RENAME") && !out.contains("DROP INDEX") && !out.contains("CREATE UNIQUE INDEX"), "{dialect:?}: {out}"),
         }
         let (code, out, err) = run(&args(&db, "apply", &to, &dev, &["--auto-approve"]));

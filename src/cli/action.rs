@@ -241,7 +241,7 @@ fn targets_for(ctx: &Ctx, files: Option<&[String]>, pr: Option<&PullRequest>) ->
         if let Some(dev) = input("dev-url") {
             t.dev = Some(dev);
         }
-        t.vars = d.vars.clone();
+        t.vars.extend(d.vars.clone());
         t.pinned = d.url.is_some() || !d.to.is_empty();
     }
     if files.is_some() {

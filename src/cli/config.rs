@@ -175,6 +175,8 @@ pub fn resolve(root: &Path, loaded: &Loaded, changed: Option<&[String]>, env: Op
                 t.concurrent_index = (e.concurrent_add, e.concurrent_drop);
                 t.analyzers = e.lint.clone();
                 t.traffic = e.traffic;
+                // The env's other attributes are the schema's input variables (Atlas's rule).
+                t.vars.extend(e.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
         }
         out.push(t);

@@ -12,10 +12,17 @@ pub enum Format {
     Mermaid,
 }
 
-pub async fn run(url: &str, schemas: &[String], format: Format) -> Result<String> {
+pub async fn run(url: &str, schemas: &[String], exclude: &[String], format: Format) -> Result<String> {
     let (conn, mut realm) = super::inspect_url(url, schemas).await?;
     let d = conn.dialect();
     conn.close().await;
+    // A URL bound to one schema takes Atlas's schema-relative patterns (`users`, `*.tmp_*`).
+    let scope = match d {
+        crate::schema::Dialect::Sqlite => Some("main".to_string()),
+        crate::schema::Dialect::Postgres | crate::schema::Dialect::Mysql => crate::url::DbUrl::parse(url).ok().and_then(|u| u.bound_schema()),
+    };
+    let patterns: Vec<String> = exclude.iter().map(|p| scope.as_ref().map(|s| format!("{s}.{p}")).unwrap_or_else(|| p.clone())).collect();
+    realm.exclude(&patterns);
     if let Some(s) = realm.skipped_summary() {
         eprintln!("note: {s}");
     }

@@ -31,6 +31,9 @@ pub struct Env {
     /// schemagate's apply knobs for this env: `ddl_lock_timeout = "3s"`, `statement_timeout =
     /// "30m"`, `lock_retries = 5` (the flags and the Action's inputs win over them).
     pub traffic: TrafficSettings,
+    /// The env's other scalar attributes (`def_val = "hello"`): Atlas passes them to the
+    /// schema files as input variables.
+    pub vars: BTreeMap<String, String>,
     /// A `for_each` env: one instance per tenant (`prod[tenant_a]`, …), each with its own url,
     /// schemas…; the env itself then has no connection of its own.
     pub tenants: Vec<Env>,
@@ -341,7 +344,21 @@ fn env_block(
                         "lock_retries" => {
                             env.traffic.lock_retries = Some(v.as_u64().and_then(|n| u32::try_from(n).ok()).filter(|n| *n <= 100).ok_or_else(|| err(a.value.span(), "`lock_retries` is a number from 0 to 100".to_string(), None))?);
                         }
-                        _ => {} // other Atlas attributes (migration, format, …) do not apply to schemagate
+                        // Atlas attributes that do not apply to schemagate.
+                        "migration" | "format" | "log" | "name" | "test" => {}
+                        // Anything else is an input variable of the schema files.
+                        other => match &v {
+                            Value::String(s) => {
+                                env.vars.insert(other.to_string(), s.clone());
+                            }
+                            Value::Number(n) => {
+                                env.vars.insert(other.to_string(), n.to_string());
+                            }
+                            Value::Bool(b) => {
+                                env.vars.insert(other.to_string(), b.to_string());
+                            }
+                            _ => {}
+                        },
                     }
                 }
                 Structure::Block(inner) => match inner.ident.as_str() {
@@ -420,6 +437,9 @@ env "prod" {
   schemas = ["public"]
   exclude = ["*.tmp_*"]
   roles   = ["app", "reader"]
+  tenant  = "acme"
+  shards  = 4
+  format  = "{{ sql . }}"
   diff {
     skip {
       drop_table = true
@@ -434,6 +454,8 @@ env "prod" {
         assert_eq!(e.src, vec!["file://db/app/schema.hcl"]);
         assert!(e.skip.contains("drop_table") && !e.skip.contains("drop_column"));
         assert_eq!(e.exclude, vec!["*.tmp_*"]);
+        // Other attributes are the schema's input variables; Atlas's own are not.
+        assert_eq!(e.vars, BTreeMap::from([("shards".to_string(), "4".to_string()), ("tenant".to_string(), "acme".to_string())]));
         assert_eq!(e.roles, vec!["app", "reader"]);
     }
 

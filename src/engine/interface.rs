@@ -94,9 +94,11 @@ pub trait Engine: Sync {
     /// Atlas's HCL spelling of a canonical type, and whether MySQL's `unsigned = true` goes
     /// with it. None: the type is written `sql("…")`.
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)>;
-    /// The name the engine gives a primary key nobody named (`users_pkey`, `PRIMARY`): schema
-    /// files leave it unwritten, as Atlas does.
+    /// The name the engine gives a primary key nobody named (`users_pkey`), as inspection
+    /// reports it: schema files leave it unwritten, as Atlas does.
     fn default_primary_key_name(&self, table: &str) -> Option<String>;
+    /// The storage engine a table gets when none is named (MySQL's InnoDB).
+    fn default_table_engine(&self) -> Option<&'static str>;
     /// An inline value list type (MySQL's `enum('a','b')` / `set(…)`): its keyword and values.
     fn value_list_type(&self, _ty: &str) -> Option<(&'static str, Vec<String>)> {
         None

@@ -138,7 +138,7 @@ fn the_same_change_renders_per_engine() {
     let v2 = Table { columns: vec![col("id", "integer", false), col("note", "text", true)], ..v1.clone() };
     assert_eq!(sqls(&plan(Dialect::Postgres, "public", vec![v1.clone()], vec![v2.clone()])), vec![r#"ALTER TABLE "public"."t" ADD COLUMN "note" text"#]);
     assert_eq!(sqls(&plan(Dialect::Mysql, "app", vec![v1.clone()], vec![v2.clone()])), vec!["ALTER TABLE `app`.`t` ADD COLUMN `note` text NULL AFTER `id`, ALGORITHM=INSTANT"]);
-    assert_eq!(sqls(&plan(Dialect::Sqlite, "main", vec![v1], vec![v2])), vec![r#"ALTER TABLE "t" ADD COLUMN "note" text"#]);
+    assert_eq!(sqls(&plan(Dialect::Sqlite, "main", vec![v1], vec![v2])), vec!["ALTER TABLE `t` ADD COLUMN `note` text NULL"]);
 }
 
 #[test]

@@ -1029,7 +1029,8 @@ impl Realm {
     }
 
     /// Remove what `--exclude` globs name: `schema`, `schema.table`, `schema.table.column`
-    /// (`*` and `?` wildcards). A pattern without dots matches tables in any schema.
+    /// (`*`, `?` and `[ab]` within one level). A pattern without dots matches tables in any
+    /// schema.
     pub fn exclude(&mut self, patterns: &[String]) {
         if patterns.is_empty() {
             return;
@@ -1107,16 +1108,53 @@ impl Realm {
     }
 }
 
-/// Shell-style glob: `*` any run, `?` one character.
+/// Atlas's exclude globs, one level per dot (`schema.table.column`): `*` any run and `?` one
+/// character within a level, `[ab]` / `[a-z]` / `[!a]` a class. A pattern names objects of
+/// its own depth only: `*.*` is every table of every schema, not their columns.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
+    let (p, t): (Vec<&str>, Vec<&str>) = (pattern.split('.').collect(), text.split('.').collect());
+    p.len() == t.len() && p.iter().zip(&t).all(|(p, t)| glob_level(&p.chars().collect::<Vec<_>>(), &t.chars().collect::<Vec<_>>()))
+}
+
+/// One character class at `p[at..]` (`[` included): whether it matches `c`, and its length.
+fn glob_class(p: &[char], at: usize, c: char) -> Option<(bool, usize)> {
+    let mut i = at + 1;
+    let negate = matches!(p.get(i), Some('!') | Some('^'));
+    if negate {
+        i += 1;
+    }
+    let mut hit = false;
+    let mut first = true;
+    while i < p.len() && (p[i] != ']' || first) {
+        if i + 2 < p.len() && p[i + 1] == '-' && p[i + 2] != ']' {
+            hit |= p[i] <= c && c <= p[i + 2];
+            i += 3;
+        } else {
+            hit |= p[i] == c;
+            i += 1;
+        }
+        first = false;
+    }
+    (i < p.len()).then_some((hit != negate, i + 1 - at))
+}
+
+fn glob_level(p: &[char], t: &[char]) -> bool {
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
+        let step = match p.get(pi) {
+            Some('?') => Some(1),
+            Some('[') => match glob_class(p, pi, t[ti]) {
+                Some((true, len)) => Some(len),
+                Some((false, _)) => None,
+                None => (t[ti] == '[').then_some(1),
+            },
+            Some('*') | None => None,
+            Some(c) => (*c == t[ti]).then_some(1),
+        };
+        if let Some(len) = step {
+            pi += len;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if p.get(pi) == Some(&'*') {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -1128,8 +1166,26 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while p.get(pi) == Some(&'*') {
         pi += 1;
     }
     pi == p.len()
+}
+
+#[cfg(test)]
+mod glob_tests {
+    use super::glob_match;
+
+    #[test]
+    fn globs_match_level_by_level() {
+        assert!(glob_match("*.tmp_*", "public.tmp_x"));
+        assert!(!glob_match("*.tmp_*", "public.users.tmp_x"));
+        assert!(glob_match("main.*.[ab]*", "main.users.ab"));
+        assert!(glob_match("main.*.[ab]*", "main.users.b"));
+        assert!(!glob_match("main.*.[ab]*", "main.users.id"));
+        assert!(glob_match("t[0-9]", "t7") && !glob_match("t[!0-9]", "t7"));
+        assert!(glob_match("users", "users") && !glob_match("users", "main.users"));
+        assert!(glob_match("a?c", "abc") && !glob_match("a?c", "a.c"));
+        assert!(glob_match("[", "[") && !glob_match("*", "a.b"));
+    }
 }

@@ -123,8 +123,13 @@ impl Engine for Mysql {
     fn canonical_type(&self, raw: &str) -> String {
         super::types::canonical(raw)
     }
+    fn default_table_engine(&self) -> Option<&'static str> {
+        Some("InnoDB")
+    }
+
     fn default_primary_key_name(&self, _table: &str) -> Option<String> {
-        Some("PRIMARY".into())
+        // Always `PRIMARY`, which inspection leaves out (a MySQL key cannot be named).
+        None
     }
 
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)> {

@@ -151,8 +151,17 @@ impl Engine for Postgres {
     fn canonical_type(&self, raw: &str) -> String {
         super::types::canonical(raw)
     }
+    fn default_table_engine(&self) -> Option<&'static str> {
+        None
+    }
+
     fn default_primary_key_name(&self, table: &str) -> Option<String> {
-        Some(format!("{table}_pkey"))
+        // PostgreSQL's makeObjectName: the table part is cut so the name fits in 63 bytes.
+        let mut cut = table.len().min(63 - "_pkey".len());
+        while !table.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        Some(format!("{}_pkey", &table[..cut]))
     }
 
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)> {

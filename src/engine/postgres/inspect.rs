@@ -380,8 +380,10 @@ pub fn parse_default(d: &str, ty: &str) -> ColumnDefault {
     if let Some(idx) = literal_end(d) {
         let (lit, rest) = d.split_at(idx);
         // Only a cast to the column's own type makes a plain literal: `'0001-01-01'::timestamp`
-        // on a timestamptz column is a conversion and stays raw.
-        if rest.is_empty() || rest.strip_prefix("::").is_some_and(|c| is_type_name(c) && same_type(c, ty)) {
+        // on a timestamptz column is a conversion and stays raw. As in Atlas, only character
+        // and user (enum) types read a literal as a string; `'03:00:00'::interval` or a date
+        // stays the expression PostgreSQL keeps.
+        if rest.is_empty() || rest.strip_prefix("::").is_some_and(|c| is_type_name(c) && same_type(c, ty) && string_like(ty)) {
             if let Some(v) = unquote_literal(lit, false) {
                 return ColumnDefault::Str(v);
             }
@@ -394,6 +396,12 @@ pub fn parse_default(d: &str, ty: &str) -> ColumnDefault {
         }
     }
     ColumnDefault::Raw(d.to_string())
+}
+
+/// Types whose default literal is a string in HCL: character types and user types (enums).
+fn string_like(ty: &str) -> bool {
+    let t = ty.trim_end_matches("[]");
+    ty.is_empty() || t.contains('.') || t.starts_with("character") || t.starts_with("bpchar") || matches!(t, "text" | "name" | "citext" | "bpchar")
 }
 
 /// Whether a cast target names the column's type (ignoring modifiers and schema qualification).
@@ -782,6 +790,11 @@ mod tests {
     #[test]
     fn defaults_become_literals_where_they_are() {
         assert_eq!(parse_default("'G'::mpaa_rating", ""), ColumnDefault::Str("G".into()));
+        assert_eq!(parse_default("'G'::public.mpaa_rating", "public.mpaa_rating"), ColumnDefault::Str("G".into()));
+        assert_eq!(parse_default("'x'::bpchar", "character(3)"), ColumnDefault::Str("x".into()));
+        // Other types keep the expression PostgreSQL keeps, as Atlas writes them.
+        assert_eq!(parse_default("'03:00:00'::interval", "interval"), ColumnDefault::Raw("'03:00:00'::interval".into()));
+        assert_eq!(parse_default("'2020-01-01'::date", "date"), ColumnDefault::Raw("'2020-01-01'::date".into()));
         assert_eq!(parse_default("'it''s'::character varying", ""), ColumnDefault::Str("it's".into()));
         assert_eq!(parse_default("0", ""), ColumnDefault::Num("0".into()));
         assert_eq!(parse_default("false", ""), ColumnDefault::Bool(false));
@@ -795,7 +808,8 @@ mod tests {
         assert_eq!(parse_default(conversion, "timestamp with time zone"), ColumnDefault::Raw(conversion.into()));
         assert_eq!(parse_default("'JPN'::bpchar", "character(3)"), ColumnDefault::Str("JPN".into()));
         assert_eq!(parse_default("'x'::character varying", "character varying(50)"), ColumnDefault::Str("x".into()));
-        assert_eq!(parse_default("'2024-01-01'::timestamp(3) without time zone", "timestamp(3) without time zone"), ColumnDefault::Str("2024-01-01".into()));
+        let ts = "'2024-01-01'::timestamp(3) without time zone";
+        assert_eq!(parse_default(ts, "timestamp(3) without time zone"), ColumnDefault::Raw(ts.into()));
     }
 
     #[test]

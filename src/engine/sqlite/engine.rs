@@ -91,6 +91,10 @@ impl Engine for Sqlite {
     fn canonical_type(&self, raw: &str) -> String {
         super::canonical_type(raw)
     }
+    fn default_table_engine(&self) -> Option<&'static str> {
+        None
+    }
+
     fn default_primary_key_name(&self, _table: &str) -> Option<String> {
         None
     }

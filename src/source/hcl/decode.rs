@@ -235,8 +235,8 @@ impl Decoder<'_> {
                 } else {
                     return Err(f.err(
                         b.span(),
-                        format!("variable `{name}` has no value and no default"),
-                        Some(format!("pass it with --var {name}=VALUE or add `default = …`")),
+                        format!("missing value for required variable \"{name}\": it has no default"),
+                        Some(format!("pass it with --var {name}=VALUE, set `{name} = …` in the atlas.hcl env, or add `default = …`")),
                     ));
                 };
                 vars.insert(name, value);
@@ -565,6 +565,10 @@ impl Decoder<'_> {
                 // After everything they name: see `roles` and `permissions`.
                 "role" | "permission" | "default_privileges" => {}
                 "extension" => return Err(self.files[fi].err(b.span(), format!("extensions exist only on PostgreSQL, not {}", self.dialect.name()), None)),
+                // atlas.hcl given as the desired state.
+                "env" | "lint" | "diff" => {
+                    return Err(self.files[fi].err(b.span(), format!("`{}` is a block of the project file: cannot parse project file as a schema", b.ident.as_str()), Some("pass atlas.hcl with -c file://atlas.hcl --env NAME, and the schema with --to file://schema.hcl".into())));
+                }
                 other => {
                     return Err(self.files[fi].err(b.span(), format!("unknown block `{other}`"), Some("top-level blocks: schema, table, view, materialized, function, procedure, aggregate, trigger, policy, role, permission, default_privileges, enum, domain, sequence, extension, variable, locals".into())));
                 }
@@ -867,7 +871,25 @@ impl Decoder<'_> {
             if !self.declared.insert((schema.clone(), name.clone())) {
                 return Err(self.files[fi].err(b.span(), format!("duplicate table \"{name}\" in schema \"{schema}\""), Some("each table is declared once".into())));
             }
-            self.schema_mut(&schema).tables.push(t);
+            // What a file leaves unwritten, filled in as the engine fills it (Atlas writes none
+            // of it): a primary key's default name, MySQL's InnoDB, the schema's character set
+            // and collation.
+            let eng = engine::of(self.dialect);
+            let default_pk = eng.default_primary_key_name(&t.name);
+            if let Some(pk) = t.primary_key.as_mut().filter(|k| k.name.is_none()) {
+                pk.name = default_pk;
+            }
+            if t.options.engine.is_none() {
+                t.options.engine = eng.default_table_engine().map(String::from);
+            }
+            let target = self.schema_mut(&schema);
+            if t.options.charset.is_none() {
+                t.options.charset = target.charset.clone();
+                if t.options.collate.is_none() {
+                    t.options.collate = target.collate.clone();
+                }
+            }
+            target.tables.push(t);
             for (fk_index, refs) in pending_fks {
                 self.pending.push(PendingFk { file: fi, schema: schema.clone(), table: name.clone(), fk_index, refs });
             }

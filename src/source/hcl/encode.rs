@@ -45,9 +45,9 @@ pub(crate) fn ref_name(s: &str) -> String {
 }
 
 pub fn encode(realm: &Realm, dialect: Dialect) -> String {
-    // Atlas's order (what `atlas schema inspect` prints): tables, then the other objects, then
-    // the types, policies and permissions, the schema blocks last; `=` aligned as hclwrite
-    // aligns it, no blank lines between blocks.
+    // Atlas's order (what `atlas schema inspect` prints): tables, then the other objects, the
+    // types and policies, then the schema blocks; roles and privileges after them. `=` aligned
+    // as hclwrite aligns it, no blank lines between blocks.
     let mut schemas = String::new();
     let mut types = String::new();
     let mut out = String::new();
@@ -328,8 +328,9 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
             }
         }
     }
-    permissions::encode(&mut out, realm, dialect);
+    // Schemas close Atlas's part; roles and privileges (schemagate's blocks) follow.
     out.push_str(&schemas);
+    permissions::encode(&mut out, realm, dialect);
     super::fmt::layout(&out)
 }
 
