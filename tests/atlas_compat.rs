@@ -229,3 +229,20 @@ async fn sqlite_ddl_text_and_untyped_columns() {
     assert!(!out.contains("\"old\""), "the untyped column is already a blob: {out}");
     db.drop().await;
 }
+
+/// PostgreSQL exclusion constraints as Atlas writes them (`exclude` blocks, an `op` per part):
+/// created, inspected back, in sync; one made outside schemagate is inspected rather than
+/// reported as not managed.
+#[tokio::test]
+async fn postgres_exclusion_constraints() {
+    let body = "table \"booking\" {\n  schema = schema.SCHEMA\n  column \"during\" {\n    type = tsrange\n  }\n  column \"starts\" {\n    type = timestamp\n  }\n  column \"ends\" {\n    type = timestamp\n  }\n  column \"cancelled\" {\n    type = boolean\n  }\n  exclude \"booking_no_overlap\" {\n    type = GIST\n    on {\n      column = column.during\n      op = \"&&\"\n    }\n    where = \"NOT cancelled\"\n  }\n  exclude \"booking_span\" {\n    type = GIST\n    on {\n      expr = \"tsrange(starts, ends)\"\n      op = \"&&\"\n    }\n    deferrable = true\n  }\n}\n";
+    round_trip(Dialect::Postgres, "public", body, &["exclude \"booking_no_overlap\" {\n    type = GIST\n    on {\n      column = column.during\n      op = \"&&\"\n    }\n    where = \"(NOT cancelled)\"", "exclude \"booking_span\"", "deferrable = true"]).await;
+
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE TABLE public.r (during tsrange NOT NULL, CONSTRAINT r_excl EXCLUDE USING gist (during WITH &&))").await;
+    let realm = db.inspect().await;
+    let r = realm.table("public", "r").unwrap();
+    assert!(r.indexes.iter().any(|i| i.name == "r_excl" && i.is_exclusion()), "{:?}", r.indexes);
+    assert!(realm.skipped.is_empty(), "{:?}", realm.skipped);
+    db.drop().await;
+}

@@ -231,14 +231,16 @@ async fn unmanaged_objects_are_reported_and_left_alone() {
     assert_eq!(String::from_utf8_lossy(&sqlite("SELECT body FROM docs_fts WHERE docs_fts MATCH 'hello'").stdout).trim(), "hello");
     let pg = TestDb::new(Dialect::Postgres).await;
     pg.exec("CREATE TABLE t (a int, b int); CREATE STATISTICS st (dependencies) ON a, b FROM t; ALTER TABLE t ALTER COLUMN a SET STATISTICS 500; ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID; ALTER TABLE t ADD CONSTRAINT no_overlap EXCLUDE USING gist (int4range(a, b) WITH &&)").await;
-    let to = write(dir.path(), "p.sql", "CREATE TABLE t (a int, b int, CONSTRAINT c CHECK (a > 0));\n");
+    // The exclusion constraint is modelled now: the desired state declares it.
+    let to = write(dir.path(), "p.sql", "CREATE TABLE t (a int, b int, CONSTRAINT c CHECK (a > 0), CONSTRAINT no_overlap EXCLUDE USING gist (int4range(a, b) WITH &&));\n");
     let dev = pg.dev_url().unwrap();
     for format in ["text", "json", "sql", "markdown"] {
         let (code, out, err) = run(&["plan", "-u", &pg.url, "--to", &to, "--dev-url", &dev, "--format", format]);
         assert_eq!(code, 0, "{err}");
-        for what in ["extended statistics public.st", "column statistics target public.t.a = 500", "NOT VALID constraint (validity) public.t.c", "exclusion constraint public.t.no_overlap"] {
+        for what in ["extended statistics public.st", "column statistics target public.t.a = 500", "NOT VALID constraint (validity) public.t.c"] {
             assert!(out.contains(what), "{format}: {what} missing:\n{out}");
         }
+        assert!(!out.contains("no_overlap\""), "{format}: the exclusion constraint is in sync, nothing to do:\n{out}");
     }
     pg.drop().await;
 }

@@ -173,3 +173,23 @@ fn primary_key_include_change_rebuilds_the_key() {
     let p = plan(Dialect::Postgres, "public", vec![current], vec![named]);
     assert_eq!(sqls(&p), vec![r#"ALTER TABLE "public"."users" RENAME CONSTRAINT "users_pkey" TO "users_id""#]);
 }
+
+/// An exclusion constraint is added with its operators and predicate inside the transaction
+/// (it cannot be built CONCURRENTLY and attached USING INDEX as a unique constraint can).
+#[test]
+fn exclusion_constraints_render_with_their_operators() {
+    let v1 = table("booking", vec![col("id", "integer", false), col("during", "tsrange", false)]);
+    let excl = Index {
+        name: "booking_no_overlap".into(),
+        constraint: true,
+        method: Some("GIST".into()),
+        nulls_distinct: true,
+        where_clause: Some("id > 0".into()),
+        parts: vec![IndexPart { column: Some("during".into()), op: Some("&&".into()), ..Default::default() }],
+        ..Default::default()
+    };
+    let v2 = Table { indexes: vec![excl], ..v1.clone() };
+    let p = plan(Dialect::Postgres, "public", vec![v1], vec![v2]);
+    assert_eq!(sqls(&p), vec![r#"ALTER TABLE "public"."booking" ADD CONSTRAINT "booking_no_overlap" EXCLUDE USING gist ("during" WITH &&) WHERE (id > 0)"#]);
+    assert!(p.statements.iter().all(|s| !s.no_tx), "{:#?}", sqls(&p));
+}

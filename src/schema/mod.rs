@@ -429,7 +429,8 @@ pub struct Index {
     /// PostgreSQL BRIN `pages_per_range` (Atlas's `page_per_range`), when set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_per_range: Option<u32>,
-    /// PostgreSQL: the index belongs to a `UNIQUE` constraint (Atlas's `unique` block).
+    /// PostgreSQL: the index belongs to a `UNIQUE` constraint (Atlas's `unique` block), or to
+    /// an `EXCLUDE` constraint when its parts carry operators (Atlas's `exclude` block).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub constraint: bool,
     /// PostgreSQL: the constraint is `DEFERRABLE` [`INITIALLY DEFERRED`] (constraints only).
@@ -444,6 +445,13 @@ pub struct Index {
     pub renamed_from: Option<String>,
     #[serde(skip)]
     pub pos: Option<Pos>,
+}
+
+impl Index {
+    /// A PostgreSQL exclusion constraint (`EXCLUDE USING gist (room WITH =, during WITH &&)`).
+    pub fn is_exclusion(&self) -> bool {
+        self.constraint && self.parts.iter().any(|p| p.op.is_some())
+    }
 }
 
 impl PartialEq for Index {
@@ -479,6 +487,9 @@ pub struct IndexPart {
     /// PostgreSQL NULLS FIRST/LAST when not the default for the direction.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nulls_first: Option<bool>,
+    /// PostgreSQL exclusion constraints: the operator this part is compared with (`=`, `&&`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub op: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -84,7 +84,28 @@ pub fn check_def(c: &Check) -> String {
     format!("CONSTRAINT {} CHECK ({})", q(&c.name), c.expr)
 }
 
+fn constraint_kind(i: &Index) -> &'static str {
+    if i.is_exclusion() {
+        "exclusion constraint"
+    } else {
+        "unique constraint"
+    }
+}
+
+/// A table constraint backed by an index: `UNIQUE (…)`, or `EXCLUDE USING gist (… WITH op)`.
 pub fn unique_constraint_def(i: &Index) -> String {
+    if i.is_exclusion() {
+        let parts = i.parts.iter().map(|p| format!("{} WITH {}", part_sql(p), p.op.as_deref().unwrap_or("="))).collect::<Vec<_>>().join(", ");
+        let mut s = format!("CONSTRAINT {} EXCLUDE USING {} ({parts})", q(&i.name), i.method.as_deref().unwrap_or("btree").to_ascii_lowercase());
+        if !i.include.is_empty() {
+            s.push_str(&format!(" INCLUDE ({})", i.include.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ")));
+        }
+        if let Some(w) = &i.where_clause {
+            s.push_str(&format!(" WHERE ({w})"));
+        }
+        s.push_str(deferrable(i.deferrable, i.initially_deferred));
+        return s;
+    }
     let cols = i.parts.iter().map(|p| q(p.column.as_deref().unwrap_or_default())).collect::<Vec<_>>().join(", ");
     let mut s = format!("CONSTRAINT {} UNIQUE{} ({cols})", q(&i.name), if i.nulls_distinct { "" } else { " NULLS NOT DISTINCT" });
     if !i.include.is_empty() {
@@ -254,30 +275,28 @@ pub fn attach_partition(schema: &str, t: &Table, of: &PartitionOf) -> String {
     format!("ALTER TABLE {} ATTACH PARTITION {} {}", qn(&of.schema, &of.table), qn(schema, &t.name), of.bound)
 }
 
+/// One key part: the column or `(expression)`, its operator class, order and NULLS placement.
+fn part_sql(p: &IndexPart) -> String {
+    let mut s = match (&p.column, &p.expr) {
+        (Some(c), _) => q(c),
+        (None, Some(e)) => format!("({e})"),
+        _ => String::new(),
+    };
+    if let Some(oc) = &p.opclass {
+        s.push(' ');
+        s.push_str(oc);
+    }
+    if p.desc {
+        s.push_str(" DESC");
+    }
+    if let Some(nf) = p.nulls_first {
+        s.push_str(if nf { " NULLS FIRST" } else { " NULLS LAST" });
+    }
+    s
+}
+
 pub fn create_index(schema: &str, table: &Table, i: &Index, concurrently: bool) -> String {
-    let parts = i
-        .parts
-        .iter()
-        .map(|p| {
-            let mut s = match (&p.column, &p.expr) {
-                (Some(c), _) => q(c),
-                (None, Some(e)) => format!("({e})"),
-                _ => String::new(),
-            };
-            if let Some(oc) = &p.opclass {
-                s.push(' ');
-                s.push_str(oc);
-            }
-            if p.desc {
-                s.push_str(" DESC");
-            }
-            if let Some(nf) = p.nulls_first {
-                s.push_str(if nf { " NULLS FIRST" } else { " NULLS LAST" });
-            }
-            s
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let parts = i.parts.iter().map(part_sql).collect::<Vec<_>>().join(", ");
     // On a partitioned parent the index is created for every partition too; ONLY is not used so
     // partitions get theirs automatically, as pg_dump's ATTACH PARTITION would.
     let mut s = format!(
@@ -499,7 +518,7 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
                 continue;
             }
             if index.constraint {
-                out.push(Statement::new(format!("ALTER TABLE {t} DROP CONSTRAINT {}", q(&index.name)), format!("drop unique constraint \"{}\"", index.name)).rev(format!("ALTER TABLE {t} ADD {}", unique_constraint_def(index))));
+                out.push(Statement::new(format!("ALTER TABLE {t} DROP CONSTRAINT {}", q(&index.name)), format!("drop {} \"{}\"", constraint_kind(index), index.name)).rev(format!("ALTER TABLE {t} ADD {}", unique_constraint_def(index))));
             } else {
                 out.push(Statement::new(format!("DROP INDEX {}", qn(schema, &index.name)), format!("drop index \"{}\" of \"{}\"", index.name, to.name)).rev(create_index(schema, to, index, false)));
             }
@@ -647,7 +666,7 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
                 out.push(Statement::new(create_index(schema, to, index, false), format!("create index \"{}\" on \"{}\"", index.name, to.name)).rev(format!("DROP INDEX {}", qn(schema, &index.name))));
                 out.push(Statement::new(format!("COMMENT ON INDEX {} IS {}", qn(schema, &index.name), lit(index.comment.as_deref().unwrap_or_default())), format!("comment on index \"{}\"", index.name)));
             }
-            TableChange::AddIndex { index } if index.constraint => out.push(Statement::new(format!("ALTER TABLE {t} ADD {}", unique_constraint_def(index)), format!("add unique constraint \"{}\"", index.name)).rev(format!("ALTER TABLE {t} DROP CONSTRAINT {}", q(&index.name)))),
+            TableChange::AddIndex { index } if index.constraint => out.push(Statement::new(format!("ALTER TABLE {t} ADD {}", unique_constraint_def(index)), format!("add {} \"{}\"", constraint_kind(index), index.name)).rev(format!("ALTER TABLE {t} DROP CONSTRAINT {}", q(&index.name)))),
             TableChange::AddIndex { index } => out.push(Statement::new(create_index(schema, to, index, false), format!("create index \"{}\" on \"{}\"", index.name, to.name)).rev(format!("DROP INDEX {}", qn(schema, &index.name)))),
             TableChange::ModifyComment { to: c, .. } => out.push(Statement::new(format!("COMMENT ON TABLE {t} IS {}", c.as_deref().map(lit).unwrap_or("NULL".into())), format!("comment on table \"{}\"", to.name))),
             TableChange::ModifyColumn { to: col, what, .. } if what.contains(&"comment") => out.push(Statement::new(format!("COMMENT ON COLUMN {t}.{} IS {}", q(&col.name), col.comment.as_deref().map(lit).unwrap_or("NULL".into())), format!("comment on column \"{}\"", col.name))),

@@ -468,12 +468,13 @@ async fn indexes(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
            ARRAY(SELECT i.indkey[k-1]::int FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
            i.indnullsnotdistinct, con.contype::text, obj_description(ic.oid,'pg_class'), \
            (SELECT split_part(o, '=', 2)::int FROM unnest(ic.reloptions) o WHERE o LIKE 'pages_per_range=%'), \
-           COALESCE(con.condeferrable, false), COALESCE(con.condeferred, false) \
+           COALESCE(con.condeferrable, false), COALESCE(con.condeferred, false), \
+           ARRAY(SELECT o.oprname::text FROM unnest(con.conexclop) WITH ORDINALITY AS u(op, n) JOIN pg_operator o ON o.oid = u.op ORDER BY u.n) \
          FROM pg_index i JOIN pg_class ic ON ic.oid=i.indexrelid JOIN pg_class c ON c.oid=i.indrelid \
          JOIN pg_namespace n ON n.oid=c.relnamespace JOIN pg_am am ON am.oid=ic.relam \
          LEFT JOIN pg_constraint con ON con.conindid=i.indexrelid AND con.contype IN ('p','u','x') AND con.conrelid=c.oid \
          WHERE c.relkind IN ('r','p','m') AND n.nspname = ANY($1) \
-           AND (con.contype IS NULL OR con.contype = 'u') \
+           AND (con.contype IS NULL OR con.contype IN ('u', 'x')) \
            AND NOT EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid) \
            AND (i.indisvalid OR c.relkind = 'p')";
     let rows = sqlx::query(q).bind(schemas).fetch_all(pool).await.context("inspecting indexes")?;
@@ -486,6 +487,8 @@ async fn indexes(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
         let opclasses: Vec<String> = r.get(9);
         let attnums: Vec<i32> = r.get(10);
         let contype: Option<String> = r.get(12);
+        // An exclusion constraint's operators, one per key part.
+        let exclusion_ops: Vec<String> = r.get(17);
         let mut parts = Vec::with_capacity(keys.len());
         for (k, key) in keys.iter().enumerate() {
             let opt = options.get(k).copied().unwrap_or(0);
@@ -513,6 +516,7 @@ async fn indexes(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
             if nulls_first != desc {
                 p.nulls_first = Some(nulls_first);
             }
+            p.op = exclusion_ops.get(k).cloned();
             parts.push(p);
         }
         let idx = Index {
@@ -523,7 +527,7 @@ async fn indexes(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, Strin
             where_clause: r.get(5),
             include: include.into_iter().map(|s| s.trim_matches('"').replace("\"\"", "\"")).collect(),
             nulls_distinct: !r.get::<bool, _>(11),
-            constraint: contype.as_deref() == Some("u"),
+            constraint: matches!(contype.as_deref(), Some("u") | Some("x")),
             comment: r.get(13),
             page_per_range: r.get::<Option<i32>, _>(14).and_then(|n| u32::try_from(n).ok()),
             deferrable: r.get(15),
@@ -768,8 +772,6 @@ async fn skipped(pool: &PgPool, schemas: &[String]) -> Result<Vec<Skipped>> {
          UNION ALL SELECT 'INVALID index (a failed concurrent build; a plan that wants it builds it again)', n.nspname::text, c.relname || '.' || ic.relname \
            FROM pg_index i JOIN pg_class ic ON ic.oid=i.indexrelid JOIN pg_class c ON c.oid=i.indrelid JOIN pg_namespace n ON n.oid=c.relnamespace \
            WHERE NOT i.indisvalid AND c.relkind <> 'p' AND n.nspname = ANY($1) \
-         UNION ALL SELECT 'exclusion constraint', n.nspname::text, c.relname || '.' || k.conname FROM pg_constraint k \
-           JOIN pg_class c ON c.oid=k.conrelid JOIN pg_namespace n ON n.oid=c.relnamespace WHERE k.contype = 'x' AND k.conparentid = 0 AND n.nspname = ANY($1) \
          UNION ALL SELECT 'NOT VALID constraint (validity)', n.nspname::text, c.relname || '.' || k.conname FROM pg_constraint k \
            JOIN pg_class c ON c.oid=k.conrelid JOIN pg_namespace n ON n.oid=c.relnamespace WHERE NOT k.convalidated AND n.nspname = ANY($1)",
         not_ext("pg_class", "c.oid"),

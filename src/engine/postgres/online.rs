@@ -140,7 +140,7 @@ fn keys_using_index(changes: &[Change], mut statements: Vec<Statement>) -> Vec<S
         };
         for tc in tcs {
             match tc {
-                TableChange::AddIndex { index } if index.constraint && !taken(&index.name) && index.parts.iter().all(|p| p.column.is_some()) && ready(&index.parts.iter().filter_map(|p| p.column.clone()).chain(index.include.iter().cloned()).collect::<Vec<_>>()) => {
+                TableChange::AddIndex { index } if index.constraint && !index.is_exclusion() && !taken(&index.name) && index.parts.iter().all(|p| p.column.is_some()) && ready(&index.parts.iter().filter_map(|p| p.column.clone()).chain(index.include.iter().cloned()).collect::<Vec<_>>()) => {
                     let add = format!("ADD {}", ddl::unique_constraint_def(index));
                     let attach = format!("ADD CONSTRAINT {} UNIQUE USING INDEX {}{}", ddl::q(&index.name), ddl::q(&index.name), ddl::deferrable(index.deferrable, index.initially_deferred));
                     if let Some(st) = statements.iter_mut().find(|s| s.change == Some(ci) && !s.no_tx && !s.before_tx && s.sql.starts_with(&format!("ALTER TABLE {t} ")) && s.sql.contains(&add)) {

@@ -799,7 +799,10 @@ impl Decoder<'_> {
                         }
                         t.primary_key = Some(pk);
                     }
-                    "index" | "unique" => {
+                    "exclude" if self.dialect != Dialect::Postgres => {
+                        return Err(self.files[fi].err(cb.span(), format!("exclusion constraints exist only on PostgreSQL, not {}", self.dialect.name()), None));
+                    }
+                    "index" | "unique" | "exclude" => {
                         let i = self.index(fi, cb, &t)?;
                         if t.indexes.iter().any(|x| x.name == i.name) {
                             return Err(self.files[fi].err(cb.span(), format!("duplicate index \"{}\" in table \"{name}\"", i.name), None));
@@ -1079,7 +1082,8 @@ impl Decoder<'_> {
                 "ops" => p.opclass = Some(self.constant(fi, a)?),
                 "nulls_first" => p.nulls_first = if self.boolean(fi, a)? { Some(true) } else { p.nulls_first },
                 "nulls_last" => p.nulls_first = if self.boolean(fi, a)? { Some(false) } else { p.nulls_first },
-                _ => return Err(self.unknown(fi, a, "on", &["column", "expr", "desc", "prefix", "ops", "nulls_first", "nulls_last"])),
+                "op" => p.op = Some(self.string(fi, a)?.trim().to_string()),
+                _ => return Err(self.unknown(fi, a, "on", &["column", "expr", "desc", "prefix", "ops", "nulls_first", "nulls_last", "op"])),
             }
         }
         if p.column.is_none() == p.expr.is_none() {
@@ -1094,8 +1098,9 @@ impl Decoder<'_> {
 
     fn index(&self, fi: usize, b: &Block, t: &Table) -> R<Index> {
         let name = self.one_label(fi, b)?;
-        let is_constraint = b.ident.as_str() == "unique";
-        let mut i = Index { name, unique: is_constraint, nulls_distinct: true, constraint: is_constraint, pos: Some(self.files[fi].pos(b.span())), ..Default::default() };
+        let exclusion = b.ident.as_str() == "exclude";
+        let is_constraint = exclusion || b.ident.as_str() == "unique";
+        let mut i = Index { name, unique: is_constraint && !exclusion, nulls_distinct: true, constraint: is_constraint, pos: Some(self.files[fi].pos(b.span())), ..Default::default() };
         let mut has_columns = false;
         for a in attrs(&b.body) {
             match a.key.as_str() {
@@ -1120,7 +1125,9 @@ impl Decoder<'_> {
                 "deferrable" if is_constraint => (i.deferrable, i.initially_deferred) = self.deferrable(fi, a, i.initially_deferred)?,
                 "initially_deferred" if is_constraint => i.initially_deferred = self.boolean(fi, a)?,
                 _ => {
-                    let known: &[&str] = if is_constraint {
+                    let known: &[&str] = if exclusion {
+                        &["type", "where", "include", "deferrable", "initially_deferred", "comment", "renamed_from"]
+                    } else if is_constraint {
                         &["columns", "type", "where", "include", "nulls_distinct", "deferrable", "initially_deferred", "comment", "renamed_from"]
                     } else {
                         &["columns", "unique", "type", "where", "include", "nulls_distinct", "page_per_range", "comment", "renamed_from"]
@@ -1130,11 +1137,19 @@ impl Decoder<'_> {
             }
         }
         i.deferrable |= i.initially_deferred;
+        if exclusion && has_columns {
+            return Err(self.files[fi].err(b.span(), format!("exclude \"{}\" lists its parts as `on` blocks, each with its operator", i.name), Some("on { column = column.room\n  op = \"=\" }".into())));
+        }
         for on in blocks(&b.body) {
             if has_columns {
                 return Err(self.files[fi].err(on.span(), "use either `columns` or `on` blocks, not both", None));
             }
-            i.parts.push(self.index_part(fi, on, t)?);
+            let part = self.index_part(fi, on, t)?;
+            if part.op.is_some() != exclusion {
+                let msg = if exclusion { "each `on` block of an exclude needs `op` (e.g. op = \"&&\")" } else { "`op` belongs to `exclude` blocks (exclusion constraints)" };
+                return Err(self.files[fi].err(on.span(), msg, None));
+            }
+            i.parts.push(part);
         }
         if i.parts.is_empty() {
             return Err(self.files[fi].err(b.span(), format!("index \"{}\" has no parts", i.name), Some("add `columns = [column.x]` or `on { column = column.x }`".into())));

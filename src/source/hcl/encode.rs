@@ -346,12 +346,16 @@ fn deferrable_attrs(out: &mut String, deferrable: bool, initially_deferred: bool
 
 /// An `index` (or PostgreSQL `unique`) block at two spaces' indent.
 pub(crate) fn index_block(out: &mut String, i: &Index, dialect: Dialect) {
-    let kw = if i.constraint && dialect == Dialect::Postgres { "unique" } else { "index" };
+    let kw = match (i.constraint && dialect == Dialect::Postgres, i.is_exclusion()) {
+        (true, true) => "exclude",
+        (true, false) => "unique",
+        (false, _) => "index",
+    };
     let _ = writeln!(out, "  {kw} {} {{", hcl_str(&i.name));
     if i.unique && kw == "index" {
         out.push_str("    unique = true\n");
     }
-    let simple = i.parts.iter().all(|p| p.column.is_some() && !p.desc && p.prefix.is_none() && p.opclass.is_none() && p.nulls_first.is_none());
+    let simple = i.parts.iter().all(|p| p.column.is_some() && !p.desc && p.prefix.is_none() && p.opclass.is_none() && p.nulls_first.is_none() && p.op.is_none());
     // Attributes before `on` blocks, `type` after `columns` (Atlas's order).
     if simple {
         let names: Vec<String> = i.parts.iter().map(|p| p.column.clone().unwrap_or_default()).collect();
@@ -382,6 +386,9 @@ pub(crate) fn index_block(out: &mut String, i: &Index, dialect: Dialect) {
                 Some(true) => out.push_str("      nulls_first = true\n"),
                 Some(false) => out.push_str("      nulls_last = true\n"),
                 None => {}
+            }
+            if let Some(op) = &p.op {
+                let _ = writeln!(out, "      op = {}", hcl_str(op));
             }
             out.push_str("    }\n");
         }
