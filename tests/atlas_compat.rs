@@ -246,3 +246,22 @@ async fn postgres_exclusion_constraints() {
     assert!(realm.skipped.is_empty(), "{:?}", realm.skipped);
     db.drop().await;
 }
+
+/// A column typed with a domain the file does not declare (Atlas's files do this: Atlas does
+/// not manage domains) keeps the target's domain: applied, in sync, and the domain is not
+/// dropped under the column.
+#[tokio::test]
+async fn postgres_undeclared_domains_the_file_uses_are_kept() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE DOMAIN public.positive_int AS bigint CHECK (VALUE > 0)").await;
+    let hcl = "schema \"public\" {}\ntable \"users\" {\n  schema = schema.public\n  column \"c1\" {\n    type = sql(\"public.positive_int\")\n  }\n}\n";
+    let (out, again) = apply_then_replan(&db, &db.url, hcl);
+    assert!(out.contains("CREATE TABLE") && !out.contains("DROP DOMAIN"), "{out}");
+    assert!(again.contains("no changes") && again.contains("public.positive_int is used by the desired columns but not declared"), "{again}");
+    // Written without its schema, as in Atlas's own scripts: the same.
+    let (_, again) = apply_then_replan(&db, &db.url, &hcl.replace("public.positive_int", "positive_int"));
+    assert!(again.contains("no changes"), "{again}");
+    let realm = db.inspect().await;
+    assert!(realm.schemas.iter().any(|s| s.domains.iter().any(|d| d.name == "positive_int")));
+    db.drop().await;
+}

@@ -95,6 +95,9 @@ pub struct Outcome {
 pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, opts: &Options) -> Result<Outcome> {
     current.exclude(&opts.exclude);
     desired.exclude(&opts.exclude);
+    for kept in crate::schema::type_ref::keep_referenced_types(&current, &mut desired) {
+        eprintln!("note: {kept} is used by the desired columns but not declared; kept as the target has it");
+    }
     manage_privileges(dialect, &mut current, &mut desired, opts)?;
     current.sort();
     desired.sort();

@@ -43,6 +43,48 @@ pub fn renamed(ty: &str, map: &std::collections::HashMap<String, String>) -> Opt
     })
 }
 
+/// Enums and domains that desired columns name but the desired state does not declare, taken
+/// from the target as they are: the file depends on them (Atlas's files often do, since Atlas
+/// does not manage domains), so they stay rather than being dropped under the columns that use
+/// them. Returns what was kept, as `schema.name`.
+pub fn keep_referenced_types(current: &super::Realm, desired: &mut super::Realm) -> Vec<String> {
+    // A bare name (`sql("positive_int")`) is the target's type of the table's own schema.
+    for ds in &mut desired.schemas {
+        let Some(cs) = current.schemas.iter().find(|s| s.name == ds.name) else { continue };
+        let declared: std::collections::BTreeSet<&str> = ds.enums.iter().map(|e| e.name.as_str()).chain(ds.domains.iter().map(|d| d.name.as_str())).collect();
+        let theirs: std::collections::BTreeSet<&str> = cs.enums.iter().map(|e| e.name.as_str()).chain(cs.domains.iter().map(|d| d.name.as_str())).collect();
+        let schema = ds.name.clone();
+        for t in &mut ds.tables {
+            for c in &mut t.columns {
+                let base = c.ty.trim_end_matches("[]");
+                if theirs.contains(base) && !declared.contains(base) {
+                    c.ty = format!("{}{}", qualified(&schema, base), &c.ty[base.len()..]);
+                }
+            }
+        }
+    }
+    let named: std::collections::BTreeSet<String> = desired.schemas.iter().flat_map(|s| s.tables.iter().flat_map(|t| t.columns.iter().map(|c| c.ty.trim_end_matches("[]").to_string()))).collect();
+    let mut kept = Vec::new();
+    for cs in &current.schemas {
+        let Some(ds) = desired.schemas.iter_mut().find(|s| s.name == cs.name) else { continue };
+        for e in &cs.enums {
+            let q = qualified(&cs.name, &e.name);
+            if named.contains(&q) && !ds.enums.iter().any(|x| x.name == e.name) && !ds.domains.iter().any(|x| x.name == e.name) {
+                ds.enums.push(e.clone());
+                kept.push(q);
+            }
+        }
+        for d in &cs.domains {
+            let q = qualified(&cs.name, &d.name);
+            if named.contains(&q) && !ds.domains.iter().any(|x| x.name == d.name) && !ds.enums.iter().any(|x| x.name == d.name) {
+                ds.domains.push(d.clone());
+                kept.push(q);
+            }
+        }
+    }
+    kept
+}
+
 /// Column types that name a declared enum or domain without its schema (`sql("status[]")`,
 /// as Atlas's files often write them), resolved as a session whose search_path holds the
 /// column's schema would: the type of the table's own schema first, else the only declared

@@ -20,8 +20,10 @@ fn spelled(ty: &str) -> String {
     }
     let lower = t.to_ascii_lowercase();
     let (name, args) = split_args(&lower);
-    let name = name.trim().replace('_', " ");
-    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    // `_` stands for a space only in the built-in names HCL cannot write with one
+    // (`double_precision`, `day_to_second`); any other name keeps it (`order_status`).
+    let written = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = written.replace('_', " ");
     let args = args.map(|a| a.replace(' ', ""));
     let with_args = |n: &str| match &args {
         Some(a) => format!("{n}({a})"),
@@ -58,7 +60,7 @@ fn spelled(ty: &str) -> String {
         "time" | "time without time zone" => time_type("time", &args, false),
         "timetz" | "time with time zone" => time_type("time", &args, true),
         f if INTERVAL_FIELDS.contains(&f) => with_args(&format!("interval {f}")),
-        _ => with_args(&name),
+        _ => with_args(&written),
     }
 }
 
@@ -222,6 +224,9 @@ mod tests {
         assert_eq!(canonical("day_to_second(4)"), "interval day to second(4)");
         assert_eq!(canonical("interval year to month"), "interval year to month");
         assert_eq!(canonical("interval(3)"), "interval(3)");
+        // Other names keep their underscores: a user type, not two words.
+        assert_eq!(canonical("order_status[]"), "order_status[]");
+        assert_eq!(canonical("positive_int"), "positive_int");
         // A precision of 6 is the default one.
         assert_eq!(canonical("timestamp(6)"), "timestamp without time zone");
         assert_eq!(canonical("timestamptz(6)"), "timestamp with time zone");
