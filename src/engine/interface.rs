@@ -5,7 +5,7 @@
 use crate::diff::Change;
 use crate::schema::refs::ObjKey;
 use crate::lint::lossy::Lossy;
-use crate::schema::{ColumnDefault, Dialect, Function, Realm, Trigger, View};
+use crate::schema::{ColumnDefault, Dialect, Function, Realm, RefAction, Trigger, View};
 use crate::statement::{Phase, Statement, Traffic};
 
 /// The online-safe forms a plan takes for tables that exist in the target, all on by default
@@ -99,6 +99,10 @@ pub trait Engine: Sync {
     fn default_primary_key_name(&self, table: &str) -> Option<String>;
     /// The storage engine a table gets when none is named (MySQL's InnoDB).
     fn default_table_engine(&self) -> Option<&'static str>;
+    /// A referential action as the engine tells it apart: MySQL's RESTRICT is its NO ACTION.
+    fn ref_action(&self, a: RefAction) -> RefAction {
+        a
+    }
     /// An inline value list type (MySQL's `enum('a','b')` / `set(…)`): its keyword and values.
     fn value_list_type(&self, _ty: &str) -> Option<(&'static str, Vec<String>)> {
         None

@@ -193,3 +193,17 @@ fn exclusion_constraints_render_with_their_operators() {
     assert_eq!(sqls(&p), vec![r#"ALTER TABLE "public"."booking" ADD CONSTRAINT "booking_no_overlap" EXCLUDE USING gist ("during" WITH &&) WHERE (id > 0)"#]);
     assert!(p.statements.iter().all(|s| !s.no_tx), "{:#?}", sqls(&p));
 }
+
+/// MySQL: RESTRICT and NO ACTION are InnoDB's one default action, left unwritten (SHOW CREATE
+/// TABLE omits it too); any other action is written.
+#[test]
+fn mysql_foreign_keys_leave_the_default_action_unwritten() {
+    let users = table("users", vec![col("id", "integer", false)]);
+    let posts = table("posts", vec![col("id", "integer", false), col("author", "integer", true)]);
+    let mut key = fk("posts_author", "author", "app", "users");
+    key.on_update = crate::schema::RefAction::Restrict;
+    key.on_delete = crate::schema::RefAction::Cascade;
+    let p = plan(Dialect::Mysql, "app", vec![users.clone(), posts.clone()], vec![users, Table { foreign_keys: vec![key], ..posts }]);
+    let s = sqls(&p).join("\n");
+    assert!(s.contains("REFERENCES `app`.`users` (`id`) ON DELETE CASCADE") && !s.contains("ON UPDATE"), "{s}");
+}

@@ -123,16 +123,32 @@ pub fn create_index(schema: &str, table: &str, i: &Index) -> String {
     s
 }
 
+/// InnoDB's RESTRICT and NO ACTION are one action (checked at once), which a key that names
+/// none gets and which the catalog reports as RESTRICT: the model calls it NO ACTION.
+pub fn ref_action(a: RefAction) -> RefAction {
+    match a {
+        RefAction::Restrict | RefAction::NoAction => RefAction::NoAction,
+        RefAction::Cascade => RefAction::Cascade,
+        RefAction::SetNull => RefAction::SetNull,
+        RefAction::SetDefault => RefAction::SetDefault,
+    }
+}
+
+/// The default action is left unwritten, as Atlas writes it (SHOW CREATE TABLE then omits it).
 pub fn fk_def(fk: &ForeignKey) -> String {
-    format!(
-        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON UPDATE {} ON DELETE {}",
+    let mut s = format!(
+        "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
         q(&fk.name),
         fk.columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", "),
         qn(&fk.ref_schema, &fk.ref_table),
         fk.ref_columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", "),
-        fk.on_update.sql(),
-        fk.on_delete.sql()
-    )
+    );
+    for (clause, action) in [("ON UPDATE", fk.on_update), ("ON DELETE", fk.on_delete)] {
+        if ref_action(action) != RefAction::NoAction {
+            s.push_str(&format!(" {clause} {}", action.sql()));
+        }
+    }
+    s
 }
 
 pub fn check_def(c: &Check) -> String {

@@ -123,6 +123,10 @@ impl Engine for Mysql {
     fn canonical_type(&self, raw: &str) -> String {
         super::types::canonical(raw)
     }
+    fn ref_action(&self, a: RefAction) -> RefAction {
+        super::ddl::ref_action(a)
+    }
+
     fn default_table_engine(&self) -> Option<&'static str> {
         Some("InnoDB")
     }

@@ -1174,7 +1174,7 @@ impl Decoder<'_> {
                 }
                 "on_update" | "on_delete" => {
                     let v = self.constant(fi, a)?;
-                    let act = RefAction::parse(&v).ok_or_else(|| {
+                    let act = RefAction::parse(&v).map(|x| engine::of(self.dialect).ref_action(x)).ok_or_else(|| {
                         self.files[fi].err(a.value.span(), format!("unknown referential action `{v}`"), Some("one of NO_ACTION, RESTRICT, CASCADE, SET_NULL, SET_DEFAULT".into()))
                     })?;
                     if a.key.as_str() == "on_update" {
