@@ -678,7 +678,7 @@ async fn inspect(c: InspectCmd) -> ExitCode {
         let url = c.project.url(&c.url, &vars)?;
         if url.starts_with("file://") {
             let dev = c.dev_url.clone().or(c.project.env(&vars)?.and_then(|e| e.dev));
-            return cli::inspect::run_file(&url, dev.as_deref(), &vars, &c.schemas, c.format).await;
+            return cli::inspect::run_file(&url, dev.as_deref(), &vars, &c.schemas, &c.exclude, c.format).await;
         }
         cli::inspect::run(&url, &c.schemas, &c.exclude, c.format).await
     };

@@ -16,20 +16,14 @@ pub async fn run(url: &str, schemas: &[String], exclude: &[String], format: Form
     let (conn, mut realm) = super::inspect_url(url, schemas).await?;
     let d = conn.dialect();
     conn.close().await;
-    // A URL bound to one schema takes Atlas's schema-relative patterns (`users`, `*.tmp_*`).
-    let scope = match d {
-        crate::schema::Dialect::Sqlite => Some("main".to_string()),
-        crate::schema::Dialect::Postgres | crate::schema::Dialect::Mysql => crate::url::DbUrl::parse(url).ok().and_then(|u| u.bound_schema()),
-    };
-    let patterns: Vec<String> = exclude.iter().map(|p| scope.as_ref().map(|s| format!("{s}.{p}")).unwrap_or_else(|| p.clone())).collect();
-    realm.exclude(&patterns);
+    let bound = crate::url::DbUrl::parse(url).ok().and_then(|u| u.bound_schema());
+    exclude_scoped(&mut realm, d, bound.as_deref(), exclude);
     if let Some(s) = realm.skipped_summary() {
         eprintln!("note: {s}");
     }
     // A URL bound to one schema (a MySQL database, a PostgreSQL search_path) is inspected as
     // that one schema; its SQL script is unqualified and creates no schema, so it loads into
     // any (as Atlas writes it).
-    let bound = crate::url::DbUrl::parse(url).ok().and_then(|u| u.bound_schema());
     if let (Some(db), Format::Sql, [_]) = (&bound, format, realm.schemas.as_slice()) {
         realm.rename_schemas(&std::collections::HashMap::from([(db.clone(), String::new())]));
         let script = render(&realm, d, format);
@@ -40,7 +34,18 @@ pub async fn run(url: &str, schemas: &[String], exclude: &[String], format: Form
 
 /// `schemagate schema inspect --url file://schema.sql --dev-url DEV`: what a schema file
 /// describes, as the database of --dev-url's engine makes of it (Atlas's file inspection).
-pub async fn run_file(url: &str, dev_url: Option<&str>, vars: &std::collections::HashMap<String, String>, schemas: &[String], format: Format) -> Result<String> {
+/// `--exclude` globs: on a URL bound to one schema (SQLite's `main` always) they are Atlas's
+/// schema-relative patterns (`users`, `*.tmp_*`).
+fn exclude_scoped(realm: &mut Realm, d: crate::schema::Dialect, bound: Option<&str>, exclude: &[String]) {
+    let scope = match d {
+        crate::schema::Dialect::Sqlite => Some("main"),
+        crate::schema::Dialect::Postgres | crate::schema::Dialect::Mysql => bound,
+    };
+    let patterns: Vec<String> = exclude.iter().map(|p| scope.map(|s| format!("{s}.{p}")).unwrap_or_else(|| p.clone())).collect();
+    realm.exclude(&patterns);
+}
+
+pub async fn run_file(url: &str, dev_url: Option<&str>, vars: &std::collections::HashMap<String, String>, schemas: &[String], exclude: &[String], format: Format) -> Result<String> {
     let Some(dev) = dev_url else {
         anyhow::bail!("inspecting {} needs --dev-url: its engine is the file's dialect (e.g. --dev-url docker://postgres/15/dev, mysql://root@127.0.0.1:3306/, sqlite://dev?mode=memory)", crate::url::redact(url));
     };
@@ -52,10 +57,11 @@ pub async fn run_file(url: &str, dev_url: Option<&str>, vars: &std::collections:
     }
     // A dev URL bound to one schema names the file's one schema, as Atlas's schema scope does.
     let bound = crate::url::DbUrl::parse(dev).ok().and_then(|u| u.bound_schema());
-    if let (Some(b), [only]) = (bound, realm.schemas.as_slice()) {
+    if let (Some(b), [only]) = (&bound, realm.schemas.as_slice()) {
         let from = only.name.clone();
-        realm.rename_schemas(&std::collections::HashMap::from([(from, b)]));
+        realm.rename_schemas(&std::collections::HashMap::from([(from, b.clone())]));
     }
+    exclude_scoped(&mut realm, dialect, bound.as_deref(), exclude);
     Ok(render(&realm, dialect, format))
 }
 

@@ -347,18 +347,17 @@ fn env_block(
                         // Atlas attributes that do not apply to schemagate.
                         "migration" | "format" | "log" | "name" | "test" => {}
                         // Anything else is an input variable of the schema files.
-                        other => match &v {
-                            Value::String(s) => {
-                                env.vars.insert(other.to_string(), s.clone());
+                        other => {
+                            let scalar = match &v {
+                                Value::String(s) => Some(s.clone()),
+                                Value::Number(n) => Some(n.to_string()),
+                                Value::Bool(b) => Some(b.to_string()),
+                                Value::Null | Value::Array(_) | Value::Object(_) => None,
+                            };
+                            if let Some(x) = scalar {
+                                env.vars.insert(other.to_string(), x);
                             }
-                            Value::Number(n) => {
-                                env.vars.insert(other.to_string(), n.to_string());
-                            }
-                            Value::Bool(b) => {
-                                env.vars.insert(other.to_string(), b.to_string());
-                            }
-                            _ => {}
-                        },
+                        }
                     }
                 }
                 Structure::Block(inner) => match inner.ident.as_str() {

@@ -43,66 +43,57 @@ pub fn renamed(ty: &str, map: &std::collections::HashMap<String, String>) -> Opt
     })
 }
 
+/// Every enum and domain of `realm`, as (schema, name).
+fn user_types(realm: &super::Realm) -> Vec<(String, String)> {
+    realm.schemas.iter().flat_map(|s| s.enums.iter().map(|e| e.name.clone()).chain(s.domains.iter().map(|d| d.name.clone())).map(move |n| (s.name.clone(), n))).collect()
+}
+
 /// Enums and domains that desired columns name but the desired state does not declare, taken
 /// from the target as they are: the file depends on them (Atlas's files often do, since Atlas
 /// does not manage domains), so they stay rather than being dropped under the columns that use
-/// them. Returns what was kept, as `schema.name`.
+/// them. A bare name (`sql("positive_int")`) resolves as for declared types. Returns what was
+/// kept, as `schema.name`.
 pub fn keep_referenced_types(current: &super::Realm, desired: &mut super::Realm) -> Vec<String> {
-    // A bare name (`sql("positive_int")`) is the target's type of the table's own schema.
-    for ds in &mut desired.schemas {
-        let Some(cs) = current.schemas.iter().find(|s| s.name == ds.name) else { continue };
-        let declared: std::collections::BTreeSet<&str> = ds.enums.iter().map(|e| e.name.as_str()).chain(ds.domains.iter().map(|d| d.name.as_str())).collect();
-        let theirs: std::collections::BTreeSet<&str> = cs.enums.iter().map(|e| e.name.as_str()).chain(cs.domains.iter().map(|d| d.name.as_str())).collect();
-        let schema = ds.name.clone();
-        for t in &mut ds.tables {
-            for c in &mut t.columns {
-                let base = c.ty.trim_end_matches("[]");
-                if theirs.contains(base) && !declared.contains(base) {
-                    c.ty = format!("{}{}", qualified(&schema, base), &c.ty[base.len()..]);
-                }
-            }
-        }
-    }
+    let declared = user_types(desired);
+    let undeclared: Vec<(String, String)> = user_types(current).into_iter().filter(|(s, n)| desired.schemas.iter().any(|d| &d.name == s) && !declared.iter().any(|(ds, dn)| ds == s && dn == n)).collect();
+    qualify_bare(desired, &undeclared);
     let named: std::collections::BTreeSet<String> = desired.schemas.iter().flat_map(|s| s.tables.iter().flat_map(|t| t.columns.iter().map(|c| c.ty.trim_end_matches("[]").to_string()))).collect();
     let mut kept = Vec::new();
-    for cs in &current.schemas {
-        let Some(ds) = desired.schemas.iter_mut().find(|s| s.name == cs.name) else { continue };
-        for e in &cs.enums {
-            let q = qualified(&cs.name, &e.name);
-            if named.contains(&q) && !ds.enums.iter().any(|x| x.name == e.name) && !ds.domains.iter().any(|x| x.name == e.name) {
-                ds.enums.push(e.clone());
-                kept.push(q);
-            }
+    for (schema, name) in undeclared {
+        let q = qualified(&schema, &name);
+        if !named.contains(&q) {
+            continue;
         }
-        for d in &cs.domains {
-            let q = qualified(&cs.name, &d.name);
-            if named.contains(&q) && !ds.domains.iter().any(|x| x.name == d.name) && !ds.enums.iter().any(|x| x.name == d.name) {
-                ds.domains.push(d.clone());
-                kept.push(q);
-            }
+        let (Some(cs), Some(ds)) = (current.schemas.iter().find(|s| s.name == schema), desired.schemas.iter_mut().find(|s| s.name == schema)) else { continue };
+        if let Some(e) = cs.enums.iter().find(|e| e.name == name) {
+            ds.enums.push(e.clone());
+        } else if let Some(d) = cs.domains.iter().find(|d| d.name == name) {
+            ds.domains.push(d.clone());
         }
+        kept.push(q);
     }
     kept
 }
 
 /// Column types that name a declared enum or domain without its schema (`sql("status[]")`,
-/// as Atlas's files often write them), resolved as a session whose search_path holds the
-/// column's schema would: the type of the table's own schema first, else the only declared
-/// type of that name. Array brackets are kept. Every other type stays as written.
+/// as Atlas's files often write them), qualified. Every other type stays as written.
 pub fn qualify_bare_user_types(realm: &mut super::Realm) {
-    let declared: Vec<(String, String)> = realm
-        .schemas
-        .iter()
-        .flat_map(|s| s.enums.iter().map(|e| e.name.clone()).chain(s.domains.iter().map(|d| d.name.clone())).map(move |n| (s.name.clone(), n)))
-        .collect();
+    let declared = user_types(realm);
+    qualify_bare(realm, &declared);
+}
+
+/// Bare column types naming one of `types` (schema, name), resolved as a session whose
+/// search_path holds the column's schema would: the type of the table's own schema first,
+/// else the only one of that name. Array brackets are kept.
+fn qualify_bare(realm: &mut super::Realm, types: &[(String, String)]) {
     let resolve = |schema: &str, ty: &str| -> Option<String> {
         let base = ty.trim_end_matches("[]");
         let dims = &ty[base.len()..];
         if base.contains('.') || base.contains('"') || base.contains('(') || base.contains(' ') {
             return None;
         }
-        let here = declared.iter().find(|(s, n)| s == schema && n == base);
-        let mut anywhere = declared.iter().filter(|(_, n)| n == base);
+        let here = types.iter().find(|(s, n)| s == schema && n == base);
+        let mut anywhere = types.iter().filter(|(_, n)| n == base);
         let found = here.or_else(|| match (anywhere.next(), anywhere.next()) {
             (Some(one), None) => Some(one),
             _ => None,

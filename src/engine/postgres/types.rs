@@ -66,7 +66,8 @@ fn spelled(ty: &str) -> String {
 
 /// The element type of an array spelling, or `None` when `t` is not an array.
 fn array_element(t: &str) -> Option<&str> {
-    let re = regex::Regex::new(r"(?i)^(.+?)(\s+array(\s*\[\s*\d*\s*\])?|(\s*\[\s*\d*\s*\])+)$").expect("static regex");
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"(?i)^(.+?)(\s+array(\s*\[\s*\d*\s*\])?|(\s*\[\s*\d*\s*\])+)$").expect("static regex"));
     let c = re.captures(t)?;
     Some(c.get(1)?.as_str().trim_end())
 }
@@ -102,7 +103,9 @@ pub fn canonical_inspected(ty: &str) -> String {
 }
 
 fn without_default_precision(ty: &str) -> String {
-    let re = regex::Regex::new(r"^(timestamp|time|interval(?: [a-z ]+)?)\(6\)(.*)$").expect("static regex");
+    // Compiled once: every column type of a schema file passes here.
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"^(timestamp|time|interval(?: [a-z ]+)?)\(6\)(.*)$").expect("static regex"));
     match re.captures(ty) {
         Some(c) => format!("{}{}", &c[1], &c[2]),
         None => ty.to_string(),
@@ -138,7 +141,8 @@ pub fn hcl_type(ty: &str) -> Option<String> {
             return Some(p.map(|p| format!("{f}({p})")).unwrap_or(f));
         }
     }
-    let re = regex::Regex::new(r"^([a-z][a-z0-9 ]*)(\((\d+)(,\s*\d+)?\))?$").unwrap();
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"^([a-z][a-z0-9 ]*)(\((\d+)(,\s*\d+)?\))?$").expect("static regex"));
     let c = re.captures(simple)?;
     let name = c.get(1)?.as_str().trim().replace(' ', "_");
     Some(match c.get(2) {
