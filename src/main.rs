@@ -154,9 +154,9 @@ struct ApplyCmd {
     #[command(flatten)]
     common: Common,
     /// Apply without asking.
-    #[arg(long, conflicts_with = "dry_run")]
+    #[arg(long)]
     auto_approve: bool,
-    /// Plan and rehearse only; change nothing.
+    /// Plan and rehearse only; change nothing (even with --auto-approve, as in Atlas).
     #[arg(long)]
     dry_run: bool,
     /// Refuse (exit 4) unless the plan computed now has this hash (the one that was reviewed).
@@ -203,9 +203,9 @@ struct CleanCmd {
     #[arg(long, env = "SCHEMAGATE_DEV_URL", hide_env_values = true)]
     dev_url: Option<String>,
     /// Drop without asking.
-    #[arg(long, conflicts_with = "dry_run")]
+    #[arg(long)]
     auto_approve: bool,
-    /// Show what would be dropped; change nothing.
+    /// Show what would be dropped; change nothing (even with --auto-approve).
     #[arg(long)]
     dry_run: bool,
     #[command(flatten)]
@@ -502,13 +502,14 @@ fn emit(s: &str) {
 
 fn fail(e: &anyhow::Error) -> ExitCode {
     if let Some(u) = e.downcast_ref::<Usage>() {
-        eprintln!("error: {}", redact(&u.0));
+        eprintln!("Error: {}", redact(&u.0));
         return ExitCode::from(USAGE);
     }
     let refused = e.chain().any(|c| c.downcast_ref::<schemagate::apply::Refused>().is_some());
     let denied = e.chain().any(|c| c.downcast_ref::<cli::plan::Denied>().is_some());
     let msg = schemagate::error::chain(e);
-    eprintln!("error: {}", redact(&msg));
+    // Atlas's word (its users' scripts grep for it); clap's own usage errors stay lower-case.
+    eprintln!("Error: {}", redact(&msg));
     if let Some(h) = schemagate::error::db_hint(&msg) {
         eprintln!("  hint: {h}");
     }
@@ -523,7 +524,7 @@ async fn run(cli: Cli) -> ExitCode {
             Ok((o, findings, s)) => {
                 emit(&s);
                 if o.verified == Some(false) {
-                    eprintln!("error: the plan is unverified: rehearsing it did not reach the desired schema");
+                    eprintln!("Error: the plan is unverified: rehearsing it did not reach the desired schema");
                     ExitCode::from(1)
                 } else if findings.iter().any(|f| f.blocks()) {
                     ExitCode::from(3)

@@ -313,7 +313,7 @@ async fn upgrade(apps: &Path, app: &str, dialect: Dialect, old: &str, new: &str)
             // the application's own migration can fill them. schemagate must refuse (MF103)
             // naming each one and change nothing; emptying those tables stands in for the
             // application's migration, and the upgrade then goes through.
-            let denied: Vec<String> = err.lines().filter_map(|l| l.strip_prefix("error: policy denied the plan (")).flat_map(|l| l.trim_end_matches(|c| c != ')').trim_end_matches(')').split(", ").map(String::from).collect::<Vec<_>>()).collect();
+            let denied: Vec<String> = err.lines().filter_map(|l| l.strip_prefix("Error: policy denied the plan (")).flat_map(|l| l.trim_end_matches(|c| c != ')').trim_end_matches(')').split(", ").map(String::from).collect::<Vec<_>>()).collect();
             let want: Vec<String> = needs.iter().map(|(t, c)| format!("MF103 {}.{t}.{c}", if dialect == Dialect::Postgres { "public" } else { "main" })).collect();
             if code != 3 || denied != want {
                 return Err(format!("expected a denial naming {want:?} (exit 3), got exit {code} with {denied:?}:\n{err}"));

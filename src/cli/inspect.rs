@@ -47,7 +47,7 @@ fn exclude_scoped(realm: &mut Realm, d: crate::schema::Dialect, bound: Option<&s
 
 pub async fn run_file(url: &str, dev_url: Option<&str>, vars: &std::collections::HashMap<String, String>, schemas: &[String], exclude: &[String], format: Format) -> Result<String> {
     let Some(dev) = dev_url else {
-        anyhow::bail!("inspecting {} needs --dev-url: its engine is the file's dialect (e.g. --dev-url docker://postgres/15/dev, mysql://root@127.0.0.1:3306/, sqlite://dev?mode=memory)", crate::url::redact(url));
+        anyhow::bail!("--dev-url cannot be empty: inspecting {} needs a dev database, whose engine is the file's dialect (e.g. --dev-url docker://postgres/15/dev, mysql://root@127.0.0.1:3306/, sqlite://dev?mode=memory)", crate::url::redact(url));
     };
     let dialect = crate::devdb::dev_dialect(dev)?;
     let src = crate::source::Source::classify(&[url.to_string()])?;
@@ -57,9 +57,8 @@ pub async fn run_file(url: &str, dev_url: Option<&str>, vars: &std::collections:
     }
     // A dev URL bound to one schema names the file's one schema, as Atlas's schema scope does.
     let bound = crate::url::DbUrl::parse(dev).ok().and_then(|u| u.bound_schema());
-    if let (Some(b), [only]) = (&bound, realm.schemas.as_slice()) {
-        let from = only.name.clone();
-        realm.rename_schemas(&std::collections::HashMap::from([(from, b.clone())]));
+    if let Some(b) = &bound {
+        super::scope_into(&mut realm, dialect, b);
     }
     exclude_scoped(&mut realm, dialect, bound.as_deref(), exclude);
     Ok(render(&realm, dialect, format))

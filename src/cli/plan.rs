@@ -66,11 +66,8 @@ fn scope(dialect: Dialect, url: &DbUrl, desired: &mut Realm, explicit: &[String]
         return explicit.to_vec();
     }
     if dialect != Dialect::Sqlite {
-        if let (Some(db), [only]) = (&url.bound_schema(), desired.schemas.as_slice()) {
-            if &only.name != db {
-                let from = only.name.clone();
-                desired.rename_schemas(&HashMap::from([(from, db.clone())]));
-            }
+        if let Some(db) = url.bound_schema() {
+            super::scope_into(desired, dialect, &db);
         }
     }
     if dialect == Dialect::Sqlite {

@@ -179,7 +179,7 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
             Some(v) => Value::String(v.clone()),
             None => match b.body.get_attribute("default") {
                 Some(a) => Expression::from(a.value.clone()).evaluate(&context(hcl::Map::new(), extra)).map_err(|e| err(a.value.span(), format!("variable {name}: {e}"), None))?,
-                None => return Err(err(b.span(), format!("variable `{name}` has no value and no default"), Some(format!("set it with --var {name}=VALUE")))),
+                None => return Err(err(b.span(), format!("missing value for required variable \"{name}\": it has no default"), Some(format!("set it with --var {name}=VALUE")))),
             },
         };
         vars.insert(name, v);

@@ -99,9 +99,19 @@ pub trait Engine: Sync {
     fn default_primary_key_name(&self, table: &str) -> Option<String>;
     /// The storage engine a table gets when none is named (MySQL's InnoDB).
     fn default_table_engine(&self) -> Option<&'static str>;
-    /// A referential action as the engine tells it apart: MySQL's RESTRICT is its NO ACTION.
-    fn ref_action(&self, a: RefAction) -> RefAction {
-        a
+    /// The comment a new database gives one of its schemas (PostgreSQL's `public`): a SQL
+    /// schema file loaded there did not write it.
+    fn default_schema_comment(&self, _schema: &str) -> Option<&'static str> {
+        None
+    }
+    /// The referential action a foreign key that names none gets.
+    fn default_ref_action(&self) -> RefAction {
+        RefAction::NoAction
+    }
+    /// Whether two referential actions are one on this engine (InnoDB checks RESTRICT and NO
+    /// ACTION alike, at once): the planner reads either spelling as the other.
+    fn same_ref_action(&self, a: RefAction, b: RefAction) -> bool {
+        a == b
     }
     /// An inline value list type (MySQL's `enum('a','b')` / `set(…)`): its keyword and values.
     fn value_list_type(&self, _ty: &str) -> Option<(&'static str, Vec<String>)> {

@@ -75,6 +75,28 @@ fn skip_changes(changes: Vec<Change>, skip: &std::collections::BTreeSet<String>)
         .collect()
 }
 
+/// A foreign key of `from` whose action the engine holds the same as the desired key's takes
+/// the desired spelling, so the diff (which knows no engine) sees no change: MySQL 8 reports
+/// NO ACTION where MariaDB reports RESTRICT for a key that names none.
+pub(super) fn align_ref_actions(dialect: Dialect, from: &mut Realm, to: &Realm) {
+    let e = crate::engine::of(dialect);
+    for s in &mut from.schemas {
+        let Some(ts) = to.schema(&s.name) else { continue };
+        for t in &mut s.tables {
+            let Some(tt) = ts.tables.iter().find(|x| x.name == t.name) else { continue };
+            for fk in &mut t.foreign_keys {
+                let Some(want) = tt.foreign_keys.iter().find(|x| x.name == fk.name) else { continue };
+                if e.same_ref_action(fk.on_update, want.on_update) {
+                    fk.on_update = want.on_update;
+                }
+                if e.same_ref_action(fk.on_delete, want.on_delete) {
+                    fk.on_delete = want.on_delete;
+                }
+            }
+        }
+    }
+}
+
 fn routine_skip(action: &str, f: &Function) -> String {
     format!("{action}_{}", if f.kind == RoutineKind::Procedure { "proc" } else { "func" })
 }
@@ -101,6 +123,7 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
     manage_privileges(dialect, &mut current, &mut desired, opts)?;
     current.sort();
     desired.sort();
+    align_ref_actions(dialect, &mut current, &desired);
     if let Some(m) = diff::renames::missing(&current, &desired).into_iter().next() {
         let at = m.pos.map(|p| format!("{}:{}:{}: ", p.file, p.line, p.col)).unwrap_or_default();
         anyhow::bail!("{at}{}\n  hint: fix the old name, or remove `renamed_from` once the rename has been applied everywhere", m.what);
@@ -657,6 +680,7 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
     want.scope_grants(&BTreeSet::new());
     want.sort();
     got.sort();
+    align_ref_actions(dialect, &mut got, &want);
     let residual: Vec<Change> = diff::diff(&got, &want)
         .into_iter()
         .filter(|c| !matches!(c, Change::ModifyTable { changes, .. } if changes.iter().all(|tc| matches!(tc, TableChange::ModifyOptions { .. }) && dialect == Dialect::Mysql)))

@@ -194,8 +194,8 @@ fn exclusion_constraints_render_with_their_operators() {
     assert!(p.statements.iter().all(|s| !s.no_tx), "{:#?}", sqls(&p));
 }
 
-/// MySQL: RESTRICT and NO ACTION are InnoDB's one default action, left unwritten (SHOW CREATE
-/// TABLE omits it too); any other action is written.
+/// MySQL: RESTRICT, the action a key that names none gets, is left unwritten (SHOW CREATE
+/// TABLE omits it too); an explicit NO ACTION is written, as MariaDB shows it.
 #[test]
 fn mysql_foreign_keys_leave_the_default_action_unwritten() {
     let users = table("users", vec![col("id", "integer", false)]);
@@ -203,7 +203,30 @@ fn mysql_foreign_keys_leave_the_default_action_unwritten() {
     let mut key = fk("posts_author", "author", "app", "users");
     key.on_update = crate::schema::RefAction::Restrict;
     key.on_delete = crate::schema::RefAction::Cascade;
-    let p = plan(Dialect::Mysql, "app", vec![users.clone(), posts.clone()], vec![users, Table { foreign_keys: vec![key], ..posts }]);
+    let p = plan(Dialect::Mysql, "app", vec![users.clone(), posts.clone()], vec![users.clone(), Table { foreign_keys: vec![key.clone()], ..posts.clone() }]);
     let s = sqls(&p).join("\n");
     assert!(s.contains("REFERENCES `app`.`users` (`id`) ON DELETE CASCADE") && !s.contains("ON UPDATE"), "{s}");
+    key.on_update = crate::schema::RefAction::NoAction;
+    let p = plan(Dialect::Mysql, "app", vec![users.clone(), posts.clone()], vec![users, Table { foreign_keys: vec![key], ..posts }]);
+    assert!(sqls(&p).join("\n").contains("ON UPDATE NO ACTION ON DELETE CASCADE"), "{:?}", sqls(&p));
+}
+
+/// MySQL 8 reports NO ACTION where MariaDB reports RESTRICT for a key that names none: the
+/// planner reads one as the other on MySQL, and tells them apart on PostgreSQL.
+#[test]
+fn restrict_and_no_action_are_one_action_on_mysql_only() {
+    let users = table("users", vec![col("id", "integer", false)]);
+    let posts = |a| {
+        let mut key = fk("posts_author", "author", "app", "users");
+        key.on_delete = a;
+        Table { foreign_keys: vec![key], ..table("posts", vec![col("id", "integer", false), col("author", "integer", true)]) }
+    };
+    let (restrict, no_action) = (crate::schema::RefAction::Restrict, crate::schema::RefAction::NoAction);
+    let mut current = realm("app", vec![users.clone(), posts(no_action)]);
+    let desired = realm("app", vec![users.clone(), posts(restrict)]);
+    super::compute::align_ref_actions(Dialect::Mysql, &mut current, &desired);
+    assert!(crate::diff::diff(&current, &desired).is_empty());
+    let mut current = realm("app", vec![users, posts(no_action)]);
+    super::compute::align_ref_actions(Dialect::Postgres, &mut current, &desired);
+    assert_eq!(crate::diff::diff(&current, &desired).len(), 1);
 }

@@ -215,7 +215,7 @@ fn unmanaged_block(o: &Outcome, prefix: &str) -> String {
 
 pub fn text(o: &Outcome, findings: &[Finding]) -> String {
     if o.plan.is_empty() {
-        return format!("Schema is synced, no changes to be made.\n{}", unmanaged_block(o, ""));
+        return format!("Schema is synced, no changes to be made\n{}", unmanaged_block(o, ""));
     }
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED);

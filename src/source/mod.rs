@@ -44,7 +44,7 @@ impl Source {
                 } else if !sqls.is_empty() {
                     sql.extend(sqls);
                 } else {
-                    bail!("{p} holds no .hcl or .sql schema files");
+                    bail!("no schema files found in {p} (.hcl or .sql)");
                 }
             } else if p.ends_with(".sql") {
                 sql.push(p.to_string());

@@ -123,18 +123,19 @@ pub fn create_index(schema: &str, table: &str, i: &Index) -> String {
     s
 }
 
-/// InnoDB's RESTRICT and NO ACTION are one action (checked at once), which a key that names
-/// none gets and which the catalog reports as RESTRICT: the model calls it NO ACTION.
-pub fn ref_action(a: RefAction) -> RefAction {
+/// InnoDB's RESTRICT and NO ACTION are one action (checked at once). MariaDB's catalog still
+/// tells them apart: RESTRICT for a key that names none, NO ACTION where it was written.
+pub fn innodb_action(a: RefAction) -> RefAction {
     match a {
-        RefAction::Restrict | RefAction::NoAction => RefAction::NoAction,
+        RefAction::Restrict | RefAction::NoAction => RefAction::Restrict,
         RefAction::Cascade => RefAction::Cascade,
         RefAction::SetNull => RefAction::SetNull,
         RefAction::SetDefault => RefAction::SetDefault,
     }
 }
 
-/// The default action is left unwritten, as Atlas writes it (SHOW CREATE TABLE then omits it).
+/// The default action (RESTRICT) is left unwritten, as Atlas writes it; an explicit NO ACTION
+/// is written, and MariaDB's SHOW CREATE TABLE shows it.
 pub fn fk_def(fk: &ForeignKey) -> String {
     let mut s = format!(
         "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
@@ -144,7 +145,7 @@ pub fn fk_def(fk: &ForeignKey) -> String {
         fk.ref_columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", "),
     );
     for (clause, action) in [("ON UPDATE", fk.on_update), ("ON DELETE", fk.on_delete)] {
-        if ref_action(action) != RefAction::NoAction {
+        if action != RefAction::Restrict {
             s.push_str(&format!(" {clause} {}", action.sql()));
         }
     }

@@ -123,8 +123,11 @@ impl Engine for Mysql {
     fn canonical_type(&self, raw: &str) -> String {
         super::types::canonical(raw)
     }
-    fn ref_action(&self, a: RefAction) -> RefAction {
-        super::ddl::ref_action(a)
+    fn default_ref_action(&self) -> RefAction {
+        RefAction::Restrict
+    }
+    fn same_ref_action(&self, a: RefAction, b: RefAction) -> bool {
+        super::ddl::innodb_action(a) == super::ddl::innodb_action(b)
     }
 
     fn default_table_engine(&self) -> Option<&'static str> {

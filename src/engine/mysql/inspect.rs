@@ -223,8 +223,8 @@ pub async fn inspect(pool: &MySqlPool, opts: &InspectOptions) -> Result<Realm> {
                 ref_schema: r.get(4),
                 ref_table: r.get(5),
                 ref_columns: vec![ref_col],
-                on_update: super::ddl::ref_action(RefAction::parse(&r.get::<String, _>(7)).unwrap_or_default()),
-                on_delete: super::ddl::ref_action(RefAction::parse(&r.get::<String, _>(8)).unwrap_or_default()),
+                on_update: RefAction::parse(&r.get::<String, _>(7)).unwrap_or(RefAction::Restrict),
+                on_delete: RefAction::parse(&r.get::<String, _>(8)).unwrap_or(RefAction::Restrict),
                 ..Default::default()
             }),
         }

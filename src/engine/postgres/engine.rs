@@ -154,6 +154,10 @@ impl Engine for Postgres {
     fn default_table_engine(&self) -> Option<&'static str> {
         None
     }
+    /// template1's comment on `public`, in every supported version.
+    fn default_schema_comment(&self, schema: &str) -> Option<&'static str> {
+        (schema == "public").then_some("standard public schema")
+    }
 
     fn default_primary_key_name(&self, table: &str) -> Option<String> {
         // PostgreSQL's makeObjectName: the table part is cut so the name fits in 63 bytes.

@@ -1160,7 +1160,10 @@ impl Decoder<'_> {
     #[allow(clippy::type_complexity)]
     fn foreign_key(&self, fi: usize, b: &Block, t: &Table) -> R<(ForeignKey, Vec<(Expression, Option<std::ops::Range<usize>>)>)> {
         let name = self.one_label(fi, b)?;
-        let mut fk = ForeignKey { name, pos: Some(self.files[fi].pos(b.span())), ..Default::default() };
+        // An action left unwritten is the engine's default (InnoDB's RESTRICT, which MariaDB
+        // reports apart from an explicit NO ACTION; PostgreSQL's and SQLite's NO ACTION).
+        let unwritten = engine::of(self.dialect).default_ref_action();
+        let mut fk = ForeignKey { name, pos: Some(self.files[fi].pos(b.span())), on_update: unwritten, on_delete: unwritten, ..Default::default() };
         let mut refs = Vec::new();
         for a in attrs(&b.body) {
             match a.key.as_str() {
@@ -1174,7 +1177,7 @@ impl Decoder<'_> {
                 }
                 "on_update" | "on_delete" => {
                     let v = self.constant(fi, a)?;
-                    let act = RefAction::parse(&v).map(|x| engine::of(self.dialect).ref_action(x)).ok_or_else(|| {
+                    let act = RefAction::parse(&v).ok_or_else(|| {
                         self.files[fi].err(a.value.span(), format!("unknown referential action `{v}`"), Some("one of NO_ACTION, RESTRICT, CASCADE, SET_NULL, SET_DEFAULT".into()))
                     })?;
                     if a.key.as_str() == "on_update" {
