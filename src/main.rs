@@ -130,7 +130,8 @@ struct InspectCmd {
     /// PostgreSQL search_path), as Atlas reads them.
     #[arg(long)]
     exclude: Vec<String>,
-    /// hcl, sql, json or mermaid; Atlas's '{{ sql . }}' and '{{ json . }}' templates too.
+    /// hcl, sql, json or mermaid; Atlas's '{{ sql . }}' (its layout), '{{ sql . "  " }}' and
+    /// '{{ json . }}' templates too.
     #[arg(long, default_value = "hcl", value_parser = parse_inspect_format)]
     format: cli::inspect::Format,
     #[command(flatten)]
@@ -460,8 +461,14 @@ struct Usage(String);
 /// `--format`: the names, or Atlas's Go templates for the same outputs.
 fn parse_inspect_format(s: &str) -> Result<cli::inspect::Format, String> {
     let t = s.trim();
-    // Atlas's templates: `{{ sql . }}`, `{{ sql . "  " }}` (an indent: ours is always two
-    // spaces), `{{ json . }}`.
+    // Atlas's templates: `{{ sql . }}` (Atlas's layout, a table on one line), `{{ sql . "  " }}`
+    // (indented: ours is always two spaces), `{{ json . }}`.
+    if let Some(inner) = t.strip_prefix("{{").and_then(|x| x.strip_suffix("}}")) {
+        let args: Vec<&str> = inner.split_whitespace().collect();
+        if let ["sql", ".", rest @ ..] = args.as_slice() {
+            return Ok(cli::inspect::Format::AtlasSql { indent: !rest.is_empty() });
+        }
+    }
     let inner = t.strip_prefix("{{").and_then(|x| x.strip_suffix("}}")).map(|x| x.split_whitespace().next().unwrap_or_default()).unwrap_or(t);
     match inner {
         "hcl" => Ok(cli::inspect::Format::Hcl),

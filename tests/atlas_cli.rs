@@ -193,3 +193,61 @@ fn inspect_excludes_and_project_files_given_as_schemas() {
     assert_ne!(code, 0);
     assert!(err.contains("cannot parse project file") && err.contains("--env"), "{err}");
 }
+
+/// `--format '{{ sql . }}'` prints Atlas's layout: a comment line per statement, a table on one
+/// line (indented with `{{ sql . "  " }}`), the default primary key name left out; on a URL
+/// bound to one schema nothing is qualified and a type of that schema is quoted.
+#[tokio::test]
+async fn inspect_sql_template_is_atlas_layout() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE SCHEMA app; CREATE TYPE app.status AS ENUM ('on', 'off'); CREATE TABLE app.users (id int PRIMARY KEY, s app.status NOT NULL)").await;
+    let url = format!("{}{}search_path=app", db.url, if db.url.contains('?') { "&" } else { "?" });
+    let (code, out, err) = run(&["schema", "inspect", "-u", &url, "--format", "{{ sql . }}"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "-- Create enum type \"status\"\nCREATE TYPE \"status\" AS ENUM ('on', 'off');\n-- Create \"users\" table\nCREATE TABLE \"users\" (\"id\" integer NOT NULL, \"s\" \"status\" NOT NULL, PRIMARY KEY (\"id\"));\n"
+    );
+    let (_, out, _) = run(&["schema", "inspect", "-u", &url, "--format", "{{ sql . \"  \" }}"]);
+    assert!(out.contains("CREATE TABLE \"users\" (\n  \"id\" integer NOT NULL,\n"), "{out}");
+    db.drop().await;
+}
+
+/// Atlas's words where its users' scripts look for them: `Error:`, the synced line without a
+/// period, `--dry-run` beside `--auto-approve` (the dry run wins), `no schema files found`.
+#[test]
+fn atlas_messages_and_dry_run_with_auto_approve() {
+    let p = project("");
+    let d = p.path();
+    let (code, out, err) = run_in(d, &["schema", "apply", "--env", "local", "--auto-approve", "--dry-run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("dry run: nothing was applied"), "{out}");
+    let (_, out, _) = run_in(d, &["schema", "inspect", "--env", "local"]);
+    assert!(!out.contains("table \"users\""), "the dry run applied nothing: {out}");
+    let (code, out, err) = run_in(d, &["schema", "apply", "--env", "local", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, out, _) = run_in(d, &["schema", "apply", "--env", "local", "--auto-approve"]);
+    assert!(out.starts_with("Schema is synced, no changes to be made\n"), "{out}");
+    std::fs::create_dir(d.join("empty")).unwrap();
+    let (code, _, err) = run_in(d, &["schema", "apply", "-u", "sqlite://x.db", "-f", "empty/", "--auto-approve"]);
+    assert_ne!(code, 0);
+    assert!(err.starts_with("Error: no schema files found in empty/"), "{err}");
+    let (code, _, err) = run_in(d, &["schema", "inspect", "-u", "file://schema.hcl"]);
+    assert_ne!(code, 0);
+    assert!(err.starts_with("Error: --dev-url cannot be empty"), "{err}");
+}
+
+/// SQLite keeps a type it does not know as the file writes it (`sql("USER_DEFINED")`), and
+/// compares the types it knows case-insensitively.
+#[test]
+fn sqlite_user_types_keep_their_spelling() {
+    let p = project("");
+    let d = p.path();
+    std::fs::write(d.join("schema.hcl"), "schema \"main\" {}\ntable \"t\" {\n  schema = schema.main\n  column \"c\" {\n    null = true\n    type = sql(\"USER_DEFINED\")\n  }\n  column \"n\" {\n    null = true\n    type = sql(\"INTEGER\")\n  }\n}\n").unwrap();
+    let (code, out, err) = run_in(d, &["schema", "apply", "--env", "local", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_, out, _) = run_in(d, &["schema", "apply", "--env", "local", "--auto-approve"]);
+    assert!(out.contains("no changes"), "{out}");
+    let (_, out, _) = run_in(d, &["schema", "inspect", "--env", "local"]);
+    assert!(out.contains("type = sql(\"USER_DEFINED\")") && out.contains("type = integer"), "{out}");
+}

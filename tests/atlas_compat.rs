@@ -256,3 +256,28 @@ async fn postgres_undeclared_domains_the_file_uses_are_kept() {
     assert!(realm.schemas.iter().any(|s| s.domains.iter().any(|d| d.name == "positive_int")));
     db.drop().await;
 }
+
+/// MySQL/MariaDB: a foreign key that names no action gets InnoDB's RESTRICT and its DDL leaves
+/// it unwritten; an explicit NO_ACTION is written (MariaDB's SHOW CREATE TABLE shows it). The
+/// two are one action to InnoDB, so neither re-plans, and inspect reads back what was written.
+#[tokio::test]
+async fn mysql_explicit_no_action_is_kept_and_the_default_unwritten() {
+    let db = TestDb::new(Dialect::Mysql).await;
+    let s = db.name.clone();
+    let hcl = format!(
+        "schema \"{s}\" {{}}\ntable \"users\" {{\n  schema = schema.{s}\n  column \"id\" {{\n    type = int\n  }}\n  primary_key {{\n    columns = [column.id]\n  }}\n}}\n\
+         table \"posts\" {{\n  schema = schema.{s}\n  column \"a\" {{\n    type = int\n    null = true\n  }}\n  column \"b\" {{\n    type = int\n    null = true\n  }}\n\
+         foreign_key \"a_fk\" {{\n    columns = [column.a]\n    ref_columns = [table.users.column.id]\n  }}\n\
+         foreign_key \"b_fk\" {{\n    columns = [column.b]\n    ref_columns = [table.users.column.id]\n    on_update = NO_ACTION\n    on_delete = CASCADE\n  }}\n}}\n"
+    );
+    let (_, again) = apply_then_replan(&db, &db.url, &hcl);
+    assert!(again.contains("no changes"), "{again}");
+    let schemagate::engine::Conn::Mysql(pool) = db.conn().await else { unreachable!() };
+    let (_, create): (String, String) = sqlx::query_as("SHOW CREATE TABLE posts").fetch_one(&pool).await.unwrap();
+    assert!(create.contains("REFERENCES `users` (`id`),") || create.contains("REFERENCES `users` (`id`)\n"), "a_fk names no action: {create}");
+    assert!(create.contains("REFERENCES `users` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION"), "{create}");
+    let (code, inspected, err) = run(&["schema", "inspect", "-u", &db.url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(inspected.contains("on_update   = NO_ACTION\n    on_delete   = CASCADE"), "{inspected}");
+    db.drop().await;
+}

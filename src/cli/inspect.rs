@@ -3,10 +3,12 @@
 use crate::schema::Realm;
 use anyhow::Result;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Hcl,
     Sql,
+    /// Atlas's `{{ sql . }}` layout (see `report::atlas_sql`); `indent` for `{{ sql . "  " }}`.
+    AtlasSql { indent: bool },
     Json,
     /// A Mermaid erDiagram of the tables and their foreign keys.
     Mermaid,
@@ -24,12 +26,25 @@ pub async fn run(url: &str, schemas: &[String], exclude: &[String], format: Form
     // A URL bound to one schema (a MySQL database, a PostgreSQL search_path) is inspected as
     // that one schema; its SQL script is unqualified and creates no schema, so it loads into
     // any (as Atlas writes it).
-    if let (Some(db), Format::Sql, [_]) = (&bound, format, realm.schemas.as_slice()) {
-        realm.rename_schemas(&std::collections::HashMap::from([(db.clone(), String::new())]));
-        let script = render(&realm, d, format);
-        return Ok(script.lines().filter(|l| !l.starts_with("CREATE DATABASE ") && !l.starts_with("CREATE SCHEMA ")).map(|l| format!("{l}\n")).collect());
+    if let (Some(db), Format::Sql | Format::AtlasSql { .. }, [_]) = (&bound, format, realm.schemas.as_slice()) {
+        unqualify(&mut realm, db);
     }
     Ok(render(&realm, d, format))
+}
+
+/// The realm's one schema, bound by the URL, left unnamed: the script then creates no schema
+/// and qualifies nothing.
+fn unqualify(realm: &mut Realm, bound: &str) {
+    realm.rename_schemas(&std::collections::HashMap::from([(bound.to_string(), String::new())]));
+}
+
+/// The realm as SQL statements; a schema left unnamed (see [`unqualify`]) is not created.
+fn statements(realm: &Realm, d: crate::schema::Dialect) -> Vec<String> {
+    let mut out = crate::plan::create_realm(realm, d);
+    if realm.schemas.iter().any(|x| x.name.is_empty()) {
+        out.retain(|s| !["CREATE DATABASE ", "CREATE SCHEMA ", "COMMENT ON SCHEMA "].iter().any(|p| s.starts_with(p)));
+    }
+    out
 }
 
 /// `schemagate schema inspect --url file://schema.sql --dev-url DEV`: what a schema file
@@ -61,19 +76,17 @@ pub async fn run_file(url: &str, dev_url: Option<&str>, vars: &std::collections:
         super::scope_into(&mut realm, dialect, b);
     }
     exclude_scoped(&mut realm, dialect, bound.as_deref(), exclude);
+    if let (Some(b), Format::Sql | Format::AtlasSql { .. }) = (&bound, format) {
+        unqualify(&mut realm, b);
+    }
     Ok(render(&realm, dialect, format))
 }
 
 pub fn render(realm: &Realm, d: crate::schema::Dialect, format: Format) -> String {
     match format {
         Format::Hcl => crate::source::hcl::encode(realm, d),
-        Format::Sql => {
-            let mut s = String::new();
-            for stmt in crate::plan::create_realm(realm, d) {
-                s.push_str(&crate::report::script_statement(&stmt, d));
-            }
-            s
-        }
+        Format::Sql => statements(realm, d).iter().map(|s| crate::report::script_statement(s, d)).collect(),
+        Format::AtlasSql { indent } => crate::report::atlas_sql::script(&statements(realm, d), d, indent),
         Format::Json => serde_json::to_string_pretty(realm).unwrap_or_default() + "\n",
         Format::Mermaid => crate::report::mermaid(realm, None, &Default::default(), &[]),
     }

@@ -8,6 +8,7 @@ use crate::statement::{Blocks, Traffic, Work};
 use comfy_table::{presets, ContentArrangement, Table};
 use serde_json::json;
 
+pub mod atlas_sql;
 pub mod escape;
 
 /// One row per change: (object, what happens, destructive).

@@ -34,13 +34,22 @@ pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", quote_ident_if_needed(schema), quote_ident_if_needed(name))
 }
 
-/// `ty` with its schema renamed when it names a user type of a schema in `map` (an empty new
-/// name leaves the type unqualified); None when it does not.
+/// `ty` with its schema renamed when it names a user type of a schema in `map`; None when it
+/// does not. An empty new name leaves the type unqualified and quoted (`"status"[]`), as Atlas
+/// writes a type of the schema its URL is bound to.
 pub fn renamed(ty: &str, map: &std::collections::HashMap<String, String>) -> Option<String> {
     map.iter().find_map(|(from, to)| {
         let rest = ty.strip_prefix(&format!("{}.", quote_ident_if_needed(from)))?;
-        Some(if to.is_empty() { rest.to_string() } else { format!("{}.{rest}", quote_ident_if_needed(to)) })
+        Some(if to.is_empty() { quoted_bare(rest) } else { format!("{}.{rest}", quote_ident_if_needed(to)) })
     })
+}
+
+fn quoted_bare(rest: &str) -> String {
+    if rest.starts_with('"') {
+        return rest.to_string();
+    }
+    let (name, dims) = rest.split_at(rest.find('[').unwrap_or(rest.len()));
+    format!("\"{name}\"{dims}")
 }
 
 /// Every enum and domain of `realm`, as (schema, name).
@@ -136,7 +145,7 @@ mod tests {
     fn renamed_schemas_carry_their_types() {
         let map = std::collections::HashMap::from([("app".to_string(), "prod".to_string()), ("Old".to_string(), String::new())]);
         assert_eq!(renamed("app.status[]", &map).as_deref(), Some("prod.status[]"));
-        assert_eq!(renamed("\"Old\".mood", &map).as_deref(), Some("mood"));
+        assert_eq!(renamed("\"Old\".mood", &map).as_deref(), Some("\"mood\""));
         assert_eq!(renamed("application.x", &map), None);
         assert_eq!(renamed("integer", &map), None);
     }

@@ -1,0 +1,141 @@
+//! Atlas's layout of a schema as SQL (`schema inspect --format '{{ sql . }}'`): each statement
+//! under a `-- Create "users" table` line, `;`-terminated, no blank lines; a table on one line,
+//! or indented with `{{ sql . "  " }}`; a primary key left unnamed where its name is the one the
+//! engine would give it. Atlas users diff and commit this output, so the layout is theirs.
+//!
+//! This is presentation only: it reads the statements `plan::create_realm` wrote (this tool's
+//! own DDL, so their shapes are known) and never changes what is inside a quoted string.
+
+use crate::schema::Dialect;
+
+/// The statements as Atlas prints them; `indent` keeps tables on several lines.
+pub fn script(statements: &[String], d: Dialect, indent: bool) -> String {
+    let mut out = String::new();
+    for sql in statements {
+        if let Some(c) = comment(sql, d) {
+            out.push_str(&format!("-- {c}\n"));
+        }
+        let sql = unnamed_default_pk(sql, d);
+        let sql = if indent { sql } else { one_line(&sql) };
+        out.push_str(&crate::report::script_statement(&sql, d));
+    }
+    out
+}
+
+/// Atlas's comment for a statement, from its leading keywords.
+fn comment(sql: &str, d: Dialect) -> Option<String> {
+    let words: Vec<&str> = sql.split_whitespace().take(8).collect();
+    let name_after = |n: usize| words.get(n).map(|w| last_name(w, d));
+    match words.as_slice() {
+        ["CREATE", "SCHEMA", "IF", "NOT", "EXISTS", ..] => Some(format!("Add new schema named {:?}", name_after(5)?)),
+        ["CREATE", "SCHEMA" | "DATABASE", ..] => Some(format!("Add new schema named {:?}", name_after(2)?)),
+        ["CREATE", "TABLE" | "UNLOGGED", ..] => {
+            let at = if words[1] == "UNLOGGED" { 3 } else { 2 };
+            Some(format!("Create {:?} table", name_after(at)?))
+        }
+        ["CREATE", "TYPE", _, "AS", "ENUM", ..] => Some(format!("Create enum type {:?}", name_after(2)?)),
+        ["CREATE", "DOMAIN", ..] => Some(format!("Create domain type {:?}", name_after(2)?)),
+        ["CREATE", "UNIQUE", "INDEX", ..] | ["CREATE", "INDEX", ..] => {
+            let at = if words[1] == "UNIQUE" { 3 } else { 2 };
+            let on = words.iter().position(|w| *w == "ON")?;
+            Some(format!("Create index {:?} to table: {:?}", name_after(at)?, name_after(on + 1)?))
+        }
+        ["CREATE", "OR", "REPLACE", "VIEW", ..] => Some(format!("Create {:?} view", name_after(4)?)),
+        ["CREATE", "VIEW" | "SEQUENCE", ..] => Some(format!("Create {:?} {}", name_after(2)?, words[1].to_ascii_lowercase())),
+        ["CREATE", "MATERIALIZED", "VIEW", ..] => Some(format!("Create {:?} materialized view", name_after(3)?)),
+        ["CREATE", "OR", "REPLACE", "FUNCTION" | "PROCEDURE", ..] => Some(format!("Create {:?} {}", name_after(4)?.split('(').next()?.to_string(), words[3].to_ascii_lowercase())),
+        ["CREATE", "FUNCTION" | "PROCEDURE", ..] => Some(format!("Create {:?} {}", name_after(2)?.split('(').next()?.to_string(), words[1].to_ascii_lowercase())),
+        ["CREATE", "TRIGGER", ..] => Some(format!("Create trigger {:?}", name_after(2)?)),
+        ["CREATE", "EXTENSION", "IF", "NOT", "EXISTS", ..] => Some(format!("Add {:?} extension", name_after(5)?)),
+        ["CREATE", "EXTENSION", ..] => Some(format!("Add {:?} extension", name_after(2)?)),
+        ["ALTER", "TABLE", ..] => Some(format!("Modify {:?} table", name_after(2)?)),
+        ["COMMENT", "ON", kind, ..] => Some(format!("Set comment to {}: {:?}", kind.to_ascii_lowercase(), name_after(3)?)),
+        _ => None,
+    }
+}
+
+/// The last part of a (possibly qualified, quoted) name, unquoted.
+fn last_name(word: &str, d: Dialect) -> String {
+    let q = match d {
+        Dialect::Mysql => '`',
+        Dialect::Postgres | Dialect::Sqlite => '"',
+    };
+    let w = word.trim_end_matches(['(', ';', ',']);
+    let last = match w.rfind(&format!("{q}.{q}")) {
+        Some(i) => &w[i + 2..],
+        None => w.rsplit('.').next().unwrap_or(w),
+    };
+    last.trim_matches(q).replace(&format!("{q}{q}"), &q.to_string())
+}
+
+/// `CONSTRAINT "users_pkey" PRIMARY KEY` → `PRIMARY KEY` where the name is the engine's default.
+fn unnamed_default_pk(sql: &str, d: Dialect) -> String {
+    let Some(rest) = sql.strip_prefix("CREATE TABLE ").or_else(|| sql.strip_prefix("CREATE UNLOGGED TABLE ")) else { return sql.to_string() };
+    let table = last_name(rest.split_whitespace().next().unwrap_or(""), d);
+    match crate::engine::of(d).default_primary_key_name(&table) {
+        Some(n) => sql.replacen(&format!("CONSTRAINT {} PRIMARY KEY", crate::engine::quote_ident(d, &n)), "PRIMARY KEY", 1),
+        None => sql.to_string(),
+    }
+}
+
+/// A statement on one line: each line break and the indentation after it become one space
+/// (none after `(` or before `)`), outside quoted strings and identifiers only.
+fn one_line(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' || c == '`' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '\n' => {
+                while chars.peek().is_some_and(|x| *x == ' ' || *x == '\t') {
+                    chars.next();
+                }
+                if !out.ends_with('(') && chars.peek() != Some(&')') {
+                    out.push(' ');
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_one_line_outside_quotes() {
+        let t = "CREATE TABLE \"users\" (\n  \"id\" integer NOT NULL,\n  \"note\" text DEFAULT 'a\n  b',\n  CONSTRAINT \"users_pkey\" PRIMARY KEY (\"id\")\n)";
+        assert_eq!(
+            script(&[t.to_string()], Dialect::Postgres, false),
+            "-- Create \"users\" table\nCREATE TABLE \"users\" (\"id\" integer NOT NULL, \"note\" text DEFAULT 'a\n  b', PRIMARY KEY (\"id\"));\n"
+        );
+        assert!(script(&[t.to_string()], Dialect::Postgres, true).contains("(\n  \"id\" integer NOT NULL,"));
+    }
+
+    #[test]
+    fn comments_name_the_object_unqualified() {
+        let c = |s: &str, d| comment(s, d);
+        assert_eq!(c("CREATE TYPE \"app\".\"status\" AS ENUM ('a')", Dialect::Postgres).as_deref(), Some("Create enum type \"status\""));
+        assert_eq!(c("CREATE INDEX `i` ON `app`.`t` (`c`)", Dialect::Mysql).as_deref(), Some("Create index \"i\" to table: \"t\""));
+        assert_eq!(c("CREATE SCHEMA IF NOT EXISTS \"app\"", Dialect::Postgres).as_deref(), Some("Add new schema named \"app\""));
+        assert_eq!(c("GRANT SELECT ON t TO r", Dialect::Postgres), None);
+    }
+
+    #[test]
+    fn a_named_primary_key_keeps_its_name() {
+        let t = "CREATE TABLE \"users\" (\n  \"id\" integer NOT NULL,\n  CONSTRAINT \"users_pk\" PRIMARY KEY (\"id\")\n)";
+        assert!(script(&[t.to_string()], Dialect::Postgres, false).contains("CONSTRAINT \"users_pk\" PRIMARY KEY"));
+    }
+}
