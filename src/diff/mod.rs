@@ -412,6 +412,30 @@ fn index_changed(from: &Index, to: &Index) -> bool {
     from != to && !(from.constraint && !to.constraint && to.unique && *from == Index { constraint: true, ..to.clone() })
 }
 
+/// Indexes of `to` on a column that becomes generated or is generated anew (another expression
+/// or kind): engines that replace such a column (drop and add) lose these indexes with it and
+/// build them again, except the ones `changes` adds anyway.
+pub fn indexes_on_regenerated_columns<'a>(to: &'a Table, changes: &[TableChange], dialect: crate::schema::Dialect) -> Vec<&'a Index> {
+    let regenerated: Vec<&str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            TableChange::ModifyColumn { to: col, what, .. } if what.contains(&"generated") && col.generated.is_some() => Some(col.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let added: Vec<&str> = changes.iter().filter_map(|c| if let TableChange::AddIndex { index } = c { Some(index.name.as_str()) } else { None }).collect();
+    to.indexes
+        .iter()
+        .filter(|i| !added.contains(&i.name.as_str()))
+        .filter(|i| {
+            i.parts.iter().any(|p| {
+                p.column.as_deref().is_some_and(|c| regenerated.contains(&c))
+                    || p.expr.as_deref().is_some_and(|e| crate::schema::refs::idents(e, dialect).iter().any(|w| regenerated.contains(&w.as_str())))
+            })
+        })
+        .collect()
+}
+
 pub fn table(from: &Table, to: &Table) -> Vec<TableChange> {
     let mut out = Vec::new();
     let fc: HashMap<&str, &Column> = from.columns.iter().map(|c| (c.name.as_str(), c)).collect();

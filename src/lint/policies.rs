@@ -50,6 +50,7 @@ pub fn explain(code: &str) -> &'static str {
         "LS101" => "the new type cannot hold every old value (narrower integer, fewer digits, a date for a timestamp, text read as a number): values are rounded, cut or refused; check the data, or convert in steps",
         "BC101" => "renaming a table breaks code still using the old name; consider a view with the old name",
         "BC102" => "renaming a column breaks code still using the old name",
+        "BC103" => "the column moves to the end of the table; list columns by name in queries, or leave the expression as it is",
         "CD101" => "a dropped foreign key no longer protects references",
         "PG101" => "CREATE INDEX blocks writes while it builds; CONCURRENTLY does not",
         "PG102" => "DROP INDEX takes an ACCESS EXCLUSIVE lock; CONCURRENTLY does not",

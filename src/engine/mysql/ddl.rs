@@ -239,10 +239,16 @@ pub fn add_table(schema: &str, t: &Table) -> Vec<Statement> {
 }
 
 /// One ALTER TABLE with every change of the table (MySQL applies them together).
-pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableChange]) -> Vec<Statement> {
+pub fn modify_table(schema: &str, from: &Table, to: &Table, changes: &[TableChange]) -> Vec<Statement> {
     let t = qn(schema, &to.name);
     let mut actions: Vec<(String, String)> = Vec::new();
     let mut retype: Vec<Statement> = Vec::new();
+    // A generated column is replaced (drop and add, below): an index on it would lose the column
+    // (or go with it), so it is dropped first and built again after.
+    let rebuilt: Vec<&Index> = crate::diff::indexes_on_regenerated_columns(to, changes, crate::schema::Dialect::Mysql).into_iter().filter(|i| from.indexes.iter().any(|x| x.name == i.name)).collect();
+    for i in &rebuilt {
+        actions.push((format!("DROP INDEX {}", q(&i.name)), format!("drop index \"{}\" (its column is replaced)", i.name)));
+    }
     for c in changes {
         match c {
             TableChange::DropIndex { index } => actions.push((format!("DROP INDEX {}", q(&index.name)), format!("drop index \"{}\"", index.name))),
@@ -316,6 +322,9 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
             }
             _ => {}
         }
+    }
+    for i in &rebuilt {
+        actions.push((format!("ADD {}", index_def(i)), format!("add index \"{}\" again", i.name)));
     }
     let mut out = Vec::new();
     if !actions.is_empty() {

@@ -673,6 +673,16 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
             _ => {}
         }
     }
+    // A column replaced by a generated one took its indexes along (DROP COLUMN drops them):
+    // they are built again on the new column, unless the plan builds them anyway.
+    for i in crate::diff::indexes_on_regenerated_columns(to, changes, Dialect::Postgres) {
+        let st = if i.constraint {
+            Statement::new(format!("ALTER TABLE {t} ADD {}", unique_constraint_def(i)), format!("add {} \"{}\" again", constraint_kind(i), i.name))
+        } else {
+            Statement::new(create_index(schema, to, i, false), format!("create index \"{}\" on \"{}\" again", i.name, to.name))
+        };
+        out.push(st);
+    }
     // Row security and policies last: they may read the columns just added.
     for c in changes {
         match c {
