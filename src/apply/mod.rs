@@ -257,8 +257,7 @@ impl Session {
                     let mut failed = None;
                     for (k, s) in &tx {
                         let _p = crate::progress::step(format!("applying statement {} of {total}", k + 1));
-                        let _p = crate::progress::step(format!("applying statement {} of {total}", k + 1));
-                    if let Err(e) = self.exec(&s.sql).await {
+                        if let Err(e) = self.exec(&s.sql).await {
                             failed = Some((*k, s.sql.clone(), e));
                             break;
                         }
