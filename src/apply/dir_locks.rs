@@ -14,7 +14,7 @@
 //! These locks are about ownership of a pending change across pull requests; the advisory lock
 //! in `Session` is about two appliers at the same moment. Both are needed.
 
-use crate::engine::{mysql, postgres, Conn};
+use crate::engine::Conn;
 use anyhow::{Context, Result};
 
 /// A lock row: which pull request owns `dir`, and what has happened to its change.
@@ -74,23 +74,12 @@ impl Policy {
     }
 }
 
-/// The lock table's location: `<schema>.schemagate_locks` (PostgreSQL schema, MySQL database),
-/// or `schemagate_locks` in SQLite's main database. A MySQL server's `schemagate` database is
-/// shared by every database on it, so there rows also carry the target's database name.
-fn table(conn: &Conn, schema: &str) -> String {
-    match conn {
-        Conn::Postgres(_) => format!("{}.schemagate_locks", postgres::ddl::q(schema)),
-        Conn::Mysql(_) => format!("{}.schemagate_locks", mysql::ddl::q(schema)),
-        Conn::Sqlite(_) => "schemagate_locks".into(),
-    }
-}
-
-/// The condition that keeps a statement to this target's rows.
-fn mine(conn: &Conn) -> &'static str {
-    match conn {
-        Conn::Mysql(_) => " AND db = COALESCE(DATABASE(), '')",
-        _ => "",
-    }
+/// The lock table's SQL in the target's dialect: `<schema>.schemagate_locks` (PostgreSQL
+/// schema, MySQL database), or `schemagate_locks` in SQLite's main database. A MySQL server's
+/// `schemagate` database is shared by every database on it, so there rows also carry the
+/// target's database name.
+fn sql(conn: &Conn, schema: &str) -> crate::engine::DirLockSql {
+    crate::engine::of(conn.dialect()).dir_lock_sql(schema)
 }
 
 /// Run one statement with text/integer/bool parameters, in the engine's placeholder style
@@ -139,36 +128,16 @@ fn dollar(sql: &str) -> String {
 
 /// Create the lock table if it is missing.
 pub async fn ensure(conn: &Conn, schema: &str) -> Result<()> {
-    let t = table(conn, schema);
-    let stmts = match conn {
-        Conn::Postgres(_) => vec![
-            format!("CREATE SCHEMA IF NOT EXISTS {}", postgres::ddl::q(schema)),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {t} (dir text PRIMARY KEY, pr bigint NOT NULL, applied boolean NOT NULL DEFAULT false, \
-                 merged boolean NOT NULL DEFAULT false, updated_at timestamptz NOT NULL DEFAULT now())"
-            ),
-        ],
-        Conn::Mysql(_) => vec![
-            format!("CREATE DATABASE IF NOT EXISTS {}", mysql::ddl::q(schema)),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {t} (db varchar(64) NOT NULL, dir varchar(255) NOT NULL, pr bigint NOT NULL, applied boolean NOT NULL DEFAULT 0, \
-                 merged boolean NOT NULL DEFAULT 0, updated_at timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), PRIMARY KEY (db, dir))"
-            ),
-        ],
-        Conn::Sqlite(_) => vec![format!(
-            "CREATE TABLE IF NOT EXISTS {t} (dir TEXT PRIMARY KEY, pr INTEGER NOT NULL, applied INTEGER NOT NULL DEFAULT 0, \
-             merged INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-        )],
-    };
-    for sql in stmts {
-        exec(conn, &sql, &[]).await.context("creating the schemagate_locks table")?;
+    for stmt in sql(conn, schema).create {
+        exec(conn, &stmt, &[]).await.context("creating the schemagate_locks table")?;
     }
     Ok(())
 }
 
 /// The lock on `dir`, if any.
 pub async fn get(conn: &Conn, schema: &str, dir: &str) -> Result<Option<DirLock>> {
-    let sql = format!("SELECT pr, applied, merged FROM {} WHERE dir = ?{}", table(conn, schema), mine(conn));
+    let l = sql(conn, schema);
+    let sql = format!("SELECT pr, applied, merged FROM {} WHERE dir = ?{}", l.table, l.own_rows);
     let pg_sql = dollar(&sql);
     let row: Option<(i64, bool, bool)> = match conn {
         Conn::Postgres(p) => sqlx::query_as(&pg_sql).bind(dir).fetch_optional(p).await?,
@@ -193,13 +162,7 @@ pub async fn claim_for_apply(conn: &Conn, schema: &str, dir: &str, pr: i64, poli
 }
 
 async fn insert_if_free(conn: &Conn, schema: &str, dir: &str, pr: i64) -> Result<()> {
-    let t = table(conn, schema);
-    let sql = match conn {
-        Conn::Postgres(_) => format!("INSERT INTO {t} (dir, pr) VALUES (?, ?) ON CONFLICT (dir) DO NOTHING"),
-        Conn::Mysql(_) => format!("INSERT IGNORE INTO {t} (db, dir, pr) VALUES (COALESCE(DATABASE(), ''), ?, ?)"),
-        Conn::Sqlite(_) => format!("INSERT OR IGNORE INTO {t} (dir, pr) VALUES (?, ?)"),
-    };
-    exec(conn, &sql, &[Param::Text(dir), Param::Int(pr)]).await?;
+    exec(conn, &sql(conn, schema).insert_if_free, &[Param::Text(dir), Param::Int(pr)]).await?;
     Ok(())
 }
 
@@ -214,15 +177,10 @@ pub async fn record(conn: &Conn, schema: &str, dir: &str, pr: i64, policy: Polic
     if merged && policy.taken_on_merge() {
         insert_if_free(conn, schema, dir, pr).await?;
     }
-    let t = table(conn, schema);
-    let now = match conn {
-        Conn::Sqlite(_) => "CURRENT_TIMESTAMP",
-        Conn::Mysql(_) => "CURRENT_TIMESTAMP(6)",
-        Conn::Postgres(_) => "now()",
-    };
+    let l = sql(conn, schema);
     // Flags only ever turn on: a later failed apply does not undo an earlier success.
-    let sql = format!("UPDATE {t} SET applied = (applied OR ?), merged = (merged OR ?), updated_at = {now} WHERE dir = ? AND pr = ?{}", mine(conn));
-    exec(conn, &sql, &[Param::Bool(applied), Param::Bool(merged), Param::Text(dir), Param::Int(pr)]).await?;
+    let update = format!("UPDATE {} SET applied = (applied OR ?), merged = (merged OR ?), updated_at = {} WHERE dir = ? AND pr = ?{}", l.table, l.now, l.own_rows);
+    exec(conn, &update, &[Param::Bool(applied), Param::Bool(merged), Param::Text(dir), Param::Int(pr)]).await?;
     match get(conn, schema, dir).await? {
         Some(l) if l.pr == pr && !policy.holds(l.applied, l.merged) => {
             release(conn, schema, Some(dir), pr).await?;
@@ -236,10 +194,10 @@ pub async fn record(conn: &Conn, schema: &str, dir: &str, pr: i64, policy: Polic
 /// Drop `pr`'s locks (on `dir`, or all of them): `schemagate unlock`.
 pub async fn release(conn: &Conn, schema: &str, dir: Option<&str>, pr: i64) -> Result<u64> {
     ensure(conn, schema).await?;
-    let t = table(conn, schema);
+    let l = sql(conn, schema);
     match dir {
-        Some(d) => exec(conn, &format!("DELETE FROM {t} WHERE dir = ? AND pr = ?{}", mine(conn)), &[Param::Text(d), Param::Int(pr)]).await,
-        None => exec(conn, &format!("DELETE FROM {t} WHERE pr = ?{}", mine(conn)), &[Param::Int(pr)]).await,
+        Some(d) => exec(conn, &format!("DELETE FROM {} WHERE dir = ? AND pr = ?{}", l.table, l.own_rows), &[Param::Text(d), Param::Int(pr)]).await,
+        None => exec(conn, &format!("DELETE FROM {} WHERE pr = ?{}", l.table, l.own_rows), &[Param::Int(pr)]).await,
     }
 }
 

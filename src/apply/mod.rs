@@ -14,9 +14,10 @@ use sqlx::pool::PoolConnection;
 use sqlx::Row;
 use std::time::{Duration, Instant};
 
-/// PostgreSQL advisory lock key: "schemagate" folded into 64 bits, shared by every applier.
-pub const PG_LOCK_KEY: i64 = 0x5343_4845_4d41_4741; // "SCHEMAGA"
-pub const MY_LOCK_NAME: &str = "schemagate_apply";
+/// The apply lock's PostgreSQL advisory key and MySQL lock name (tests hold them to simulate
+/// another applier).
+pub const PG_LOCK_KEY: i64 = postgres::bookkeeping::LOCK_KEY;
+pub const MY_LOCK_NAME: &str = mysql::bookkeeping::LOCK_NAME;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -90,7 +91,7 @@ impl Session {
             crate::engine::Conn::Postgres(p) => {
                 let mut c = p.acquire().await?;
                 loop {
-                    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(PG_LOCK_KEY).fetch_one(&mut *c).await?;
+                    let got: bool = sqlx::query_scalar(postgres::bookkeeping::TRY_LOCK).bind(PG_LOCK_KEY).fetch_one(&mut *c).await?;
                     if got {
                         return Ok(Session::Postgres(c));
                     }
@@ -103,7 +104,7 @@ impl Session {
             crate::engine::Conn::Mysql(p) => {
                 let mut c = p.acquire().await?;
                 let secs = timeout.as_secs_f64().max(0.0);
-                let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)").bind(MY_LOCK_NAME).bind(secs).fetch_one(&mut *c).await?;
+                let got: Option<i64> = sqlx::query_scalar(mysql::bookkeeping::GET_LOCK).bind(MY_LOCK_NAME).bind(secs).fetch_one(&mut *c).await?;
                 if got == Some(1) {
                     Ok(Session::Mysql(c))
                 } else {
@@ -112,14 +113,11 @@ impl Session {
             }
             crate::engine::Conn::Sqlite(p) => {
                 let mut c = p.acquire().await?;
-                // foreign_keys can only change outside a transaction; off so the copy-table
-                // procedure's DROP TABLE fires no ON DELETE action. foreign_key_check runs
-                // before commit instead.
-                sqlx::raw_sql(&format!("PRAGMA busy_timeout = {}; PRAGMA foreign_keys = OFF", timeout.as_millis())).execute(&mut *c).await?;
-                match sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *c).await {
+                sqlx::raw_sql(&sqlite::bookkeeping::before_lock(timeout.as_millis())).execute(&mut *c).await?;
+                match sqlx::raw_sql(sqlite::bookkeeping::LOCK).execute(&mut *c).await {
                     Ok(_) => Ok(Session::Sqlite(c)),
                     Err(e) if db_error_text(&e).contains("locked") || db_error_text(&e).contains("busy") => {
-                        let _ = sqlx::raw_sql("PRAGMA foreign_keys = ON").execute(&mut *c).await;
+                        let _ = sqlx::raw_sql(sqlite::bookkeeping::UNLOCK[1]).execute(&mut *c).await;
                         Err(busy().into())
                     }
                     Err(e) => Err(e.into()),
@@ -190,15 +188,15 @@ impl Session {
     pub async fn unlock(mut self) {
         match &mut self {
             Session::Postgres(c) => {
-                let _ = sqlx::query("SELECT pg_advisory_unlock($1)").bind(PG_LOCK_KEY).execute(&mut **c).await;
+                let _ = sqlx::query(postgres::bookkeeping::UNLOCK).bind(PG_LOCK_KEY).execute(&mut **c).await;
             }
             Session::Mysql(c) => {
-                let _ = sqlx::query("SELECT RELEASE_LOCK(?)").bind(MY_LOCK_NAME).execute(&mut **c).await;
+                let _ = sqlx::query(mysql::bookkeeping::RELEASE_LOCK).bind(MY_LOCK_NAME).execute(&mut **c).await;
             }
             Session::Sqlite(c) => {
-                // Fails harmlessly when apply already committed or rolled back.
-                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut **c).await;
-                let _ = sqlx::raw_sql("PRAGMA foreign_keys = ON").execute(&mut **c).await;
+                for sql in sqlite::bookkeeping::UNLOCK {
+                    let _ = sqlx::raw_sql(sql).execute(&mut **c).await;
+                }
             }
         }
     }
@@ -219,14 +217,7 @@ impl Session {
         match self.dialect() {
             Dialect::Postgres => {
                 let rs = postgres::ddl::q(&opts.revisions_schema);
-                self.exec(&format!(
-                    "CREATE SCHEMA IF NOT EXISTS {rs}; CREATE TABLE IF NOT EXISTS {rs}.schemagate_revisions (\
-                       id bigserial PRIMARY KEY, plan_hash text NOT NULL, status text NOT NULL, statements jsonb NOT NULL, \
-                       applied integer NOT NULL, total integer NOT NULL, error text, executed_by text, commit_sha text, \
-                       started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz)"
-                ))
-                .await
-                .context("creating the revision table")?;
+                self.exec(&postgres::bookkeeping::create_revisions(&rs)).await.context("creating the revision table")?;
                 let before: Vec<_> = plan.statements.iter().enumerate().filter(|(_, s)| s.before_tx).collect();
                 let (tx, after): (Vec<_>, Vec<_>) = plan.statements.iter().enumerate().filter(|(_, s)| !s.before_tx).partition(|(_, s)| !s.no_tx);
                 let t = opts.traffic;
@@ -312,19 +303,12 @@ impl Session {
             }
             Dialect::Mysql => {
                 let rs = mysql::ddl::q(&opts.revisions_schema);
-                self.exec(&format!("CREATE DATABASE IF NOT EXISTS {rs}")).await.context("creating the revision database")?;
-                self.exec(&format!(
-                    "CREATE TABLE IF NOT EXISTS {rs}.schemagate_revisions (id bigint AUTO_INCREMENT PRIMARY KEY, plan_hash varchar(64) NOT NULL, \
-                       status varchar(16) NOT NULL, statements longtext NOT NULL, applied int NOT NULL, total int NOT NULL, error text, \
-                       executed_by varchar(255), commit_sha varchar(64), started_at timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), finished_at timestamp(6) NULL)"
-                ))
-                .await
-                .context("creating the revision table")?;
-                // Which database a row applied to: the table is server-wide, and "has this
-                // database been applied to before" (lint's first-apply rule) must not match `app`
-                // against a row of `app2`. Tables made by earlier versions gain the column.
+                for stmt in mysql::bookkeeping::create_revisions(&rs) {
+                    self.exec(&stmt).await.context("creating the revision table")?;
+                }
+                // Rows name their database (lint's first-apply rule reads it).
                 if !self.my_has_column(&opts.revisions_schema, "schemagate_revisions", "target_db").await {
-                    self.exec(&format!("ALTER TABLE {rs}.schemagate_revisions ADD COLUMN target_db varchar(64) NULL")).await.context("adding target_db to the revision table")?;
+                    self.exec(&mysql::bookkeeping::add_target_db(&rs)).await.context("adding target_db to the revision table")?;
                 }
                 let id = self.my_insert(opts, plan, &stmts_json, total).await?;
                 let t = opts.traffic;
@@ -350,12 +334,7 @@ impl Session {
                 Ok(Report { applied: total, total, millis: started.elapsed().as_millis() })
             }
             Dialect::Sqlite => {
-                self.exec(
-                    "CREATE TABLE IF NOT EXISTS schemagate_revisions (id INTEGER PRIMARY KEY AUTOINCREMENT, plan_hash TEXT NOT NULL, status TEXT NOT NULL, \
-                     statements TEXT NOT NULL, applied INTEGER NOT NULL, total INTEGER NOT NULL, error TEXT, executed_by TEXT, commit_sha TEXT, \
-                     started_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, finished_at TEXT)",
-                )
-                .await?;
+                self.exec(sqlite::bookkeeping::CREATE_REVISIONS).await?;
                 for (k, s) in plan.statements.iter().enumerate() {
                     let _p = crate::progress::step(format!("applying statement {} of {total}", k + 1));
                     if let Err(e) = self.exec(&s.sql).await {
@@ -376,10 +355,7 @@ impl Session {
                     bail!("the plan would leave rows of \"{table}\" pointing at missing rows (foreign_key_check); nothing was changed");
                 }
                 let Session::Sqlite(c) = self else { unreachable!() };
-                sqlx::query(
-                    "INSERT INTO schemagate_revisions (plan_hash, status, statements, applied, total, executed_by, commit_sha, finished_at) \
-                     VALUES (?, 'applied', ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)",
-                )
+                sqlx::query(sqlite::bookkeeping::INSERT_REVISION)
                 .bind(&plan.hash)
                 .bind(&stmts_json)
                 .bind(total as i64)
@@ -397,10 +373,7 @@ impl Session {
     async fn pg_revision(&mut self, opts: &Options, plan: &Plan, stmts: &str, status: &str, applied: usize, error: Option<&str>) {
         if let Session::Postgres(c) = self {
             let rs = postgres::ddl::q(&opts.revisions_schema);
-            let _ = sqlx::query(&format!(
-                "INSERT INTO {rs}.schemagate_revisions (plan_hash, status, statements, applied, total, error, executed_by, commit_sha, finished_at) \
-                 VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, now())"
-            ))
+            let _ = sqlx::query(&postgres::bookkeeping::insert_revision(&rs))
             .bind(&plan.hash)
             .bind(status)
             .bind(stmts)
@@ -466,7 +439,7 @@ impl Session {
 
     async fn my_has_column(&mut self, schema: &str, table: &str, column: &str) -> bool {
         let Session::Mysql(c) = self else { return false };
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = ?")
+        sqlx::query_scalar::<_, i64>(mysql::bookkeeping::HAS_COLUMN)
             .bind(schema)
             .bind(table)
             .bind(column)
@@ -478,9 +451,7 @@ impl Session {
     async fn my_insert(&mut self, opts: &Options, plan: &Plan, stmts: &str, total: usize) -> Result<u64> {
         let Session::Mysql(c) = self else { unreachable!() };
         let rs = mysql::ddl::q(&opts.revisions_schema);
-        let r = sqlx::query(&format!(
-            "INSERT INTO {rs}.schemagate_revisions (plan_hash, status, statements, applied, total, executed_by, commit_sha, target_db) VALUES (?, 'running', ?, 0, ?, ?, ?, DATABASE())"
-        ))
+        let r = sqlx::query(&mysql::bookkeeping::insert_revision(&rs))
         .bind(&plan.hash)
         .bind(stmts)
         .bind(total as i32)
@@ -493,9 +464,7 @@ impl Session {
 
     async fn my_update(&mut self, rs: &str, id: u64, status: &str, applied: usize, error: Option<&str>) {
         if let Session::Mysql(c) = self {
-            let _ = sqlx::query(&format!(
-                "UPDATE {rs}.schemagate_revisions SET status = ?, applied = ?, error = ?, finished_at = IF(? IN ('applied','failed'), CURRENT_TIMESTAMP(6), NULL) WHERE id = ?"
-            ))
+            let _ = sqlx::query(&mysql::bookkeeping::update_revision(rs))
             .bind(status)
             .bind(applied as i32)
             .bind(error)

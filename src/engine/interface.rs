@@ -122,11 +122,43 @@ pub trait Engine: Sync {
     /// A column default as this engine's DDL writes it (lint input shows it).
     fn default_sql(&self, d: &ColumnDefault) -> String;
 
+    // ---- schemagate's own tables in the target -------------------------------------------
+
+    /// The directory-lock table in `schema` (see `apply::dir_locks`).
+    fn dir_lock_sql(&self, schema: &str) -> DirLockSql;
+    /// How to tell whether an apply ever succeeded here (default revisions schema).
+    fn revision_probe(&self) -> RevisionProbe;
+
     // ---- what a change does to stored values (lint) --------------------------------------
 
     /// How changing a column's type from `old` to `new` (canonical spellings) can lose or
     /// rewrite values, with the probe that counts them; None when it cannot.
     fn lossy(&self, old: &str, new: &str) -> Option<Lossy>;
+}
+
+/// SQL of the directory-lock table (`apply::dir_locks`) in one engine's dialect. Placeholders
+/// are written `?`; the caller numbers them for PostgreSQL.
+pub struct DirLockSql {
+    /// The table, qualified by its schema (a MySQL database) where the engine has one.
+    pub table: String,
+    /// Statements that create the table (and its schema) if missing.
+    pub create: Vec<String>,
+    /// Insert `(dir, pr)` unless `dir` already has a row.
+    pub insert_if_free: String,
+    /// The engine's current timestamp.
+    pub now: &'static str,
+    /// A condition (` AND …`) keeping a statement to this target's rows: a MySQL server's lock
+    /// table is shared by its databases.
+    pub own_rows: &'static str,
+}
+
+/// Queries that tell whether a schemagate apply ever succeeded on a target (lint's first-apply
+/// rule): the revision table's existence, then its count of applied revisions.
+pub struct RevisionProbe {
+    pub table_exists: &'static str,
+    pub applied: &'static str,
+    /// For a revision table of an earlier version, where `applied` fails.
+    pub applied_legacy: Option<&'static str>,
 }
 
 /// Statements that all go in one phase (for `Engine::render`).

@@ -9,7 +9,7 @@ pub mod sql_text;
 pub mod sqlite;
 pub mod wording;
 
-pub use interface::{of, Engine, Online};
+pub use interface::{of, DirLockSql, Engine, Online, RevisionProbe};
 
 use crate::schema::{Dialect, Realm};
 use crate::url::{redact, DbUrl};

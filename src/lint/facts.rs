@@ -85,27 +85,15 @@ async fn exists(conn: &Conn, sql: &str) -> Option<bool> {
 /// Whether a schemagate apply ever succeeded on the target (its revision table, in the default
 /// `schemagate` schema / database; on MySQL, rows whose statements name this database).
 async fn first_run(conn: &Conn) -> Option<bool> {
-    let (table_exists, applied) = match conn {
-        Conn::Postgres(_) => (
-            "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'schemagate' AND c.relname = 'schemagate_revisions'",
-            "SELECT COUNT(*) FROM schemagate.schemagate_revisions WHERE status IN ('applied', 'partial')",
-        ),
-        Conn::Mysql(_) => (
-            "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'schemagate' AND TABLE_NAME = 'schemagate_revisions'",
-            // Rows name their database (target_db); rows of earlier versions are matched by the
-            // backquoted, qualified name in their statements (`app`. never matches `app2`).
-            "SELECT COUNT(*) FROM schemagate.schemagate_revisions WHERE status = 'applied' AND (target_db = DATABASE() OR (target_db IS NULL AND statements LIKE CONCAT('%`', REPLACE(REPLACE(DATABASE(), '%', '\\%'), '_', '\\_'), '`.%')))",
-        ),
-        Conn::Sqlite(_) => ("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schemagate_revisions'", "SELECT COUNT(*) FROM schemagate_revisions WHERE status = 'applied'"),
-    };
-    if !exists(conn, table_exists).await? {
+    let probe = crate::engine::of(conn.dialect()).revision_probe();
+    if !exists(conn, probe.table_exists).await? {
         return Some(true);
     }
-    match (scalar_i64(conn, applied).await, conn) {
+    match (scalar_i64(conn, probe.applied).await, probe.applied_legacy) {
         (Some(n), _) => Some(n == 0),
-        // A revision table of an earlier version, without target_db.
-        (None, Conn::Mysql(_)) => scalar_i64(conn, "SELECT COUNT(*) FROM schemagate.schemagate_revisions WHERE status = 'applied' AND statements LIKE CONCAT('%`', REPLACE(REPLACE(DATABASE(), '%', '\\%'), '_', '\\_'), '`.%')").await.map(|n| n == 0),
-        (None, _) => None,
+        // A revision table of an earlier version.
+        (None, Some(legacy)) => scalar_i64(conn, legacy).await.map(|n| n == 0),
+        (None, None) => None,
     }
 }
 

@@ -1,4 +1,5 @@
 //! MySQL / MariaDB: information_schema inspection, DDL generation and canonical type spellings.
+pub mod bookkeeping;
 pub mod ddl;
 pub mod engine;
 pub mod inspect;

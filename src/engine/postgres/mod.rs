@@ -1,4 +1,5 @@
 //! PostgreSQL: catalog inspection, DDL generation and canonical type spellings.
+pub mod bookkeeping;
 pub mod ddl;
 pub mod engine;
 pub mod inspect;

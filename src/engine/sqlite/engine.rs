@@ -108,6 +108,12 @@ impl Engine for Sqlite {
     fn default_sql(&self, d: &crate::schema::ColumnDefault) -> String {
         super::ddl::default_sql(d)
     }
+    fn dir_lock_sql(&self, schema: &str) -> crate::engine::DirLockSql {
+        super::bookkeeping::dir_locks(schema)
+    }
+    fn revision_probe(&self) -> crate::engine::RevisionProbe {
+        super::bookkeeping::revision_probe()
+    }
     fn lossy(&self, old: &str, new: &str) -> Option<crate::lint::lossy::Lossy> {
         super::lossy::classify(old, new)
     }

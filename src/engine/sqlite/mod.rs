@@ -1,4 +1,5 @@
 //! SQLite: inspection through sqlite_schema and the pragma table-valued functions, and DDL.
+pub mod bookkeeping;
 pub mod ddl;
 pub mod engine;
 pub mod inspect;
