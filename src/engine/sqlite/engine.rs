@@ -89,7 +89,7 @@ impl Engine for Sqlite {
         true
     }
     fn canonical_type(&self, raw: &str) -> String {
-        super::canonical_type(raw)
+        super::types::canonical_type(raw)
     }
     fn default_table_engine(&self) -> Option<&'static str> {
         None
@@ -100,7 +100,7 @@ impl Engine for Sqlite {
     }
 
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)> {
-        super::hcl_type(ty).map(|h| (h, false))
+        super::types::hcl_type(ty).map(|h| (h, false))
     }
     fn trigger_def(&self, _schema: &str, t: &Trigger) -> String {
         super::objects::trigger_def(t)

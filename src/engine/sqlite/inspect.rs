@@ -2,7 +2,7 @@
 //! What pragmas do not expose (CHECK constraints, constraint names, AUTOINCREMENT, WITHOUT ROWID,
 //! STRICT, index expressions and predicates) is read from the stored CREATE statements.
 
-use super::canonical_type;
+use super::types::canonical_type;
 use crate::engine::postgres::inspect::{matching_paren, split_top_level};
 use crate::engine::{is_number, unquote_literal, InspectOptions};
 use crate::schema::*;
