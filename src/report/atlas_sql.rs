@@ -16,7 +16,9 @@ pub fn script(statements: &[String], d: Dialect, indent: bool) -> String {
             out.push_str(&format!("-- {c}\n"));
         }
         let sql = unnamed_default_pk(sql, d);
-        let sql = if indent { sql } else { one_line(&sql) };
+        // Only tables: a routine's body may hold `--` comments that end at the line break.
+        let table = sql.starts_with("CREATE TABLE ") || sql.starts_with("CREATE UNLOGGED TABLE ");
+        let sql = if indent || !table { sql } else { one_line(&sql) };
         out.push_str(&crate::report::script_statement(&sql, d));
     }
     out
@@ -63,6 +65,8 @@ fn last_name(word: &str, d: Dialect) -> String {
     let w = word.trim_end_matches(['(', ';', ',']);
     let last = match w.rfind(&format!("{q}.{q}")) {
         Some(i) => &w[i + 2..],
+        // One quoted name may hold dots of its own.
+        None if w.starts_with(q) => w,
         None => w.rsplit('.').next().unwrap_or(w),
     };
     last.trim_matches(q).replace(&format!("{q}{q}"), &q.to_string())
@@ -131,6 +135,13 @@ mod tests {
         assert_eq!(c("CREATE INDEX `i` ON `app`.`t` (`c`)", Dialect::Mysql).as_deref(), Some("Create index \"i\" to table: \"t\""));
         assert_eq!(c("CREATE SCHEMA IF NOT EXISTS \"app\"", Dialect::Postgres).as_deref(), Some("Add new schema named \"app\""));
         assert_eq!(c("GRANT SELECT ON t TO r", Dialect::Postgres), None);
+        assert_eq!(c("CREATE TABLE \"a.b\" (", Dialect::Postgres).as_deref(), Some("Create \"a.b\" table"));
+    }
+
+    #[test]
+    fn routines_keep_their_lines() {
+        let f = "CREATE FUNCTION \"f\"() RETURNS int LANGUAGE sql AS $$\n  -- one\n  SELECT 1\n$$";
+        assert!(script(&[f.to_string()], Dialect::Postgres, false).contains("-- one\n  SELECT 1"));
     }
 
     #[test]
