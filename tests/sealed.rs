@@ -293,6 +293,29 @@ async fn hostile_inputs_are_bounded() {
     }
 }
 
+/// A desired-state statement that runs past SCHEMAGATE_DEV_STATEMENT_TIMEOUT is stopped and
+/// named with its file and line, also in a dump written out of order (whose statements are
+/// retried while a round makes progress: `devdb::StatementTimeout` ends that at once).
+#[tokio::test]
+async fn a_slow_desired_statement_is_stopped_once() {
+    let target = TestDb::new(Dialect::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("slow.sql");
+    std::fs::write(&f, "CREATE TABLE b (id int REFERENCES a (id));
+SELECT pg_sleep(30);
+CREATE TABLE a (id int PRIMARY KEY);
+").unwrap();
+    let to = format!("file://{}", f.display());
+    let dev = common::pg_admin();
+    let started = Instant::now();
+    let out = Command::new(bin()).args(["plan", "-u", &target.url, "--to", &to, "--dev-url", &dev]).env("SCHEMAGATE_DEV_STATEMENT_TIMEOUT", "1s").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("slow.sql:2:1") && err.contains("ran longer than 1 s") && err.contains("pg_sleep"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(30), "the statement was not stopped");
+    target.drop().await;
+}
+
 /// Extensions the sealed role may not create are created by schemagate itself when they are on
 /// the allow list (pg_stat_statements is not a trusted extension); others are refused with the
 /// reason, and a server program never runs.

@@ -25,6 +25,15 @@ static LIVE: Mutex<Vec<(DbUrl, String)>> = Mutex::new(Vec::new());
 /// The name prefix of every disposable database, role and account.
 pub const PREFIX: &str = "sg_dev_";
 
+/// A desired-state statement stopped for running past its time limit in the disposable
+/// database. Callers tell it apart (a dump's retry loop must not run it again).
+#[derive(Debug, thiserror::Error)]
+#[error("a statement ran longer than {secs} s in the disposable database and was stopped (SCHEMAGATE_DEV_STATEMENT_TIMEOUT)\n  statement: {statement}")]
+pub struct StatementTimeout {
+    pub secs: u64,
+    pub statement: String,
+}
+
 /// How long one statement of desired-state SQL may run in a disposable database.
 pub fn statement_timeout() -> Duration {
     std::env::var("SCHEMAGATE_DEV_STATEMENT_TIMEOUT").ok().and_then(|v| crate::duration::parse(&v).ok()).unwrap_or(Duration::from_secs(60))
@@ -413,6 +422,8 @@ impl DevDb {
         r
     }
 
+    /// Run one desired-state statement in the disposable database, as its sealed principal,
+    /// under the time limit ([`StatementTimeout`] past it).
     async fn execute_sealed(&self, sql: &str) -> Result<()> {
         let limit = statement_timeout();
         match tokio::time::timeout(limit, self.conn.execute_one(sql)).await {
@@ -420,7 +431,7 @@ impl DevDb {
                 "{e}\n  note: desired-state SQL runs in a disposable database as a role that owns that database and nothing else; it may not reach other databases, roles, files or programs.\n  hint: an extension must be on the allow list (SCHEMAGATE_DEV_EXTENSIONS adds names)",
             )),
             Ok(r) => r,
-            Err(_) => bail!("a statement ran longer than {} s in the disposable database and was stopped (SCHEMAGATE_DEV_STATEMENT_TIMEOUT)\n  statement: {}", limit.as_secs(), sql.trim()),
+            Err(_) => Err(StatementTimeout { secs: limit.as_secs(), statement: sql.trim().to_string() }.into()),
         }
     }
 

@@ -162,7 +162,7 @@ async fn exec_retrying(dialect: Dialect, stmts: Vec<(String, String)>, run: impl
         for (file, s) in pending {
             if let Err(e) = run(&s).await {
                 // A statement stopped for its time limit is not retried: it would only wait again.
-                if e.to_string().contains("SCHEMAGATE_DEV_STATEMENT_TIMEOUT") {
+                if e.downcast_ref::<crate::devdb::StatementTimeout>().is_some() {
                     bail!("{file}: {e}");
                 }
                 failed.push((file, s, e));
