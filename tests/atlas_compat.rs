@@ -281,3 +281,26 @@ async fn mysql_explicit_no_action_is_kept_and_the_default_unwritten() {
     assert!(inspected.contains("on_update   = NO_ACTION\n    on_delete   = CASCADE"), "{inspected}");
     db.drop().await;
 }
+
+/// A generated column given another expression is replaced (PostgreSQL before 17 and MariaDB
+/// cannot change it in place) with its index and its check built again: the plan passes its
+/// rehearsal and the target ends as the file says, with nothing left to plan.
+#[tokio::test]
+async fn a_regenerated_column_keeps_its_index_and_check() {
+    for dialect in [Dialect::Postgres, Dialect::Mysql] {
+        let db = TestDb::new(dialect).await;
+        let s = if dialect == Dialect::Mysql { db.name.clone() } else { "public".to_string() };
+        let hcl = |expr: &str| {
+            format!(
+                "schema \"{s}\" {{}}\ntable \"t\" {{\n  schema = schema.{s}\n  column \"a\" {{\n    type = int\n  }}\n  column \"b\" {{\n    type = int\n    null = true\n    as {{\n      expr = \"{expr}\"\n      type = STORED\n    }}\n  }}\n  column \"c\" {{\n    type = int\n    null = true\n  }}\n\
+                 check \"b_pos\" {{\n    expr = \"b > 0\"\n  }}\n  index \"t_b\" {{\n    columns = [column.b, column.c]\n  }}\n}}\n"
+            )
+        };
+        let (_, again) = apply_then_replan(&db, &db.url, &hcl("a * 2"));
+        assert!(again.contains("no changes"), "{dialect:?}: {again}");
+        let (out, again) = apply_then_replan(&db, &db.url, &hcl("a * 3"));
+        assert!(out.contains("verified"), "{dialect:?}: {out}");
+        assert!(again.contains("no changes"), "{dialect:?}: {again}");
+        db.drop().await;
+    }
+}

@@ -412,10 +412,15 @@ fn index_changed(from: &Index, to: &Index) -> bool {
     from != to && !(from.constraint && !to.constraint && to.unique && *from == Index { constraint: true, ..to.clone() })
 }
 
-/// Indexes of `to` on a column that becomes generated or is generated anew (another expression
-/// or kind): engines that replace such a column (drop and add) lose these indexes with it and
-/// build them again, except the ones `changes` adds anyway.
-pub fn indexes_on_regenerated_columns<'a>(to: &'a Table, changes: &[TableChange], dialect: crate::schema::Dialect) -> Vec<&'a Index> {
+/// What sits on a column that becomes generated or is generated anew (another expression or
+/// kind): engines that replace such a column (drop and add) lose its indexes and checks with it
+/// and build them again, except the ones `changes` adds anyway.
+pub struct OnRegenerated<'a> {
+    pub indexes: Vec<&'a Index>,
+    pub checks: Vec<&'a crate::schema::Check>,
+}
+
+pub fn on_regenerated_columns<'a>(to: &'a Table, changes: &[TableChange], dialect: crate::schema::Dialect) -> OnRegenerated<'a> {
     let regenerated: Vec<&str> = changes
         .iter()
         .filter_map(|c| match c {
@@ -423,17 +428,18 @@ pub fn indexes_on_regenerated_columns<'a>(to: &'a Table, changes: &[TableChange]
             _ => None,
         })
         .collect();
-    let added: Vec<&str> = changes.iter().filter_map(|c| if let TableChange::AddIndex { index } = c { Some(index.name.as_str()) } else { None }).collect();
-    to.indexes
-        .iter()
-        .filter(|i| !added.contains(&i.name.as_str()))
-        .filter(|i| {
-            i.parts.iter().any(|p| {
-                p.column.as_deref().is_some_and(|c| regenerated.contains(&c))
-                    || p.expr.as_deref().is_some_and(|e| crate::schema::refs::idents(e, dialect).iter().any(|w| regenerated.contains(&w.as_str())))
-            })
-        })
-        .collect()
+    let names = |sql: &str| crate::schema::refs::idents(sql, dialect).into_iter().any(|w| regenerated.contains(&w.as_str()));
+    let added_index = |n: &str| changes.iter().any(|c| matches!(c, TableChange::AddIndex { index } if index.name == n));
+    let added_check = |n: &str| changes.iter().any(|c| matches!(c, TableChange::AddCheck { check } if check.name == n));
+    OnRegenerated {
+        indexes: to
+            .indexes
+            .iter()
+            .filter(|i| !added_index(&i.name))
+            .filter(|i| i.parts.iter().any(|p| p.column.as_deref().is_some_and(|c| regenerated.contains(&c)) || p.expr.as_deref().is_some_and(names)))
+            .collect(),
+        checks: to.checks.iter().filter(|c| !added_check(&c.name) && names(&c.expr)).collect(),
+    }
 }
 
 pub fn table(from: &Table, to: &Table) -> Vec<TableChange> {

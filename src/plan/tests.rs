@@ -238,12 +238,14 @@ fn restrict_and_no_action_are_one_action_on_mysql_only() {
 fn indexes_on_a_regenerated_column_are_built_again() {
     let gen = |expr: &str| Column { generated: Some(crate::schema::Generated { expr: expr.into(), stored: true }), null: true, ..col("b", "integer", true) };
     let idx = Index { name: "t_b".into(), parts: vec![IndexPart { column: Some("b".into()), ..Default::default() }, IndexPart { column: Some("c".into()), ..Default::default() }], ..Default::default() };
-    let t = |b: Column| Table { indexes: vec![idx.clone()], ..table("t", vec![col("id", "integer", false), col("a", "integer", false), b, col("c", "integer", true)]) };
+    let check = crate::schema::Check { name: "b_pos".into(), expr: "b > 0".into(), enforced: true, ..Default::default() };
+    let t = |b: Column| Table { indexes: vec![idx.clone()], checks: vec![check.clone()], ..table("t", vec![col("id", "integer", false), col("a", "integer", false), b, col("c", "integer", true)]) };
     let p = plan(Dialect::Postgres, "public", vec![t(gen("a * 2"))], vec![t(gen("a * 3"))]);
     assert!(position(&p, "ALTER TABLE \"public\".\"t\" DROP COLUMN \"b\"") < position(&p, "CREATE INDEX \"t_b\""), "{:#?}", sqls(&p));
+    assert!(sqls(&p).iter().any(|s| s.contains("DROP COLUMN \"b\", ADD COLUMN \"b\"") && s.ends_with("ADD CONSTRAINT \"b_pos\" CHECK (b > 0)")), "{:#?}", sqls(&p));
     let p = plan(Dialect::Mysql, "app", vec![t(gen("a * 2"))], vec![t(gen("a * 3"))]);
     let s = sqls(&p).join("\n");
-    assert!(s.contains("DROP INDEX `t_b`, DROP COLUMN `b`") && s.contains("ADD KEY `t_b` (`b`, `c`)"), "{s}");
+    assert!(s.contains("DROP INDEX `t_b`, DROP CONSTRAINT `b_pos`, DROP COLUMN `b`") && s.contains("ADD KEY `t_b` (`b`, `c`), ADD CONSTRAINT `b_pos` CHECK (b > 0)"), "{s}");
     // An index the plan changes anyway is built once.
     let other = Index { parts: vec![IndexPart { column: Some("b".into()), ..Default::default() }], ..idx.clone() };
     let p = plan(Dialect::Postgres, "public", vec![t(gen("a * 2"))], vec![Table { indexes: vec![other], ..t(gen("a * 3")) }]);

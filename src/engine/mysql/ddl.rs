@@ -245,9 +245,15 @@ pub fn modify_table(schema: &str, from: &Table, to: &Table, changes: &[TableChan
     let mut retype: Vec<Statement> = Vec::new();
     // A generated column is replaced (drop and add, below): an index on it would lose the column
     // (or go with it), so it is dropped first and built again after.
-    let rebuilt: Vec<&Index> = crate::diff::indexes_on_regenerated_columns(to, changes, crate::schema::Dialect::Mysql).into_iter().filter(|i| from.indexes.iter().any(|x| x.name == i.name)).collect();
+    // (A check that reads it cannot stay either: MariaDB refuses to drop the column under it.)
+    let on = crate::diff::on_regenerated_columns(to, changes, crate::schema::Dialect::Mysql);
+    let rebuilt: Vec<&Index> = on.indexes.into_iter().filter(|i| from.indexes.iter().any(|x| x.name == i.name)).collect();
+    let rechecked: Vec<&Check> = on.checks.into_iter().filter(|k| from.checks.iter().any(|x| x.name == k.name)).collect();
     for i in &rebuilt {
         actions.push((format!("DROP INDEX {}", q(&i.name)), format!("drop index \"{}\" (its column is replaced)", i.name)));
+    }
+    for k in &rechecked {
+        actions.push((format!("DROP CONSTRAINT {}", q(&k.name)), format!("drop check \"{}\" (its column is replaced)", k.name)));
     }
     for c in changes {
         match c {
@@ -325,6 +331,9 @@ pub fn modify_table(schema: &str, from: &Table, to: &Table, changes: &[TableChan
     }
     for i in &rebuilt {
         actions.push((format!("ADD {}", index_def(i)), format!("add index \"{}\" again", i.name)));
+    }
+    for k in &rechecked {
+        actions.push((format!("ADD {}", check_def(k)), format!("add check \"{}\" again", k.name)));
     }
     let mut out = Vec::new();
     if !actions.is_empty() {
