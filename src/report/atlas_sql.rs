@@ -15,7 +15,7 @@ pub fn script(statements: &[String], d: Dialect, indent: bool) -> String {
         if let Some(c) = comment(sql, d) {
             out.push_str(&format!("-- {c}\n"));
         }
-        let sql = unnamed_default_pk(sql, d);
+        let sql = mysql_table_options(&unnamed_default_pk(sql, d), d);
         // Only tables: a routine's body may hold `--` comments that end at the line break.
         let table = sql.starts_with("CREATE TABLE ") || sql.starts_with("CREATE UNLOGGED TABLE ");
         let sql = if indent || !table { sql } else { one_line(&sql) };
@@ -82,6 +82,61 @@ fn unnamed_default_pk(sql: &str, d: Dialect) -> String {
     }
 }
 
+/// MySQL's table options as Atlas writes them: `CHARSET x COLLATE y`, InnoDB (the default)
+/// left out. Only the options after the table's closing parenthesis are read.
+fn mysql_table_options(sql: &str, d: Dialect) -> String {
+    if d != Dialect::Mysql || !sql.starts_with("CREATE TABLE ") {
+        return sql.to_string();
+    }
+    let Some(end) = closing_paren(sql) else { return sql.to_string() };
+    let (body, tail) = sql.split_at(end + 1);
+    let mut out = String::from(body);
+    let mut rest = tail.trim_start();
+    while !rest.is_empty() {
+        // Each option is KEY=VALUE; a value is a word or a quoted string.
+        let Some(eq) = rest.find('=') else { return sql.to_string() };
+        let key = rest[..eq].trim();
+        let value_start = eq + 1;
+        let value_len = match rest[value_start..].chars().next() {
+            Some(q @ ('\'' | '"')) => match rest[value_start + 1..].find(q) {
+                Some(i) => i + 2,
+                None => return sql.to_string(),
+            },
+            _ => rest[value_start..].find(' ').unwrap_or(rest.len() - value_start),
+        };
+        let value = &rest[value_start..value_start + value_len];
+        match key {
+            "ENGINE" if value.eq_ignore_ascii_case("InnoDB") => {}
+            "DEFAULT CHARSET" => out.push_str(&format!(" CHARSET {value}")),
+            _ => out.push_str(&format!(" {key} {value}")),
+        }
+        rest = rest[value_start + value_len..].trim_start();
+    }
+    out
+}
+
+/// Where the parenthesis that opens a table's body closes, outside quotes.
+fn closing_paren(sql: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, c) in sql.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            (None, _) => {}
+        }
+    }
+    None
+}
+
 /// A statement on one line: each line break and the indentation after it become one space
 /// (none after `(` or before `)`), outside quoted strings and identifiers only.
 fn one_line(sql: &str) -> String {
@@ -142,6 +197,17 @@ mod tests {
     fn routines_keep_their_lines() {
         let f = "CREATE FUNCTION \"f\"() RETURNS int LANGUAGE sql AS $$\n  -- one\n  SELECT 1\n$$";
         assert!(script(&[f.to_string()], Dialect::Postgres, false).contains("-- one\n  SELECT 1"));
+    }
+
+    #[test]
+    fn mysql_table_options_are_atlas_spelled() {
+        let t = "CREATE TABLE `t` (\n  `id` int(11) NOT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci COMMENT='a ) b'";
+        assert_eq!(
+            script(&[t.to_string()], Dialect::Mysql, false),
+            "-- Create \"t\" table\nCREATE TABLE `t` (`id` int(11) NOT NULL) CHARSET utf8mb4 COLLATE utf8mb4_general_ci COMMENT 'a ) b';\n"
+        );
+        let t = "CREATE TABLE `t` (`id` int) ENGINE=MyISAM";
+        assert!(script(&[t.to_string()], Dialect::Mysql, false).contains(") ENGINE MyISAM;"));
     }
 
     #[test]
