@@ -117,7 +117,7 @@ impl Session {
                 match sqlx::raw_sql(sqlite::bookkeeping::LOCK).execute(&mut *c).await {
                     Ok(_) => Ok(Session::Sqlite(c)),
                     Err(e) if db_error_text(&e).contains("locked") || db_error_text(&e).contains("busy") => {
-                        let _ = sqlx::raw_sql(sqlite::bookkeeping::UNLOCK[1]).execute(&mut *c).await;
+                        let _ = sqlx::raw_sql(sqlite::bookkeeping::FOREIGN_KEYS_ON).execute(&mut *c).await;
                         Err(busy().into())
                     }
                     Err(e) => Err(e.into()),

@@ -10,8 +10,9 @@ pub fn before_lock(ms: u128) -> String {
     format!("PRAGMA busy_timeout = {ms}; PRAGMA foreign_keys = OFF")
 }
 pub const LOCK: &str = "BEGIN IMMEDIATE";
+pub const FOREIGN_KEYS_ON: &str = "PRAGMA foreign_keys = ON";
 /// Ends the transaction if apply did not (fails harmlessly when it did), then foreign keys on.
-pub const UNLOCK: [&str; 2] = ["ROLLBACK", "PRAGMA foreign_keys = ON"];
+pub const UNLOCK: [&str; 2] = ["ROLLBACK", FOREIGN_KEYS_ON];
 
 pub const CREATE_REVISIONS: &str = "CREATE TABLE IF NOT EXISTS schemagate_revisions (id INTEGER PRIMARY KEY AUTOINCREMENT, plan_hash TEXT NOT NULL, status TEXT NOT NULL, \
      statements TEXT NOT NULL, applied INTEGER NOT NULL, total INTEGER NOT NULL, error TEXT, executed_by TEXT, commit_sha TEXT, \
