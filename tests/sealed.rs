@@ -295,7 +295,9 @@ async fn hostile_inputs_are_bounded() {
 
 /// A desired-state statement that runs past SCHEMAGATE_DEV_STATEMENT_TIMEOUT is stopped and
 /// named with its file and line, also in a dump written out of order (whose statements are
-/// retried while a round makes progress: `devdb::StatementTimeout` ends that at once).
+/// retried while a round makes progress: `devdb::StatementTimeout` ends that at once, whether
+/// the client's timer or the server's own statement_timeout fired first), and schemagate exits
+/// (closing the pool used to wait without end for the stopped statement's connection).
 #[tokio::test]
 async fn a_slow_desired_statement_is_stopped_once() {
     let target = TestDb::new(Dialect::Postgres).await;

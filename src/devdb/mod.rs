@@ -430,6 +430,8 @@ impl DevDb {
             Ok(Err(e)) if crate::error::is_permission_error(&e.to_string()) => Err(anyhow::anyhow!(
                 "{e}\n  note: desired-state SQL runs in a disposable database as a role that owns that database and nothing else; it may not reach other databases, roles, files or programs.\n  hint: an extension must be on the allow list (SCHEMAGATE_DEV_EXTENSIONS adds names)",
             )),
+            // The server's own limit (the sealed principal's default) may fire first.
+            Ok(Err(e)) if e.downcast_ref::<crate::engine::ServerStatementTimeout>().is_some() => Err(StatementTimeout { secs: limit.as_secs(), statement: sql.trim().to_string() }.into()),
             Ok(r) => r,
             Err(_) => Err(StatementTimeout { secs: limit.as_secs(), statement: sql.trim().to_string() }.into()),
         }
@@ -466,7 +468,10 @@ impl DevDb {
 
     /// Drop the database. Call it on every path; Ctrl-C goes through [`drop_all`].
     pub async fn close(self) {
-        self.conn.close().await;
+        // A statement stopped at its time limit leaves its connection waiting on the server, and
+        // the pool's graceful close would wait for it without end: the wait is bounded, and
+        // dropping the database (WITH (FORCE), KILL CONNECTION) ends that session.
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.conn.close()).await;
         if let Some((admin, name)) = self.admin {
             drop_database(&admin, &name).await;
         }

@@ -195,7 +195,14 @@ impl Conn {
     /// SQLite runs every statement of a string; its disposable database is private memory that
     /// can attach no file.
     pub async fn execute_one(&self, sql: &str) -> Result<()> {
-        let err = |e: sqlx::Error| anyhow::anyhow!("{}\n  statement: {}", redact(&db_error_text(&e)), sql.trim());
+        let err = |e: sqlx::Error| {
+            let msg = format!("{}\n  statement: {}", redact(&db_error_text(&e)), sql.trim());
+            if is_statement_timeout(&e) {
+                anyhow::Error::new(ServerStatementTimeout(msg))
+            } else {
+                anyhow::anyhow!(msg)
+            }
+        };
         match self {
             Conn::Postgres(p) => sqlx::query(sql).persistent(false).execute(p).await.map(|_| ()).map_err(err),
             Conn::Mysql(p) => match sqlx::query(sql).persistent(false).execute(p).await {
@@ -220,6 +227,22 @@ impl Conn {
             Conn::Mysql(p) => p.close().await,
             Conn::Sqlite(p) => p.close().await,
         }
+    }
+}
+
+/// A statement the server stopped at its own statement time limit: callers tell it from a
+/// statement that failed (see `devdb::StatementTimeout`).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ServerStatementTimeout(pub String);
+
+/// Whether the server stopped a statement at its time limit: PostgreSQL 57014 (query_canceled,
+/// which statement_timeout raises), MariaDB 1969 (max_statement_time), MySQL 3024
+/// (max_execution_time).
+pub fn is_statement_timeout(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => d.code().as_deref() == Some("57014") || d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().is_some_and(|m| matches!(m.number(), 1969 | 3024)),
+        _ => false,
     }
 }
 
