@@ -428,6 +428,10 @@ pub fn on_regenerated_columns<'a>(to: &'a Table, changes: &[TableChange], dialec
             _ => None,
         })
         .collect();
+    // Every modified table passes here: most replace no column, and scan nothing.
+    if regenerated.is_empty() {
+        return OnRegenerated { indexes: vec![], checks: vec![] };
+    }
     let names = |sql: &str| crate::schema::refs::idents(sql, dialect).into_iter().any(|w| regenerated.contains(&w.as_str()));
     let added_index = |n: &str| changes.iter().any(|c| matches!(c, TableChange::AddIndex { index } if index.name == n));
     let added_check = |n: &str| changes.iter().any(|c| matches!(c, TableChange::AddCheck { check } if check.name == n));

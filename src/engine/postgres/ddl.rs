@@ -646,7 +646,8 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
         }
     }
     // DROP COLUMN dropped the checks that read a replaced column: added again after it.
-    for k in crate::diff::on_regenerated_columns(to, changes, Dialect::Postgres).checks {
+    let regenerated = crate::diff::on_regenerated_columns(to, changes, Dialect::Postgres);
+    for k in &regenerated.checks {
         actions.push((format!("ADD {}", check_def(k)), None, format!("add check \"{}\" again", k.name)));
     }
     out.extend(serial_pre);
@@ -679,7 +680,7 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
     }
     // A column replaced by a generated one took its indexes along (DROP COLUMN drops them):
     // they are built again on the new column, unless the plan builds them anyway.
-    for i in crate::diff::on_regenerated_columns(to, changes, Dialect::Postgres).indexes {
+    for i in regenerated.indexes {
         let st = if i.constraint {
             Statement::new(format!("ALTER TABLE {t} ADD {}", unique_constraint_def(i)), format!("add {} \"{}\" again", constraint_kind(i), i.name))
         } else {
