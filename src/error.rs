@@ -12,11 +12,26 @@ pub struct SourceError {
     /// The offending source line, shown under the message.
     pub snippet: Option<String>,
     pub hint: Option<String>,
+    /// The position is where something the command line did not give is declared (a required
+    /// variable): the message leads, in Atlas's words, and the position follows it.
+    pub declared_at: bool,
+}
+
+impl SourceError {
+    /// The same error reported as input missing at a declaration (see `declared_at`).
+    pub fn missing_input(mut self) -> SourceError {
+        self.declared_at = true;
+        self
+    }
 }
 
 impl fmt::Display for SourceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.msg)?;
+        if self.declared_at {
+            write!(f, "{} (declared at {}:{}:{})", self.msg, self.file, self.line, self.col)?;
+        } else {
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.msg)?;
+        }
         if let Some(s) = &self.snippet {
             write!(f, "\n  | {}\n  | {}^", s, " ".repeat(self.col.saturating_sub(1)))?;
         }

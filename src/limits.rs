@@ -20,7 +20,7 @@ pub enum Syntax {
 pub fn check(file: &str, src: &str, syntax: Syntax) -> Result<(), SourceError> {
     let at = |offset: usize, msg: String| {
         let (line, col) = crate::source::sql::line_col(src, offset);
-        SourceError { file: file.to_string(), line, col, msg, snippet: src.lines().nth(line - 1).map(|l| l.chars().take(120).collect()), hint: None }
+        SourceError { declared_at: false, file: file.to_string(), line, col, msg, snippet: src.lines().nth(line - 1).map(|l| l.chars().take(120).collect()), hint: None }
     };
     if src.len() > MAX_FILE_BYTES {
         return Err(at(0, format!("the file is {} bytes; files over {} MiB are not read", src.len(), MAX_FILE_BYTES >> 20)));

@@ -123,12 +123,12 @@ struct InspectCmd {
     #[arg(long = "dev-url", env = "SCHEMAGATE_DEV_URL", hide_env_values = true)]
     dev_url: Option<String>,
     /// Only these schemas (repeatable). Default: all user schemas, or the URL's database.
-    #[arg(short = 's', long = "schema")]
+    #[arg(short = 's', long = "schema", value_delimiter = ',', value_parser = atlas_list_item)]
     schemas: Vec<String>,
     /// Leave out objects matching these globs (repeatable): `schema.table[.column]`, or
     /// `table[.column]` when the URL is bound to one schema (SQLite, a MySQL database, a
     /// PostgreSQL search_path), as Atlas reads them.
-    #[arg(long)]
+    #[arg(long, value_delimiter = ',', value_parser = atlas_list_item)]
     exclude: Vec<String>,
     /// hcl, sql, json or mermaid; Atlas's '{{ sql . }}' (its layout), '{{ sql . "  " }}' and
     /// '{{ json . }}' templates too.
@@ -198,7 +198,7 @@ struct CleanCmd {
     #[arg(short = 'u', long, env = "DATABASE_URL", hide_env_values = true)]
     url: Option<String>,
     /// Only these schemas (repeatable). Default: all user schemas, or the URL's database.
-    #[arg(short = 's', long = "schema")]
+    #[arg(short = 's', long = "schema", value_delimiter = ',', value_parser = atlas_list_item)]
     schemas: Vec<String>,
     /// Server for the disposable database that rehearses the drops (as for plan).
     #[arg(long, env = "SCHEMAGATE_DEV_URL", hide_env_values = true)]
@@ -300,10 +300,10 @@ struct Common {
     #[arg(long, env = "SCHEMAGATE_DEV_URL", hide_env_values = true)]
     dev_url: Option<String>,
     /// Only these schemas (repeatable).
-    #[arg(short = 's', long = "schema")]
+    #[arg(short = 's', long = "schema", value_delimiter = ',', value_parser = atlas_list_item)]
     schemas: Vec<String>,
     /// Leave out objects matching these globs: schema.table, schema.table.column, *.tmp_* (repeatable).
-    #[arg(long)]
+    #[arg(long, value_delimiter = ',', value_parser = atlas_list_item)]
     exclude: Vec<String>,
     /// Manage the privileges of this role (PostgreSQL) or account (MySQL, user@host); repeatable.
     /// `role` blocks and the grantees of desired grants add to it; with none, grants stay as they are.
@@ -481,6 +481,17 @@ fn parse_inspect_format(s: &str) -> Result<cli::inspect::Format, String> {
 
 fn parse_var(s: &str) -> Result<(String, String), String> {
     s.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).ok_or_else(|| format!("`{s}`: expected name=value"))
+}
+
+/// One item of a list flag (`--exclude`, `--schema`) as Atlas's flag library reads it: the
+/// value is a comma-separated CSV record, so `--exclude "users"` (double quotes kept by a
+/// script or a YAML step) means `users`, and `--exclude 'a,b'` two patterns.
+fn atlas_list_item(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    match t.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) => Ok(inner.replace("\"\"", "\"")),
+        None => Ok(t.to_string()),
+    }
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

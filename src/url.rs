@@ -40,14 +40,7 @@ impl DbUrl {
         let (conn, database) = match dialect {
             Dialect::Postgres => (format!("postgres://{rest}"), path_db(rest)),
             Dialect::Mysql => (go_mysql_tls(&format!("mysql://{rest}")), path_db(rest)),
-            Dialect::Sqlite => {
-                let path = rest.split('?').next().unwrap_or("");
-                if path == ":memory:" || path.is_empty() || rest.contains("mode=memory") {
-                    ("sqlite::memory:".to_string(), None)
-                } else {
-                    (format!("sqlite:{rest}"), Some(path.to_string()))
-                }
-            }
+            Dialect::Sqlite => sqlite_conn(rest),
         };
         Ok(DbUrl { dialect, conn, database })
     }
@@ -88,6 +81,25 @@ impl DbUrl {
     pub fn redacted(&self) -> String {
         redact(&self.conn)
     }
+}
+
+/// A SQLite URL's rest (after `sqlite://`) as sqlx takes it, and the file it names.
+///
+/// Atlas's SQLite URLs are go-sqlite3 DSNs: `sqlite://file:app.db?cache=shared&_fk=1` is what its
+/// docs and every atlas.hcl write. sqlx refuses parameters it does not know, so go-sqlite3's own
+/// `_`-prefixed knobs are dropped here: `_fk`/`_foreign_keys` asks for foreign keys, which sqlx
+/// turns on for every connection already; the others (`_busy_timeout`, `_journal_mode`, ...) tune
+/// the driver. A `file:` prefix is the URI form of the same path. `mode`, `cache`, `immutable` and
+/// `vfs` mean the same to both and are kept.
+fn sqlite_conn(rest: &str) -> (String, Option<String>) {
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = path.strip_prefix("file:").unwrap_or(path);
+    let params: Vec<&str> = query.split('&').filter(|kv| !kv.is_empty() && !kv.starts_with('_')).collect();
+    if path == ":memory:" || path.is_empty() || params.iter().any(|kv| *kv == "mode=memory") {
+        return ("sqlite::memory:".to_string(), None);
+    }
+    let conn = if params.is_empty() { format!("sqlite:{path}") } else { format!("sqlite:{path}?{}", params.join("&")) };
+    (conn, Some(path.to_string()))
 }
 
 /// Where a server URL points: host and port (lower-cased, defaults filled) or its socket.
@@ -282,6 +294,12 @@ mod tests {
         assert_eq!(DbUrl::parse("sqlite::memory:").unwrap().conn, "sqlite::memory:");
         assert_eq!(DbUrl::parse("sqlite://dev?mode=memory").unwrap().conn, "sqlite::memory:");
         assert_eq!(DbUrl::parse("sqlite://app.db").unwrap().conn, "sqlite:app.db");
+        // Atlas's go-sqlite3 DSNs: the `file:` URI prefix and the driver's `_` knobs.
+        let a = DbUrl::parse("sqlite://file:/tmp/w/atlas.sqlite?cache=shared&_fk=1").unwrap();
+        assert_eq!(a.conn, "sqlite:/tmp/w/atlas.sqlite?cache=shared");
+        assert_eq!(a.database.as_deref(), Some("/tmp/w/atlas.sqlite"));
+        assert_eq!(DbUrl::parse("sqlite://app.db?_fk=1").unwrap().conn, "sqlite:app.db");
+        assert_eq!(DbUrl::parse("sqlite://file?mode=memory&_fk=1").unwrap().conn, "sqlite::memory:");
         assert!(DbUrl::parse("oracle://x").is_err());
         assert!(DbUrl::parse("nonsense").is_err());
     }

@@ -166,7 +166,9 @@ fn env_attributes_are_input_variables_and_f_is_to() {
     // Without the env the variable has no value: Atlas's message.
     let (code, _, err) = run_in(d, &["schema", "apply", "-u", "sqlite://other.db", "-f", "schema.hcl", "--auto-approve"]);
     assert_ne!(code, 0);
-    assert!(err.contains("missing value for required variable \"default_name\""), "{err}");
+    // Atlas's words lead (scripts grep `Error: missing value…`); the declaration follows.
+    assert!(err.starts_with("Error: missing value for required variable \"default_name\""), "{err}");
+    assert!(err.contains("(declared at schema.hcl:"), "{err}");
     let (code, out, err) = run_in(d, &["schema", "apply", "-u", "sqlite://other.db", "--file", "schema.hcl", "--var", "default_name=x", "--auto-approve"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("DEFAULT 'x'"), "{out}");
@@ -214,7 +216,8 @@ async fn inspect_sql_template_is_atlas_layout() {
 }
 
 /// Atlas's words where its users' scripts look for them: `Error:`, the synced line without a
-/// period, `--dry-run` beside `--auto-approve` (the dry run wins), `no schema files found`.
+/// period, `--dry-run` beside `--auto-approve` (the dry run wins), `contains neither SQL nor HCL
+/// files`.
 #[test]
 fn atlas_messages_and_dry_run_with_auto_approve() {
     let p = project("");
@@ -231,7 +234,8 @@ fn atlas_messages_and_dry_run_with_auto_approve() {
     std::fs::create_dir(d.join("empty")).unwrap();
     let (code, _, err) = run_in(d, &["schema", "apply", "-u", "sqlite://x.db", "-f", "empty/", "--auto-approve"]);
     assert_ne!(code, 0);
-    assert!(err.starts_with("Error: no schema files found in empty/"), "{err}");
+    // The words of both Atlas versions: the newer one's first.
+    assert!(err.starts_with("Error: \"empty\" contains neither SQL nor HCL files: no schema files found in empty/"), "{err}");
     let (code, _, err) = run_in(d, &["schema", "inspect", "-u", "file://schema.hcl"]);
     assert_ne!(code, 0);
     assert!(err.starts_with("Error: --dev-url cannot be empty"), "{err}");

@@ -86,7 +86,14 @@ pub fn render(realm: &Realm, d: crate::schema::Dialect, format: Format) -> Strin
     match format {
         Format::Hcl => crate::source::hcl::encode(realm, d),
         Format::Sql => statements(realm, d).iter().map(|s| crate::report::script_statement(s, d)).collect(),
-        Format::AtlasSql { indent } => crate::report::atlas_sql::script(&statements(realm, d), d, indent),
+        Format::AtlasSql { indent } => {
+            let mut realm = realm.clone();
+            let engine = crate::engine::of(d);
+            for c in realm.schemas.iter_mut().flat_map(|s| s.tables.iter_mut()).flat_map(|t| t.columns.iter_mut()) {
+                c.ty = engine.atlas_sql_type(&c.ty);
+            }
+            crate::report::atlas_sql::script(&statements(&realm, d), d, indent)
+        }
         Format::Json => serde_json::to_string_pretty(realm).unwrap_or_default() + "\n",
         Format::Mermaid => crate::report::mermaid(realm, None, &Default::default(), &[]),
     }

@@ -139,7 +139,7 @@ pub fn context(vars: hcl::Map<String, Value>, extra: &[(&str, Value)]) -> Contex
 /// values that use them stay unresolved placeholders, for listing targets before the hooks
 /// that provide credentials have run.
 pub fn load(path: &Path, given: &HashMap<String, String>, resolve_data: bool) -> Result<Project, SourceError> {
-    let src = std::fs::read_to_string(path).map_err(|e| SourceError { file: path.display().to_string(), line: 1, col: 1, msg: format!("cannot read: {e}"), snippet: None, hint: None })?;
+    let src = std::fs::read_to_string(path).map_err(|e| SourceError { declared_at: false, file: path.display().to_string(), line: 1, col: 1, msg: format!("cannot read: {e}"), snippet: None, hint: None })?;
     parse_with(path, &src, given, resolve_data)
 }
 
@@ -160,10 +160,10 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
     let lines = LineIndex::new(src);
     let err = |span: Option<std::ops::Range<usize>>, msg: String, hint: Option<String>| {
         let (line, col) = span.map(|s| lines.pos(s.start)).unwrap_or((1, 1));
-        SourceError { file: file.clone(), line, col, msg, snippet: Some(lines.line_text(line).to_string()), hint }
+        SourceError { declared_at: false, file: file.clone(), line, col, msg, snippet: Some(lines.line_text(line).to_string()), hint }
     };
     crate::limits::check(&file, src, crate::limits::Syntax::Hcl)?;
-    let body: Body = hcl::edit::parser::parse_body(src).map_err(|e| SourceError {
+    let body: Body = hcl::edit::parser::parse_body(src).map_err(|e| SourceError { declared_at: false,
         file: file.clone(),
         line: e.location().line(),
         col: e.location().column(),
@@ -179,7 +179,7 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
             Some(v) => Value::String(v.clone()),
             None => match b.body.get_attribute("default") {
                 Some(a) => Expression::from(a.value.clone()).evaluate(&context(hcl::Map::new(), extra)).map_err(|e| err(a.value.span(), format!("variable {name}: {e}"), None))?,
-                None => return Err(err(b.span(), format!("missing value for required variable \"{name}\": it has no default"), Some(format!("set it with --var {name}=VALUE")))),
+                None => return Err(err(b.span(), format!("missing value for required variable \"{name}\": it has no default"), Some(format!("set it with --var {name}=VALUE"))).missing_input()),
             },
         };
         vars.insert(name, v);

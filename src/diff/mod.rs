@@ -305,10 +305,12 @@ fn schema_objects(realm: &Realm, from: &Schema, to: &Schema, out: &mut Vec<Chang
             }
         }
     }
-    for t in &from.tables {
-        if !tt.contains_key(t.name.as_str()) {
-            out.push(Change::DropTable { schema: sn.clone(), table: t.clone() });
-        }
+    // Partitions go before the tables they belong to: dropping a partitioned table drops its
+    // partitions with it, so a later DROP of a partition would fail on a table that is gone.
+    let dropped = from.tables.iter().filter(|t| !tt.contains_key(t.name.as_str()));
+    let (partitions, others): (Vec<&Table>, Vec<&Table>) = dropped.partition(|t| t.partition_of.is_some());
+    for t in partitions.into_iter().chain(others) {
+        out.push(Change::DropTable { schema: sn.clone(), table: t.clone() });
     }
     objects(from, to, out);
 }

@@ -94,6 +94,12 @@ pub trait Engine: Sync {
     /// Atlas's HCL spelling of a canonical type, and whether MySQL's `unsigned = true` goes
     /// with it. None: the type is written `sql("…")`.
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)>;
+    /// Atlas's SQL spelling of a canonical type in `inspect --format '{{ sql . }}'`: MySQL's
+    /// default display widths left out (`int(11)` → `int`, `tinyint(1)` → `bool`). The SQL
+    /// means the same either way; Atlas users diff this output against what they committed.
+    fn atlas_sql_type(&self, ty: &str) -> String {
+        ty.to_string()
+    }
     /// The name the engine gives a primary key nobody named (`users_pkey`), as inspection
     /// reports it: schema files leave it unwritten, as Atlas does.
     fn default_primary_key_name(&self, table: &str) -> Option<String>;

@@ -136,7 +136,7 @@ fn a_unique_constraint_made_deferrable_is_replaced() {
 fn the_same_change_renders_per_engine() {
     let v1 = table("t", vec![col("id", "integer", false)]);
     let v2 = Table { columns: vec![col("id", "integer", false), col("note", "text", true)], ..v1.clone() };
-    assert_eq!(sqls(&plan(Dialect::Postgres, "public", vec![v1.clone()], vec![v2.clone()])), vec![r#"ALTER TABLE "public"."t" ADD COLUMN "note" text"#]);
+    assert_eq!(sqls(&plan(Dialect::Postgres, "public", vec![v1.clone()], vec![v2.clone()])), vec![r#"ALTER TABLE "public"."t" ADD COLUMN "note" text NULL"#]);
     assert_eq!(sqls(&plan(Dialect::Mysql, "app", vec![v1.clone()], vec![v2.clone()])), vec!["ALTER TABLE `app`.`t` ADD COLUMN `note` text NULL AFTER `id`, ALGORITHM=INSTANT"]);
     assert_eq!(sqls(&plan(Dialect::Sqlite, "main", vec![v1], vec![v2])), vec!["ALTER TABLE `t` ADD COLUMN `note` text NULL"]);
 }
@@ -324,4 +324,14 @@ fn every_table_change_renders_sql_on_every_engine() {
             assert!(!out.is_empty(), "{d:?} renders nothing for {tc:?}");
         }
     }
+}
+
+#[test]
+fn a_partition_is_dropped_before_its_partitioned_table() {
+    // Dropping the parent drops its partitions too; the partition's own DROP must come first.
+    let parent = table("measurement", vec![col("id", "integer", false)]);
+    let mut part = table("measurement_y2006m02", vec![col("id", "integer", false)]);
+    part.partition_of = Some(crate::schema::PartitionOf { schema: "public".into(), table: "measurement".into(), bound: "FOR VALUES FROM (1) TO (2)".into() });
+    let p = plan(Dialect::Postgres, "public", vec![parent, part], vec![]);
+    assert!(position(&p, "DROP TABLE \"public\".\"measurement_y2006m02\"") < position(&p, "DROP TABLE \"public\".\"measurement\""), "{:#?}", sqls(&p));
 }

@@ -102,7 +102,7 @@ pub fn renames(file: &str, src: &str, d: Dialect) -> Vec<Rename> {
 pub fn attach(realm: &mut Realm, renames: &[Rename]) -> Result<(), SourceError> {
     for r in renames {
         let table = realm.schemas.iter_mut().flat_map(|s| s.tables.iter_mut()).find(|t| t.name == r.table);
-        let err = |msg: String| SourceError { file: r.pos.file.clone(), line: r.pos.line, col: r.pos.col, msg, snippet: None, hint: Some("the directive goes on the line of the CREATE TABLE (for the table) or of the column".into()) };
+        let err = |msg: String| SourceError { declared_at: false, file: r.pos.file.clone(), line: r.pos.line, col: r.pos.col, msg, snippet: None, hint: Some("the directive goes on the line of the CREATE TABLE (for the table) or of the column".into()) };
         let Some(t) = table else { return Err(err(format!("rename directive for table \"{}\", which this schema does not create", r.table))) };
         if let Some(i) = &r.index {
             let Some(idx) = t.indexes.iter_mut().find(|x| &x.name == i) else {

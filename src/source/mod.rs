@@ -44,7 +44,7 @@ impl Source {
                 } else if !sqls.is_empty() {
                     sql.extend(sqls);
                 } else {
-                    bail!("no schema files found in {p} (.hcl or .sql)");
+                    bail!("{:?} contains neither SQL nor HCL files: no schema files found in {p}", path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.to_string()));
                 }
             } else if p.ends_with(".sql") {
                 sql.push(p.to_string());

@@ -142,6 +142,13 @@ impl Engine for Mysql {
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)> {
         super::types::hcl_type(ty)
     }
+    fn atlas_sql_type(&self, ty: &str) -> String {
+        match super::types::hcl_type(ty) {
+            Some((name, true)) => format!("{name} unsigned"),
+            Some((name, false)) => name,
+            None => ty.to_string(),
+        }
+    }
     fn value_list_type(&self, ty: &str) -> Option<(&'static str, Vec<String>)> {
         super::types::value_list(ty)
     }

@@ -40,8 +40,12 @@ pub fn column_def(c: &Column) -> String {
     if let Some(id) = &c.identity {
         s.push_str(&format!(" GENERATED {}", identity_sql(id)));
     }
+    // NULL written out, as Atlas writes it (its users diff and commit this SQL); not with an
+    // identity, which PostgreSQL holds NOT NULL and refuses to declare NULL.
     if !c.null {
         s.push_str(" NOT NULL");
+    } else if c.identity.is_none() {
+        s.push_str(" NULL");
     }
     if let Some(d) = &c.default {
         s.push_str(&format!(" DEFAULT {}", default_sql(d)));

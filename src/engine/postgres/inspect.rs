@@ -249,6 +249,10 @@ fn parse_partkey(def: &str) -> PartitionKey {
             let p = p.trim();
             if is_plain_ident(p) {
                 PartKey::Column(p.trim_matches('"').replace("\"\"", "\""))
+            } else if p.starts_with('(') && matching_paren(p) == Some(p.len() - 1) {
+                // PostgreSQL wraps an expression that is not a function call in parentheses of
+                // its own (`((y * 2))`); the key part is what is inside, as Atlas reads it.
+                PartKey::Expr(p[1..p.len() - 1].to_string())
             } else {
                 PartKey::Expr(p.to_string())
             }
@@ -828,5 +832,7 @@ mod tests {
         assert_eq!(k.parts, vec![PartKey::Column("payment_date".into())]);
         let k = parse_partkey("LIST (lower(name), \"Id\")");
         assert_eq!(k.parts, vec![PartKey::Expr("lower(name)".into()), PartKey::Column("Id".into())]);
+        let k = parse_partkey("RANGE (x, floor((x)::double precision), ((y * 2)))");
+        assert_eq!(k.parts, vec![PartKey::Column("x".into()), PartKey::Expr("floor((x)::double precision)".into()), PartKey::Expr("(y * 2)".into())]);
     }
 }

@@ -60,7 +60,7 @@ struct File<'a> {
 impl File<'_> {
     fn err(&self, span: Option<std::ops::Range<usize>>, msg: impl Into<String>, hint: Option<String>) -> SourceError {
         let (line, col) = span.map(|s| self.lines.pos(s.start)).unwrap_or((1, 1));
-        SourceError {
+        SourceError { declared_at: false,
             file: self.path.to_string(),
             line,
             col,
@@ -133,7 +133,7 @@ pub fn decode_files(files: &[HclFile], dialect: Dialect, vars: &HashMap<String, 
             Ok(b) => bodies.push(b),
             Err(e) => {
                 let loc = e.location();
-                return Err(SourceError {
+                return Err(SourceError { declared_at: false,
                     file: f.path.clone(),
                     line: loc.line(),
                     col: loc.column(),
@@ -237,7 +237,8 @@ impl Decoder<'_> {
                         b.span(),
                         format!("missing value for required variable \"{name}\": it has no default"),
                         Some(format!("pass it with --var {name}=VALUE, set `{name} = …` in the atlas.hcl env, or add `default = …`")),
-                    ));
+                    )
+                    .missing_input());
                 };
                 vars.insert(name, value);
             }
