@@ -191,6 +191,11 @@ fn inspect_excludes_and_project_files_given_as_schemas() {
     assert!(out.contains("column \"id\"") && !out.contains("column \"ab\"") && !out.contains("column \"b\"") && out.contains("table \"tmp_x\""), "{out}");
     let out = inspect("*.*");
     assert!(out.contains("table \"users\" {\n  schema = schema.main\n}"), "the tables stay, without columns: {out}");
+    // Atlas's flag library reads a list flag as a CSV record: double quotes (kept by a script
+    // or a YAML step that quotes the value) are stripped, and a comma splits two patterns.
+    assert_eq!(inspect("\"*.[ab]*\""), inspect("*.[ab]*"));
+    let out = inspect("tmp_*,*.b");
+    assert!(!out.contains("tmp_x") && !out.contains("column \"b\"") && out.contains("column \"ab\""), "{out}");
     let (code, _, err) = run_in(d, &["schema", "apply", "-u", "sqlite://x.db", "--to", "file://atlas.hcl", "--auto-approve"]);
     assert_ne!(code, 0);
     assert!(err.contains("cannot parse project file") && err.contains("--env"), "{err}");
@@ -254,4 +259,40 @@ fn sqlite_user_types_keep_their_spelling() {
     assert!(out.contains("no changes"), "{out}");
     let (_, out, _) = run_in(d, &["schema", "inspect", "--env", "local"]);
     assert!(out.contains("type = sql(\"USER_DEFINED\")") && out.contains("type = integer"), "{out}");
+}
+
+/// Atlas's SQLite URLs are go-sqlite3 DSNs: `sqlite://file:PATH?cache=shared&_fk=1` is what its
+/// docs and atlas.hcl files write; the driver's `_` knobs are not refused.
+#[test]
+fn sqlite_urls_in_atlas_dsn_form() {
+    let p = project("");
+    let d = p.path();
+    let url = format!("sqlite://file:{}/atlas.sqlite?cache=shared&_fk=1", d.display());
+    let (code, out, err) = run_in(d, &["schema", "apply", "-u", &url, "--to", "file://schema.hcl", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(d.join("atlas.sqlite").exists(), "the file the URL names, not one named `file:…`");
+    let (code, out, err) = run_in(d, &["schema", "inspect", "-u", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("table \"users\""), "{out}");
+}
+
+/// Dropping a partitioned table takes its partitions along: the plan drops the partitions
+/// first, so no DROP names a table that is already gone (the rehearsal failed before).
+#[tokio::test]
+async fn a_partitioned_table_and_its_partitions_are_dropped() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE TABLE measurement (logdate date NOT NULL) PARTITION BY RANGE (logdate); CREATE TABLE measurement_y2006m02 PARTITION OF measurement FOR VALUES FROM ('2006-02-01') TO ('2006-03-01'); CREATE TABLE keep (id int)").await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.sql"), "CREATE TABLE keep (id int);\n").unwrap();
+    let to = format!("file://{}", dir.path().join("s.sql").display());
+    let mut args = vec!["apply", "-u", db.url.as_str(), "--to", to.as_str(), "--auto-approve", "--allow-destructive"];
+    let dev = db.dev_url();
+    if let Some(d) = dev.as_deref() {
+        args.extend(["--dev-url", d]);
+    }
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.find("\"measurement_y2006m02\"").unwrap() < out.find("DROP TABLE \"public\".\"measurement\"").unwrap(), "{out}");
+    assert!(!db.inspect().await.schemas.iter().any(|s| s.tables.iter().any(|t| t.name.starts_with("measurement"))));
+    db.drop().await;
 }
