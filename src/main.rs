@@ -312,8 +312,10 @@ struct Common {
     /// Input variables for HCL files: --var name=value (repeatable).
     #[arg(long = "var", value_parser = parse_var)]
     vars: Vec<(String, String)>,
-    #[arg(long, value_enum, default_value = "text")]
-    format: cli::plan::Format,
+    /// text, json, sql, markdown, or atlas (what `atlas schema apply` prints). Default: text;
+    /// atlas under `schema apply`.
+    #[arg(long, value_enum)]
+    format: Option<cli::plan::Format>,
     #[command(flatten)]
     project: ProjectFlags,
     #[command(flatten)]
@@ -369,7 +371,7 @@ impl Common {
             exclude: self.exclude.clone(),
             roles: self.roles.clone(),
             vars: self.vars.iter().cloned().collect::<HashMap<_, _>>(),
-            format: self.format,
+            format: self.format.unwrap_or(cli::plan::Format::Text),
             skip: Default::default(),
             concurrent_index: Default::default(),
         };
@@ -554,7 +556,8 @@ async fn run(cli: Cli) -> ExitCode {
             }
             Err(e) => fail(&e),
         },
-        Cmd::Apply(c) | Cmd::Schema { cmd: SchemaCmd::Apply(c) } => apply(c).await,
+        Cmd::Apply(c) => apply(c, false).await,
+        Cmd::Schema { cmd: SchemaCmd::Apply(c) } => apply(c, true).await,
         Cmd::Schema { cmd: SchemaCmd::Clean(c) } => clean(c).await,
         Cmd::Lint { common } => {
             let mut a = match common.args() {
@@ -726,11 +729,15 @@ fn fmt(c: FmtCmd) -> ExitCode {
     }
 }
 
-async fn apply(c: ApplyCmd) -> ExitCode {
-    let common = match c.common.args() {
+/// `apply`, or `schema apply` (`atlas`: Atlas's output unless --format says otherwise).
+async fn apply(c: ApplyCmd, atlas: bool) -> ExitCode {
+    let mut common = match c.common.args() {
         Ok(a) => a,
         Err(e) => return fail(&e),
     };
+    if atlas && c.common.format.is_none() {
+        common.format = cli::plan::Format::Atlas;
+    }
     let f = &c.apply;
     let env = match c.common.project.env(&common.vars) {
         Ok(e) => e,

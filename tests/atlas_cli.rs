@@ -107,7 +107,9 @@ fn atlas_lint_blocks_set_an_analyzers_severity() {
     std::fs::write(d.join("schema.hcl"), "schema \"main\" {}\n").unwrap();
     let (code, out, err) = run_in(d, &["schema", "apply", "--env", "local", "--auto-approve"]);
     assert_eq!(code, 0, "the drop is a warning, not a denial: {out}{err}");
-    assert!(out.contains("DS102") && out.contains("warning"), "{out}");
+    // `schema apply` prints Atlas's stdout; the findings are on stderr beside it.
+    assert_eq!(out, "-- Planned Changes:\n-- Drop \"users\" table\nDROP TABLE `users`;\n");
+    assert!(err.contains("DS102") && err.contains("warning"), "{err}");
     // Without the block the same drop is denied (exit 3).
     let q = project("");
     run_in(q.path(), &["schema", "apply", "--env", "local", "--auto-approve"]);
@@ -229,7 +231,14 @@ fn atlas_messages_and_dry_run_with_auto_approve() {
     let d = p.path();
     let (code, out, err) = run_in(d, &["schema", "apply", "--env", "local", "--auto-approve", "--dry-run"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("dry run: nothing was applied"), "{out}");
+    // Atlas's stdout: the planned changes alone, tables on several lines; the rest on stderr.
+    assert_eq!(out, "-- Planned Changes:\n-- Create \"users\" table\nCREATE TABLE `users` (\n  `id` integer NOT NULL,\n  `name` text NULL,\n  PRIMARY KEY (`id`)\n);\n");
+    assert!(err.contains("dry run: nothing was applied") && err.contains("plan hash:"), "{err}");
+    // `--format text` keeps this tool's own report, and `apply` prints it by default.
+    let (_, out, _) = run_in(d, &["schema", "apply", "--env", "local", "--auto-approve", "--dry-run", "--format", "text"]);
+    assert!(out.contains("plan hash:") && out.contains("dry run: nothing was applied"), "{out}");
+    let (_, out, _) = run_in(d, &["apply", "--env", "local", "--auto-approve", "--dry-run"]);
+    assert!(out.contains("CREATE TABLE `users` (`id` integer NOT NULL") && out.contains("plan hash:"), "{out}");
     let (_, out, _) = run_in(d, &["schema", "inspect", "--env", "local"]);
     assert!(!out.contains("table \"users\""), "the dry run applied nothing: {out}");
     let (code, out, err) = run_in(d, &["schema", "apply", "--env", "local", "--auto-approve"]);

@@ -503,3 +503,18 @@ table "posts" {
     let e = error("schema \"public\" {}\ntable \"a\" {\n  schema = schema.public\n  column \"id\" {\n    type = int\n  }\n  primary_key {\n    columns = [table.b.column.id]\n  }\n}\n", Dialect::Postgres);
     assert!(e.msg.contains("names a column of table \"b\""), "{e}");
 }
+
+/// InnoDB refuses a foreign key that sets a NOT NULL column to NULL; the file says so at the
+/// block, in Atlas's words, before any database sees it.
+#[test]
+fn mysql_set_null_on_a_not_null_column_is_an_error_at_the_block() {
+    let src = "schema \"app\" {}\ntable \"users\" {\n  schema = schema.app\n  column \"id\" {\n    type = int\n  }\n  primary_key {\n    columns = [column.id]\n  }\n}\ntable \"posts\" {\n  schema = schema.app\n  column \"author_id\" {\n    type = int\n  }\n  foreign_key \"owner_id\" {\n    columns     = [column.author_id]\n    ref_columns = [table.users.column.id]\n    on_delete   = SET_NULL\n  }\n}\n";
+    let e = error(src, Dialect::Mysql);
+    assert_eq!((e.line, e.col), (16, 3), "{e}");
+    assert!(e.msg.contains("foreign key constraint was \"author_id\" SET NULL, but column \"author_id\" is NOT NULL"), "{e}");
+    assert!(e.hint.as_deref().is_some_and(|h| h.contains("null = true")), "{e}");
+    // PostgreSQL accepts the key (the DELETE fails later), and so does the decoder there.
+    decode(&src.replace("\"app\"", "\"public\"").replace("schema.app", "schema.public"), Dialect::Postgres);
+    // A nullable column is what SET NULL needs.
+    decode(&src.replace("    type = int\n  }\n  foreign_key", "    type = int\n    null = true\n  }\n  foreign_key"), Dialect::Mysql);
+}

@@ -29,7 +29,22 @@ pub async fn run(url: &str, schemas: &[String], exclude: &[String], format: Form
     if let (Some(db), Format::Sql | Format::AtlasSql { .. }, [_]) = (&bound, format, realm.schemas.as_slice()) {
         unqualify(&mut realm, db);
     }
+    if let (Some(db), Format::Hcl) = (&bound, format) {
+        unqualify_array_types(&mut realm, db);
+    }
     Ok(render(&realm, d, format))
+}
+
+/// On a URL bound to one schema, an array of that schema's own type is written as the search
+/// path shows it, `sql("status[]")` rather than `sql("app.status[]")` (as Atlas inspects it).
+/// The type itself stays `enum.status`: the encoder finds it by its qualified name.
+fn unqualify_array_types(realm: &mut Realm, bound: &str) {
+    let prefix = format!("{}.", crate::schema::type_ref::quote_ident_if_needed(bound));
+    for c in realm.schemas.iter_mut().flat_map(|s| s.tables.iter_mut()).flat_map(|t| t.columns.iter_mut()) {
+        if let Some(rest) = c.ty.strip_prefix(&prefix).filter(|r| r.ends_with(']')) {
+            c.ty = rest.to_string();
+        }
+    }
 }
 
 /// The realm's one schema, bound by the URL, left unnamed: the script then creates no schema

@@ -19,6 +19,10 @@ pub enum Format {
     Json,
     Sql,
     Markdown,
+    /// What `atlas schema apply` prints on stdout (`-- Planned Changes:` and the statements,
+    /// tables on several lines); the change table, hash, verification and lint go to stderr.
+    /// The default of `schema apply`.
+    Atlas,
 }
 
 /// Lint settings shared by plan, apply and lint.
@@ -89,6 +93,11 @@ pub fn render(o: &Outcome, findings: &[Finding], f: Format) -> String {
         Format::Json => report::json(o, findings),
         Format::Sql => report::sql(o),
         Format::Markdown => report::markdown(o, findings),
+        Format::Atlas if o.plan.is_empty() => "Schema is synced, no changes to be made\n".into(),
+        Format::Atlas => {
+            let sqls: Vec<String> = o.plan.statements.iter().map(|s| s.sql.clone()).collect();
+            report::atlas_sql::planned_changes(&sqls, o.plan.dialect)
+        }
     }
 }
 
@@ -238,7 +247,25 @@ async fn apply_locked(a: &ApplyArgs, conn: &Conn, session: &mut Session, desired
     let mut o = compute::compute(conn.dialect(), current, desired, &opts(&a.common)).await?;
     crate::lint::facts::estimate(conn, &mut o.plan).await;
     let findings = lint(conn, &o, &a.common.lint).await?;
+    let atlas = a.common.format == Format::Atlas;
+    if atlas {
+        // Atlas's CLI runs its tables as it prints them, on several lines (SQLite keeps the
+        // text). Whitespace only: the plan hash stays the one `plan` printed for review.
+        for st in &mut o.plan.statements {
+            st.sql = report::atlas_sql::indented_table(&st.sql);
+        }
+        eprint!("{}", report::side_report(&o, &findings));
+    }
     write!(out, "{}", render(&o, &findings, a.common.format))?;
+    // Atlas's stdout holds the planned changes alone; this tool's own lines go to stderr there.
+    let note = |out: &mut dyn std::io::Write, line: String| -> std::io::Result<()> {
+        if atlas {
+            eprintln!("{line}");
+            Ok(())
+        } else {
+            writeln!(out, "{line}")
+        }
+    };
     if let Some(h) = &a.plan_hash {
         if h != &o.plan.hash {
             return Err(Refused(format!(
@@ -259,7 +286,7 @@ async fn apply_locked(a: &ApplyArgs, conn: &Conn, session: &mut Session, desired
         return Err(Denied(findings.iter().filter(|f| f.blocks()).map(|f| format!("{} {}", f.code, f.target)).collect::<Vec<_>>().join(", ")).into());
     }
     if a.dry_run {
-        writeln!(out, "dry run: nothing was applied")?;
+        note(out, "dry run: nothing was applied".into())?;
         return Ok(o);
     }
     if !a.auto_approve {
@@ -275,7 +302,7 @@ async fn apply_locked(a: &ApplyArgs, conn: &Conn, session: &mut Session, desired
     }
     let ao = apply::Options { lock_timeout: a.lock_timeout, revisions_schema: a.revisions_schema.clone(), traffic: a.traffic, ..Default::default() };
     let r = session.apply(&o.plan, &ao).await?;
-    writeln!(out, "applied {} of {} statement(s) in {} ms", r.applied, r.total, r.millis)?;
+    note(out, format!("applied {} of {} statement(s) in {} ms", r.applied, r.total, r.millis))?;
     Ok(o)
 }
 

@@ -5,7 +5,7 @@
 use crate::diff::Change;
 use crate::schema::refs::ObjKey;
 use crate::lint::lossy::Lossy;
-use crate::schema::{ColumnDefault, Dialect, Function, Realm, RefAction, Trigger, View};
+use crate::schema::{Column, ColumnDefault, Dialect, Function, Realm, RefAction, Trigger, View};
 use crate::statement::{Phase, Statement, Traffic};
 
 /// The online-safe forms a plan takes for tables that exist in the target, all on by default
@@ -94,6 +94,17 @@ pub trait Engine: Sync {
     /// Atlas's HCL spelling of a canonical type, and whether MySQL's `unsigned = true` goes
     /// with it. None: the type is written `sql("…")`.
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)>;
+    /// Why the engine cannot make this column change without losing the column's values, if it
+    /// cannot (MySQL keeps no values in a VIRTUAL column to turn into plain ones). The plan
+    /// stops with this reason rather than drop the column and add an empty one.
+    fn column_change_refused(&self, _table: &str, _from: &Column, _to: &Column) -> Option<String> {
+        None
+    }
+    /// Whether the engine refuses a foreign key that sets a NOT NULL column to NULL (InnoDB
+    /// does, at CREATE time; PostgreSQL and SQLite accept it and fail the DELETE later).
+    fn refuses_set_null_on_not_null(&self) -> bool {
+        false
+    }
     /// Atlas's SQL spelling of a canonical type in `inspect --format '{{ sql . }}'`: MySQL's
     /// default display widths left out (`int(11)` → `int`, `tinyint(1)` → `bool`). The SQL
     /// means the same either way; Atlas users diff this output against what they committed.

@@ -141,6 +141,7 @@ pub async fn compute(dialect: Dialect, mut current: Realm, mut desired: Realm, o
         let _t = crate::timings::stage("diff and plan");
         let changes = skip_changes(diff::diff(&current, &desired), &opts.skip);
         refuse_partition_key_changes(&changes)?;
+        refuse_column_changes(dialect, &changes)?;
         super::build_with(&current, &desired, changes, dialect, opts.concurrent_index)
     };
     let (verified, residual) = if plan.is_empty() || opts.no_rehearse {
@@ -414,19 +415,21 @@ fn refuse_partition_key_changes(changes: &[Change]) -> Result<()> {
         let Change::ModifyTable { schema, table, changes: tcs, .. } = c else { continue };
         for tc in tcs {
             if let TableChange::ModifyPartitionKey { from, to } = tc {
+                // Atlas's words and spelling (`PARTITION BY RANGE ("a", (b * 2))`): its users'
+                // scripts look for them.
                 let show = |k: &Option<crate::schema::PartitionKey>| match k {
                     Some(k) => format!(
-                        "{} ({})",
+                        "PARTITION BY {} ({})",
                         k.kind,
                         k.parts.iter().map(|p| match p {
-                            crate::schema::PartKey::Column(c) => c.clone(),
-                            crate::schema::PartKey::Expr(e) => format!("({e})"),
+                            crate::schema::PartKey::Column(c) => format!("{c:?}"),
+                            crate::schema::PartKey::Expr(e) => format!("({})", unwrapped(e)),
                         }).collect::<Vec<_>>().join(", ")
                     ),
-                    None => "not partitioned".into(),
+                    None => "no partitioning".into(),
                 };
                 anyhow::bail!(
-                    "{schema}.{table}: the partitioning changes from {} to {}; PostgreSQL cannot change a table's partitioning in place, and schemagate does not plan it.\n  \
+                    "partition key of table {table:?} cannot be changed from {} to {} (drop and add is required): PostgreSQL cannot change {schema}.{table}'s partitioning in place, and schemagate does not plan it.\n  \
                      hint: add a new table with the new partitioning (and its partitions) next to the old one, copy the rows, then drop the old table and rename the new one, in separate changes",
                     crate::report::escape::line(&show(from)),
                     crate::report::escape::line(&show(to))
@@ -435,6 +438,53 @@ fn refuse_partition_key_changes(changes: &[Change]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A column change the engine cannot make without losing the column's values stops the plan
+/// with the engine's reason (see `Engine::column_change_refused`).
+fn refuse_column_changes(dialect: Dialect, changes: &[Change]) -> Result<()> {
+    let engine = crate::engine::of(dialect);
+    for c in changes {
+        let Change::ModifyTable { table, changes: tcs, .. } = c else { continue };
+        for tc in tcs {
+            if let TableChange::ModifyColumn { from, to, .. } = tc {
+                if let Some(why) = engine.column_change_refused(table, from, to) {
+                    anyhow::bail!("{why}");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An expression without the parentheses that wrap all of it (`(b * 2)` → `b * 2`).
+fn unwrapped(e: &str) -> &str {
+    match e.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        Some(inner) if crate::engine::sql_text::split_top_level(inner).len() == 1 && balanced(inner) => unwrapped(inner),
+        _ => e,
+    }
+}
+
+/// Parentheses outside quotes open and close in order.
+fn balanced(s: &str) -> bool {
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            (None, _) => {}
+        }
+    }
+    depth == 0
 }
 
 /// For MySQL, schemas are databases: a disposable database stands in for the (single) schema.

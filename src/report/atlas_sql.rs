@@ -18,10 +18,34 @@ pub fn script(statements: &[String], d: Dialect, indent: bool) -> String {
         let sql = mysql_table_options(&unnamed_default_pk(sql, d), d);
         // Only tables: a routine's body may hold `--` comments that end at the line break.
         let table = sql.starts_with("CREATE TABLE ") || sql.starts_with("CREATE UNLOGGED TABLE ");
-        let sql = if indent || !table { sql } else { one_line(&sql) };
+        let sql = match (table, indent) {
+            (false, _) => sql,
+            (true, true) => indented_table(&sql),
+            (true, false) => one_line(&sql),
+        };
         out.push_str(&crate::report::script_statement(&sql, d));
     }
     out
+}
+
+/// What `atlas schema apply` prints: `-- Planned Changes:`, then each statement under its
+/// comment, tables on several lines.
+pub fn planned_changes(statements: &[String], d: Dialect) -> String {
+    format!("-- Planned Changes:\n{}", script(statements, d, true))
+}
+
+/// A CREATE TABLE written on one line put on several, one column or constraint a line indented
+/// by two spaces, as Atlas's CLI writes it (SQLite keeps the text as it was written); every
+/// other statement, and a table already on several lines, unchanged.
+pub fn indented_table(sql: &str) -> String {
+    let table = sql.starts_with("CREATE TABLE ") || sql.starts_with("CREATE UNLOGGED TABLE ");
+    let (Some(open), Some(close)) = (sql.find('('), closing_paren(sql)) else { return sql.to_string() };
+    if !table || sql.contains('\n') || open > close {
+        return sql.to_string();
+    }
+    let items = crate::engine::sql_text::split_top_level(&sql[open + 1..close]);
+    let body: Vec<String> = items.iter().map(|i| format!("  {}", i.trim())).collect();
+    format!("{}(\n{}\n){}", &sql[..open], body.join(",\n"), &sql[close + 1..])
 }
 
 /// Atlas's comment for a statement, from its leading keywords.
@@ -50,6 +74,9 @@ fn comment(sql: &str, d: Dialect) -> Option<String> {
         ["CREATE", "TRIGGER", ..] => Some(format!("Create trigger {:?}", name_after(2)?)),
         ["CREATE", "EXTENSION", "IF", "NOT", "EXISTS", ..] => Some(format!("Add {:?} extension", name_after(5)?)),
         ["CREATE", "EXTENSION", ..] => Some(format!("Add {:?} extension", name_after(2)?)),
+        ["DROP", "TABLE", ..] => Some(format!("Drop {:?} table", name_after(2)?)),
+        // SQLite adds one column a statement, and Atlas says so.
+        ["ALTER", "TABLE", _, "ADD", "COLUMN", ..] if d == Dialect::Sqlite => Some(format!("Add column {:?} to table: {:?}", name_after(5)?, name_after(2)?)),
         ["ALTER", "TABLE", ..] => Some(format!("Modify {:?} table", name_after(2)?)),
         ["COMMENT", "ON", kind, ..] => Some(format!("Set comment to {}: {:?}", kind.to_ascii_lowercase(), name_after(3)?)),
         _ => None,
@@ -58,9 +85,10 @@ fn comment(sql: &str, d: Dialect) -> Option<String> {
 
 /// The last part of a (possibly qualified, quoted) name, unquoted.
 fn last_name(word: &str, d: Dialect) -> String {
+    // The quote this tool's own DDL writes for the engine.
     let q = match d {
-        Dialect::Mysql => '`',
-        Dialect::Postgres | Dialect::Sqlite => '"',
+        Dialect::Mysql | Dialect::Sqlite => '`',
+        Dialect::Postgres => '"',
     };
     let w = word.trim_end_matches(['(', ';', ',']);
     let last = match w.rfind(&format!("{q}.{q}")) {
@@ -181,6 +209,18 @@ mod tests {
             "-- Create \"users\" table\nCREATE TABLE \"users\" (\"id\" integer NOT NULL, \"note\" text DEFAULT 'a\n  b', PRIMARY KEY (\"id\"));\n"
         );
         assert!(script(&[t.to_string()], Dialect::Postgres, true).contains("(\n  \"id\" integer NOT NULL,"));
+    }
+
+    #[test]
+    fn schema_apply_prints_planned_changes_with_tables_indented() {
+        let t = "CREATE TABLE `users` (`id` int NOT NULL, `status` text NULL DEFAULT 'a, (b)') WITHOUT ROWID";
+        assert_eq!(indented_table(t), "CREATE TABLE `users` (\n  `id` int NOT NULL,\n  `status` text NULL DEFAULT 'a, (b)'\n) WITHOUT ROWID");
+        assert_eq!(indented_table("CREATE INDEX `i` ON `t` (`a`, `b`)"), "CREATE INDEX `i` ON `t` (`a`, `b`)");
+        let a = "ALTER TABLE `users` ADD COLUMN `id` int NOT NULL";
+        assert_eq!(
+            planned_changes(&[t.into(), a.into()], Dialect::Sqlite),
+            "-- Planned Changes:\n-- Create \"users\" table\nCREATE TABLE `users` (\n  `id` int NOT NULL,\n  `status` text NULL DEFAULT 'a, (b)'\n) WITHOUT ROWID;\n-- Add column \"id\" to table: \"users\"\nALTER TABLE `users` ADD COLUMN `id` int NOT NULL;\n"
+        );
     }
 
     #[test]

@@ -218,6 +218,35 @@ pub fn text(o: &Outcome, findings: &[Finding]) -> String {
     if o.plan.is_empty() {
         return format!("Schema is synced, no changes to be made\n{}", unmanaged_block(o, ""));
     }
+    let mut s = format!("{}\n\n", change_table(o));
+    s.push_str(&sql(o));
+    s.push('\n');
+    s.push_str(&summary(o, findings));
+    s
+}
+
+/// Hash, verification, what is not managed, and the lint findings.
+fn summary(o: &Outcome, findings: &[Finding]) -> String {
+    let mut s = format!("plan hash: {}\n", o.plan.hash);
+    s.push_str(&verification(o));
+    s.push_str(&unmanaged_block(o, ""));
+    s.push('\n');
+    s.push_str(&findings_text(findings));
+    s
+}
+
+/// Beside Atlas's stdout (`--format atlas`): what this tool reports that Atlas does not print
+/// (the changes with their locks, the hash, the verification, objects not managed, lint), for
+/// stderr. Only what is not managed when there is nothing to change.
+pub fn side_report(o: &Outcome, findings: &[Finding]) -> String {
+    if o.plan.is_empty() {
+        return unmanaged_block(o, "");
+    }
+    format!("{}\n{}", change_table(o), summary(o, findings))
+}
+
+/// The changes, whether each is destructive, and the locks each takes.
+fn change_table(o: &Outcome) -> Table {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED);
     t.set_content_arrangement(ContentArrangement::Dynamic);
@@ -226,14 +255,7 @@ pub fn text(o: &Outcome, findings: &[Finding]) -> String {
     for ((obj, ch, d), tr) in change_rows(&o.plan.changes).into_iter().zip(traffic_rows(&o.plan)) {
         t.add_row(vec![escape::line(&obj), escape::line(&ch), if d { "yes".into() } else { String::new() }, traffic_cell(&tr)]);
     }
-    let mut s = format!("{t}\n\n");
-    s.push_str(&sql(o));
-    s.push_str(&format!("\nplan hash: {}\n", o.plan.hash));
-    s.push_str(&verification(o));
-    s.push_str(&unmanaged_block(o, ""));
-    s.push('\n');
-    s.push_str(&findings_text(findings));
-    s
+    t
 }
 
 pub fn verification(o: &Outcome) -> String {

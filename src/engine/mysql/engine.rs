@@ -142,6 +142,19 @@ impl Engine for Mysql {
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)> {
         super::types::hcl_type(ty)
     }
+    fn column_change_refused(&self, table: &str, from: &Column, to: &Column) -> Option<String> {
+        let virtual_to_plain = from.generated.as_ref().is_some_and(|g| !g.stored) && to.generated.is_none();
+        virtual_to_plain.then(|| {
+            format!(
+                "changing VIRTUAL generated column {:?} to non-generated column is not supported (drop and add is required): {table}.{} holds no values to keep.\n  \
+                 hint: to keep what it computes, add a new plain column and copy the values into it (UPDATE), then drop \"{}\" and rename the new column, in separate changes",
+                to.name, to.name, to.name
+            )
+        })
+    }
+    fn refuses_set_null_on_not_null(&self) -> bool {
+        true
+    }
     fn atlas_sql_type(&self, ty: &str) -> String {
         match super::types::hcl_type(ty) {
             Some((name, true)) => format!("{name} unsigned"),

@@ -1200,6 +1200,19 @@ impl Decoder<'_> {
         if fk.columns.len() != refs.len() {
             return Err(self.files[fi].err(b.span(), format!("foreign_key \"{}\" has {} columns but {} ref_columns", fk.name, fk.columns.len(), refs.len()), None));
         }
+        // Said here, at the block, rather than as the server's "errno: 150" from the rehearsal.
+        if engine::of(self.dialect).refuses_set_null_on_not_null() {
+            for (key, action) in [("on_delete", fk.on_delete), ("on_update", fk.on_update)] {
+                let not_null = fk.columns.iter().find(|c| action == RefAction::SetNull && t.columns.iter().any(|x| &x.name == *c && !x.null));
+                if let Some(c) = not_null {
+                    return Err(self.files[fi].err(
+                        b.span(),
+                        format!("foreign_key \"{}\": foreign key constraint was {c:?} SET NULL, but column {c:?} is NOT NULL", fk.name),
+                        Some(format!("make column \"{c}\" nullable (null = true), or choose another {key} action")),
+                    ));
+                }
+            }
+        }
         Ok((fk, refs))
     }
 
