@@ -312,22 +312,35 @@ async fn a_regenerated_column_keeps_its_index_and_check() {
     }
 }
 
-/// MySQL keeps no values in a VIRTUAL column: making it a plain column would drop it and add an
-/// empty one. The plan stops in Atlas's words with the way to keep the values, before any
-/// rehearsal (which failed on the dependent STORED column, in words nobody could act on).
+/// MySQL: a generated column made plain keeps the values it computed (a plain column is added,
+/// filled, and takes its name), unless another generated column reads it: MariaDB cannot drop a
+/// column a generated column reads, and the plan stops there in Atlas's words, with the way to do
+/// it, before any rehearsal (which failed, in words nobody could act on).
 #[tokio::test]
-async fn mysql_virtual_to_plain_column_is_refused_with_the_way_to_do_it() {
+async fn mysql_generated_column_made_plain_keeps_its_values() {
     let db = TestDb::new(Dialect::Mysql).await;
-    db.exec("CREATE TABLE users (a int NOT NULL, b int AS (a * 2) VIRTUAL, c int AS (a * b) STORED)").await;
-    let s = &db.name;
-    let hcl = format!("schema \"{s}\" {{}}\ntable \"users\" {{\n  schema = schema.{s}\n  column \"a\" {{\n    type = int\n  }}\n  column \"b\" {{\n    type = int\n    null = true\n  }}\n  column \"c\" {{\n    type = int\n    null = true\n    as {{\n      expr = \"a * b\"\n      type = STORED\n    }}\n  }}\n}}\n");
+    db.exec("CREATE TABLE users (a int NOT NULL, b int AS (a * 2) VIRTUAL, c int AS (a * b) STORED); INSERT INTO users (a) VALUES (1), (2)").await;
+    let s = db.name.clone();
+    let hcl = |c: &str| format!("schema \"{s}\" {{}}\ntable \"users\" {{\n  schema = schema.{s}\n  column \"a\" {{\n    type = int\n  }}\n  column \"b\" {{\n    type = int\n    null = true\n  }}\n{c}}}\n");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("s.hcl"), hcl).unwrap();
-    let to = format!("file://{}", dir.path().join("s.hcl").display());
+    let file = |name: &str, body: String| {
+        std::fs::write(dir.path().join(name), body).unwrap();
+        format!("file://{}", dir.path().join(name).display())
+    };
+    let reads_b = file("reads.hcl", hcl("  column \"c\" {\n    type = int\n    null = true\n    as {\n      expr = \"a * b\"\n      type = STORED\n    }\n  }\n"));
     let dev = db.dev_url().unwrap();
-    let (code, out, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev]);
+    let (code, out, err) = run(&["plan", "-u", &db.url, "--to", &reads_b, "--dev-url", &dev]);
     assert_eq!(code, 1, "{out}");
     assert!(err.contains("changing VIRTUAL generated column \"b\" to non-generated column is not supported (drop and add is required)"), "{err}");
-    assert!(err.contains("hint: to keep what it computes"), "{err}");
+    assert!(err.contains("generated column \"c\" of users reads it") && err.contains("hint: change \"c\" first"), "{err}");
+    // Without a reader the values stay: 2 and 4, now plain.
+    db.exec("ALTER TABLE users DROP COLUMN c").await;
+    let plain = file("plain.hcl", hcl(""));
+    let (code, out, err) = run(&["apply", "-u", &db.url, "--to", &plain, "--dev-url", &dev, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let pool = sqlx::MySqlPool::connect(&db.url).await.unwrap();
+    let b: Vec<i32> = sqlx::query_scalar("SELECT b FROM users ORDER BY a").fetch_all(&pool).await.unwrap();
+    pool.close().await;
+    assert_eq!(b, vec![2, 4]);
     db.drop().await;
 }

@@ -5,7 +5,7 @@
 use crate::diff::Change;
 use crate::schema::refs::ObjKey;
 use crate::lint::lossy::Lossy;
-use crate::schema::{Column, ColumnDefault, Dialect, Function, Realm, RefAction, Trigger, View};
+use crate::schema::{Column, ColumnDefault, Dialect, Function, Realm, RefAction, Table, Trigger, View};
 use crate::statement::{Phase, Statement, Traffic};
 
 /// The online-safe forms a plan takes for tables that exist in the target, all on by default
@@ -94,10 +94,10 @@ pub trait Engine: Sync {
     /// Atlas's HCL spelling of a canonical type, and whether MySQL's `unsigned = true` goes
     /// with it. None: the type is written `sql("…")`.
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)>;
-    /// Why the engine cannot make this column change without losing the column's values, if it
-    /// cannot (MySQL keeps no values in a VIRTUAL column to turn into plain ones). The plan
-    /// stops with this reason rather than drop the column and add an empty one.
-    fn column_change_refused(&self, _table: &str, _from: &Column, _to: &Column) -> Option<String> {
+    /// Why the engine cannot make this change to a column of `table` (as it is now), if it
+    /// cannot: the plan stops with this reason and the way to do it, rather than fail in the
+    /// rehearsal in the server's words.
+    fn column_change_refused(&self, _table: &Table, _from: &Column, _to: &Column) -> Option<String> {
         None
     }
     /// Whether the engine refuses a foreign key that sets a NOT NULL column to NULL (InnoDB

@@ -445,7 +445,7 @@ fn refuse_partition_key_changes(changes: &[Change]) -> Result<()> {
 fn refuse_column_changes(dialect: Dialect, changes: &[Change]) -> Result<()> {
     let engine = crate::engine::of(dialect);
     for c in changes {
-        let Change::ModifyTable { table, changes: tcs, .. } = c else { continue };
+        let Change::ModifyTable { from: table, changes: tcs, .. } = c else { continue };
         for tc in tcs {
             if let TableChange::ModifyColumn { from, to, .. } = tc {
                 if let Some(why) = engine.column_change_refused(table, from, to) {

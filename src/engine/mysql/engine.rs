@@ -142,15 +142,20 @@ impl Engine for Mysql {
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)> {
         super::types::hcl_type(ty)
     }
-    fn column_change_refused(&self, table: &str, from: &Column, to: &Column) -> Option<String> {
-        let virtual_to_plain = from.generated.as_ref().is_some_and(|g| !g.stored) && to.generated.is_none();
-        virtual_to_plain.then(|| {
-            format!(
-                "changing VIRTUAL generated column {:?} to non-generated column is not supported (drop and add is required): {table}.{} holds no values to keep.\n  \
-                 hint: to keep what it computes, add a new plain column and copy the values into it (UPDATE), then drop \"{}\" and rename the new column, in separate changes",
-                to.name, to.name, to.name
-            )
-        })
+    /// A generated column made plain keeps its values (add a plain column, copy, drop, rename:
+    /// `ddl::copy_generated`), but MariaDB refuses to drop a column another generated column
+    /// reads. Atlas refuses the change outright, in these words.
+    fn column_change_refused(&self, table: &Table, from: &Column, to: &Column) -> Option<String> {
+        if from.generated.is_none() || to.generated.is_some() {
+            return None;
+        }
+        let reader = table.columns.iter().find(|c| c.name != from.name && c.generated.as_ref().is_some_and(|g| crate::schema::refs::idents(&g.expr, Dialect::Mysql).iter().any(|w| *w == from.name)))?;
+        let kind = if from.generated.as_ref().is_some_and(|g| g.stored) { "STORED" } else { "VIRTUAL" };
+        Some(format!(
+            "changing {kind} generated column {:?} to non-generated column is not supported (drop and add is required): generated column {:?} of {} reads it, and MariaDB cannot drop a column a generated column reads.\n  \
+             hint: change \"{}\" first (or drop it), then make \"{}\" a plain column in a later change",
+            from.name, reader.name, table.name, reader.name, from.name
+        ))
     }
     fn refuses_set_null_on_not_null(&self) -> bool {
         true
