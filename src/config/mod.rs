@@ -83,7 +83,8 @@ pub fn load_str(file: &str, src: &str, env: &HashMap<String, String>) -> Result<
             } else {
                 None
             };
-            return Err(crate::error::SourceError { declared_at: false,
+            return Err(crate::error::SourceError {
+                declared_at: false,
                 file: file.to_string(),
                 line,
                 col,

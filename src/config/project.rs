@@ -163,7 +163,8 @@ fn parse_inner(path: &Path, src: &str, given: &HashMap<String, String>, extra: &
         SourceError { declared_at: false, file: file.clone(), line, col, msg, snippet: Some(lines.line_text(line).to_string()), hint }
     };
     crate::limits::check(&file, src, crate::limits::Syntax::Hcl)?;
-    let body: Body = hcl::edit::parser::parse_body(src).map_err(|e| SourceError { declared_at: false,
+    let body: Body = hcl::edit::parser::parse_body(src).map_err(|e| SourceError {
+        declared_at: false,
         file: file.clone(),
         line: e.location().line(),
         col: e.location().column(),

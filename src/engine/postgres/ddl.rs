@@ -41,10 +41,11 @@ pub fn column_def(c: &Column) -> String {
         s.push_str(&format!(" GENERATED {}", identity_sql(id)));
     }
     // NULL written out, as Atlas writes it (its users diff and commit this SQL); not with an
-    // identity, which PostgreSQL holds NOT NULL and refuses to declare NULL.
+    // identity or a serial type, which PostgreSQL holds NOT NULL and refuses to declare NULL.
+    let serial = matches!(c.ty.to_ascii_lowercase().as_str(), "smallserial" | "serial" | "bigserial" | "serial2" | "serial4" | "serial8");
     if !c.null {
         s.push_str(" NOT NULL");
-    } else if c.identity.is_none() {
+    } else if c.identity.is_none() && !serial {
         s.push_str(" NULL");
     }
     if let Some(d) = &c.default {
@@ -863,4 +864,20 @@ pub fn rename_table(schema: &str, from: &str, to: &str) -> String {
 
 pub fn rename_column(schema: &str, table: &str, from: &str, to: &str) -> String {
     format!("ALTER TABLE {} RENAME COLUMN {} TO {}", qn(schema, table), q(from), q(to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nullable_columns_say_null_where_postgresql_takes_it() {
+        let c = |ty: &str, null: bool| Column { name: "x".into(), ty: ty.into(), null, ..Default::default() };
+        assert_eq!(column_def(&c("integer", true)), "\"x\" integer NULL");
+        assert_eq!(column_def(&c("integer", false)), "\"x\" integer NOT NULL");
+        // PostgreSQL refuses NULL beside a serial type or an identity (conflicting declarations).
+        assert_eq!(column_def(&c("serial", true)), "\"x\" serial");
+        let id = Column { identity: Some(Identity { always: true, start: 1, increment: 1, min_value: None, max_value: None }), ..c("integer", true) };
+        assert!(!column_def(&id).ends_with(" NULL"), "{}", column_def(&id));
+    }
 }

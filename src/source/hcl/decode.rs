@@ -60,7 +60,8 @@ struct File<'a> {
 impl File<'_> {
     fn err(&self, span: Option<std::ops::Range<usize>>, msg: impl Into<String>, hint: Option<String>) -> SourceError {
         let (line, col) = span.map(|s| self.lines.pos(s.start)).unwrap_or((1, 1));
-        SourceError { declared_at: false,
+        SourceError {
+            declared_at: false,
             file: self.path.to_string(),
             line,
             col,
@@ -133,7 +134,8 @@ pub fn decode_files(files: &[HclFile], dialect: Dialect, vars: &HashMap<String, 
             Ok(b) => bodies.push(b),
             Err(e) => {
                 let loc = e.location();
-                return Err(SourceError { declared_at: false,
+                return Err(SourceError {
+                    declared_at: false,
                     file: f.path.clone(),
                     line: loc.line(),
                     col: loc.column(),

@@ -11,7 +11,8 @@ pub fn format(path: &str, src: &str) -> Result<String, SourceError> {
     let out = layout(src);
     let after = parse(path, &out)?;
     if before != after {
-        return Err(SourceError { declared_at: false,
+        return Err(SourceError {
+            declared_at: false,
             file: path.to_string(),
             line: 1,
             col: 1,
@@ -25,7 +26,8 @@ pub fn format(path: &str, src: &str) -> Result<String, SourceError> {
 
 fn parse(path: &str, src: &str) -> Result<hcl::Body, SourceError> {
     crate::limits::check(path, src, crate::limits::Syntax::Hcl)?;
-    hcl::edit::parser::parse_body(src).map(hcl::Body::from).map_err(|e| SourceError { declared_at: false,
+    hcl::edit::parser::parse_body(src).map(hcl::Body::from).map_err(|e| SourceError {
+        declared_at: false,
         file: path.to_string(),
         line: e.location().line(),
         col: e.location().column(),
