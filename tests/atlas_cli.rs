@@ -305,3 +305,30 @@ async fn a_partitioned_table_and_its_partitions_are_dropped() {
     assert!(!db.inspect().await.schemas.iter().any(|s| s.tables.iter().any(|t| t.name.starts_with("measurement"))));
     db.drop().await;
 }
+
+/// `schema clean` empties what the URL names and nothing else: the schema of a PostgreSQL URL
+/// bound by `search_path`, the database of a MySQL URL. (Before, a bound PostgreSQL URL had
+/// every schema of the database emptied.)
+#[tokio::test]
+async fn schema_clean_stays_in_the_schema_the_url_names() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    db.exec("CREATE SCHEMA a; CREATE SCHEMA b; CREATE TABLE a.t (id int); CREATE TABLE b.t (id int)").await;
+    let url = format!("{}{}search_path=a", db.url, if db.url.contains('?') { "&" } else { "?" });
+    let dev = db.dev_url().unwrap();
+    let (code, out, err) = run(&["schema", "clean", "-u", &url, "--dev-url", &dev, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let left: Vec<(String, String)> = db.inspect().await.schemas.iter().flat_map(|s| s.tables.iter().map(|t| (s.name.clone(), t.name.clone()))).collect();
+    assert_eq!(left, vec![("b".to_string(), "t".to_string())], "{out}");
+    db.drop().await;
+
+    let (mine, other) = (TestDb::new(Dialect::Mysql).await, TestDb::new(Dialect::Mysql).await);
+    mine.exec("CREATE TABLE t (id int)").await;
+    other.exec("CREATE TABLE t (id int)").await;
+    let dev = mine.dev_url().unwrap();
+    let (code, out, err) = run(&["schema", "clean", "-u", &mine.url, "--dev-url", &dev, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(mine.inspect().await.schemas.iter().all(|s| s.tables.is_empty()), "{out}");
+    assert_eq!(other.inspect().await.schemas.iter().map(|s| s.tables.len()).sum::<usize>(), 1, "{out}");
+    mine.drop().await;
+    other.drop().await;
+}

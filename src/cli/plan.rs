@@ -227,7 +227,11 @@ pub struct ApplyArgs {
 pub async fn apply(a: &ApplyArgs, out: &mut dyn std::io::Write) -> Result<Outcome> {
     let url = DbUrl::parse(&a.common.url)?;
     let (desired, schemas) = if a.clean {
-        (Realm::default(), a.common.schemas.clone())
+        // `schema clean` empties what the URL names: the --schema list, else the schema (or
+        // MySQL database) the URL is bound to, and only a URL bound to none means every schema.
+        let bound = url.bound_schema().filter(|_| url.dialect != Dialect::Sqlite);
+        let schemas = if a.common.schemas.is_empty() { bound.into_iter().collect() } else { a.common.schemas.clone() };
+        (Realm::default(), schemas)
     } else {
         let mut desired = load_desired(&a.common, url.dialect).await?;
         let schemas = scope(url.dialect, &url, &mut desired, &a.common.schemas);
