@@ -1,6 +1,26 @@
 //! Reading back the SQL an engine wrote: the action list of an ALTER TABLE and quoted names.
 //! Only for statements schemagate generated (known shapes), never for user SQL.
 
+/// Index of the parenthesis closing the one at position 0.
+pub fn matching_paren(s: &str) -> Option<usize> {
+    let mut depth = 0;
+    let mut quote = false;
+    for (i, ch) in s.char_indices() {
+        match ch {
+            '\'' => quote = !quote,
+            '(' if !quote => depth += 1,
+            ')' if !quote => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The parts of `s` separated by commas outside parentheses, quotes and dollar quotes.
 pub fn split_top_level(s: &str) -> Vec<&str> {
     let b = s.as_bytes();

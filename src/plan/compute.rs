@@ -457,34 +457,12 @@ fn refuse_column_changes(dialect: Dialect, changes: &[Change]) -> Result<()> {
     Ok(())
 }
 
-/// An expression without the parentheses that wrap all of it (`(b * 2)` → `b * 2`).
+/// An expression without the parentheses that wrap all of it (`((b * 2))` → `b * 2`).
 fn unwrapped(e: &str) -> &str {
-    match e.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
-        Some(inner) if crate::engine::sql_text::split_top_level(inner).len() == 1 && balanced(inner) => unwrapped(inner),
+    match crate::engine::sql_text::matching_paren(e) {
+        Some(close) if e.starts_with('(') && close == e.len() - 1 => unwrapped(&e[1..close]),
         _ => e,
     }
-}
-
-/// Parentheses outside quotes open and close in order.
-fn balanced(s: &str) -> bool {
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    for c in s.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '(') => depth += 1,
-            (None, ')') => {
-                depth -= 1;
-                if depth < 0 {
-                    return false;
-                }
-            }
-            (None, _) => {}
-        }
-    }
-    depth == 0
 }
 
 /// For MySQL, schemas are databases: a disposable database stands in for the (single) schema.

@@ -42,7 +42,7 @@ pub fn column_def(c: &Column) -> String {
     }
     // NULL written out, as Atlas writes it (its users diff and commit this SQL); not with an
     // identity or a serial type, which PostgreSQL holds NOT NULL and refuses to declare NULL.
-    let serial = matches!(c.ty.to_ascii_lowercase().as_str(), "smallserial" | "serial" | "bigserial" | "serial2" | "serial4" | "serial8");
+    let serial = super::types::is_serial(&c.ty.to_ascii_lowercase());
     if !c.null {
         s.push_str(" NOT NULL");
     } else if c.identity.is_none() && !serial {

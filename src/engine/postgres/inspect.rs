@@ -2,6 +2,7 @@
 //! once (never one query per table), run concurrently over the pool.
 
 use super::types;
+use crate::engine::sql_text::matching_paren;
 use crate::engine::{is_number, unquote_literal, InspectOptions};
 use crate::schema::*;
 use anyhow::{Context, Result};
@@ -613,26 +614,6 @@ pub fn check_expr(def: &str) -> String {
     } else {
         d.to_string()
     }
-}
-
-/// Index of the parenthesis closing the one at position 0.
-pub fn matching_paren(s: &str) -> Option<usize> {
-    let mut depth = 0;
-    let mut quote = false;
-    for (i, ch) in s.char_indices() {
-        match ch {
-            '\'' => quote = !quote,
-            '(' if !quote => depth += 1,
-            ')' if !quote => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 fn action(c: &str) -> RefAction {

@@ -223,10 +223,10 @@ pub async fn triggers(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, 
 fn trigger_parts(def: &str) -> (Option<String>, Vec<String>) {
     let when = def.find(" WHEN (").and_then(|i| {
         let rest = &def[i + " WHEN ".len()..];
-        let end = super::inspect::matching_paren(rest)?;
+        let end = crate::engine::sql_text::matching_paren(rest)?;
         let inner = &rest[1..end];
         // pg_get_triggerdef doubles the parentheses: WHEN ((new.a > 0)).
-        let wrapped = inner.starts_with('(') && super::inspect::matching_paren(inner) == Some(inner.len() - 1);
+        let wrapped = inner.starts_with('(') && crate::engine::sql_text::matching_paren(inner) == Some(inner.len() - 1);
         Some(if wrapped { &inner[1..inner.len() - 1] } else { inner }.to_string())
     });
     let args = def

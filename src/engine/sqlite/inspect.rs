@@ -3,7 +3,8 @@
 //! STRICT, index expressions and predicates) is read from the stored CREATE statements.
 
 use super::types::canonical_type;
-use crate::engine::postgres::inspect::{matching_paren, split_top_level};
+use crate::engine::postgres::inspect::split_top_level;
+use crate::engine::sql_text::matching_paren;
 use crate::engine::{is_number, unquote_literal, InspectOptions};
 use crate::schema::*;
 use anyhow::{Context, Result};
