@@ -42,19 +42,10 @@ impl Default for Options {
     }
 }
 
-/// The tables a plan changes, as quoted qualified names (PostgreSQL): where blockers are looked for.
+/// The tables a plan changes (`Change::tables`), as quoted qualified names (PostgreSQL): where
+/// blockers are looked for. A name that does not exist yet (a new table) matches no lock.
 fn plan_tables(plan: &Plan) -> Vec<String> {
-    use crate::diff::Change;
-    let mut out: Vec<String> = plan
-        .changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::ModifyTable { schema, table, .. } | Change::RenameColumn { schema, table, .. } | Change::RenameIndex { schema, table, .. } => Some(postgres::ddl::qn(schema, table)),
-            Change::DropTable { schema, table } => Some(postgres::ddl::qn(schema, &table.name)),
-            Change::RenameTable { schema, from, .. } => Some(postgres::ddl::qn(schema, from)),
-            _ => None,
-        })
-        .collect();
+    let mut out: Vec<String> = plan.changes.iter().flat_map(|c| c.tables()).map(|(s, t)| postgres::ddl::qn(s, t)).collect();
     out.sort();
     out.dedup();
     out
@@ -142,7 +133,7 @@ impl Session {
                 r.sort();
                 Ok(r)
             }
-            _ => conn.inspect(opts).await,
+            Session::Postgres(_) | Session::Mysql(_) => conn.inspect(opts).await,
         }
     }
 
@@ -347,7 +338,7 @@ impl Session {
                 // Foreign keys were off for the copy-table procedure: prove nothing dangles.
                 let violations = match self {
                     Session::Sqlite(c) => sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut **c).await?,
-                    _ => unreachable!(),
+                    Session::Postgres(_) | Session::Mysql(_) => unreachable!(),
                 };
                 if let Some(v) = violations.first() {
                     let table: String = v.get(0);

@@ -80,6 +80,7 @@ impl Traffic {
 
 /// Whether a database error is a lock timeout (PostgreSQL 55P03 lock_not_available; MySQL 1205
 /// ER_LOCK_WAIT_TIMEOUT, which covers metadata locks too).
+#[allow(clippy::wildcard_enum_match_arm, reason = "sqlx::Error is non_exhaustive")]
 pub fn is_lock_timeout(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => d.code().as_deref() == Some("55P03") || d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().is_some_and(|m| m.number() == 1205),

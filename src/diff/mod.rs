@@ -130,8 +130,37 @@ impl Change {
             Change::AddTrigger { schema, trigger } => ("add_trigger", schema, format!("{}.{}", trigger.table, trigger.name)),
             Change::DropTrigger { schema, trigger } => ("drop_trigger", schema, format!("{}.{}", trigger.table, trigger.name)),
             Change::ModifyTrigger { schema, to, .. } => ("modify_trigger", schema, format!("{}.{}", to.table, to.name)),
-            _ => return None,
+            Change::AddSchema { .. } | Change::DropSchema { .. } | Change::ModifySchema { .. }
+            | Change::AddExtension { .. } | Change::DropExtension { .. } | Change::AddEnum { .. }
+            | Change::DropEnum { .. } | Change::ModifyEnum { .. } | Change::AddDomain { .. } | Change::DropDomain { .. }
+            | Change::ModifyDomain { .. } | Change::AddSequence { .. } | Change::DropSequence { .. }
+            | Change::ModifySequence { .. } | Change::RenameTable { .. } | Change::RenameColumn { .. }
+            | Change::RenameIndex { .. } | Change::Grant { .. } | Change::Revoke { .. }
+            | Change::DefaultPrivileges { .. } | Change::AddRole { .. } | Change::AddTable { .. }
+            | Change::DropTable { .. } | Change::ModifyTable { .. } => return None,
         })
+    }
+
+    /// The tables a change creates, alters, renames (both names), drops, or rewrites (the
+    /// tables whose columns use a recreated enum), as (schema, table). The rehearsal copies
+    /// these; apply looks for the sessions that hold locks on them.
+    pub fn tables(&self) -> Vec<(&str, &str)> {
+        match self {
+            Change::AddTable { schema, table } | Change::DropTable { schema, table } => vec![(schema, &table.name)],
+            Change::ModifyTable { schema, table, .. } | Change::RenameColumn { schema, table, .. } | Change::RenameIndex { schema, table, .. } => vec![(schema, table)],
+            Change::RenameTable { schema, from, to } => vec![(schema, from), (schema, to)],
+            // Recreating an enum converts the columns that use it.
+            Change::ModifyEnum { users, .. } => users.iter().map(|u| (u.schema.as_str(), u.table.as_str())).collect(),
+            Change::AddSchema { .. } | Change::DropSchema { .. } | Change::ModifySchema { .. }
+            | Change::AddExtension { .. } | Change::DropExtension { .. } | Change::AddEnum { .. }
+            | Change::DropEnum { .. } | Change::AddDomain { .. } | Change::DropDomain { .. }
+            | Change::ModifyDomain { .. } | Change::AddSequence { .. } | Change::DropSequence { .. }
+            | Change::ModifySequence { .. } | Change::AddView { .. } | Change::DropView { .. }
+            | Change::ModifyView { .. } | Change::AddFunction { .. } | Change::DropFunction { .. }
+            | Change::ModifyFunction { .. } | Change::AddTrigger { .. } | Change::DropTrigger { .. }
+            | Change::ModifyTrigger { .. } | Change::Grant { .. } | Change::Revoke { .. }
+            | Change::DefaultPrivileges { .. } | Change::AddRole { .. } => Vec::new(),
+        }
     }
 
     /// True for changes that remove data or objects.
@@ -140,7 +169,14 @@ impl Change {
             Change::DropSchema { .. } | Change::DropTable { .. } | Change::DropExtension { .. } | Change::DropEnum { .. } | Change::DropDomain { .. } | Change::DropSequence { .. } => true,
             Change::ModifyEnum { from, to, .. } => from.values.iter().any(|v| !to.values.contains(v)),
             Change::ModifyTable { changes, .. } => changes.iter().any(|c| matches!(c, TableChange::DropColumn { .. })),
-            _ => false,
+            Change::AddSchema { .. } | Change::ModifySchema { .. } | Change::AddExtension { .. }
+            | Change::AddEnum { .. } | Change::AddDomain { .. } | Change::ModifyDomain { .. }
+            | Change::AddSequence { .. } | Change::ModifySequence { .. } | Change::RenameTable { .. }
+            | Change::RenameColumn { .. } | Change::RenameIndex { .. } | Change::AddView { .. }
+            | Change::DropView { .. } | Change::ModifyView { .. } | Change::AddFunction { .. }
+            | Change::DropFunction { .. } | Change::ModifyFunction { .. } | Change::AddTrigger { .. }
+            | Change::DropTrigger { .. } | Change::ModifyTrigger { .. } | Change::Grant { .. } | Change::Revoke { .. }
+            | Change::DefaultPrivileges { .. } | Change::AddRole { .. } | Change::AddTable { .. } => false,
         }
     }
 }
@@ -371,7 +407,12 @@ fn inherited_by_partition(changes: &mut Vec<TableChange>, parent_from: Option<&T
         TableChange::AddColumn { column } => pt.column(&column.name).is_none(),
         TableChange::DropColumn { column } => !(pf.column(&column.name).is_some() && pt.column(&column.name).is_none()),
         TableChange::ModifyColumn { to, .. } => !(pt.column(&to.name) == Some(to) && pf.column(&to.name) != Some(to)),
-        _ => true,
+        TableChange::AddIndex { .. } | TableChange::DropIndex { .. } | TableChange::AddPrimaryKey { .. }
+        | TableChange::DropPrimaryKey { .. } | TableChange::AddForeignKey { .. } | TableChange::DropForeignKey { .. }
+        | TableChange::AddCheck { .. } | TableChange::DropCheck { .. } | TableChange::ModifyComment { .. }
+        | TableChange::ModifyOptions { .. } | TableChange::ModifyPartitionOf { .. }
+        | TableChange::ModifyPartitionKey { .. } | TableChange::ModifyRowSecurity { .. } | TableChange::AddPolicy { .. }
+        | TableChange::DropPolicy { .. } | TableChange::ModifyPolicy { .. } => true,
     });
 }
 
@@ -427,7 +468,14 @@ pub fn on_regenerated_columns<'a>(to: &'a Table, changes: &[TableChange], dialec
         .iter()
         .filter_map(|c| match c {
             TableChange::ModifyColumn { to: col, what, .. } if what.contains(&"generated") && col.generated.is_some() => Some(col.name.as_str()),
-            _ => None,
+            TableChange::AddColumn { .. } | TableChange::DropColumn { .. } | TableChange::ModifyColumn { .. }
+            | TableChange::AddIndex { .. } | TableChange::DropIndex { .. } | TableChange::AddPrimaryKey { .. }
+            | TableChange::DropPrimaryKey { .. } | TableChange::AddForeignKey { .. }
+            | TableChange::DropForeignKey { .. } | TableChange::AddCheck { .. } | TableChange::DropCheck { .. }
+            | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. }
+            | TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. }
+            | TableChange::ModifyRowSecurity { .. } | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. }
+            | TableChange::ModifyPolicy { .. } => None,
         })
         .collect();
     // Every modified table passes here: most replace no column, and scan nothing.
@@ -600,5 +648,17 @@ mod tests {
         let mut partial = unique("t_a_key", false);
         partial.where_clause = Some("a > 0".into());
         assert_eq!(table(&t(unique("t_a_key", true)), &t(partial)).len(), 2);
+    }
+
+    #[test]
+    fn the_tables_a_change_touches() {
+        let renamed = Change::RenameTable { schema: "s".into(), from: "a".into(), to: "b".into() };
+        assert_eq!(renamed.tables(), vec![("s", "a"), ("s", "b")]);
+        // A recreated enum rewrites the tables whose columns use it: they are locked too.
+        let users = ["t1", "t2"].map(|t| EnumUser { schema: "s".into(), table: t.into(), column: "c".into(), array: false, default: None }).to_vec();
+        let e = |values: &[&str]| EnumType { name: "e".into(), values: values.iter().map(|v| v.to_string()).collect(), comment: None };
+        let recreated = Change::ModifyEnum { schema: "s".into(), from: e(&["a", "b"]), to: e(&["b"]), users };
+        assert_eq!(recreated.tables(), vec![("s", "t1"), ("s", "t2")]);
+        assert!(Change::AddRole { name: "r".into() }.tables().is_empty());
     }
 }

@@ -173,7 +173,7 @@ impl Conn {
     pub async fn schema_names(&self) -> Result<Option<Vec<String>>> {
         match self {
             Conn::Postgres(p) => Ok(Some(postgres::inspect::schema_names(p).await?)),
-            _ => Ok(None),
+            Conn::Mysql(_) | Conn::Sqlite(_) => Ok(None),
         }
     }
 
@@ -239,6 +239,7 @@ pub struct ServerStatementTimeout(pub String);
 /// Whether the server stopped a statement at its time limit: PostgreSQL 57014 (query_canceled,
 /// which statement_timeout raises), MariaDB 1969 (max_statement_time), MySQL 3024
 /// (max_execution_time).
+#[allow(clippy::wildcard_enum_match_arm, reason = "sqlx::Error is non_exhaustive")]
 pub fn is_statement_timeout(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => d.code().as_deref() == Some("57014") || d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().is_some_and(|m| matches!(m.number(), 1969 | 3024)),
@@ -247,6 +248,7 @@ pub fn is_statement_timeout(e: &sqlx::Error) -> bool {
 }
 
 /// The database's own words for an error, without sqlx's wrapping.
+#[allow(clippy::wildcard_enum_match_arm, reason = "sqlx::Error is non_exhaustive")]
 pub fn db_error_text(e: &sqlx::Error) -> String {
     match e {
         sqlx::Error::Database(d) => d.message().to_string(),

@@ -47,7 +47,7 @@ pub struct ChangeFacts {
 fn table_ref(d: Dialect, schema: &str, table: &str) -> String {
     match d {
         Dialect::Sqlite => quote_ident(d, table),
-        _ => format!("{}.{}", quote_ident(d, schema), quote_ident(d, table)),
+        Dialect::Postgres | Dialect::Mysql => format!("{}.{}", quote_ident(d, schema), quote_ident(d, table)),
     }
 }
 
@@ -156,7 +156,7 @@ pub async fn gather(conn: &Conn, changes: &[Json], exact: bool) -> Facts {
                     if changed.contains(&"type") {
                         let len = match d {
                             Dialect::Sqlite => format!("length({col})"),
-                            _ => format!("char_length({col})"),
+                            Dialect::Postgres | Dialect::Mysql => format!("char_length({col})"),
                         };
                         f.too_long = exists(conn, &format!("SELECT 1 FROM {t} WHERE {len} > {n}")).await;
                     }

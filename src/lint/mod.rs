@@ -317,7 +317,7 @@ fn parse_finding(v: &Json, default_severity: &str) -> Result<Finding> {
     let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(String::from);
     match v {
         Json::String(msg) => Ok(Finding { code: "POLICY".into(), severity: default_severity.into(), msg: msg.clone(), target: String::new(), change: None, source: None, overridden: None }),
-        _ => Ok(Finding {
+        Json::Null | Json::Bool(_) | Json::Number(_) | Json::Array(_) | Json::Object(_) => Ok(Finding {
             code: s("code").ok_or_else(|| anyhow!("a finding needs a `code`"))?,
             severity: if default_severity == "error" { "error".into() } else { s("severity").unwrap_or_else(|| default_severity.into()) },
             msg: s("msg").unwrap_or_default(),

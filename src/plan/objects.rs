@@ -34,14 +34,15 @@ pub fn expand(current: &Realm, desired: &Realm, changes: Vec<Change>, e: &dyn En
     }
     let mut broken: BTreeSet<ObjKey> = changes.iter().flat_map(|c| e.breaks_dependents(c)).collect();
     for c in &changes {
-        match c {
-            Change::ModifyView { schema, from, to } if !e.view_replaceable(from, to) => {
+        if let Change::ModifyView { schema, from, to } = c {
+            if !e.view_replaceable(from, to) {
                 broken.insert(ObjKey::View(schema.clone(), from.name.clone()));
             }
-            Change::ModifyFunction { schema, from, to } if !e.function_replaceable(from, to) => {
+        }
+        if let Change::ModifyFunction { schema, from, to } = c {
+            if !e.function_replaceable(from, to) {
                 broken.insert(ObjKey::Function(schema.clone(), from.signature()));
             }
-            _ => {}
         }
     }
     // Views of the current schema that read something broken are broken too, transitively.
@@ -66,6 +67,7 @@ pub fn expand(current: &Realm, desired: &Realm, changes: Vec<Change>, e: &dyn En
     let mut handled_views: BTreeSet<(String, String)> = BTreeSet::new();
     let mut handled_triggers: BTreeSet<(String, String, String)> = BTreeSet::new();
     for c in changes {
+        #[allow(clippy::wildcard_enum_match_arm, reason = "every change not rewritten here is kept as it is")]
         match c {
             Change::ModifyView { schema, from, to } if broken.contains(&ObjKey::View(schema.clone(), from.name.clone())) => {
                 handled_views.insert((schema.clone(), from.name.clone()));
@@ -82,14 +84,11 @@ pub fn expand(current: &Realm, desired: &Realm, changes: Vec<Change>, e: &dyn En
                 out.push(Change::AddTrigger { schema, trigger: to });
             }
             other => {
-                match &other {
-                    Change::AddView { schema, view } | Change::DropView { schema, view } => {
-                        handled_views.insert((schema.clone(), view.name.clone()));
-                    }
-                    Change::AddTrigger { schema, trigger } | Change::DropTrigger { schema, trigger } => {
-                        handled_triggers.insert((schema.clone(), trigger.table.clone(), trigger.name.clone()));
-                    }
-                    _ => {}
+                if let Change::AddView { schema, view } | Change::DropView { schema, view } = &other {
+                    handled_views.insert((schema.clone(), view.name.clone()));
+                }
+                if let Change::AddTrigger { schema, trigger } | Change::DropTrigger { schema, trigger } = &other {
+                    handled_triggers.insert((schema.clone(), trigger.table.clone(), trigger.name.clone()));
                 }
                 out.push(other)
             }
@@ -112,7 +111,8 @@ pub fn expand(current: &Realm, desired: &Realm, changes: Vec<Change>, e: &dyn En
             ObjKey::Table(s, n) if e.rebuilds_tables() => {
                 recreated_relations.insert((s.clone(), n.clone()));
             }
-            _ => {}
+            // A broken routine is recreated by its own change; a table stays unless the engine rebuilds it.
+            ObjKey::Table(..) | ObjKey::Function(..) => {}
         }
     }
     // Triggers on recreated relations go with them; triggers that run a recreated routine must
@@ -148,14 +148,15 @@ pub fn expand(current: &Realm, desired: &Realm, changes: Vec<Change>, e: &dyn En
 fn regrant(desired: &Realm, changes: Vec<Change>) -> Vec<Change> {
     let mut recreated: BTreeSet<(String, GrantOn)> = BTreeSet::new();
     for c in &changes {
-        match c {
-            Change::DropView { schema, view } if changes.iter().any(|x| matches!(x, Change::AddView { schema: s, view: v } if s == schema && v.name == view.name)) => {
+        if let Change::DropView { schema, view } = c {
+            if changes.iter().any(|x| matches!(x, Change::AddView { schema: s, view: v } if s == schema && v.name == view.name)) {
                 recreated.insert((schema.clone(), GrantOn::Table(view.name.clone())));
             }
-            Change::DropFunction { schema, func } if changes.iter().any(|x| matches!(x, Change::AddFunction { schema: s, func: f } if s == schema && f.signature() == func.signature())) => {
+        }
+        if let Change::DropFunction { schema, func } = c {
+            if changes.iter().any(|x| matches!(x, Change::AddFunction { schema: s, func: f } if s == schema && f.signature() == func.signature())) {
                 recreated.insert((schema.clone(), GrantOn::routine(func)));
             }
-            _ => {}
         }
     }
     if recreated.is_empty() {
@@ -169,7 +170,8 @@ fn regrant(desired: &Realm, changes: Vec<Change>) -> Vec<Change> {
         let Some(s) = desired.schema(&schema) else { continue };
         let grants = match &on {
             GrantOn::Table(n) => s.views.iter().find(|v| &v.name == n).map(|v| v.grants.clone()),
-            _ => s.functions.iter().find(|f| GrantOn::routine(f) == on).map(|f| f.grants.clone()),
+            // Only views and routines are recreated (above).
+            GrantOn::Schema | GrantOn::Sequence(_) | GrantOn::Column(..) | GrantOn::Routine(..) => s.functions.iter().find(|f| GrantOn::routine(f) == on).map(|f| f.grants.clone()),
         };
         for g in grants.unwrap_or_default() {
             out.push(Change::Grant { schema: schema.clone(), on: on.clone(), grant: g });
@@ -240,7 +242,15 @@ pub fn phases(changes: &[Change], e: &dyn Engine) -> Phases {
                 drops.insert(o.key.clone(), (schema.as_str(), c, i));
                 drop_objs.push(o);
             }
-            _ => {}
+            // Triggers are placed by their own passes below; the rest is not a dependency-ordered object.
+            Change::AddTrigger { .. } | Change::DropTrigger { .. } | Change::ModifyTrigger { .. } => {}
+            Change::AddSchema { .. } | Change::DropSchema { .. } | Change::ModifySchema { .. } | Change::AddExtension { .. }
+            | Change::DropExtension { .. } | Change::AddEnum { .. } | Change::DropEnum { .. } | Change::ModifyEnum { .. }
+            | Change::AddDomain { .. } | Change::DropDomain { .. } | Change::ModifyDomain { .. } | Change::AddSequence { .. }
+            | Change::DropSequence { .. } | Change::ModifySequence { .. } | Change::RenameTable { .. }
+            | Change::RenameColumn { .. } | Change::RenameIndex { .. } | Change::Grant { .. } | Change::Revoke { .. }
+            | Change::DefaultPrivileges { .. } | Change::AddRole { .. } | Change::AddTable { .. } | Change::DropTable { .. }
+            | Change::ModifyTable { .. } => {}
         }
     }
 
@@ -255,22 +265,24 @@ pub fn phases(changes: &[Change], e: &dyn Engine) -> Phases {
     let drop_order: Vec<ObjKey> = refs::topo_order(&drop_keys, &drop_deps).into_iter().rev().collect();
     for k in &drop_order {
         let (schema, c, i) = drops[k];
-        match c {
-            Change::DropView { view, .. } => p.pre.push(stmt(e.drop_view(schema, view), format!("drop view \"{}\"", view.name), i)),
-            Change::DropFunction { func, .. } if added_sigs.contains(k) => {
+        if let Change::DropView { view, .. } = c {
+            p.pre.push(stmt(e.drop_view(schema, view), format!("drop view \"{}\"", view.name), i));
+        }
+        if let Change::DropFunction { func, .. } = c {
+            if added_sigs.contains(k) {
                 p.pre.extend(stmts(e.drop_function(schema, func), format!("drop {} \"{}\" (created again below)", func.kind.sql().to_ascii_lowercase(), func.signature()), i))
             }
-            _ => {}
         }
     }
 
     // 2. early: routines that the expressions of new or changed tables call.
     let mut table_text = String::new();
     for c in changes {
-        match c {
-            Change::AddTable { table, .. } => table_text.push_str(&refs::table_expressions(table)),
-            Change::ModifyTable { to, .. } => table_text.push_str(&refs::table_expressions(to)),
-            _ => {}
+        if let Change::AddTable { table, .. } = c {
+            table_text.push_str(&refs::table_expressions(table));
+        }
+        if let Change::ModifyTable { to, .. } = c {
+            table_text.push_str(&refs::table_expressions(to));
         }
     }
     let mut domain_text = String::new();
@@ -310,12 +322,15 @@ pub fn phases(changes: &[Change], e: &dyn Engine) -> Phases {
         } else {
             &mut p.late
         };
-        match c {
-            Change::AddView { view, .. } => out.extend(stmts(e.create_view(schema, view), format!("create view \"{}\"", view.name), i)),
-            Change::ModifyView { from, to, .. } => out.extend(stmts(e.replace_view(schema, from, to), format!("replace view \"{}\"", to.name), i)),
-            Change::AddFunction { func, .. } => out.extend(stmts(e.create_function(schema, func), format!("create {} \"{}\"", func.kind.sql().to_ascii_lowercase(), func.signature()), i)),
-            Change::ModifyFunction { from, to, .. } => out.extend(stmts(e.replace_function(schema, from, to), format!("replace {} \"{}\"", to.kind.sql().to_ascii_lowercase(), to.signature()), i)),
-            _ => {}
+        // `creates` holds these four kinds only (the classification above).
+        if let Change::AddView { view, .. } = c {
+            out.extend(stmts(e.create_view(schema, view), format!("create view \"{}\"", view.name), i));
+        } else if let Change::ModifyView { from, to, .. } = c {
+            out.extend(stmts(e.replace_view(schema, from, to), format!("replace view \"{}\"", to.name), i));
+        } else if let Change::AddFunction { func, .. } = c {
+            out.extend(stmts(e.create_function(schema, func), format!("create {} \"{}\"", func.kind.sql().to_ascii_lowercase(), func.signature()), i));
+        } else if let Change::ModifyFunction { from, to, .. } = c {
+            out.extend(stmts(e.replace_function(schema, from, to), format!("replace {} \"{}\"", to.kind.sql().to_ascii_lowercase(), to.signature()), i));
         }
     }
     // 3. triggers, once their tables, views and routines exist.

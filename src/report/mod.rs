@@ -119,13 +119,13 @@ pub fn traffic_rows(plan: &crate::plan::Plan) -> Vec<Option<Traffic>> {
     let by_change = plan.statements_by_change();
     let mut rows = Vec::new();
     for (i, c) in plan.changes.iter().enumerate() {
-        match c {
-            Change::ModifyTable { changes, .. } => {
-                for tc in changes {
-                    rows.push(worst(plan.naming(&by_change[i], tc.object_name())));
-                }
+        // A changed table gets a row per change of it (as the change table shows them).
+        if let Change::ModifyTable { changes, .. } = c {
+            for tc in changes {
+                rows.push(worst(plan.naming(&by_change[i], tc.object_name())));
             }
-            _ => rows.push(worst(by_change[i].clone())),
+        } else {
+            rows.push(worst(by_change[i].clone()));
         }
     }
     rows
@@ -453,26 +453,23 @@ pub fn plan_mermaid(o: &Outcome) -> Option<String> {
     let mut added = BTreeSet::new();
     let mut dropped = Vec::new();
     for c in &o.plan.changes {
-        match c {
-            Change::AddTable { schema, table } => {
-                focus.insert((schema.clone(), table.name.clone()));
-                for col in &table.columns {
-                    added.insert((schema.clone(), table.name.clone(), col.name.clone()));
+        if let Change::AddTable { schema, table } = c {
+            focus.insert((schema.clone(), table.name.clone()));
+            for col in &table.columns {
+                added.insert((schema.clone(), table.name.clone(), col.name.clone()));
+            }
+        }
+        // The diagram marks added and dropped columns; other changes show the table as it is.
+        if let Change::ModifyTable { schema, table, changes, .. } = c {
+            focus.insert((schema.clone(), table.clone()));
+            for tc in changes {
+                if let TableChange::AddColumn { column } = tc {
+                    added.insert((schema.clone(), table.clone(), column.name.clone()));
+                }
+                if let TableChange::DropColumn { column } = tc {
+                    dropped.push((schema.clone(), table.clone(), column.name.clone(), column.ty.clone()));
                 }
             }
-            Change::ModifyTable { schema, table, changes, .. } => {
-                focus.insert((schema.clone(), table.clone()));
-                for tc in changes {
-                    match tc {
-                        TableChange::AddColumn { column } => {
-                            added.insert((schema.clone(), table.clone(), column.name.clone()));
-                        }
-                        TableChange::DropColumn { column } => dropped.push((schema.clone(), table.clone(), column.name.clone(), column.ty.clone())),
-                        _ => {}
-                    }
-                }
-            }
-            _ => {}
         }
     }
     if focus.is_empty() {

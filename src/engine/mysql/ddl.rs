@@ -260,7 +260,12 @@ pub fn modify_table(schema: &str, from: &Table, to: &Table, changes: &[TableChan
             TableChange::DropIndex { index } => actions.push((format!("DROP INDEX {}", q(&index.name)), format!("drop index \"{}\"", index.name))),
             TableChange::DropCheck { check } => actions.push((format!("DROP CONSTRAINT {}", q(&check.name)), format!("drop check \"{}\"", check.name))),
             TableChange::DropPrimaryKey { .. } => actions.push(("DROP PRIMARY KEY".into(), "drop primary key".into())),
-            _ => {}
+            TableChange::AddColumn { .. } | TableChange::DropColumn { .. } | TableChange::ModifyColumn { .. }
+            | TableChange::AddIndex { .. } | TableChange::AddPrimaryKey { .. } | TableChange::AddForeignKey { .. }
+            | TableChange::DropForeignKey { .. } | TableChange::AddCheck { .. } | TableChange::ModifyComment { .. }
+            | TableChange::ModifyOptions { .. } | TableChange::ModifyPartitionOf { .. }
+            | TableChange::ModifyPartitionKey { .. } | TableChange::ModifyRowSecurity { .. }
+            | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. } | TableChange::ModifyPolicy { .. } => {}
         }
     }
     for c in changes {
@@ -326,7 +331,10 @@ pub fn modify_table(schema: &str, from: &Table, to: &Table, changes: &[TableChan
                     }
                 }
             }
-            _ => {}
+            TableChange::DropIndex { .. } | TableChange::DropPrimaryKey { .. } | TableChange::AddForeignKey { .. }
+            | TableChange::DropForeignKey { .. } | TableChange::DropCheck { .. } | TableChange::ModifyPartitionOf { .. }
+            | TableChange::ModifyPartitionKey { .. } | TableChange::ModifyRowSecurity { .. }
+            | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. } | TableChange::ModifyPolicy { .. } => {}
         }
     }
     for i in &rebuilt {

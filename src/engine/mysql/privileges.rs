@@ -81,7 +81,7 @@ fn target(schema: &str, on: &GrantOn) -> String {
 fn privileges(on: &GrantOn, privs: &[String]) -> String {
     match on {
         GrantOn::Column(_, c) => privs.iter().map(|p| format!("{p} ({})", q(c))).collect::<Vec<_>>().join(", "),
-        _ => privs.join(", "),
+        GrantOn::Schema | GrantOn::Table(_) | GrantOn::Sequence(_) | GrantOn::Routine(..) => privs.join(", "),
     }
 }
 

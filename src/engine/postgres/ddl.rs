@@ -500,7 +500,13 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
         .iter()
         .filter_map(|c| match c {
             TableChange::AddIndex { index } => Some(index),
-            _ => None,
+            TableChange::AddColumn { .. } | TableChange::DropColumn { .. } | TableChange::ModifyColumn { .. }
+            | TableChange::DropIndex { .. } | TableChange::AddPrimaryKey { .. } | TableChange::DropPrimaryKey { .. }
+            | TableChange::AddForeignKey { .. } | TableChange::DropForeignKey { .. } | TableChange::AddCheck { .. }
+            | TableChange::DropCheck { .. } | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. }
+            | TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. }
+            | TableChange::ModifyRowSecurity { .. } | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. }
+            | TableChange::ModifyPolicy { .. } => None,
         })
         .filter(|new| {
             changes.iter().any(|c| matches!(c, TableChange::DropIndex { index: old } if old.name == new.name && Index { comment: new.comment.clone(), ..old.clone() } == **new))
@@ -647,7 +653,11 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
             }
             TableChange::AddPrimaryKey { key } => actions.push((format!("ADD {}", pk_def(key)), None, "add primary key".into())),
             TableChange::AddCheck { check } => actions.push((format!("ADD {}", check_def(check)), Some(format!("DROP CONSTRAINT {}", q(&check.name))), format!("add check \"{}\"", check.name))),
-            _ => {}
+            TableChange::AddIndex { .. } | TableChange::DropIndex { .. } | TableChange::AddForeignKey { .. }
+            | TableChange::DropForeignKey { .. } | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. }
+            | TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. }
+            | TableChange::ModifyRowSecurity { .. } | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. }
+            | TableChange::ModifyPolicy { .. } => {}
         }
     }
     // DROP COLUMN dropped the checks that read a replaced column: added again after it.
@@ -680,7 +690,12 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
             TableChange::AddIndex { index } => out.push(Statement::new(create_index(schema, to, index, false), format!("create index \"{}\" on \"{}\"", index.name, to.name)).rev(format!("DROP INDEX {}", qn(schema, &index.name)))),
             TableChange::ModifyComment { to: c, .. } => out.push(Statement::new(format!("COMMENT ON TABLE {t} IS {}", c.as_deref().map(lit).unwrap_or("NULL".into())), format!("comment on table \"{}\"", to.name))),
             TableChange::ModifyColumn { to: col, what, .. } if what.contains(&"comment") => out.push(Statement::new(format!("COMMENT ON COLUMN {t}.{} IS {}", q(&col.name), col.comment.as_deref().map(lit).unwrap_or("NULL".into())), format!("comment on column \"{}\"", col.name))),
-            _ => {}
+            TableChange::AddColumn { .. } | TableChange::DropColumn { .. } | TableChange::ModifyColumn { .. }
+            | TableChange::DropIndex { .. } | TableChange::AddPrimaryKey { .. } | TableChange::DropPrimaryKey { .. }
+            | TableChange::AddForeignKey { .. } | TableChange::DropForeignKey { .. } | TableChange::AddCheck { .. }
+            | TableChange::DropCheck { .. } | TableChange::ModifyOptions { .. } | TableChange::ModifyPartitionOf { .. }
+            | TableChange::ModifyPartitionKey { .. } | TableChange::ModifyRowSecurity { .. }
+            | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. } | TableChange::ModifyPolicy { .. } => {}
         }
     }
     // A column replaced by a generated one took its indexes along (DROP COLUMN drops them):
@@ -703,7 +718,13 @@ pub fn modify_table(schema: &str, _from: &Table, to: &Table, changes: &[TableCha
             }
             TableChange::ModifyPolicy { from, to: p } => out.push(Statement::new(alter_policy(schema, &to.name, p), format!("alter policy \"{}\" on \"{}\"", p.name, to.name)).rev(alter_policy(schema, &to.name, from))),
             TableChange::AddPolicy { policy } => out.push(Statement::new(create_policy(schema, &to.name, policy), format!("create policy \"{}\" on \"{}\"", policy.name, to.name)).rev(drop_policy(schema, &to.name, policy))),
-            _ => {}
+            TableChange::AddColumn { .. } | TableChange::DropColumn { .. } | TableChange::ModifyColumn { .. }
+            | TableChange::AddIndex { .. } | TableChange::DropIndex { .. } | TableChange::AddPrimaryKey { .. }
+            | TableChange::DropPrimaryKey { .. } | TableChange::AddForeignKey { .. }
+            | TableChange::DropForeignKey { .. } | TableChange::AddCheck { .. } | TableChange::DropCheck { .. }
+            | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. }
+            | TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. }
+            | TableChange::DropPolicy { .. } => {}
         }
     }
     // Partition membership: detach from the old parent (the rows stay in the table), attach to

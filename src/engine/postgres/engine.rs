@@ -123,7 +123,13 @@ impl Engine for Postgres {
                 let breaks = changes.iter().any(|tc| match tc {
                     TableChange::DropColumn { .. } => true,
                     TableChange::ModifyColumn { what, .. } => what.iter().any(|w| matches!(*w, "type" | "generated" | "collation")),
-                    _ => false,
+                    TableChange::AddColumn { .. } | TableChange::AddIndex { .. } | TableChange::DropIndex { .. }
+                    | TableChange::AddPrimaryKey { .. } | TableChange::DropPrimaryKey { .. }
+                    | TableChange::AddForeignKey { .. } | TableChange::DropForeignKey { .. }
+                    | TableChange::AddCheck { .. } | TableChange::DropCheck { .. } | TableChange::ModifyComment { .. }
+                    | TableChange::ModifyOptions { .. } | TableChange::ModifyPartitionOf { .. }
+                    | TableChange::ModifyPartitionKey { .. } | TableChange::ModifyRowSecurity { .. }
+                    | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. } | TableChange::ModifyPolicy { .. } => false,
                 });
                 if breaks {
                     vec![key(schema, table)]

@@ -41,7 +41,14 @@ fn concurrently(changes: &[Change], statements: Vec<Statement>, ci: Online) -> V
                     TableChange::DropIndex { index } if !index.constraint && !uses_any(index, &gone) => {
                         dropped.insert(ddl::qn(schema, &index.name));
                     }
-                    _ => {}
+                    TableChange::AddColumn { .. } | TableChange::DropColumn { .. } | TableChange::ModifyColumn { .. }
+                    | TableChange::AddIndex { .. } | TableChange::DropIndex { .. } | TableChange::AddPrimaryKey { .. }
+                    | TableChange::DropPrimaryKey { .. } | TableChange::AddForeignKey { .. }
+                    | TableChange::DropForeignKey { .. } | TableChange::AddCheck { .. } | TableChange::DropCheck { .. }
+                    | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. }
+                    | TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. }
+                    | TableChange::ModifyRowSecurity { .. } | TableChange::AddPolicy { .. }
+                    | TableChange::DropPolicy { .. } | TableChange::ModifyPolicy { .. } => {}
                 }
             }
         }
@@ -159,7 +166,14 @@ fn keys_using_index(changes: &[Change], mut statements: Vec<Statement>) -> Vec<S
                         build(Index { name, unique: true, parts, include: key.include.clone(), nulls_distinct: true, ..Default::default() }, st, &add, attach);
                     }
                 }
-                _ => {}
+                TableChange::AddColumn { .. } | TableChange::DropColumn { .. } | TableChange::ModifyColumn { .. }
+                | TableChange::AddIndex { .. } | TableChange::DropIndex { .. } | TableChange::AddPrimaryKey { .. }
+                | TableChange::DropPrimaryKey { .. } | TableChange::AddForeignKey { .. }
+                | TableChange::DropForeignKey { .. } | TableChange::AddCheck { .. } | TableChange::DropCheck { .. }
+                | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. }
+                | TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. }
+                | TableChange::ModifyRowSecurity { .. } | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. }
+                | TableChange::ModifyPolicy { .. } => {}
             }
         }
     }
@@ -225,7 +239,13 @@ fn online_constraints(changes: &[Change], mut statements: Vec<Statement>) -> Vec
                     drop.change = Some(ci);
                     statements.insert(at + 1, drop);
                 }
-                _ => {}
+                TableChange::AddColumn { .. } | TableChange::DropColumn { .. } | TableChange::ModifyColumn { .. }
+                | TableChange::AddIndex { .. } | TableChange::DropIndex { .. } | TableChange::AddPrimaryKey { .. }
+                | TableChange::DropPrimaryKey { .. } | TableChange::DropForeignKey { .. }
+                | TableChange::DropCheck { .. } | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. }
+                | TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. }
+                | TableChange::ModifyRowSecurity { .. } | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. }
+                | TableChange::ModifyPolicy { .. } => {}
             }
         }
     }

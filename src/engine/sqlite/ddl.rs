@@ -189,7 +189,12 @@ fn simple(from: &Table, c: &TableChange) -> bool {
                 && !from.foreign_keys.iter().any(|f| f.columns.contains(n))
                 && !from.checks.iter().any(|c| c.expr.contains(n.as_str()))
         }
-        _ => false,
+        TableChange::ModifyColumn { .. } | TableChange::AddPrimaryKey { .. } | TableChange::DropPrimaryKey { .. }
+        | TableChange::AddForeignKey { .. } | TableChange::DropForeignKey { .. } | TableChange::AddCheck { .. }
+        | TableChange::DropCheck { .. } | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. }
+        | TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. }
+        | TableChange::ModifyRowSecurity { .. } | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. }
+        | TableChange::ModifyPolicy { .. } => false,
     }
 }
 
@@ -201,14 +206,26 @@ pub fn modify_table(from: &Table, to: &Table, changes: &[TableChange]) -> Vec<St
             match c {
                 TableChange::DropIndex { index } => out.push(Statement::new(format!("DROP INDEX {}", q(&index.name)), format!("drop index \"{}\"", index.name)).rev(create_index(&from.name, index))),
                 TableChange::DropColumn { column } => out.push(Statement::new(format!("ALTER TABLE {t} DROP COLUMN {}", q(&column.name)), format!("drop column \"{}\" (its values are lost)", column.name))),
-                _ => {}
+                TableChange::AddColumn { .. } | TableChange::ModifyColumn { .. } | TableChange::AddIndex { .. }
+                | TableChange::AddPrimaryKey { .. } | TableChange::DropPrimaryKey { .. }
+                | TableChange::AddForeignKey { .. } | TableChange::DropForeignKey { .. } | TableChange::AddCheck { .. }
+                | TableChange::DropCheck { .. } | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. }
+                | TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. }
+                | TableChange::ModifyRowSecurity { .. } | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. }
+                | TableChange::ModifyPolicy { .. } => {}
             }
         }
         for c in changes {
             match c {
                 TableChange::AddColumn { column } => out.push(Statement::new(format!("ALTER TABLE {t} ADD COLUMN {}", column_def(column, false)), format!("add column \"{}\"", column.name)).rev(format!("ALTER TABLE {t} DROP COLUMN {}", q(&column.name)))),
                 TableChange::AddIndex { index } => out.push(Statement::new(create_index(&to.name, index), format!("create index \"{}\"", index.name)).rev(format!("DROP INDEX {}", q(&index.name)))),
-                _ => {}
+                TableChange::DropColumn { .. } | TableChange::ModifyColumn { .. } | TableChange::DropIndex { .. }
+                | TableChange::AddPrimaryKey { .. } | TableChange::DropPrimaryKey { .. }
+                | TableChange::AddForeignKey { .. } | TableChange::DropForeignKey { .. } | TableChange::AddCheck { .. }
+                | TableChange::DropCheck { .. } | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. }
+                | TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. }
+                | TableChange::ModifyRowSecurity { .. } | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. }
+                | TableChange::ModifyPolicy { .. } => {}
             }
         }
         return out;

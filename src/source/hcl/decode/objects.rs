@@ -360,7 +360,7 @@ impl Decoder<'_> {
                 }
                 t.def = engine::of(self.dialect).trigger_def(&schema, &t);
             }
-            _ => {
+            Dialect::Mysql | Dialect::Sqlite => {
                 if t.body.is_none() {
                     return Err(self.files[fi].err(b.span(), format!("trigger \"{name}\" needs `as`, its body"), Some("e.g. as = \"BEGIN … END\"".into())));
                 }
