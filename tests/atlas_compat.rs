@@ -52,6 +52,17 @@ async fn postgres_brin_page_per_range() {
     round_trip(Dialect::Postgres, "public", "table \"t\" {\n  schema = schema.SCHEMA\n  column \"ts\" {\n    type = timestamp(3)\n  }\n  index \"t_ts\" {\n    columns = [column.ts]\n    type = BRIN\n    page_per_range = 32\n  }\n}\n", &["page_per_range = 32", "type = BRIN", "timestamp(3)"]).await;
 }
 
+/// Atlas inspects a PostgreSQL check as `pg_get_constraintdef` has it inside `CHECK (…)`:
+/// `(a > 0)`, parentheses included; files say either `a > 0` or `(a > 0)`.
+#[tokio::test]
+async fn check_expressions_read_both_ways() {
+    let body = "table \"t\" {\n  schema = schema.SCHEMA\n  column \"a\" {\n    type = int\n    null = true\n  }\n  check \"c1\" {\n    expr = \"(a > 0)\"\n  }\n  check \"c2\" {\n    expr = \"a < 10\"\n  }\n}\n";
+    round_trip(Dialect::Postgres, "public", body, &["expr = \"(a > 0)\"", "expr = \"(a < 10)\""]).await;
+    // The other engines write what their server reports; the files' parentheses change nothing.
+    round_trip(Dialect::Mysql, "", body, &["check \"c1\"", "check \"c2\""]).await;
+    round_trip(Dialect::Sqlite, "", body, &["check \"c1\"", "check \"c2\""]).await;
+}
+
 #[tokio::test]
 async fn postgres_arrays_enum_arrays_domains_intervals() {
     let body = "enum \"status\" {\n  schema = schema.SCHEMA\n  values = [\"on\", \"off\"]\n}\n\

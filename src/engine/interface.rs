@@ -94,6 +94,11 @@ pub trait Engine: Sync {
     /// Atlas's HCL spelling of a canonical type, and whether MySQL's `unsigned = true` goes
     /// with it. None: the type is written `sql("…")`.
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)>;
+    /// A table check's expression as Atlas's inspection writes it in HCL (the model keeps it
+    /// as the engine's definition reads between `CHECK (` and `)`; the decoder reads either).
+    fn hcl_check_expr(&self, expr: &str) -> String {
+        expr.to_string()
+    }
     /// Why the engine cannot make this change to a column of `table` (as it is now), if it
     /// cannot: the plan stops with this reason and the way to do it, rather than fail in the
     /// rehearsal in the server's words.

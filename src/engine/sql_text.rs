@@ -21,6 +21,20 @@ pub fn matching_paren(s: &str) -> Option<usize> {
     None
 }
 
+/// `e` without the parentheses that wrap all of it (`((a > 0))` → `a > 0`; `(a) + (b)` stays).
+pub fn unwrapped(e: &str) -> &str {
+    let e = e.trim();
+    match matching_paren(e) {
+        Some(close) if e.starts_with('(') && close == e.len() - 1 => unwrapped(&e[1..close]),
+        _ => e,
+    }
+}
+
+/// `e` inside exactly one pair of parentheses that wraps all of it.
+pub fn wrapped(e: &str) -> String {
+    format!("({})", unwrapped(e))
+}
+
 /// The parts of `s` separated by commas outside parentheses, quotes and dollar quotes.
 pub fn split_top_level(s: &str) -> Vec<&str> {
     let b = s.as_bytes();
@@ -125,6 +139,16 @@ mod tests {
         let a = split_top_level(r#"ADD COLUMN "a" numeric(10,2) DEFAULT 'x, y', ADD CONSTRAINT "c,1" CHECK (f(a, b) > 0), DROP COLUMN "b""," "#);
         assert_eq!(a, vec![r#"ADD COLUMN "a" numeric(10,2) DEFAULT 'x, y'"#, r#"ADD CONSTRAINT "c,1" CHECK (f(a, b) > 0)"#, r#"DROP COLUMN "b"",""#]);
         assert_eq!(split_top_level("ADD x 'it''s, here', DROP y"), vec!["ADD x 'it''s, here'", "DROP y"]);
+    }
+
+    #[test]
+    fn an_expression_is_wrapped_once() {
+        assert_eq!(wrapped("a > 0"), "(a > 0)");
+        assert_eq!(wrapped("((a > 0))"), "(a > 0)");
+        // Two groups side by side are not one wrapping pair.
+        assert_eq!(wrapped("(a > 0) AND (b > 0)"), "((a > 0) AND (b > 0))");
+        assert_eq!(unwrapped(" (f(x)) "), "f(x)");
+        assert_eq!(unwrapped("(a) + (b)"), "(a) + (b)");
     }
 
     #[test]

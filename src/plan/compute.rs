@@ -405,7 +405,7 @@ fn refuse_partition_key_changes(changes: &[Change]) -> Result<()> {
                         k.kind,
                         k.parts.iter().map(|p| match p {
                             crate::schema::PartKey::Column(c) => format!("{c:?}"),
-                            crate::schema::PartKey::Expr(e) => format!("({})", unwrapped(e)),
+                            crate::schema::PartKey::Expr(e) => crate::engine::sql_text::wrapped(e),
                         }).collect::<Vec<_>>().join(", ")
                     ),
                     None => "no partitioning".into(),
@@ -437,14 +437,6 @@ fn refuse_column_changes(dialect: Dialect, changes: &[Change]) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// An expression without the parentheses that wrap all of it (`((b * 2))` → `b * 2`).
-fn unwrapped(e: &str) -> &str {
-    match crate::engine::sql_text::matching_paren(e) {
-        Some(close) if e.starts_with('(') && close == e.len() - 1 => unwrapped(&e[1..close]),
-        _ => e,
-    }
 }
 
 /// For MySQL, schemas are databases: a disposable database stands in for the (single) schema.

@@ -177,6 +177,11 @@ impl Engine for Postgres {
     fn hcl_type(&self, ty: &str) -> Option<(String, bool)> {
         super::types::hcl_type(ty).map(|h| (h, false))
     }
+    /// Atlas writes what `pg_get_constraintdef` has inside `CHECK (…)`, which keeps the
+    /// expression's own parentheses: `(a > 0)`.
+    fn hcl_check_expr(&self, expr: &str) -> String {
+        crate::engine::sql_text::wrapped(expr)
+    }
     fn trigger_def(&self, schema: &str, t: &Trigger) -> String {
         super::objects_ddl::trigger_def(schema, t)
     }

@@ -827,7 +827,8 @@ impl Decoder<'_> {
                             match a.key.as_str() {
                                 "expr" => {
                                     has_expr = true;
-                                    c.expr = self.expr(fi, a)?
+                                    // `(a > 0)` as Atlas inspects it, or `a > 0`: one expression.
+                                    c.expr = engine::sql_text::unwrapped(&self.expr(fi, a)?).to_string()
                                 }
                                 "enforced" => c.enforced = self.boolean(fi, a)?,
                                 "comment" => {}

@@ -267,7 +267,7 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
                 } else {
                     let _ = writeln!(out, "  check {} {{", hcl_str(&c.name));
                 }
-                let _ = writeln!(out, "    expr = {}", hcl_str(&c.expr));
+                let _ = writeln!(out, "    expr = {}", hcl_str(&engine::of(dialect).hcl_check_expr(&c.expr)));
                 if !c.enforced {
                     out.push_str("    enforced = false\n");
                 }
