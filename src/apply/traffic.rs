@@ -53,20 +53,7 @@ impl Traffic {
 
     /// The session settings, per engine.
     pub fn session_sql(&self, d: Dialect) -> Vec<String> {
-        let lock_ms = self.lock_timeout.as_millis().max(1);
-        let stmt_ms = self.statement_timeout.as_millis();
-        match d {
-            Dialect::Postgres => vec![format!("SET lock_timeout = {lock_ms}"), format!("SET statement_timeout = {stmt_ms}")],
-            Dialect::Mysql => {
-                // Whole seconds, at least one: MySQL has no finer lock wait.
-                let secs = self.lock_timeout.as_secs().max(1);
-                let mut v = vec![format!("SET SESSION lock_wait_timeout = {secs}"), format!("SET SESSION innodb_lock_wait_timeout = {secs}")];
-                // MariaDB's limit on any statement (MySQL 8's max_execution_time covers only SELECT).
-                v.push(format!("SET SESSION max_statement_time = {}", self.statement_timeout.as_secs_f64()));
-                v
-            }
-            Dialect::Sqlite => vec![],
-        }
+        crate::engine::of(d).session_limits(self.lock_timeout, self.statement_timeout)
     }
 
     /// The pause before retry `attempt` (1-based): 0.5 s doubling to at most 15 s, ±50 % jitter so
@@ -126,5 +113,15 @@ mod tests {
             assert!(d >= base / 2 && d <= base * 3 / 2, "attempt {attempt}: {d} ms");
         }
         assert_eq!(t.session_sql(Dialect::Postgres), vec!["SET lock_timeout = 3000", "SET statement_timeout = 0"]);
+    }
+
+    #[test]
+    fn a_script_sets_only_what_every_server_of_its_engine_accepts() {
+        let t = Traffic { lock_timeout: Duration::from_millis(1500), statement_timeout: Duration::ZERO, retries: 0 };
+        let my = crate::engine::of(Dialect::Mysql);
+        // Whole seconds, rounded down but at least one; MariaDB's statement limit in apply only.
+        assert_eq!(t.session_sql(Dialect::Mysql), vec!["SET SESSION lock_wait_timeout = 1", "SET SESSION innodb_lock_wait_timeout = 1", "SET SESSION max_statement_time = 0"]);
+        assert_eq!(my.script_limits(t.lock_timeout, t.statement_timeout), vec!["SET SESSION lock_wait_timeout = 1", "SET SESSION innodb_lock_wait_timeout = 1"]);
+        assert!(t.session_sql(Dialect::Sqlite).is_empty());
     }
 }

@@ -67,10 +67,7 @@ fn statements(realm: &Realm, d: crate::schema::Dialect) -> Vec<String> {
 /// `--exclude` globs: on a URL bound to one schema (SQLite's `main` always) they are Atlas's
 /// schema-relative patterns (`users`, `*.tmp_*`).
 fn exclude_scoped(realm: &mut Realm, d: crate::schema::Dialect, bound: Option<&str>, exclude: &[String]) {
-    let scope = match d {
-        crate::schema::Dialect::Sqlite => Some("main"),
-        crate::schema::Dialect::Postgres | crate::schema::Dialect::Mysql => bound,
-    };
+    let scope = crate::engine::of(d).only_schema().or(bound);
     let patterns: Vec<String> = exclude.iter().map(|p| scope.map(|s| format!("{s}.{p}")).unwrap_or_else(|| p.clone())).collect();
     realm.exclude(&patterns);
 }
@@ -100,7 +97,7 @@ pub async fn run_file(url: &str, dev_url: Option<&str>, vars: &std::collections:
 pub fn render(realm: &Realm, d: crate::schema::Dialect, format: Format) -> String {
     match format {
         Format::Hcl => crate::source::hcl::encode(realm, d),
-        Format::Sql => statements(realm, d).iter().map(|s| crate::report::script_statement(s, d)).collect(),
+        Format::Sql => statements(realm, d).iter().map(|s| crate::engine::of(d).script_statement(s)).collect(),
         Format::AtlasSql { indent } => {
             let mut realm = realm.clone();
             let engine = crate::engine::of(d);

@@ -59,6 +59,21 @@ pub trait Engine: Sync {
     /// What each statement of a plan does to the traffic on its table, one per statement (in
     /// the plan's order; `changes` are the ones `Statement::change` points into).
     fn traffic(&self, changes: &[Change], statements: &[Statement]) -> Vec<Traffic>;
+    /// The session settings that bound every lock wait and statement of an apply (and head
+    /// the SQL script `plan --format sql` writes, so the reviewed script does what apply does).
+    fn session_limits(&self, lock_timeout: std::time::Duration, statement_timeout: std::time::Duration) -> Vec<String>;
+    /// The settings of `session_limits` that every server of the engine accepts: a script
+    /// stops at its first error, where apply skips a setting the server does not have.
+    fn script_limits(&self, lock_timeout: std::time::Duration, statement_timeout: std::time::Duration) -> Vec<String> {
+        self.session_limits(lock_timeout, statement_timeout)
+    }
+    /// Whether a SQL script of the plan wraps its transactional statements in one BEGIN …
+    /// COMMIT, as apply runs them.
+    fn script_in_transaction(&self) -> bool;
+    /// One statement of a SQL script that the engine's own client can run.
+    fn script_statement(&self, sql: &str) -> String {
+        format!("{sql};\n")
+    }
 
     /// The whole realm's tables, types and schemas as CREATE statements (no views, routines,
     /// triggers or grants: the planner places those).
@@ -123,6 +138,19 @@ pub trait Engine: Sync {
     fn default_table_engine(&self) -> Option<&'static str>;
     /// The comment a new database gives one of its schemas (PostgreSQL's `public`): a SQL
     /// schema file loaded there did not write it.
+    /// The one schema every table is in, where the engine has one (SQLite's `main`).
+    fn only_schema(&self) -> Option<&'static str> {
+        None
+    }
+    /// A table's name in a query of the catalog statistics or of its rows.
+    fn table_ref(&self, schema: &str, table: &str) -> String {
+        let d = self.dialect();
+        format!("{}.{}", crate::engine::quote_ident(d, schema), crate::engine::quote_ident(d, table))
+    }
+    /// The SQL function that counts a text value's characters.
+    fn char_length(&self) -> &'static str {
+        "char_length"
+    }
     fn default_schema_comment(&self, _schema: &str) -> Option<&'static str> {
         None
     }

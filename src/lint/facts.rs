@@ -4,7 +4,6 @@
 //! bounded queries; a fact that cannot be read is left out (the rule then warns).
 
 use crate::engine::{quote_ident, Conn};
-use crate::schema::Dialect;
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -42,13 +41,6 @@ pub struct ChangeFacts {
     /// Some value does not convert to the new type at all (the probe's cast failed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversion_fails: Option<bool>,
-}
-
-fn table_ref(d: Dialect, schema: &str, table: &str) -> String {
-    match d {
-        Dialect::Sqlite => quote_ident(d, table),
-        Dialect::Postgres | Dialect::Mysql => format!("{}.{}", quote_ident(d, schema), quote_ident(d, table)),
-    }
 }
 
 async fn scalar_i64(conn: &Conn, sql: &str) -> Option<i64> {
@@ -124,7 +116,7 @@ pub async fn gather(conn: &Conn, changes: &[Json], exact: bool) -> Facts {
             continue;
         }
         let key = format!("{schema}.{table}");
-        let t = table_ref(d, schema, table);
+        let t = crate::engine::of(d).table_ref(schema, table);
         if !facts.tables.contains_key(&key) {
             if let Some(rows) = scalar_i64(conn, &format!("SELECT COUNT(*) FROM (SELECT 1 FROM {t} LIMIT {ROW_CAP}) s")).await {
                 facts.tables.insert(key.clone(), TableFacts { rows });
@@ -154,10 +146,7 @@ pub async fn gather(conn: &Conn, changes: &[Json], exact: bool) -> Facts {
                 }
                 if let Some(n) = c["new"]["length"].as_i64() {
                     if changed.contains(&"type") {
-                        let len = match d {
-                            Dialect::Sqlite => format!("length({col})"),
-                            Dialect::Postgres | Dialect::Mysql => format!("char_length({col})"),
-                        };
+                        let len = format!("{}({col})", crate::engine::of(d).char_length());
                         f.too_long = exists(conn, &format!("SELECT 1 FROM {t} WHERE {len} > {n}")).await;
                     }
                 }

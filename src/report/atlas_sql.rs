@@ -23,7 +23,7 @@ pub fn script(statements: &[String], d: Dialect, indent: bool) -> String {
             (true, true) => indented_table(&sql),
             (true, false) => one_line(&sql),
         };
-        out.push_str(&crate::report::script_statement(&sql, d));
+        out.push_str(&crate::engine::of(d).script_statement(&sql));
     }
     out
 }

@@ -284,54 +284,40 @@ pub fn sql(o: &Outcome) -> String {
         return s;
     }
     let t = crate::apply::traffic::Traffic::default();
+    let e = crate::engine::of(d);
     let comment = |st: &crate::plan::Statement| format!("-- {}\n", escape::line(&st.comment));
-    match d {
-        crate::schema::Dialect::Postgres => {
-            s.push_str(&format!("SET lock_timeout = '{}ms';\nSET statement_timeout = '{}ms';\n", t.lock_timeout.as_millis().max(1), t.statement_timeout.as_millis()));
-            for st in stmts.iter().filter(|st| st.before_tx) {
-                s.push_str(&comment(st));
-                s.push_str(&script_statement(&st.sql, d));
-            }
-            let (tx, after): (Vec<_>, Vec<_>) = stmts.iter().filter(|st| !st.before_tx).partition(|st| !st.no_tx);
-            if !tx.is_empty() {
-                s.push_str("BEGIN;\n");
-                for st in tx {
-                    // A name may hold a newline: the comment stays one line, so the next line
-                    // of the script is always the statement.
-                    s.push_str(&comment(st));
-                    s.push_str(&script_statement(&st.sql, d));
-                }
-                s.push_str("COMMIT;\n");
-            }
-            for st in after {
-                s.push_str(&comment(st));
-                s.push_str(&script_statement(&st.sql, d));
-            }
+    // The session limits apply sets, then the statements in apply's order: the steps before
+    // the transaction, the transaction, the steps after it.
+    for set in e.script_limits(t.lock_timeout, t.statement_timeout) {
+        s.push_str(&format!("{set};\n"));
+    }
+    let emit = |s: &mut String, st: &crate::plan::Statement| {
+        // A name may hold a newline: the comment stays one line, so the next line of the
+        // script is always the statement.
+        s.push_str(&comment(st));
+        s.push_str(&e.script_statement(&st.sql));
+    };
+    if e.script_in_transaction() {
+        for st in stmts.iter().filter(|st| st.before_tx) {
+            emit(&mut s, st);
         }
-        crate::schema::Dialect::Mysql | crate::schema::Dialect::Sqlite => {
-            if d == crate::schema::Dialect::Mysql {
-                s.push_str(&format!("SET SESSION lock_wait_timeout = {};\n", t.lock_timeout.as_secs().max(1)));
+        let (tx, after): (Vec<_>, Vec<_>) = stmts.iter().filter(|st| !st.before_tx).partition(|st| !st.no_tx);
+        if !tx.is_empty() {
+            s.push_str("BEGIN;\n");
+            for st in tx {
+                emit(&mut s, st);
             }
-            for st in stmts {
-                s.push_str(&comment(st));
-                s.push_str(&script_statement(&st.sql, d));
-            }
+            s.push_str("COMMIT;\n");
+        }
+        for st in after {
+            emit(&mut s, st);
+        }
+    } else {
+        for st in stmts {
+            emit(&mut s, st);
         }
     }
     s
-}
-
-/// One statement of a SQL script that the engine's own client can run. MySQL's client ends a
-/// statement at every `;`, so a routine or trigger body that contains one is wrapped in
-/// `DELIMITER` commands (which schemagate's own splitter reads back too), with a delimiter the
-/// statement does not contain.
-pub fn script_statement(sql: &str, d: crate::schema::Dialect) -> String {
-    if d == crate::schema::Dialect::Mysql && sql.contains(';') {
-        let delim = ["//", "$$", ";;", "$sg$", "//sg//"].into_iter().find(|x| !sql.contains(x)).map(String::from).unwrap_or_else(|| format!("$sg{:x}$", rand::random::<u64>()));
-        format!("DELIMITER {delim}\n{sql}{delim}\nDELIMITER ;\n")
-    } else {
-        format!("{sql};\n")
-    }
 }
 
 pub fn json(o: &Outcome, findings: &[Finding]) -> String {

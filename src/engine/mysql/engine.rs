@@ -103,6 +103,27 @@ impl Engine for Mysql {
     fn traffic(&self, changes: &[Change], statements: &[Statement]) -> Vec<Traffic> {
         traffic::of(changes, statements)
     }
+    fn session_limits(&self, lock_timeout: std::time::Duration, statement_timeout: std::time::Duration) -> Vec<String> {
+        traffic::session_limits(lock_timeout, statement_timeout)
+    }
+    /// Without `max_statement_time`, which MySQL does not have (apply skips it there).
+    fn script_limits(&self, lock_timeout: std::time::Duration, statement_timeout: std::time::Duration) -> Vec<String> {
+        traffic::session_limits(lock_timeout, statement_timeout).into_iter().filter(|s| !s.contains("max_statement_time")).collect()
+    }
+    /// Every DDL statement commits on its own.
+    fn script_in_transaction(&self) -> bool {
+        false
+    }
+    /// MySQL's client ends a statement at every `;`, so a routine or trigger body that contains
+    /// one is wrapped in `DELIMITER` commands (which schemagate's own splitter reads back too),
+    /// with a delimiter the statement does not contain.
+    fn script_statement(&self, sql: &str) -> String {
+        if !sql.contains(';') {
+            return format!("{sql};\n");
+        }
+        let delim = ["//", "$$", ";;", "$sg$", "//sg//"].into_iter().find(|x| !sql.contains(x)).map(String::from).unwrap_or_else(|| format!("$sg{:x}$", rand::random::<u64>()));
+        format!("DELIMITER {delim}\n{sql}{delim}\nDELIMITER ;\n")
+    }
 
     fn create_realm(&self, realm: &Realm) -> Vec<String> {
         ddl::create_realm(realm)

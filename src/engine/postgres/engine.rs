@@ -106,6 +106,14 @@ impl Engine for Postgres {
     fn traffic(&self, changes: &[Change], statements: &[Statement]) -> Vec<Traffic> {
         traffic::of(changes, statements)
     }
+    fn session_limits(&self, lock_timeout: std::time::Duration, statement_timeout: std::time::Duration) -> Vec<String> {
+        traffic::session_limits(lock_timeout, statement_timeout)
+    }
+    /// DDL is transactional: the script runs as apply does, one transaction between the steps
+    /// before it (an online scan) and after it (CONCURRENTLY).
+    fn script_in_transaction(&self) -> bool {
+        true
+    }
 
     fn create_realm(&self, realm: &Realm) -> Vec<String> {
         ddl::create_realm(realm)

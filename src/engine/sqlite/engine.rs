@@ -57,6 +57,23 @@ impl Engine for Sqlite {
     fn traffic(&self, changes: &[Change], statements: &[Statement]) -> Vec<Traffic> {
         traffic::of(changes, statements)
     }
+    /// SQLite has no lock wait to bound: a writer waits on the database file (busy timeout).
+    fn session_limits(&self, _lock_timeout: std::time::Duration, _statement_timeout: std::time::Duration) -> Vec<String> {
+        Vec::new()
+    }
+    /// A table copy switches foreign keys off, which SQLite ignores inside a transaction.
+    fn script_in_transaction(&self) -> bool {
+        false
+    }
+    fn only_schema(&self) -> Option<&'static str> {
+        Some("main")
+    }
+    fn table_ref(&self, _schema: &str, table: &str) -> String {
+        crate::engine::quote_ident(Dialect::Sqlite, table)
+    }
+    fn char_length(&self) -> &'static str {
+        "length"
+    }
 
     fn create_realm(&self, realm: &Realm) -> Vec<String> {
         ddl::create_realm(realm)
