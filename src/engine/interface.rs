@@ -136,8 +136,6 @@ pub trait Engine: Sync {
     fn default_primary_key_name(&self, table: &str) -> Option<String>;
     /// The storage engine a table gets when none is named (MySQL's InnoDB).
     fn default_table_engine(&self) -> Option<&'static str>;
-    /// The comment a new database gives one of its schemas (PostgreSQL's `public`): a SQL
-    /// schema file loaded there did not write it.
     /// The one schema every table is in, where the engine has one (SQLite's `main`).
     fn only_schema(&self) -> Option<&'static str> {
         None
@@ -151,6 +149,8 @@ pub trait Engine: Sync {
     fn char_length(&self) -> &'static str {
         "char_length"
     }
+    /// The comment a new database gives one of its schemas (PostgreSQL's `public`): a SQL
+    /// schema file loaded there did not write it.
     fn default_schema_comment(&self, _schema: &str) -> Option<&'static str> {
         None
     }
