@@ -1,23 +1,21 @@
 //! Applying a reviewed plan: one applier at a time (advisory lock), the plan re-checked under the
-//! lock, PostgreSQL and SQLite in one transaction, MySQL/MariaDB statement by statement with
-//! progress recorded, and a row in `schemagate_revisions` for every attempt.
+//! lock, then run in the engine's discipline (`engine::Discipline`: PostgreSQL in one
+//! transaction, MySQL/MariaDB statement by statement with progress recorded, SQLite in one
+//! write transaction), and a row in `schemagate_revisions` for every attempt. The locked
+//! connection and its per-engine bookkeeping are `engine::session`; this file names no engine.
 
 pub mod dir_locks;
 pub mod traffic;
 
-use crate::engine::{db_error_text, mysql, postgres, sqlite, InspectOptions};
+use crate::engine::session::{Locked, Revision};
+use crate::engine::{db_error_text, Discipline, InspectOptions};
 use crate::plan::Plan;
 use crate::schema::{Dialect, Realm};
 use crate::url::redact;
 use anyhow::{bail, Context, Result};
-use sqlx::pool::PoolConnection;
-use sqlx::Row;
 use std::time::{Duration, Instant};
 
-/// The apply lock's PostgreSQL advisory key and MySQL lock name (tests hold them to simulate
-/// another applier).
-pub const PG_LOCK_KEY: i64 = postgres::bookkeeping::LOCK_KEY;
-pub const MY_LOCK_NAME: &str = mysql::bookkeeping::LOCK_NAME;
+pub use crate::engine::session::{MY_LOCK_NAME, PG_LOCK_KEY};
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -42,20 +40,14 @@ impl Default for Options {
     }
 }
 
-/// The tables a plan changes (`Change::tables`), as quoted qualified names (PostgreSQL): where
-/// blockers are looked for. A name that does not exist yet (a new table) matches no lock.
+/// The tables a plan changes (`Change::tables`), as quoted qualified names: where blockers are
+/// looked for. A name that does not exist yet (a new table) matches no lock.
 fn plan_tables(plan: &Plan) -> Vec<String> {
-    let mut out: Vec<String> = plan.changes.iter().flat_map(|c| c.tables()).map(|(s, t)| postgres::ddl::qn(s, t)).collect();
+    let e = crate::engine::of(plan.dialect);
+    let mut out: Vec<String> = plan.changes.iter().flat_map(|c| c.tables()).map(|(s, t)| e.table_ref(s, t)).collect();
     out.sort();
     out.dedup();
     out
-}
-
-/// A connection that holds the apply lock. Everything under the lock goes through it.
-pub enum Session {
-    Postgres(PoolConnection<sqlx::Postgres>),
-    Mysql(PoolConnection<sqlx::MySql>),
-    Sqlite(PoolConnection<sqlx::Sqlite>),
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -70,71 +62,29 @@ pub struct Report {
 #[error("{0}")]
 pub struct Refused(pub String);
 
+/// A connection that holds the apply lock. Everything under the lock goes through it.
+pub struct Session(Locked);
+
 impl Session {
     /// Take the apply lock, waiting up to `timeout`.
     pub async fn lock(conn: &crate::engine::Conn, timeout: Duration) -> Result<Session> {
-        let deadline = Instant::now() + timeout;
-        let busy = || Refused(format!(
-            "another schemagate apply holds the lock on this database; gave up after --lock-timeout {}s.\n  hint: wait for it to finish, or raise --lock-timeout",
-            timeout.as_secs()
-        ));
-        match conn {
-            crate::engine::Conn::Postgres(p) => {
-                let mut c = p.acquire().await?;
-                loop {
-                    let got: bool = sqlx::query_scalar(postgres::bookkeeping::TRY_LOCK).bind(PG_LOCK_KEY).fetch_one(&mut *c).await?;
-                    if got {
-                        return Ok(Session::Postgres(c));
-                    }
-                    if Instant::now() >= deadline {
-                        return Err(busy().into());
-                    }
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-            crate::engine::Conn::Mysql(p) => {
-                let mut c = p.acquire().await?;
-                let secs = timeout.as_secs_f64().max(0.0);
-                let got: Option<i64> = sqlx::query_scalar(mysql::bookkeeping::GET_LOCK).bind(MY_LOCK_NAME).bind(secs).fetch_one(&mut *c).await?;
-                if got == Some(1) {
-                    Ok(Session::Mysql(c))
-                } else {
-                    Err(busy().into())
-                }
-            }
-            crate::engine::Conn::Sqlite(p) => {
-                let mut c = p.acquire().await?;
-                sqlx::raw_sql(&sqlite::bookkeeping::before_lock(timeout.as_millis())).execute(&mut *c).await?;
-                match sqlx::raw_sql(sqlite::bookkeeping::LOCK).execute(&mut *c).await {
-                    Ok(_) => Ok(Session::Sqlite(c)),
-                    Err(e) if db_error_text(&e).contains("locked") || db_error_text(&e).contains("busy") => {
-                        let _ = sqlx::raw_sql(sqlite::bookkeeping::FOREIGN_KEYS_ON).execute(&mut *c).await;
-                        Err(busy().into())
-                    }
-                    Err(e) => Err(e.into()),
-                }
-            }
+        match Locked::lock(conn, timeout).await? {
+            Some(l) => Ok(Session(l)),
+            None => Err(Refused(format!(
+                "another schemagate apply holds the lock on this database; gave up after --lock-timeout {}s.\n  hint: wait for it to finish, or raise --lock-timeout",
+                timeout.as_secs()
+            ))
+            .into()),
         }
     }
 
     pub fn dialect(&self) -> Dialect {
-        match self {
-            Session::Postgres(_) => Dialect::Postgres,
-            Session::Mysql(_) => Dialect::Mysql,
-            Session::Sqlite(_) => Dialect::Sqlite,
-        }
+        self.0.dialect()
     }
 
     /// Inspect under the lock (SQLite: inside the write transaction, so nobody changes it).
     pub async fn inspect(&mut self, conn: &crate::engine::Conn, opts: &InspectOptions) -> Result<Realm> {
-        match self {
-            Session::Sqlite(c) => {
-                let mut r = sqlite::inspect::inspect(&mut *c, opts).await?;
-                r.sort();
-                Ok(r)
-            }
-            Session::Postgres(_) | Session::Mysql(_) => conn.inspect(opts).await,
-        }
+        self.0.inspect(conn, opts).await
     }
 
     /// Fault-injection point for the kill tests (debug builds only; compiled out of releases):
@@ -149,11 +99,7 @@ impl Session {
             if at.parse::<usize>().ok() != Some(_done) {
                 return;
             }
-            let id: String = match self {
-                Session::Postgres(c) => sqlx::query_scalar::<_, i32>("SELECT pg_backend_pid()").fetch_one(&mut **c).await.map(|v| v.to_string()).unwrap_or_default(),
-                Session::Mysql(c) => sqlx::query_scalar::<_, u64>("SELECT CONNECTION_ID()").fetch_one(&mut **c).await.map(|v| v.to_string()).unwrap_or_default(),
-                Session::Sqlite(_) => std::process::id().to_string(),
-            };
+            let id = self.0.server_id().await;
             let tmp = format!("{file}.tmp");
             if std::fs::write(&tmp, id).and_then(|_| std::fs::rename(&tmp, &file)).is_err() {
                 return;
@@ -168,28 +114,12 @@ impl Session {
     }
 
     async fn exec(&mut self, sql: &str) -> Result<(), sqlx::Error> {
-        match self {
-            Session::Postgres(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(|_| ()),
-            Session::Mysql(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(|_| ()),
-            Session::Sqlite(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(|_| ()),
-        }
+        self.0.exec(sql).await
     }
 
     /// Release the lock (and, for SQLite, end the transaction if apply did not).
     pub async fn unlock(mut self) {
-        match &mut self {
-            Session::Postgres(c) => {
-                let _ = sqlx::query(postgres::bookkeeping::UNLOCK).bind(PG_LOCK_KEY).execute(&mut **c).await;
-            }
-            Session::Mysql(c) => {
-                let _ = sqlx::query(mysql::bookkeeping::RELEASE_LOCK).bind(MY_LOCK_NAME).execute(&mut **c).await;
-            }
-            Session::Sqlite(c) => {
-                for sql in sqlite::bookkeeping::UNLOCK {
-                    let _ = sqlx::raw_sql(sql).execute(&mut **c).await;
-                }
-            }
-        }
+        self.0.unlock().await
     }
 
     /// Execute the plan. Errors name the statement and keep the database's own message.
@@ -205,14 +135,13 @@ impl Session {
                 sql
             )
         };
-        match self.dialect() {
-            Dialect::Postgres => {
-                let rs = postgres::ddl::q(&opts.revisions_schema);
-                self.exec(&postgres::bookkeeping::create_revisions(&rs)).await.context("creating the revision table")?;
+        match crate::engine::of(self.dialect()).discipline() {
+            Discipline::Transaction => {
+                self.0.prepare_revisions(&opts.revisions_schema).await.context("creating the revision table")?;
                 let before: Vec<_> = plan.statements.iter().enumerate().filter(|(_, s)| s.before_tx).collect();
                 let (tx, after): (Vec<_>, Vec<_>) = plan.statements.iter().enumerate().filter(|(_, s)| !s.before_tx).partition(|(_, s)| !s.no_tx);
                 let t = opts.traffic;
-                for s in t.session_sql(Dialect::Postgres) {
+                for s in t.session_sql(self.dialect()) {
                     self.exec(&s).await?;
                 }
                 let tables = plan_tables(plan);
@@ -227,7 +156,7 @@ impl Session {
                             }
                         }
                         let err = fail(*k, &s.sql, &e);
-                        self.pg_revision(opts, plan, &stmts_json, "failed", 0, Some(&err.to_string())).await;
+                        self.pg_row(opts, plan, &stmts_json, "failed", 0, Some(&err.to_string())).await;
                         return Err(err.context("nothing was changed: this step runs before the transaction, and the ones before it were undone"));
                     }
                 }
@@ -262,7 +191,7 @@ impl Session {
                             let _ = self.exec(rev).await;
                         }
                     }
-                    self.pg_revision(opts, plan, &stmts_json, "failed", 0, Some(&err.to_string())).await;
+                    self.pg_row(opts, plan, &stmts_json, "failed", 0, Some(&err.to_string())).await;
                     if traffic::is_lock_timeout(&e) {
                         let who = self.blocker_lines(&tables, t.lock_timeout).await;
                         return Err(Refused(format!(
@@ -275,57 +204,51 @@ impl Session {
                     }
                     return Err(err.context("nothing was changed: the transaction was rolled back"));
                 }
-                self.pg_revision(opts, plan, &stmts_json, if after.is_empty() { "applied" } else { "partial" }, before.len() + tx.len(), None).await;
+                self.pg_row(opts, plan, &stmts_json, if after.is_empty() { "applied" } else { "partial" }, before.len() + tx.len(), None).await;
                 self.exec("COMMIT").await?;
                 let mut done = before.len() + tx.len();
                 for (k, s) in after {
                     // Outside the transaction (CREATE INDEX CONCURRENTLY): one statement retried.
                     if let Err(e) = self.exec_retrying(&s.sql, k, total, &t, &tables).await {
                         let err = fail(k, &s.sql, &e);
-                        self.pg_revision(opts, plan, &stmts_json, "failed", done, Some(&err.to_string())).await;
+                        self.pg_row(opts, plan, &stmts_json, "failed", done, Some(&err.to_string())).await;
                         return Err(err);
                     }
                     done += 1;
                 }
                 if done > 0 && before.len() + tx.len() < total {
-                    self.pg_revision(opts, plan, &stmts_json, "applied", done, None).await;
+                    self.pg_row(opts, plan, &stmts_json, "applied", done, None).await;
                 }
                 Ok(Report { applied: done, total, millis: started.elapsed().as_millis() })
             }
-            Dialect::Mysql => {
-                let rs = mysql::ddl::q(&opts.revisions_schema);
-                for stmt in mysql::bookkeeping::create_revisions(&rs) {
-                    self.exec(&stmt).await.context("creating the revision table")?;
-                }
-                // Rows name their database (lint's first-apply rule reads it).
-                if !self.my_has_column(&opts.revisions_schema, "schemagate_revisions", "target_db").await {
-                    self.exec(&mysql::bookkeeping::add_target_db(&rs)).await.context("adding target_db to the revision table")?;
-                }
-                let id = self.my_insert(opts, plan, &stmts_json, total).await?;
+            Discipline::StatementByStatement => {
+                self.0.prepare_revisions(&opts.revisions_schema).await.context("creating the revision table")?;
+                let id = self.0.record_revision(&revision(opts, plan, &stmts_json, "running", 0, None)).await?;
                 let t = opts.traffic;
-                for s in t.session_sql(Dialect::Mysql) {
+                for s in t.session_sql(self.dialect()) {
                     // max_statement_time is MariaDB's; MySQL has none for DDL.
                     let _ = self.exec(&s).await;
                 }
-                self.report_blockers(&[], t.lock_timeout, "before applying").await;
+                let tables = plan_tables(plan);
+                self.report_blockers(&tables, t.lock_timeout, "before applying").await;
                 // DDL commits implicitly in MySQL: record each statement as it completes so a
                 // re-run knows where the last attempt stopped. A lock timeout retries the one
                 // statement.
                 for (k, s) in plan.statements.iter().enumerate() {
-                    if let Err(e) = self.exec_retrying(&s.sql, k, total, &t, &[]).await {
+                    if let Err(e) = self.exec_retrying(&s.sql, k, total, &t, &tables).await {
                         let err = fail(k, &s.sql, &e);
-                        self.my_update(&rs, id, "failed", k, Some(&err.to_string())).await;
+                        self.0.update_revision(&opts.revisions_schema, id, "failed", k, Some(&err.to_string())).await;
                         return Err(err.context(format!(
                             "MySQL commits each DDL statement: {k} of {total} statement(s) were applied before the failure; re-running apply plans the rest"
                         )));
                     }
-                    self.my_update(&rs, id, if k + 1 == total { "applied" } else { "running" }, k + 1, None).await;
+                    self.0.update_revision(&opts.revisions_schema, id, if k + 1 == total { "applied" } else { "running" }, k + 1, None).await;
                     self.pause_point(k + 1).await;
                 }
                 Ok(Report { applied: total, total, millis: started.elapsed().as_millis() })
             }
-            Dialect::Sqlite => {
-                self.exec(sqlite::bookkeeping::CREATE_REVISIONS).await?;
+            Discipline::WriteTransaction => {
+                self.0.prepare_revisions(&opts.revisions_schema).await?;
                 for (k, s) in plan.statements.iter().enumerate() {
                     let _p = crate::progress::step(format!("applying statement {} of {total}", k + 1));
                     if let Err(e) = self.exec(&s.sql).await {
@@ -336,46 +259,21 @@ impl Session {
                     self.pause_point(k + 1).await;
                 }
                 // Foreign keys were off for the copy-table procedure: prove nothing dangles.
-                let violations = match self {
-                    Session::Sqlite(c) => sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut **c).await?,
-                    Session::Postgres(_) | Session::Mysql(_) => unreachable!(),
-                };
-                if let Some(v) = violations.first() {
-                    let table: String = v.get(0);
+                if let Some(table) = self.0.foreign_key_violation().await? {
                     let _ = self.exec("ROLLBACK").await;
                     bail!("the plan would leave rows of \"{table}\" pointing at missing rows (foreign_key_check); nothing was changed");
                 }
-                let Session::Sqlite(c) = self else { unreachable!() };
-                sqlx::query(sqlite::bookkeeping::INSERT_REVISION)
-                .bind(&plan.hash)
-                .bind(&stmts_json)
-                .bind(total as i64)
-                .bind(total as i64)
-                .bind(&opts.executed_by)
-                .bind(opts.commit.clone().unwrap_or_default())
-                .execute(&mut **c)
-                .await?;
+                self.0.record_revision(&revision(opts, plan, &stmts_json, "applied", total, None)).await?;
                 self.exec("COMMIT").await?;
                 Ok(Report { applied: total, total, millis: started.elapsed().as_millis() })
             }
         }
     }
 
-    async fn pg_revision(&mut self, opts: &Options, plan: &Plan, stmts: &str, status: &str, applied: usize, error: Option<&str>) {
-        if let Session::Postgres(c) = self {
-            let rs = postgres::ddl::q(&opts.revisions_schema);
-            let _ = sqlx::query(&postgres::bookkeeping::insert_revision(&rs))
-            .bind(&plan.hash)
-            .bind(status)
-            .bind(stmts)
-            .bind(applied as i32)
-            .bind(plan.statements.len() as i32)
-            .bind(error)
-            .bind(&opts.executed_by)
-            .bind(&opts.commit)
-            .execute(&mut **c)
-            .await;
-        }
+    /// The attempt's row, where the discipline writes it when the attempt ends (PostgreSQL);
+    /// a row that cannot be written does not undo what was applied.
+    async fn pg_row(&mut self, opts: &Options, plan: &Plan, stmts: &str, status: &str, applied: usize, error: Option<&str>) {
+        let _ = self.0.record_revision(&revision(opts, plan, stmts, status, applied, error)).await;
     }
 
     /// One statement on its own (outside a transaction), a lock timeout retried with backoff,
@@ -383,9 +281,9 @@ impl Session {
     async fn exec_retrying(&mut self, sql: &str, k: usize, total: usize, t: &traffic::Traffic, tables: &[String]) -> Result<(), sqlx::Error> {
         let _p = crate::progress::step(format!("applying statement {} of {total}", k + 1));
         let mut attempt = 0;
-        // A concurrent build that gave up left an INVALID index, which the retry's IF NOT
-        // EXISTS would take for done: it is dropped first (and that drop waits like the build).
-        let cleanup = postgres::online::leftover_cleanup(sql);
+        // What an attempt that gave up leaves behind (a concurrent build's INVALID index, which
+        // the retry's IF NOT EXISTS would take for done) is cleaned up before the retry.
+        let cleanup = crate::engine::of(self.dialect()).leftover_cleanup(sql);
         let mut dirty = false;
         loop {
             let r = match (&cleanup, dirty) {
@@ -421,48 +319,21 @@ impl Session {
     }
 
     async fn blocker_lines(&mut self, tables: &[String], older: Duration) -> Vec<String> {
-        match self {
-            Session::Postgres(c) => traffic::pg_blockers(c, tables, older).await,
-            Session::Mysql(c) => traffic::my_blockers(c, older).await,
-            Session::Sqlite(_) => Vec::new(),
-        }
+        self.0.blockers(tables, older).await
     }
+}
 
-    async fn my_has_column(&mut self, schema: &str, table: &str, column: &str) -> bool {
-        let Session::Mysql(c) = self else { return false };
-        sqlx::query_scalar::<_, i64>(mysql::bookkeeping::HAS_COLUMN)
-            .bind(schema)
-            .bind(table)
-            .bind(column)
-            .fetch_one(&mut **c)
-            .await
-            .is_ok_and(|n| n > 0)
-    }
-
-    async fn my_insert(&mut self, opts: &Options, plan: &Plan, stmts: &str, total: usize) -> Result<u64> {
-        let Session::Mysql(c) = self else { unreachable!() };
-        let rs = mysql::ddl::q(&opts.revisions_schema);
-        let r = sqlx::query(&mysql::bookkeeping::insert_revision(&rs))
-        .bind(&plan.hash)
-        .bind(stmts)
-        .bind(total as i32)
-        .bind(&opts.executed_by)
-        .bind(&opts.commit)
-        .execute(&mut **c)
-        .await?;
-        Ok(r.last_insert_id())
-    }
-
-    async fn my_update(&mut self, rs: &str, id: u64, status: &str, applied: usize, error: Option<&str>) {
-        if let Session::Mysql(c) = self {
-            let _ = sqlx::query(&mysql::bookkeeping::update_revision(rs))
-            .bind(status)
-            .bind(applied as i32)
-            .bind(error)
-            .bind(status)
-            .bind(id)
-            .execute(&mut **c)
-            .await;
-        }
+/// The row of `schemagate_revisions` for this attempt of `plan`.
+fn revision<'a>(opts: &'a Options, plan: &'a Plan, stmts: &'a str, status: &'a str, applied: usize, error: Option<&'a str>) -> Revision<'a> {
+    Revision {
+        schema: &opts.revisions_schema,
+        hash: &plan.hash,
+        statements: stmts,
+        status,
+        applied,
+        total: plan.statements.len(),
+        error,
+        executed_by: &opts.executed_by,
+        commit: opts.commit.as_deref(),
     }
 }

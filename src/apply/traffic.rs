@@ -75,31 +75,6 @@ pub fn is_lock_timeout(e: &sqlx::Error) -> bool {
     }
 }
 
-/// The sessions that hold a lock on one of `tables` (qualified, quoted names), sit idle in a
-/// transaction, or have had a transaction open longer than `older`: one line each (process id,
-/// user, application, state, age — never the query text, which may hold data).
-pub async fn pg_blockers(c: &mut sqlx::PgConnection, tables: &[String], older: Duration) -> Vec<String> {
-    let q = "SELECT a.pid, coalesce(a.usename::text, ''), coalesce(a.application_name, ''), coalesce(a.state, ''), \
-                    coalesce(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start))::bigint, 0) \
-             FROM pg_stat_activity a \
-             WHERE a.pid <> pg_backend_pid() AND a.datname = current_database() AND a.backend_type = 'client backend' \
-               AND (EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.granted AND l.relation = ANY(SELECT to_regclass(x) FROM unnest($1::text[]) x)) \
-                    OR a.state LIKE 'idle in transaction%' OR a.xact_start < now() - make_interval(secs => $2)) \
-             ORDER BY a.xact_start NULLS LAST LIMIT 10";
-    let rows: Vec<(i32, String, String, String, i64)> = sqlx::query_as(q).bind(tables).bind(older.as_secs_f64()).fetch_all(c).await.unwrap_or_default();
-    rows.into_iter().map(|(pid, user, app, state, age)| format!("pid {pid} (user {user}{}, {state}, transaction open {age} s)", if app.is_empty() { String::new() } else { format!(", {app}") })).collect()
-}
-
-/// MySQL/MariaDB: the transactions open longer than `older` (an open transaction holds the
-/// metadata lock of every table it read, which an ALTER waits for).
-pub async fn my_blockers(c: &mut sqlx::MySqlConnection, older: Duration) -> Vec<String> {
-    let q = "SELECT CAST(p.ID AS SIGNED), CAST(p.USER AS CHAR), CAST(p.COMMAND AS CHAR), CAST(TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS SIGNED) \
-             FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
-             WHERE p.ID <> CONNECTION_ID() AND t.trx_started < NOW() - INTERVAL ? SECOND ORDER BY t.trx_started LIMIT 10";
-    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(q).bind(older.as_secs()).fetch_all(c).await.unwrap_or_default();
-    rows.into_iter().map(|(id, user, command, age)| format!("connection {id} (user {user}, {command}, transaction open {age} s)")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

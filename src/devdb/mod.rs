@@ -11,7 +11,7 @@
 
 pub mod ephemeral;
 
-use crate::engine::{mysql, postgres, Conn};
+use crate::engine::Conn;
 use crate::schema::Dialect;
 use crate::url::DbUrl;
 use anyhow::{bail, Context, Result};
@@ -337,27 +337,7 @@ impl DevDb {
         report_leftovers(&admin).await;
         // Registered before it exists: a signal in between still drops what was made.
         LIVE.lock().unwrap_or_else(|e| e.into_inner()).push((url.clone(), name.clone()));
-        let principal = match &admin {
-            Conn::Postgres(p) => {
-                let r = postgres::sandbox::create(p, &name, &password, timeout_ms).await;
-                if r.is_ok() {
-                    // A disposable database holds only part of a schema (what a change touches), so
-                    // SQL-language routines may name tables it does not have: their bodies are
-                    // checked on the target, where the plan creates routines after the tables.
-                    // Loading a copy is a few hundred one-statement transactions; none needs to
-                    // wait for its WAL to reach disk (a crash loses the database anyway).
-                    for setting in ["check_function_bodies = off", "synchronous_commit = off"] {
-                        let _ = admin.execute(&format!("ALTER DATABASE {} SET {setting}", crate::engine::quote_ident(dialect, &name))).await;
-                    }
-                }
-                r.map(|p| match p {
-                    postgres::sandbox::Principal::Sealed(u, pw) => Some((u, pw)),
-                    postgres::sandbox::Principal::Admin => None,
-                })
-            }
-            Conn::Mysql(p) => mysql::sandbox::create(p, &name, &password).await.map(Some),
-            Conn::Sqlite(_) => unreachable_sqlite(),
-        };
+        let principal = admin.create_sandbox(&name, &password, timeout_ms).await;
         admin.close().await;
         let principal = match principal {
             Ok(p) => p,
@@ -389,13 +369,12 @@ impl DevDb {
         let (Err(e), Some((admin, name)), Dialect::Postgres) = (&first, &self.admin, self.conn.dialect()) else { return first };
         let text = e.to_string();
         if let Some(ext) = parse_create_extension(sql).filter(|x| extension_allowed(&x.name)) {
-            if crate::error::is_permission_error(&text) {
-                return self.as_admin(admin, name, &postgres::sandbox::create_extension_sql(&ext)).await;
+            if let Some(sql) = crate::engine::sandbox::create_extension_sql(self.conn.dialect(), &ext).filter(|_| crate::error::is_permission_error(&text)) {
+                return self.as_admin(admin, name, &sql).await;
             }
         }
         if let Some((ext, if_exists)) = parse_drop_extension(sql).filter(|x| extension_allowed(&x.0)) {
-            if crate::error::is_permission_error(&text) {
-                let sql = format!("DROP EXTENSION {}{}", if if_exists { "IF EXISTS " } else { "" }, crate::engine::quote_ident(Dialect::Postgres, &ext));
+            if let Some(sql) = crate::engine::sandbox::drop_extension_sql(self.conn.dialect(), &ext, if_exists).filter(|_| crate::error::is_permission_error(&text)) {
                 return self.as_admin(admin, name, &sql).await;
             }
         }
@@ -403,11 +382,7 @@ impl DevDb {
             if let Some(without) = without_leakproof(sql) {
                 self.execute_sealed(&without).await?;
                 // The function just made: PostgreSQL names its signature (regprocedure).
-                let func: Option<String> = match &self.conn {
-                    Conn::Postgres(p) => sqlx::query_scalar("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND NOT p.proleakproof ORDER BY p.oid DESC LIMIT 1").fetch_optional(p).await?,
-                    Conn::Mysql(_) | Conn::Sqlite(_) => None,
-                };
-                if let Some(f) = func {
+                if let Some(f) = self.conn.last_function_without_leakproof().await? {
                     return self.as_admin(admin, name, &format!("ALTER FUNCTION {f} LEAKPROOF")).await;
                 }
             }
@@ -478,25 +453,13 @@ impl DevDb {
     }
 }
 
-fn unreachable_sqlite<T>() -> Result<T> {
-    bail!("SQLite disposable databases are memory; they have no server")
-}
-
 /// Drop a disposable database and its sealed principal.
 async fn drop_database(admin: &DbUrl, name: &str) {
     if let Ok(c) = Conn::connect(admin).await {
-        drop_with(&c, name).await;
+        c.drop_sandbox(name).await;
         c.close().await;
     }
     LIVE.lock().unwrap_or_else(|e| e.into_inner()).retain(|(_, n)| n != name);
-}
-
-async fn drop_with(c: &Conn, name: &str) {
-    match c {
-        Conn::Postgres(p) => postgres::sandbox::drop(p, name).await,
-        Conn::Mysql(p) => mysql::sandbox::drop(p, name).await,
-        Conn::Sqlite(_) => {}
-    }
 }
 
 /// Drop every disposable database still alive and stop the ephemeral servers (exit, signals).
@@ -510,11 +473,7 @@ pub async fn drop_all() {
 
 /// Disposable databases, roles and accounts on a dev server that no run of this process made.
 pub async fn leftovers(admin: &Conn) -> Result<Vec<String>> {
-    let names = match admin {
-        Conn::Postgres(p) => postgres::sandbox::list(p, PREFIX).await?,
-        Conn::Mysql(p) => mysql::sandbox::list(p, PREFIX).await?,
-        Conn::Sqlite(_) => Vec::new(),
-    };
+    let names = admin.list_sandboxes(PREFIX).await?;
     let live: Vec<String> = LIVE.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(_, n)| n.clone()).collect();
     Ok(names.into_iter().filter(|n| !live.contains(n)).collect())
 }
@@ -558,7 +517,7 @@ pub async fn clean(dev_url: Option<&str>, age: Duration) -> Result<Vec<String>> 
             let admin = Conn::connect(&url).await?;
             let old = older_than(leftovers(&admin).await?, age);
             for n in &old {
-                drop_with(&admin, n).await;
+                admin.drop_sandbox(n).await;
             }
             admin.close().await;
             removed.extend(old);

@@ -29,6 +29,21 @@ impl Default for Online {
     }
 }
 
+/// How apply runs a plan on an engine (`apply::Session::apply` has one arm for each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discipline {
+    /// DDL is transactional (PostgreSQL): the steps before the transaction (an online scan),
+    /// one transaction retried whole on a lock timeout, the steps after it (CONCURRENTLY); the
+    /// revision row is written when it ends. A SQL script of the plan has the same layout.
+    Transaction,
+    /// Each DDL statement commits on its own (MySQL): one statement at a time, a lock timeout
+    /// retried, the progress recorded in the revision row after each.
+    StatementByStatement,
+    /// One write transaction that holds the whole database (SQLite): the statements, a
+    /// foreign-key check, the revision row, commit.
+    WriteTransaction,
+}
+
 pub trait Engine: Sync {
     fn dialect(&self) -> Dialect;
 
@@ -67,9 +82,12 @@ pub trait Engine: Sync {
     fn script_limits(&self, lock_timeout: std::time::Duration, statement_timeout: std::time::Duration) -> Vec<String> {
         self.session_limits(lock_timeout, statement_timeout)
     }
-    /// Whether a SQL script of the plan wraps its transactional statements in one BEGIN …
-    /// COMMIT, as apply runs them.
-    fn script_in_transaction(&self) -> bool;
+    fn discipline(&self) -> Discipline;
+    /// A statement to run before retrying `sql` after a lock timeout: what the attempt that
+    /// gave up may have left behind (PostgreSQL: the INVALID index of a concurrent build).
+    fn leftover_cleanup(&self, _sql: &str) -> Option<String> {
+        None
+    }
     /// One statement of a SQL script that the engine's own client can run.
     fn script_statement(&self, sql: &str) -> String {
         format!("{sql};\n")

@@ -5,11 +5,13 @@
 pub mod interface;
 pub mod mysql;
 pub mod postgres;
+pub mod sandbox;
+pub mod session;
 pub mod sql_text;
 pub mod sqlite;
 pub mod wording;
 
-pub use interface::{of, DirLockSql, Engine, Online, RevisionProbe};
+pub use interface::{of, DirLockSql, Discipline, Engine, Online, RevisionProbe};
 
 use crate::schema::{Dialect, Realm};
 use crate::url::{redact, DbUrl};

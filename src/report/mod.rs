@@ -297,7 +297,7 @@ pub fn sql(o: &Outcome) -> String {
         s.push_str(&comment(st));
         s.push_str(&e.script_statement(&st.sql));
     };
-    if e.script_in_transaction() {
+    if e.discipline() == crate::engine::Discipline::Transaction {
         for st in stmts.iter().filter(|st| st.before_tx) {
             emit(&mut s, st);
         }

@@ -3,7 +3,7 @@
 
 use super::{ddl, objects_ddl, online, privileges, traffic};
 use crate::diff::{Change, TableChange};
-use crate::engine::interface::{Engine, Online};
+use crate::engine::interface::{Discipline, Engine, Online};
 use crate::engine::interface::at;
 use crate::engine::wording;
 use crate::schema::refs::ObjKey;
@@ -110,9 +110,8 @@ impl Engine for Mysql {
     fn script_limits(&self, lock_timeout: std::time::Duration, statement_timeout: std::time::Duration) -> Vec<String> {
         traffic::session_limits(lock_timeout, statement_timeout).into_iter().filter(|s| !s.contains("max_statement_time")).collect()
     }
-    /// Every DDL statement commits on its own.
-    fn script_in_transaction(&self) -> bool {
-        false
+    fn discipline(&self) -> Discipline {
+        Discipline::StatementByStatement
     }
     /// MySQL's client ends a statement at every `;`, so a routine or trigger body that contains
     /// one is wrapped in `DELIMITER` commands (which schemagate's own splitter reads back too),

@@ -3,7 +3,7 @@
 
 use super::{ddl, objects_ddl, online, privileges, traffic};
 use crate::diff::{Change, TableChange};
-use crate::engine::interface::{Engine, Online};
+use crate::engine::interface::{Discipline, Engine, Online};
 use crate::engine::interface::at;
 use crate::engine::wording;
 use crate::schema::refs::ObjKey;
@@ -109,10 +109,11 @@ impl Engine for Postgres {
     fn session_limits(&self, lock_timeout: std::time::Duration, statement_timeout: std::time::Duration) -> Vec<String> {
         traffic::session_limits(lock_timeout, statement_timeout)
     }
-    /// DDL is transactional: the script runs as apply does, one transaction between the steps
-    /// before it (an online scan) and after it (CONCURRENTLY).
-    fn script_in_transaction(&self) -> bool {
-        true
+    fn discipline(&self) -> Discipline {
+        Discipline::Transaction
+    }
+    fn leftover_cleanup(&self, sql: &str) -> Option<String> {
+        super::online::leftover_cleanup(sql)
     }
 
     fn create_realm(&self, realm: &Realm) -> Vec<String> {

@@ -9,5 +9,6 @@ pub mod objects_inspect;
 pub mod online;
 pub mod privileges;
 pub mod sandbox;
+pub mod session;
 pub mod traffic;
 pub mod types;

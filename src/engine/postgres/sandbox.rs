@@ -76,6 +76,30 @@ pub async fn create(admin: &PgPool, name: &str, password: &str, statement_timeou
     Ok(Principal::Sealed(name.to_string(), password.to_string()))
 }
 
+/// Settings of a new disposable database. It holds only part of a schema (what a change
+/// touches), so SQL-language routines may name tables it does not have: their bodies are
+/// checked on the target, where the plan creates routines after the tables. Loading a copy is a
+/// few hundred one-statement transactions; none needs to wait for its WAL to reach disk (a
+/// crash loses the database anyway).
+pub async fn tune(admin: &PgPool, name: &str) {
+    for setting in ["check_function_bodies = off", "synchronous_commit = off"] {
+        let _ = run(admin, &format!("ALTER DATABASE {} SET {setting}", q(name))).await;
+    }
+}
+
+/// The function the current role made last and did not mark LEAKPROOF (only a superuser may),
+/// as its signature: what the admin connection marks for it.
+pub async fn last_function_without_leakproof(c: &PgPool) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND NOT p.proleakproof ORDER BY p.oid DESC LIMIT 1")
+        .fetch_optional(c)
+        .await?)
+}
+
+/// `DROP EXTENSION` as schemagate itself runs it for an allow-listed extension.
+pub fn drop_extension_sql(name: &str, if_exists: bool) -> String {
+    format!("DROP EXTENSION {}{}", if if_exists { "IF EXISTS " } else { "" }, q(name))
+}
+
 /// Drop database `name` (its sessions ended first) and role `name`, if they exist.
 pub async fn drop(admin: &PgPool, name: &str) {
     let _ = run(admin, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", q(name))).await;

@@ -4,7 +4,7 @@
 
 use super::{ddl, objects, traffic};
 use crate::diff::Change;
-use crate::engine::interface::Engine;
+use crate::engine::interface::{Discipline, Engine};
 use crate::engine::interface::at;
 use crate::engine::wording;
 use crate::schema::refs::ObjKey;
@@ -61,9 +61,10 @@ impl Engine for Sqlite {
     fn session_limits(&self, _lock_timeout: std::time::Duration, _statement_timeout: std::time::Duration) -> Vec<String> {
         Vec::new()
     }
-    /// A table copy switches foreign keys off, which SQLite ignores inside a transaction.
-    fn script_in_transaction(&self) -> bool {
-        false
+    /// A SQL script of the plan has no BEGIN: its table copies switch foreign keys off, which
+    /// SQLite ignores inside a transaction (apply switches them off before taking the lock).
+    fn discipline(&self) -> Discipline {
+        Discipline::WriteTransaction
     }
     fn only_schema(&self) -> Option<&'static str> {
         Some("main")

@@ -6,5 +6,6 @@ pub mod inspect;
 pub mod lossy;
 pub mod objects;
 pub mod sandbox;
+pub mod session;
 pub mod traffic;
 pub mod types;
