@@ -49,7 +49,7 @@ async fn round_trip(dialect: Dialect, file: &Path, prepare: impl Fn(&str) -> Str
     }
     let mut sql = String::new();
     for s in create_realm(&renamed, dialect) {
-        sql.push_str(&schemagate::report::script_statement(&s, dialect));
+        sql.push_str(&schemagate::engine::of(dialect).script_statement(&s));
     }
     copy.load_sql(&sql);
     let mut again = copy.inspect().await;
