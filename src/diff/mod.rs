@@ -466,17 +466,9 @@ pub struct OnRegenerated<'a> {
 pub fn on_regenerated_columns<'a>(to: &'a Table, changes: &[TableChange], dialect: crate::schema::Dialect) -> OnRegenerated<'a> {
     let regenerated: Vec<&str> = changes
         .iter()
-        .filter_map(|c| match c {
-            TableChange::ModifyColumn { to: col, what, .. } if what.contains(&"generated") && col.generated.is_some() => Some(col.name.as_str()),
-            TableChange::AddColumn { .. } | TableChange::DropColumn { .. } | TableChange::ModifyColumn { .. }
-            | TableChange::AddIndex { .. } | TableChange::DropIndex { .. } | TableChange::AddPrimaryKey { .. }
-            | TableChange::DropPrimaryKey { .. } | TableChange::AddForeignKey { .. }
-            | TableChange::DropForeignKey { .. } | TableChange::AddCheck { .. } | TableChange::DropCheck { .. }
-            | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. }
-            | TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. }
-            | TableChange::ModifyRowSecurity { .. } | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. }
-            | TableChange::ModifyPolicy { .. } => None,
-        })
+        .filter_map(|c| if let TableChange::ModifyColumn { to: col, what, .. } = c { Some((col, what)) } else { None })
+        .filter(|(col, what)| what.contains(&"generated") && col.generated.is_some())
+        .map(|(col, _)| col.name.as_str())
         .collect();
     // Every modified table passes here: most replace no column, and scan nothing.
     if regenerated.is_empty() {

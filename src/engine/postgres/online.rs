@@ -30,25 +30,21 @@ fn concurrently(changes: &[Change], statements: Vec<Statement>, ci: Online) -> V
     for c in changes {
         if let Change::ModifyTable { schema, changes: tcs, .. } = c {
             let gone: Vec<&str> = tcs.iter().filter_map(|tc| if let TableChange::DropColumn { column } = tc { Some(column.name.as_str()) } else { None }).collect();
+            // Only plain indexes have a CONCURRENTLY form; every other change stays in the
+            // transaction.
             for tc in tcs {
-                match tc {
-                    TableChange::AddIndex { index } if !index.constraint => {
+                if let TableChange::AddIndex { index } = tc {
+                    if !index.constraint {
                         added.insert((schema.clone(), index.name.clone()));
                     }
-                    // An index on a column the transaction drops goes with the column: dropped
-                    // after the transaction it would no longer exist, and CONCURRENTLY would
-                    // spare no one, since dropping the column locks the table anyway.
-                    TableChange::DropIndex { index } if !index.constraint && !uses_any(index, &gone) => {
+                }
+                // An index on a column the transaction drops goes with the column: dropped after
+                // the transaction it would no longer exist, and CONCURRENTLY would spare no one,
+                // since dropping the column locks the table anyway.
+                if let TableChange::DropIndex { index } = tc {
+                    if !index.constraint && !uses_any(index, &gone) {
                         dropped.insert(ddl::qn(schema, &index.name));
                     }
-                    TableChange::AddColumn { .. } | TableChange::DropColumn { .. } | TableChange::ModifyColumn { .. }
-                    | TableChange::AddIndex { .. } | TableChange::DropIndex { .. } | TableChange::AddPrimaryKey { .. }
-                    | TableChange::DropPrimaryKey { .. } | TableChange::AddForeignKey { .. }
-                    | TableChange::DropForeignKey { .. } | TableChange::AddCheck { .. } | TableChange::DropCheck { .. }
-                    | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. }
-                    | TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. }
-                    | TableChange::ModifyRowSecurity { .. } | TableChange::AddPolicy { .. }
-                    | TableChange::DropPolicy { .. } | TableChange::ModifyPolicy { .. } => {}
                 }
             }
         }
