@@ -156,7 +156,7 @@ impl Session {
                             }
                         }
                         let err = fail(*k, &s.sql, &e);
-                        self.pg_row(opts, plan, &stmts_json, "failed", 0, Some(&err.to_string())).await;
+                        self.record_end(opts, plan, &stmts_json, "failed", 0, Some(&err.to_string())).await;
                         return Err(err.context("nothing was changed: this step runs before the transaction, and the ones before it were undone"));
                     }
                 }
@@ -191,7 +191,7 @@ impl Session {
                             let _ = self.exec(rev).await;
                         }
                     }
-                    self.pg_row(opts, plan, &stmts_json, "failed", 0, Some(&err.to_string())).await;
+                    self.record_end(opts, plan, &stmts_json, "failed", 0, Some(&err.to_string())).await;
                     if traffic::is_lock_timeout(&e) {
                         let who = self.blocker_lines(&tables, t.lock_timeout).await;
                         return Err(Refused(format!(
@@ -204,20 +204,20 @@ impl Session {
                     }
                     return Err(err.context("nothing was changed: the transaction was rolled back"));
                 }
-                self.pg_row(opts, plan, &stmts_json, if after.is_empty() { "applied" } else { "partial" }, before.len() + tx.len(), None).await;
+                self.record_end(opts, plan, &stmts_json, if after.is_empty() { "applied" } else { "partial" }, before.len() + tx.len(), None).await;
                 self.exec("COMMIT").await?;
                 let mut done = before.len() + tx.len();
                 for (k, s) in after {
                     // Outside the transaction (CREATE INDEX CONCURRENTLY): one statement retried.
                     if let Err(e) = self.exec_retrying(&s.sql, k, total, &t, &tables).await {
                         let err = fail(k, &s.sql, &e);
-                        self.pg_row(opts, plan, &stmts_json, "failed", done, Some(&err.to_string())).await;
+                        self.record_end(opts, plan, &stmts_json, "failed", done, Some(&err.to_string())).await;
                         return Err(err);
                     }
                     done += 1;
                 }
                 if done > 0 && before.len() + tx.len() < total {
-                    self.pg_row(opts, plan, &stmts_json, "applied", done, None).await;
+                    self.record_end(opts, plan, &stmts_json, "applied", done, None).await;
                 }
                 Ok(Report { applied: done, total, millis: started.elapsed().as_millis() })
             }
@@ -270,9 +270,9 @@ impl Session {
         }
     }
 
-    /// The attempt's row, where the discipline writes it when the attempt ends (PostgreSQL);
+    /// The attempt's row, written when it ends (the Transaction discipline's bookkeeping);
     /// a row that cannot be written does not undo what was applied.
-    async fn pg_row(&mut self, opts: &Options, plan: &Plan, stmts: &str, status: &str, applied: usize, error: Option<&str>) {
+    async fn record_end(&mut self, opts: &Options, plan: &Plan, stmts: &str, status: &str, applied: usize, error: Option<&str>) {
         let _ = self.0.record_revision(&revision(opts, plan, stmts, status, applied, error)).await;
     }
 
