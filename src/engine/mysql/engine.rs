@@ -107,8 +107,8 @@ impl Engine for Mysql {
         traffic::session_limits(lock_timeout, statement_timeout)
     }
     /// Without `max_statement_time`, which MySQL does not have (apply skips it there).
-    fn script_limits(&self, lock_timeout: std::time::Duration, statement_timeout: std::time::Duration) -> Vec<String> {
-        traffic::session_limits(lock_timeout, statement_timeout).into_iter().filter(|s| !s.contains("max_statement_time")).collect()
+    fn script_limits(&self, lock_timeout: std::time::Duration, _statement_timeout: std::time::Duration) -> Vec<String> {
+        traffic::lock_limits(lock_timeout)
     }
     fn discipline(&self) -> Discipline {
         Discipline::StatementByStatement

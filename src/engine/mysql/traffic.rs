@@ -48,18 +48,21 @@ impl Algorithm {
         }
     }
 }
+
 /// The metadata-lock and row-lock waits, in whole seconds (at least one: MySQL has no finer
-/// lock wait), and MariaDB's limit on any statement (MySQL 8's max_execution_time covers only
-/// SELECT).
-pub fn session_limits(lock_timeout: std::time::Duration, statement_timeout: std::time::Duration) -> Vec<String> {
+/// lock wait): what both MySQL and MariaDB accept.
+pub fn lock_limits(lock_timeout: std::time::Duration) -> Vec<String> {
     let secs = lock_timeout.as_secs().max(1);
-    vec![
-        format!("SET SESSION lock_wait_timeout = {secs}"),
-        format!("SET SESSION innodb_lock_wait_timeout = {secs}"),
-        format!("SET SESSION max_statement_time = {}", statement_timeout.as_secs_f64()),
-    ]
+    vec![format!("SET SESSION lock_wait_timeout = {secs}"), format!("SET SESSION innodb_lock_wait_timeout = {secs}")]
 }
 
+/// The lock waits, and MariaDB's limit on any statement (MySQL 8's max_execution_time covers
+/// only SELECT; apply skips the setting where the server lacks it).
+pub fn session_limits(lock_timeout: std::time::Duration, statement_timeout: std::time::Duration) -> Vec<String> {
+    let mut v = lock_limits(lock_timeout);
+    v.push(format!("SET SESSION max_statement_time = {}", statement_timeout.as_secs_f64()));
+    v
+}
 
 pub fn of(changes: &[Change], statements: &[Statement]) -> Vec<Traffic> {
     statements.iter().map(|s| one(s.change.and_then(|i| changes.get(i)), s)).collect()

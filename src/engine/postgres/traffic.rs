@@ -31,11 +31,11 @@ fn blocks(lock: &str) -> Blocks {
         _ => Blocks::Nothing,
     }
 }
+
 /// `SET lock_timeout` and `statement_timeout`, in milliseconds (0: no statement limit).
 pub fn session_limits(lock_timeout: std::time::Duration, statement_timeout: std::time::Duration) -> Vec<String> {
     vec![format!("SET lock_timeout = {}", lock_timeout.as_millis().max(1)), format!("SET statement_timeout = {}", statement_timeout.as_millis())]
 }
-
 
 pub fn of(changes: &[Change], statements: &[Statement]) -> Vec<Traffic> {
     // Helper checks validated before the transaction: the SET NOT NULL they prove scans nothing.

@@ -201,31 +201,23 @@ fn simple(from: &Table, c: &TableChange) -> bool {
 pub fn modify_table(from: &Table, to: &Table, changes: &[TableChange]) -> Vec<Statement> {
     let t = q(&to.name);
     if changes.iter().all(|c| simple(from, c)) {
+        // `simple` admits only dropped indexes and columns (first) and added columns and
+        // indexes (then): anything else rebuilds the table below.
         let mut out = Vec::new();
         for c in changes {
-            match c {
-                TableChange::DropIndex { index } => out.push(Statement::new(format!("DROP INDEX {}", q(&index.name)), format!("drop index \"{}\"", index.name)).rev(create_index(&from.name, index))),
-                TableChange::DropColumn { column } => out.push(Statement::new(format!("ALTER TABLE {t} DROP COLUMN {}", q(&column.name)), format!("drop column \"{}\" (its values are lost)", column.name))),
-                TableChange::AddColumn { .. } | TableChange::ModifyColumn { .. } | TableChange::AddIndex { .. }
-                | TableChange::AddPrimaryKey { .. } | TableChange::DropPrimaryKey { .. }
-                | TableChange::AddForeignKey { .. } | TableChange::DropForeignKey { .. } | TableChange::AddCheck { .. }
-                | TableChange::DropCheck { .. } | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. }
-                | TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. }
-                | TableChange::ModifyRowSecurity { .. } | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. }
-                | TableChange::ModifyPolicy { .. } => {}
+            if let TableChange::DropIndex { index } = c {
+                out.push(Statement::new(format!("DROP INDEX {}", q(&index.name)), format!("drop index \"{}\"", index.name)).rev(create_index(&from.name, index)));
+            }
+            if let TableChange::DropColumn { column } = c {
+                out.push(Statement::new(format!("ALTER TABLE {t} DROP COLUMN {}", q(&column.name)), format!("drop column \"{}\" (its values are lost)", column.name)));
             }
         }
         for c in changes {
-            match c {
-                TableChange::AddColumn { column } => out.push(Statement::new(format!("ALTER TABLE {t} ADD COLUMN {}", column_def(column, false)), format!("add column \"{}\"", column.name)).rev(format!("ALTER TABLE {t} DROP COLUMN {}", q(&column.name)))),
-                TableChange::AddIndex { index } => out.push(Statement::new(create_index(&to.name, index), format!("create index \"{}\"", index.name)).rev(format!("DROP INDEX {}", q(&index.name)))),
-                TableChange::DropColumn { .. } | TableChange::ModifyColumn { .. } | TableChange::DropIndex { .. }
-                | TableChange::AddPrimaryKey { .. } | TableChange::DropPrimaryKey { .. }
-                | TableChange::AddForeignKey { .. } | TableChange::DropForeignKey { .. } | TableChange::AddCheck { .. }
-                | TableChange::DropCheck { .. } | TableChange::ModifyComment { .. } | TableChange::ModifyOptions { .. }
-                | TableChange::ModifyPartitionOf { .. } | TableChange::ModifyPartitionKey { .. }
-                | TableChange::ModifyRowSecurity { .. } | TableChange::AddPolicy { .. } | TableChange::DropPolicy { .. }
-                | TableChange::ModifyPolicy { .. } => {}
+            if let TableChange::AddColumn { column } = c {
+                out.push(Statement::new(format!("ALTER TABLE {t} ADD COLUMN {}", column_def(column, false)), format!("add column \"{}\"", column.name)).rev(format!("ALTER TABLE {t} DROP COLUMN {}", q(&column.name))));
+            }
+            if let TableChange::AddIndex { index } = c {
+                out.push(Statement::new(create_index(&to.name, index), format!("create index \"{}\"", index.name)).rev(format!("DROP INDEX {}", q(&index.name))));
             }
         }
         return out;
