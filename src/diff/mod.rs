@@ -15,8 +15,10 @@ pub enum Change {
     DropSchema { schema: String },
     /// Comment or MySQL character set of a schema.
     ModifySchema { from: Schema, to: Schema },
-    AddExtension { schema: String, value: Extension },
-    DropExtension { schema: String, name: String },
+    /// An object of a kind handled generically (`schema::kinds`): the engines render it.
+    AddObject { schema: String, object: Object },
+    DropObject { schema: String, object: Object },
+    ModifyObject { schema: String, from: Object, to: Object },
     AddEnum { schema: String, value: EnumType },
     DropEnum { schema: String, name: String },
     /// Values or comment of a PostgreSQL enum changed. `users` are the columns of the current
@@ -131,7 +133,7 @@ impl Change {
             Change::DropTrigger { schema, trigger } => ("drop_trigger", schema, format!("{}.{}", trigger.table, trigger.name)),
             Change::ModifyTrigger { schema, to, .. } => ("modify_trigger", schema, format!("{}.{}", to.table, to.name)),
             Change::AddSchema { .. } | Change::DropSchema { .. } | Change::ModifySchema { .. }
-            | Change::AddExtension { .. } | Change::DropExtension { .. } | Change::AddEnum { .. }
+            | Change::AddObject { .. } | Change::DropObject { .. } | Change::ModifyObject { .. } | Change::AddEnum { .. }
             | Change::DropEnum { .. } | Change::ModifyEnum { .. } | Change::AddDomain { .. } | Change::DropDomain { .. }
             | Change::ModifyDomain { .. } | Change::AddSequence { .. } | Change::DropSequence { .. }
             | Change::ModifySequence { .. } | Change::RenameTable { .. } | Change::RenameColumn { .. }
@@ -152,7 +154,7 @@ impl Change {
             // Recreating an enum converts the columns that use it.
             Change::ModifyEnum { users, .. } => users.iter().map(|u| (u.schema.as_str(), u.table.as_str())).collect(),
             Change::AddSchema { .. } | Change::DropSchema { .. } | Change::ModifySchema { .. }
-            | Change::AddExtension { .. } | Change::DropExtension { .. } | Change::AddEnum { .. }
+            | Change::AddObject { .. } | Change::DropObject { .. } | Change::ModifyObject { .. } | Change::AddEnum { .. }
             | Change::DropEnum { .. } | Change::AddDomain { .. } | Change::DropDomain { .. }
             | Change::ModifyDomain { .. } | Change::AddSequence { .. } | Change::DropSequence { .. }
             | Change::ModifySequence { .. } | Change::AddView { .. } | Change::DropView { .. }
@@ -166,10 +168,11 @@ impl Change {
     /// True for changes that remove data or objects.
     pub fn destructive(&self) -> bool {
         match self {
-            Change::DropSchema { .. } | Change::DropTable { .. } | Change::DropExtension { .. } | Change::DropEnum { .. } | Change::DropDomain { .. } | Change::DropSequence { .. } => true,
+            Change::DropSchema { .. } | Change::DropTable { .. } | Change::DropObject { .. } | Change::DropEnum { .. } | Change::DropDomain { .. } | Change::DropSequence { .. } => true,
             Change::ModifyEnum { from, to, .. } => from.values.iter().any(|v| !to.values.contains(v)),
+            Change::ModifyObject { from, to, .. } => from.change_loses_data(to),
             Change::ModifyTable { changes, .. } => changes.iter().any(|c| matches!(c, TableChange::DropColumn { .. })),
-            Change::AddSchema { .. } | Change::ModifySchema { .. } | Change::AddExtension { .. }
+            Change::AddSchema { .. } | Change::ModifySchema { .. } | Change::AddObject { .. }
             | Change::AddEnum { .. } | Change::AddDomain { .. } | Change::ModifyDomain { .. }
             | Change::AddSequence { .. } | Change::ModifySequence { .. } | Change::RenameTable { .. }
             | Change::RenameColumn { .. } | Change::RenameIndex { .. } | Change::AddView { .. }
@@ -269,16 +272,11 @@ fn enum_users(realm: &Realm, schema: &str, name: &str) -> Vec<EnumUser> {
 
 fn schema_objects(realm: &Realm, from: &Schema, to: &Schema, out: &mut Vec<Change>) {
     let sn = to.name.clone();
-    for x in &to.extensions {
-        if !from.extensions.contains(x) {
-            out.push(Change::AddExtension { schema: sn.clone(), value: x.clone() });
-        }
-    }
-    for x in &from.extensions {
-        if !to.extensions.contains(x) {
-            out.push(Change::DropExtension { schema: sn.clone(), name: x.name.clone() });
-        }
-    }
+    // Drops of generic objects first and additions after the enums and domains: a composite
+    // type may use either, and goes before them when dropped.
+    let (mut drops, mut adds) = (Vec::new(), Vec::new());
+    kinds(&sn, from, to, &mut drops, &mut adds);
+    out.append(&mut drops);
     // Enums
     let fe: HashMap<&str, &EnumType> = from.enums.iter().map(|e| (e.name.as_str(), e)).collect();
     for e in &to.enums {
@@ -322,6 +320,7 @@ fn schema_objects(realm: &Realm, from: &Schema, to: &Schema, out: &mut Vec<Chang
             out.push(Change::DropSequence { schema: sn.clone(), name: q.name.clone() });
         }
     }
+    out.append(&mut adds);
     let ft: HashMap<&str, &Table> = from.tables.iter().map(|t| (t.name.as_str(), t)).collect();
     let tt: HashMap<&str, &Table> = to.tables.iter().map(|t| (t.name.as_str(), t)).collect();
     for t in &to.tables {
@@ -349,6 +348,25 @@ fn schema_objects(realm: &Realm, from: &Schema, to: &Schema, out: &mut Vec<Chang
         out.push(Change::DropTable { schema: sn.clone(), table: t.clone() });
     }
     objects(from, to, out);
+}
+
+/// Objects of the generic kinds, matched by (kind, name): drops into `drops`, additions and
+/// changes into `adds`.
+fn kinds(sn: &str, from: &Schema, to: &Schema, drops: &mut Vec<Change>, adds: &mut Vec<Change>) {
+    let old: HashMap<(&str, &str), &Object> = from.objects.iter().map(|o| (o.key(), o)).collect();
+    let new: HashMap<(&str, &str), &Object> = to.objects.iter().map(|o| (o.key(), o)).collect();
+    for o in &to.objects {
+        match old.get(&o.key()) {
+            None => adds.push(Change::AddObject { schema: sn.to_string(), object: o.clone() }),
+            Some(was) if *was != o => adds.push(Change::ModifyObject { schema: sn.to_string(), from: (*was).clone(), to: o.clone() }),
+            Some(_) => {}
+        }
+    }
+    for o in &from.objects {
+        if !new.contains_key(&o.key()) {
+            drops.push(Change::DropObject { schema: sn.to_string(), object: o.clone() });
+        }
+    }
 }
 
 /// Views, routines (by signature: overloads are distinct) and triggers (by table and name).

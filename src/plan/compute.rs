@@ -477,7 +477,7 @@ async fn load_into_dev(dialect: Dialect, dev: &DevDb, realm: &Realm) -> Result<O
 async fn normalize(dialect: Dialect, current: &Realm, desired: &mut Realm, changes: &[Change], opts: &Options) -> Result<usize> {
     let mut set: BTreeSet<(String, String)> = touched(changes).into_iter().filter(|(s, t)| desired.table(s, t).is_some()).collect();
     let _ = current;
-    let needs_types = changes.iter().any(|c| matches!(c, Change::AddEnum { .. } | Change::AddDomain { .. } | Change::ModifyEnum { .. } | Change::ModifyDomain { .. } | Change::AddExtension { .. } | Change::AddSequence { .. }));
+    let needs_types = changes.iter().any(|c| matches!(c, Change::AddEnum { .. } | Change::AddDomain { .. } | Change::ModifyEnum { .. } | Change::ModifyDomain { .. } | Change::AddObject { .. } | Change::ModifyObject { .. } | Change::AddSequence { .. }));
     let objects = changes.iter().any(is_object_change);
     if set.is_empty() && !needs_types && !objects {
         return Ok(0);

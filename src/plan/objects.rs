@@ -244,8 +244,8 @@ pub fn phases(changes: &[Change], e: &dyn Engine) -> Phases {
             }
             // Triggers are placed by their own passes below; the rest is not a dependency-ordered object.
             Change::AddTrigger { .. } | Change::DropTrigger { .. } | Change::ModifyTrigger { .. } => {}
-            Change::AddSchema { .. } | Change::DropSchema { .. } | Change::ModifySchema { .. } | Change::AddExtension { .. }
-            | Change::DropExtension { .. } | Change::AddEnum { .. } | Change::DropEnum { .. } | Change::ModifyEnum { .. }
+            Change::AddSchema { .. } | Change::DropSchema { .. } | Change::ModifySchema { .. } | Change::AddObject { .. }
+            | Change::DropObject { .. } | Change::ModifyObject { .. } | Change::AddEnum { .. } | Change::DropEnum { .. } | Change::ModifyEnum { .. }
             | Change::AddDomain { .. } | Change::DropDomain { .. } | Change::ModifyDomain { .. } | Change::AddSequence { .. }
             | Change::DropSequence { .. } | Change::ModifySequence { .. } | Change::RenameTable { .. }
             | Change::RenameColumn { .. } | Change::RenameIndex { .. } | Change::Grant { .. } | Change::Revoke { .. }

@@ -2,9 +2,11 @@
 //! and diff/plan/lint only ever look at the model. Identifiers keep their exact case; quoting
 //! happens only in `engine/*/ddl.rs`.
 
+pub mod kinds;
 pub mod refs;
 pub mod type_ref;
 
+pub use kinds::{Extension, Object};
 use serde::Serialize;
 
 /// Which SQL engine a realm belongs to. Canonical spellings (types, defaults) differ per engine.
@@ -141,7 +143,9 @@ pub struct Schema {
     pub views: Vec<View>,
     pub functions: Vec<Function>,
     pub triggers: Vec<Trigger>,
-    pub extensions: Vec<Extension>,
+    /// Objects of the kinds handled generically (extensions, …): see `kinds`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<kinds::Object>,
     /// Privileges on the schema itself (USAGE, CREATE).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub grants: Vec<Grant>,
@@ -854,22 +858,6 @@ impl PartialEq for Trigger {
     }
 }
 
-/// A PostgreSQL extension, listed under the schema it is installed in.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Extension {
-    pub name: String,
-    /// Informational: versions are not compared (upgrades are `ALTER EXTENSION … UPDATE`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-}
-
-impl PartialEq for Extension {
-    fn eq(&self, o: &Self) -> bool {
-        self.name == o.name
-    }
-}
-impl Eq for Extension {}
-
 impl PartialEq for Table {
     fn eq(&self, o: &Self) -> bool {
         self.name == o.name
@@ -898,7 +886,7 @@ impl PartialEq for Schema {
             && self.views == o.views
             && self.functions == o.functions
             && self.triggers == o.triggers
-            && self.extensions == o.extensions
+            && self.objects == o.objects
             && self.grants == o.grants
             && self.default_privileges == o.default_privileges
             && self.charset == o.charset
@@ -939,7 +927,7 @@ impl Realm {
             s.enums.sort_by(|a, b| a.name.cmp(&b.name));
             s.domains.sort_by(|a, b| a.name.cmp(&b.name));
             s.sequences.sort_by(|a, b| a.name.cmp(&b.name));
-            s.extensions.sort_by(|a, b| a.name.cmp(&b.name));
+            s.objects.sort_by(|a, b| a.key().cmp(&b.key()));
             s.views.sort_by(|a, b| a.name.cmp(&b.name));
             s.functions.sort_by_key(|f| f.signature());
             s.triggers.sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));

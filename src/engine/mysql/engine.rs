@@ -1,7 +1,7 @@
 //! MySQL and MariaDB behind the planner's interface (`engine::Engine`): which statements each
 //! change becomes and in which phase, from the functions of this folder.
 
-use super::{ddl, objects_ddl, online, privileges, traffic};
+use super::{ddl, kinds, objects_ddl, online, privileges, traffic};
 use crate::diff::{Change, TableChange};
 use crate::engine::interface::{Discipline, Engine, Online};
 use crate::engine::interface::at;
@@ -35,9 +35,11 @@ impl Engine for Mysql {
             Change::DropSchema { schema } => out.push((Phase::DropSchemas, Statement::new(format!("DROP DATABASE {}", ddl::q(schema)), format!("drop schema \"{schema}\"")))),
             // Accounts belong to the server: a plan never creates one (grants name existing ones).
             Change::AddRole { .. } => {}
-            // MySQL has no extensions, named types, domains or sequences (an enum is a column
-            // type); the diff never produces these for it.
-            Change::AddExtension { .. } | Change::DropExtension { .. } => {}
+            Change::AddObject { schema, object } => out.extend(kinds::add(schema, object)),
+            Change::DropObject { schema, object } => out.extend(kinds::drop(schema, object)),
+            Change::ModifyObject { schema, from, to } => out.extend(kinds::modify(schema, from, to)),
+            // MySQL has no named types, domains or sequences (an enum is a column type); the diff
+            // never produces these for it.
             Change::AddEnum { .. } | Change::ModifyEnum { .. } | Change::DropEnum { .. } => {}
             Change::AddDomain { .. } | Change::ModifyDomain { .. } | Change::DropDomain { .. } => {}
             Change::AddSequence { .. } | Change::ModifySequence { .. } | Change::DropSequence { .. } => {}

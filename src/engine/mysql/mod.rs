@@ -3,6 +3,7 @@ pub mod bookkeeping;
 pub mod ddl;
 pub mod engine;
 pub mod inspect;
+pub mod kinds;
 pub mod lossy;
 pub mod objects_ddl;
 pub mod objects_inspect;

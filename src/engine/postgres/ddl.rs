@@ -330,10 +330,6 @@ pub fn create_index(schema: &str, table: &Table, i: &Index, concurrently: bool) 
     s
 }
 
-pub fn create_extension(schema: &str, x: &Extension) -> String {
-    format!("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}", q(&x.name), q(schema))
-}
-
 pub fn create_enum(schema: &str, e: &EnumType) -> String {
     format!(
         "CREATE TYPE {} AS ENUM ({})",
@@ -403,11 +399,7 @@ pub fn create_realm(realm: &Realm) -> Vec<String> {
             out.push(format!("COMMENT ON SCHEMA {} IS {}", q(&s.name), lit(c)));
         }
     }
-    for s in &realm.schemas {
-        for x in &s.extensions {
-            out.push(create_extension(&s.name, x));
-        }
-    }
+    out.extend(super::kinds::created_in(realm, crate::statement::Phase::Extensions));
     for s in &realm.schemas {
         for e in &s.enums {
             out.push(create_enum(&s.name, e));
@@ -424,6 +416,7 @@ pub fn create_realm(realm: &Realm) -> Vec<String> {
             out.push(create_sequence(&s.name, seq));
         }
     }
+    out.extend(super::kinds::created_in(realm, crate::statement::Phase::Types));
     for s in &realm.schemas {
         for t in &s.tables {
             out.push(create_table(&s.name, t));

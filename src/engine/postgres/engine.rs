@@ -1,7 +1,7 @@
 //! PostgreSQL behind the planner's interface (`engine::Engine`): which statements each change
 //! becomes and in which phase, from the functions of this folder.
 
-use super::{ddl, objects_ddl, online, privileges, traffic};
+use super::{ddl, kinds, objects_ddl, online, privileges, traffic};
 use crate::diff::{Change, TableChange};
 use crate::engine::interface::{Discipline, Engine, Online};
 use crate::engine::interface::at;
@@ -34,10 +34,9 @@ impl Engine for Postgres {
             Change::ModifySchema { from, to } => out.extend(at(Phase::ModifySchemas, ddl::modify_schema(from, to))),
             Change::DropSchema { schema } => out.push((Phase::DropSchemas, Statement::new(format!("DROP SCHEMA {}", ddl::q(schema)), format!("drop schema \"{schema}\"")))),
             Change::AddRole { name } => out.push((Phase::Roles, Statement::new(format!("CREATE ROLE {}", ddl::q(name)), format!("create role \"{name}\" (NOLOGIN)")))),
-            Change::AddExtension { schema, value } => {
-                out.push((Phase::Extensions, Statement::new(ddl::create_extension(schema, value), format!("create extension \"{}\"", value.name)).rev(format!("DROP EXTENSION {}", ddl::q(&value.name)))))
-            }
-            Change::DropExtension { name, .. } => out.push((Phase::DropTypes, Statement::new(format!("DROP EXTENSION {}", ddl::q(name)), format!("drop extension \"{name}\"")))),
+            Change::AddObject { schema, object } => out.extend(kinds::add(schema, object)),
+            Change::DropObject { schema, object } => out.extend(kinds::drop(schema, object)),
+            Change::ModifyObject { schema, from, to } => out.extend(kinds::modify(schema, from, to)),
             Change::AddEnum { schema, value } => out.push((Phase::Types, Statement::new(ddl::create_enum(schema, value), format!("create enum type \"{}\"", value.name)).rev(format!("DROP TYPE {}", ddl::qn(schema, &value.name))))),
             Change::ModifyEnum { schema, from, to, users } => out.extend(at(Phase::Types, ddl::modify_enum(schema, from, to, users))),
             Change::DropEnum { schema, name } => out.push((Phase::DropTypes, Statement::new(format!("DROP TYPE {}", ddl::qn(schema, name)), format!("drop type \"{name}\"")))),
@@ -148,7 +147,10 @@ impl Engine for Postgres {
             }
             Change::ModifyEnum { users, .. } => users.iter().map(|u| key(&u.schema, &u.table)).collect(),
             Change::DropTable { schema, table } => vec![key(schema, &table.name)],
-            Change::AddSchema { .. } | Change::DropSchema { .. } | Change::ModifySchema { .. } | Change::AddExtension { .. } | Change::DropExtension { .. } => vec![],
+            Change::AddSchema { .. } | Change::DropSchema { .. } | Change::ModifySchema { .. } => vec![],
+            // A new type or extension breaks nothing; a changed or dropped one that something
+            // uses is refused by PostgreSQL (no CASCADE), which the rehearsal shows.
+            Change::AddObject { .. } | Change::DropObject { .. } | Change::ModifyObject { .. } => vec![],
             Change::AddEnum { .. } | Change::DropEnum { .. } | Change::AddDomain { .. } | Change::DropDomain { .. } | Change::ModifyDomain { .. } => vec![],
             Change::AddSequence { .. } | Change::DropSequence { .. } | Change::ModifySequence { .. } => vec![],
             // Views follow a renamed table (PostgreSQL rewrites their references).

@@ -39,14 +39,7 @@ pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
     let schemas = schemas(pool, &opts.schemas).await?;
     let names: Vec<String> = schemas.iter().map(|s| s.0.clone()).collect();
 
-    let extensions: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT n.nspname::text, x.extname::text, x.extversion::text FROM pg_extension x JOIN pg_namespace n ON n.oid=x.extnamespace \
-         WHERE x.extname <> 'plpgsql' AND n.nspname = ANY($1)",
-    )
-    .bind(&names)
-    .fetch_all(pool)
-    .await
-    .context("inspecting extensions")?;
+    let objects = super::kinds::inspect(pool, &names).await?;
     // One batch: the pool runs them four at a time, the biggest (columns, indexes) first.
     let (columns, indexes, constraints, tables, enums, domains, sequences, skipped, policies, views, functions, triggers, acl, default_privileges, roles) = tokio::try_join!(
         columns(pool, &names),
@@ -150,9 +143,9 @@ pub async fn inspect(pool: &PgPool, opts: &InspectOptions) -> Result<Realm> {
             s.domains.push(d);
         }
     }
-    for (schema, name, version) in extensions {
+    for (schema, o) in objects {
         if let Some(s) = by_name.get_mut(&schema) {
-            s.extensions.push(Extension { name, version: Some(version) });
+            s.objects.push(o);
         }
     }
     for (schema, seqs) in seqs_by_schema {

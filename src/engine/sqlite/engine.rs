@@ -2,7 +2,7 @@
 //! becomes and in which phase, from the functions of this folder. SQLite has one schema, no
 //! types, routines or privileges, and changes a table by rebuilding it (foreign keys included).
 
-use super::{ddl, objects, traffic};
+use super::{ddl, kinds, objects, traffic};
 use crate::diff::Change;
 use crate::engine::interface::{Discipline, Engine};
 use crate::engine::interface::at;
@@ -23,8 +23,11 @@ impl Engine for Sqlite {
         match change {
             // One database, one schema ("main"): nothing to create, change or drop.
             Change::AddSchema { .. } | Change::ModifySchema { .. } | Change::DropSchema { .. } => {}
-            // No roles, extensions, named types, domains or sequences.
-            Change::AddRole { .. } | Change::AddExtension { .. } | Change::DropExtension { .. } => {}
+            Change::AddObject { schema, object } => out.extend(kinds::add(schema, object)),
+            Change::DropObject { schema, object } => out.extend(kinds::drop(schema, object)),
+            Change::ModifyObject { schema, from, to } => out.extend(kinds::modify(schema, from, to)),
+            // No roles, named types, domains or sequences.
+            Change::AddRole { .. } => {}
             Change::AddEnum { .. } | Change::ModifyEnum { .. } | Change::DropEnum { .. } => {}
             Change::AddDomain { .. } | Change::ModifyDomain { .. } | Change::DropDomain { .. } => {}
             Change::AddSequence { .. } | Change::ModifySequence { .. } | Change::DropSequence { .. } => {}
@@ -92,7 +95,8 @@ impl Engine for Sqlite {
             Change::ModifyTable { schema, table, .. } => vec![key(schema, table)],
             Change::RenameTable { schema, from, to } => vec![key(schema, from), key(schema, to)],
             Change::DropTable { schema, table } => vec![key(schema, &table.name)],
-            Change::AddSchema { .. } | Change::DropSchema { .. } | Change::ModifySchema { .. } | Change::AddExtension { .. } | Change::DropExtension { .. } => vec![],
+            Change::AddSchema { .. } | Change::DropSchema { .. } | Change::ModifySchema { .. } => vec![],
+            Change::AddObject { .. } | Change::DropObject { .. } | Change::ModifyObject { .. } => vec![],
             Change::AddEnum { .. } | Change::DropEnum { .. } | Change::ModifyEnum { .. } | Change::AddDomain { .. } | Change::DropDomain { .. } | Change::ModifyDomain { .. } => vec![],
             Change::AddSequence { .. } | Change::DropSequence { .. } | Change::ModifySequence { .. } => vec![],
             Change::RenameColumn { .. } | Change::RenameIndex { .. } => vec![],

@@ -13,6 +13,7 @@ use hcl::{Expression, TraversalOperator, Value};
 use std::collections::HashMap;
 use std::path::Path;
 
+mod kinds;
 mod objects;
 mod permissions;
 
@@ -545,29 +546,11 @@ impl Decoder<'_> {
                 "schema" | "table" | "variable" | "locals" => {}
                 "policy" if self.dialect == Dialect::Postgres => {} // after the tables: see `policies`
                 "policy" => return Err(self.files[fi].err(b.span(), format!("row-level security policies exist only on PostgreSQL, not {}", self.dialect.name()), None)),
-                "extension" if self.dialect == Dialect::Postgres => {
-                    let name = self.one_label(fi, b)?;
-                    let mut schema = None;
-                    let mut x = Extension { name, version: None };
-                    for a in attrs(&b.body) {
-                        match a.key.as_str() {
-                            "schema" => schema = Some(self.schema_ref(fi, a)?),
-                            "version" => x.version = Some(self.string(fi, a)?),
-                            "comment" => {}
-                            _ => return Err(self.unknown(fi, a, "extension", &["schema", "version", "comment"])),
-                        }
-                    }
-                    let schema = match schema {
-                        Some(s) => s,
-                        None => self.default_schema(fi, b.span())?,
-                    };
-                    self.schema_mut(&schema).extensions.push(x);
-                }
+                kind if kinds::BLOCKS.contains(&kind) => self.kind(fi, b)?,
                 // After the tables: see `objects`.
                 "view" | "materialized" | "function" | "procedure" | "trigger" | "aggregate" => {}
                 // After everything they name: see `roles` and `permissions`.
                 "role" | "permission" | "default_privileges" => {}
-                "extension" => return Err(self.files[fi].err(b.span(), format!("extensions exist only on PostgreSQL, not {}", self.dialect.name()), None)),
                 // atlas.hcl given as the desired state.
                 "env" | "lint" | "diff" => {
                     return Err(self.files[fi].err(b.span(), format!("`{}` is a block of the project file: cannot parse project file as a schema", b.ident.as_str()), Some("pass atlas.hcl with -c file://atlas.hcl --env NAME, and the schema with --to file://schema.hcl".into())));

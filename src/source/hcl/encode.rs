@@ -5,6 +5,7 @@ use crate::engine;
 use crate::schema::*;
 use std::fmt::Write;
 
+mod kinds;
 mod objects;
 mod permissions;
 
@@ -67,14 +68,7 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
         schemas.push_str("}\n");
     }
     for s in &realm.schemas {
-        for x in &s.extensions {
-            let _ = writeln!(types, "extension {} {{", hcl_str(&x.name));
-            let _ = writeln!(types, "  schema = schema{}", ref_name(&s.name));
-            if let Some(v) = &x.version {
-                let _ = writeln!(types, "  version = {}", hcl_str(v));
-            }
-            types.push_str("}\n");
-        }
+        kinds::encode(&mut types, s);
         for e in &s.enums {
             let _ = writeln!(types, "enum {} {{", hcl_str(&e.name));
             let _ = writeln!(types, "  schema = schema{}", ref_name(&s.name));
