@@ -32,6 +32,18 @@ deny contains {"code": "DS104", "target": c.target, "change": c.id, "msg": msg} 
 	msg := sprintf("Making %q.%q a generated column drops its stored values (%s rows) for computed ones", [c.table, c.column, rows_text(c.rows)])
 }
 
+# DS105 (schemagate): a type changed in place drops values stored in the columns of that type
+# (a composite type losing a field: ALTER TYPE … DROP ATTRIBUTE succeeds on a type columns use,
+# and their values for that field are gone). Any generically handled kind (its change carries
+# the object as `new`, with its `type`) whose change says it loses data.
+deny contains {"code": "DS105", "target": c.target, "change": c.id, "msg": msg} if {
+	some c in lib.changes
+	startswith(c.kind, "modify_")
+	c.destructive == true
+	c.new.type
+	msg := sprintf("Changing %s %q drops values stored in the columns that use it", [c.new.type, c.target])
+}
+
 rows_text(n) := "unknown number of" if n < 0
 rows_text(n) := sprintf("about %d", [n]) if n >= 0
 

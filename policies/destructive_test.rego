@@ -55,3 +55,15 @@ test_new_expression_of_a_generated_column_allowed if {
 	c := object.union(to_generated, {"old": {"type": "integer", "generated": "a"}})
 	count(destructive.deny) == 0 with input as {"changes": [c], "facts": {"tables": {}}}
 }
+
+test_ds105_type_losing_a_field_denied if {
+	c := {"id": 5, "kind": "modify_composite", "schema": "public", "name": "address", "target": "public.address", "destructive": true, "old": {"type": "composite"}, "new": {"type": "composite"}}
+	some f in destructive.deny with input as {"changes": [c], "facts": {"tables": {}}}
+	f.code == "DS105"
+	contains(f.msg, "composite")
+}
+
+test_ds105_type_gaining_a_field_allowed if {
+	c := {"id": 5, "kind": "modify_composite", "schema": "public", "name": "address", "target": "public.address", "destructive": false, "old": {"type": "composite"}, "new": {"type": "composite"}}
+	count(destructive.deny) == 0 with input as {"changes": [c], "facts": {"tables": {}}}
+}

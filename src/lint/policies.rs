@@ -37,6 +37,7 @@ pub fn explain(code: &str) -> &'static str {
     match code {
         "DS101" => "dropping a schema drops every table in it with its rows",
         "DS102" => "dropping a table loses its rows; add a nolint comment or allow_drop_table entry if intended",
+        "DS105" => "a type changed in place (a composite type losing a field) drops the values stored in the columns of that type; copy them elsewhere first, then override (nolint, the PR's allow label, --allow-destructive)",
         "DS110" => "the first apply on this target would drop an object made outside schemagate; keep it in the desired state, exclude it, or override",
         "SC101" => "dropping a row-level security policy widens who can read or write the table's rows",
         "SC102" => "disabling row-level security on a table with policies turns them all off",

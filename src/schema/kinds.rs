@@ -40,6 +40,14 @@ impl Object {
         }
     }
 
+    /// Whether columns can be of this kind (`type = composite.address`): then it is created
+    /// before the tables and dropped after them, and a column type naming it is a reference.
+    pub fn is_type(&self) -> bool {
+        match self {
+            Object::Extension(_) => false,
+        }
+    }
+
     /// Whether changing `self` into `to` can lose stored data (a drop always can).
     pub fn change_loses_data(&self, to: &Object) -> bool {
         match (self, to) {

@@ -1060,6 +1060,14 @@ fn sort_grants(gs: &mut [Grant]) {
 }
 
 impl Schema {
+    /// The types a column can name, as (kind, name): enums, domains, and the generic kinds that
+    /// are types (`Object::is_type`). The kind is the HCL reference's (`enum.status`).
+    pub fn named_types(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        let enums = self.enums.iter().map(|e| ("enum", e.name.as_str()));
+        let domains = self.domains.iter().map(|d| ("domain", d.name.as_str()));
+        enums.chain(domains).chain(self.objects.iter().filter(|o| o.is_type()).map(|o| o.key()))
+    }
+
     /// Every object grant of the schema: its own, its tables', columns', views', sequences' and
     /// routines' (default privileges are apart).
     pub fn all_grants(&self) -> impl Iterator<Item = &Grant> {

@@ -52,9 +52,9 @@ fn quoted_bare(rest: &str) -> String {
     format!("\"{name}\"{dims}")
 }
 
-/// Every enum and domain of `realm`, as (schema, name).
+/// Every named type of `realm` (enums, domains, composites…), as (schema, name).
 fn user_types(realm: &super::Realm) -> Vec<(String, String)> {
-    realm.schemas.iter().flat_map(|s| s.enums.iter().map(|e| e.name.clone()).chain(s.domains.iter().map(|d| d.name.clone())).map(move |n| (s.name.clone(), n))).collect()
+    realm.schemas.iter().flat_map(|s| s.named_types().map(move |(_, n)| (s.name.clone(), n.to_string()))).collect()
 }
 
 /// Enums and domains that desired columns name but the desired state does not declare, taken
@@ -78,6 +78,8 @@ pub fn keep_referenced_types(current: &super::Realm, desired: &mut super::Realm)
             ds.enums.push(e.clone());
         } else if let Some(d) = cs.domains.iter().find(|d| d.name == name) {
             ds.domains.push(d.clone());
+        } else if let Some(o) = cs.objects.iter().find(|o| o.is_type() && o.name() == name) {
+            ds.objects.push(o.clone());
         }
         kept.push(q);
     }

@@ -205,6 +205,12 @@ fn label_strs(b: &Block) -> Vec<String> {
 }
 
 /// A traversal `a.b.c` as its names, or None if it is not a plain attribute path.
+/// A reference kind a column type may use: `enum`, `domain`, or a generic kind's block (only
+/// those that are types resolve, see `Decoder::user_type`).
+fn type_kind(kind: &str) -> bool {
+    kind == "enum" || kind == "domain" || kinds::BLOCKS.contains(&kind)
+}
+
 fn path_of(e: &Expression) -> Option<Vec<String>> {
     match e {
         Expression::Variable(v) => Some(vec![v.as_str().to_string()]),
@@ -593,9 +599,9 @@ impl Decoder<'_> {
             }
             Expression::String(s) => s.clone(),
             Expression::Traversal(_) => match path_of(&e).as_deref() {
-                Some([kind, name]) if kind == "enum" || kind == "domain" => return self.user_type(fi, a, kind, None, name),
-                Some([kind, schema, name]) if kind == "enum" || kind == "domain" => return self.user_type(fi, a, kind, Some(schema), name),
-                _ => return Err(f.err(a.value.span(), "a column type reference must be enum.<name> or domain.<name>", None)),
+                Some([kind, name]) if type_kind(kind) => return self.user_type(fi, a, kind, None, name),
+                Some([kind, schema, name]) if type_kind(kind) => return self.user_type(fi, a, kind, Some(schema), name),
+                _ => return Err(f.err(a.value.span(), "a column type reference must be enum.<name>, domain.<name> or composite.<name>", None)),
             },
             _ => return Err(f.err(a.value.span(), "invalid column type", Some("write a type such as int, varchar(255), sql(\"int[]\") or enum.status".into()))),
         };
@@ -619,16 +625,13 @@ impl Decoder<'_> {
         engine::of(self.dialect).canonical_type(raw)
     }
 
+    /// `kind.name` in a column type names a declared type of that kind (`Schema::named_types`).
     fn user_type(&self, fi: usize, a: &Attribute, kind: &str, schema: Option<&String>, name: &str) -> R<String> {
         for s in &self.realm.schemas {
             if schema.is_some_and(|x| x != &s.name) {
                 continue;
             }
-            let found = match kind {
-                "enum" => s.enums.iter().any(|e| e.name == name),
-                _ => s.domains.iter().any(|d| d.name == name),
-            };
-            if found {
+            if s.named_types().any(|(k, n)| k == kind && n == name) {
                 return Ok(crate::schema::type_ref::qualified(&s.name, name));
             }
         }

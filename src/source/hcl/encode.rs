@@ -53,7 +53,7 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
     let mut types = String::new();
     let mut out = String::new();
     let table_count = |name: &str| realm.schemas.iter().filter(|s| s.tables.iter().any(|t| t.name == name)).count();
-    let enum_count = |name: &str| realm.schemas.iter().filter(|s| s.enums.iter().any(|t| t.name == name) || s.domains.iter().any(|t| t.name == name)).count();
+    let enum_count = |name: &str| realm.schemas.iter().filter(|s| s.named_types().any(|(_, n)| n == name)).count();
     for s in &realm.schemas {
         let _ = writeln!(schemas, "schema {} {{", hcl_str(&s.name));
         if let Some(c) = &s.comment {
@@ -420,15 +420,14 @@ fn default_expr(d: &ColumnDefault) -> String {
 }
 
 /// The HCL for a canonical type, and whether MySQL's `unsigned = true` goes with it. A named
-/// type of the realm (PostgreSQL's enums and domains) is a reference; the engine spells the rest.
+/// type of the realm (`Schema::named_types`: PostgreSQL's enums, domains, composites) is a
+/// reference; the engine spells the rest.
 fn type_expr(realm: &Realm, dialect: Dialect, ty: &str, name_count: &dyn Fn(&str) -> usize) -> (String, bool) {
     for s in &realm.schemas {
-        for (kind, names) in [("enum", s.enums.iter().map(|e| e.name.as_str()).collect::<Vec<_>>()), ("domain", s.domains.iter().map(|d| d.name.as_str()).collect())] {
-            for n in names {
-                if crate::schema::type_ref::qualified(&s.name, n) == ty {
-                    let r = if name_count(n) > 1 { format!("{kind}{}{}", ref_name(&s.name), ref_name(n)) } else { format!("{kind}{}", ref_name(n)) };
-                    return (r, false);
-                }
+        for (kind, n) in s.named_types() {
+            if crate::schema::type_ref::qualified(&s.name, n) == ty {
+                let r = if name_count(n) > 1 { format!("{kind}{}{}", ref_name(&s.name), ref_name(n)) } else { format!("{kind}{}", ref_name(n)) };
+                return (r, false);
             }
         }
     }
