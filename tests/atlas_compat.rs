@@ -355,3 +355,38 @@ async fn mysql_generated_column_made_plain_keeps_its_values() {
     assert_eq!(b, vec![2, 4]);
     db.drop().await;
 }
+
+/// Atlas's `composite` types: created before the tables whose columns use them, inspected back
+/// as `composite` blocks and `type = composite.<name>`, in sync both ways.
+#[tokio::test]
+async fn postgres_composite_types() {
+    let body = "composite \"address\" {\n  schema = schema.SCHEMA\n  field \"street\" {\n    type = varchar(80)\n  }\n  field \"zip\" {\n    type = text\n    collate = \"C\"\n  }\n  comment = \"postal\"\n}\ntable \"shops\" {\n  schema = schema.SCHEMA\n  column \"at\" {\n    type = composite.address\n  }\n}\n";
+    round_trip(Dialect::Postgres, "public", body, &["composite \"address\" {", "field \"zip\" {\n    type = text\n    collate = \"C\"\n  }", "comment = \"postal\"", "type = composite.address"]).await;
+}
+
+/// A composite type gains a field in place (rows keep theirs); losing one is denied (DS105)
+/// because the values stored in that field are gone, and goes through when allowed.
+#[tokio::test]
+async fn postgres_composite_fields_change_in_place_and_a_lost_one_is_denied() {
+    let db = TestDb::new(Dialect::Postgres).await;
+    let hcl = |fields: &str| format!("schema \"public\" {{}}\ncomposite \"address\" {{\n  schema = schema.public\n{fields}}}\ntable \"shops\" {{\n  schema = schema.public\n  column \"at\" {{\n    type = composite.address\n  }}\n}}\n");
+    let field = |n: &str| format!("  field \"{n}\" {{\n    type = text\n  }}\n");
+    apply_then_replan(&db, &db.url, &hcl(&(field("street") + &field("zip"))));
+    db.exec("INSERT INTO public.shops VALUES (ROW('Main St', '12345'))").await;
+    let (out, again) = apply_then_replan(&db, &db.url, &hcl(&(field("street") + &field("zip") + &field("city"))));
+    assert!(out.contains(r#"ALTER TYPE "public"."address" ADD ATTRIBUTE "city" text"#), "{out}");
+    assert!(again.contains("no changes"), "{again}");
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("schema.hcl");
+    std::fs::write(&f, hcl(&(field("street") + &field("city")))).unwrap();
+    let to = format!("file://{}", f.display());
+    let dev = db.dev_url().unwrap();
+    let (code, out, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev]);
+    assert_ne!(code, 0, "{out}");
+    assert!((out.clone() + &err).contains("DS105") && out.contains(r#"DROP ATTRIBUTE "zip""#), "{out}{err}");
+    let (code, out, err) = run(&["schema", "apply", "-u", &db.url, "--to", &to, "--dev-url", &dev, "--auto-approve", "--allow-destructive"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let kept = std::process::Command::new("psql").args(["-Atc", "SELECT (at).street FROM public.shops", &db.url]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&kept.stdout).trim(), "Main St");
+    db.drop().await;
+}

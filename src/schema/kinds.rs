@@ -16,6 +16,7 @@ use serde::Serialize;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Object {
     Extension(Extension),
+    Composite(Composite),
 }
 
 impl Object {
@@ -24,6 +25,7 @@ impl Object {
     pub fn kind(&self) -> &'static str {
         match self {
             Object::Extension(_) => "extension",
+            Object::Composite(_) => "composite",
         }
     }
 
@@ -31,12 +33,14 @@ impl Object {
     pub fn noun(&self) -> &'static str {
         match self {
             Object::Extension(_) => "extension",
+            Object::Composite(_) => "composite type",
         }
     }
 
     pub fn name(&self) -> &str {
         match self {
             Object::Extension(x) => &x.name,
+            Object::Composite(c) => &c.name,
         }
     }
 
@@ -45,6 +49,7 @@ impl Object {
     pub fn is_type(&self) -> bool {
         match self {
             Object::Extension(_) => false,
+            Object::Composite(_) => true,
         }
     }
 
@@ -52,7 +57,10 @@ impl Object {
     pub fn change_loses_data(&self, to: &Object) -> bool {
         match (self, to) {
             // Versions are not compared, so an extension never changes in place.
-            (Object::Extension(_), Object::Extension(_)) => false,
+            (Object::Extension(_), _) => false,
+            // A field dropped or retyped: columns of the type lose (or cannot keep) its values.
+            (Object::Composite(old), Object::Composite(new)) => old.fields.iter().any(|f| new.fields.iter().all(|n| n.name != f.name || n.ty != f.ty)),
+            (Object::Composite(_), Object::Extension(_)) => false,
         }
     }
 
@@ -78,6 +86,27 @@ impl PartialEq for Extension {
 }
 impl Eq for Extension {}
 
+/// A PostgreSQL composite type: `CREATE TYPE name AS (field type, …)`. Columns may be of it
+/// (`type = composite.address`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Composite {
+    pub name: String,
+    /// In order: the order is the type's (row constructors and `(a).*` follow it).
+    pub fields: Vec<CompositeField>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// One field of a composite type.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CompositeField {
+    pub name: String,
+    /// Canonical type, as a column's.
+    pub ty: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collate: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +118,16 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.key(), ("extension", "citext"));
         assert!(!a.change_loses_data(&b));
+    }
+
+    #[test]
+    fn a_composite_loses_data_when_a_field_goes_or_changes_type() {
+        let field = |n: &str, ty: &str| CompositeField { name: n.into(), ty: ty.into(), collate: None };
+        let t = |fields: Vec<CompositeField>| Object::Composite(Composite { name: "address".into(), fields, comment: None });
+        let old = t(vec![field("street", "text"), field("zip", "text")]);
+        assert!(!old.change_loses_data(&t(vec![field("street", "text"), field("zip", "text"), field("city", "text")])));
+        assert!(old.change_loses_data(&t(vec![field("street", "text")])));
+        assert!(old.change_loses_data(&t(vec![field("street", "text"), field("zip", "character varying(10)")])));
+        assert_eq!((old.kind(), old.noun(), old.is_type()), ("composite", "composite type", true));
     }
 }

@@ -8,20 +8,20 @@ use crate::statement::{Phase, Statement};
 pub fn add(schema: &str, o: &Object) -> Vec<(Phase, Statement)> {
     let _ = schema;
     match o {
-        Object::Extension(_) => vec![],
+        Object::Extension(_) | Object::Composite(_) => vec![],
     }
 }
 
 pub fn drop(schema: &str, o: &Object) -> Vec<(Phase, Statement)> {
     let _ = schema;
     match o {
-        Object::Extension(_) => vec![],
+        Object::Extension(_) | Object::Composite(_) => vec![],
     }
 }
 
 pub fn modify(schema: &str, from: &Object, to: &Object) -> Vec<(Phase, Statement)> {
     let _ = (schema, from);
     match to {
-        Object::Extension(_) => vec![],
+        Object::Extension(_) | Object::Composite(_) => vec![],
     }
 }

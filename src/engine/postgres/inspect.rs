@@ -305,7 +305,7 @@ pub fn split_top_level(s: &str) -> Vec<String> {
 /// The SQL that renders a column's type: built-in types through format_type, user types
 /// (enums, domains, …, and arrays of them) schema-qualified so the spelling does not depend on
 /// the connection's search_path.
-const TYPE_SQL: &str = "CASE WHEN tn.nspname = 'pg_catalog' OR (et.oid IS NOT NULL AND etn.nspname = 'pg_catalog') \
+pub(super) const TYPE_SQL: &str = "CASE WHEN tn.nspname = 'pg_catalog' OR (et.oid IS NOT NULL AND etn.nspname = 'pg_catalog') \
       THEN format_type(a.atttypid, a.atttypmod) \
       WHEN et.oid IS NOT NULL THEN quote_ident(etn.nspname) || '.' || quote_ident(et.typname) || '[]' \
       ELSE quote_ident(tn.nspname) || '.' || quote_ident(t.typname) END";
@@ -736,8 +736,6 @@ async fn skipped(pool: &PgPool, schemas: &[String]) -> Result<Vec<Skipped>> {
     let q = format!(
         "SELECT 'foreign table', n.nspname::text, c.relname::text \
            FROM pg_class c JOIN pg_namespace n ON n.oid=c.relnamespace WHERE c.relkind = 'f' AND n.nspname = ANY($1) AND {} \
-         UNION ALL SELECT 'composite type', n.nspname::text, t.typname::text FROM pg_type t JOIN pg_namespace n ON n.oid=t.typnamespace \
-           JOIN pg_class c ON c.oid=t.typrelid WHERE t.typtype='c' AND c.relkind='c' AND n.nspname = ANY($1) \
          UNION ALL SELECT 'extended statistics', n.nspname::text, s.stxname::text FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid=s.stxnamespace \
            WHERE n.nspname = ANY($1) AND {} \
          UNION ALL SELECT 'operator', n.nspname::text, o.oprname || '(' || format_type(o.oprleft, NULL) || ', ' || format_type(o.oprright, NULL) || ')' \

@@ -68,7 +68,7 @@ pub fn encode(realm: &Realm, dialect: Dialect) -> String {
         schemas.push_str("}\n");
     }
     for s in &realm.schemas {
-        kinds::encode(&mut types, s);
+        kinds::encode(&mut types, s, &|ty| type_expr(realm, dialect, ty, &enum_count).0);
         for e in &s.enums {
             let _ = writeln!(types, "enum {} {{", hcl_str(&e.name));
             let _ = writeln!(types, "  schema = schema{}", ref_name(&s.name));

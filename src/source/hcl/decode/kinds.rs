@@ -1,10 +1,10 @@
-//! Blocks of the object kinds handled generically (`schema::kinds`): `extension`. A new kind
+//! Blocks of the object kinds handled generically (`schema::kinds`): `extension`, `composite`. A new kind
 //! is a name in `BLOCKS` and an arm in `Decoder::kind`.
 
 use super::*;
 
 /// The top-level blocks decoded here.
-pub(super) const BLOCKS: &[&str] = &["extension"];
+pub(super) const BLOCKS: &[&str] = &["extension", "composite"];
 
 impl Decoder<'_> {
     /// One block named in `BLOCKS`, added to its schema.
@@ -26,6 +26,40 @@ impl Decoder<'_> {
                     }
                 }
                 Object::Extension(x)
+            }
+            "composite" => {
+                if self.dialect != Dialect::Postgres {
+                    return Err(self.files[fi].err(b.span(), format!("composite types exist only on PostgreSQL, not {}", self.dialect.name()), None));
+                }
+                let mut c = Composite { name: self.one_label(fi, b)?, ..Default::default() };
+                for a in attrs(&b.body) {
+                    match a.key.as_str() {
+                        "schema" => schema = Some(self.schema_ref(fi, a)?),
+                        "comment" => c.comment = Some(self.string(fi, a)?),
+                        _ => return Err(self.unknown(fi, a, "composite", &["schema", "comment", "field"])),
+                    }
+                }
+                for fb in blocks(&b.body) {
+                    if fb.ident.as_str() != "field" {
+                        return Err(self.unknown_block(fi, fb, "composite", &["field"]));
+                    }
+                    let mut f = CompositeField { name: self.one_label(fi, fb)?, ..Default::default() };
+                    for a in attrs(&fb.body) {
+                        match a.key.as_str() {
+                            "type" => f.ty = self.column_type(fi, a)?,
+                            "collate" | "collation" => f.collate = Some(self.string(fi, a)?),
+                            _ => return Err(self.unknown(fi, a, "field", &["type", "collate"])),
+                        }
+                    }
+                    if f.ty.is_empty() {
+                        return Err(self.files[fi].err(fb.span(), format!("field \"{}\" of composite \"{}\" needs a `type`", f.name, c.name), Some("e.g. type = text".into())));
+                    }
+                    if c.fields.iter().any(|x| x.name == f.name) {
+                        return Err(self.files[fi].err(fb.span(), format!("duplicate field \"{}\" in composite \"{}\"", f.name, c.name), None));
+                    }
+                    c.fields.push(f);
+                }
+                Object::Composite(c)
             }
             other => return Err(self.files[fi].err(b.span(), format!("unknown block `{other}`"), None)),
         };
