@@ -351,18 +351,19 @@ fn schema_objects(realm: &Realm, from: &Schema, to: &Schema, out: &mut Vec<Chang
 }
 
 /// Objects of the generic kinds, matched by (kind, name): drops into `drops`, additions and
-/// changes into `adds`.
+/// changes into `adds`, each in an order the database can follow (`kinds::creation_order`).
 fn kinds(sn: &str, from: &Schema, to: &Schema, drops: &mut Vec<Change>, adds: &mut Vec<Change>) {
     let old: HashMap<(&str, &str), &Object> = from.objects.iter().map(|o| (o.key(), o)).collect();
     let new: HashMap<(&str, &str), &Object> = to.objects.iter().map(|o| (o.key(), o)).collect();
-    for o in &to.objects {
+    for o in creation_order(sn, &to.objects) {
         match old.get(&o.key()) {
             None => adds.push(Change::AddObject { schema: sn.to_string(), object: o.clone() }),
             Some(was) if *was != o => adds.push(Change::ModifyObject { schema: sn.to_string(), from: (*was).clone(), to: o.clone() }),
             Some(_) => {}
         }
     }
-    for o in &from.objects {
+    // Users before the types they use.
+    for o in creation_order(sn, &from.objects).into_iter().rev() {
         if !new.contains_key(&o.key()) {
             drops.push(Change::DropObject { schema: sn.to_string(), object: o.clone() });
         }

@@ -64,10 +64,44 @@ impl Object {
         }
     }
 
+    /// The types its definition uses, as columns spell them (`public.address`): it is created
+    /// after those and dropped before them.
+    pub fn uses(&self) -> Vec<&str> {
+        match self {
+            Object::Extension(_) => vec![],
+            Object::Composite(c) => c.fields.iter().map(|f| f.ty.trim_end_matches("[]")).collect(),
+        }
+    }
+
     /// The (kind, name) pair objects are matched by.
     pub fn key(&self) -> (&'static str, &str) {
         (self.kind(), self.name())
     }
+}
+
+/// The objects of schema `schema` in the order they can be created: each after the types of
+/// the schema it uses (`Object::uses`); otherwise as given. A cycle (which no database can
+/// create) keeps its order.
+pub fn creation_order<'a>(schema: &str, objects: impl IntoIterator<Item = &'a Object>) -> Vec<&'a Object> {
+    // Each object with the name a column would give it (none for kinds that are not types).
+    let mut waiting: Vec<(&Object, Option<String>)> = objects.into_iter().map(|o| (o, o.is_type().then(|| super::type_ref::qualified(schema, o.name())))).collect();
+    let mut out = Vec::with_capacity(waiting.len());
+    while !waiting.is_empty() {
+        let before = waiting.len();
+        let mut i = 0;
+        while i < waiting.len() {
+            let uses_a_waiting_type = waiting[i].0.uses().iter().any(|t| waiting.iter().enumerate().any(|(j, (_, n))| j != i && n.as_deref() == Some(*t)));
+            if uses_a_waiting_type {
+                i += 1;
+            } else {
+                out.push(waiting.remove(i).0);
+            }
+        }
+        if waiting.len() == before {
+            out.extend(waiting.drain(..).map(|(o, _)| o));
+        }
+    }
+    out
 }
 
 /// A PostgreSQL extension, listed under the schema it is installed in.
@@ -129,5 +163,13 @@ mod tests {
         assert!(old.change_loses_data(&t(vec![field("street", "text")])));
         assert!(old.change_loses_data(&t(vec![field("street", "text"), field("zip", "character varying(10)")])));
         assert_eq!((old.kind(), old.noun(), old.is_type()), ("composite", "composite type", true));
+    }
+
+    #[test]
+    fn composites_are_created_after_the_composites_they_use() {
+        let c = |n: &str, ty: &str| Object::Composite(Composite { name: n.into(), fields: vec![CompositeField { name: "f".into(), ty: ty.into(), collate: None }], comment: None });
+        let objects = [c("a", "public.b[]"), c("b", "public.c"), c("c", "text"), c("d", "other.a")];
+        let order: Vec<&str> = creation_order("public", &objects).iter().map(|o| o.name()).collect();
+        assert_eq!(order, ["c", "d", "b", "a"]);
     }
 }

@@ -3,7 +3,7 @@
 
 use super::ddl::{lit, q, qn};
 use super::inspect::{not_ext, TYPE_SQL};
-use crate::schema::{Composite, CompositeField, Extension, Object, Realm};
+use crate::schema::{creation_order, Composite, CompositeField, Extension, Object, Realm};
 use crate::statement::{Phase, Statement};
 use anyhow::{Context, Result};
 use sqlx::{PgPool, Row};
@@ -130,7 +130,7 @@ fn modify_composite(schema: &str, old: &Composite, new: &Composite) -> Vec<State
 
 /// The statements that create the realm's objects in `phase` (`ddl::create_realm`).
 pub fn created_in(realm: &Realm, phase: Phase) -> Vec<String> {
-    realm.schemas.iter().flat_map(|s| s.objects.iter().flat_map(|o| add(&s.name, o))).filter(|(p, _)| *p == phase).map(|(_, s)| s.sql).collect()
+    realm.schemas.iter().flat_map(|s| creation_order(&s.name, &s.objects).into_iter().flat_map(|o| add(&s.name, o))).filter(|(p, _)| *p == phase).map(|(_, s)| s.sql).collect()
 }
 
 pub fn create_extension(schema: &str, x: &Extension) -> String {

@@ -122,6 +122,9 @@ struct Decoder<'a> {
     schema_names: HashMap<String, String>,
     /// (schema, table) already declared, for duplicate detection without rescanning.
     declared: std::collections::HashSet<(String, String)>,
+    /// Every named type the files declare, as (kind, schema, name), read before any is
+    /// decoded: a type may use one declared after it (a composite's field of another).
+    type_names: Vec<(String, String, String)>,
 }
 
 /// Decode Atlas HCL files into a realm for `dialect`. `vars` are `--var k=v` values.
@@ -156,10 +159,14 @@ pub fn decode_files(files: &[HclFile], dialect: Dialect, vars: &HashMap<String, 
         pending: Vec::new(),
         schema_names: HashMap::new(),
         declared: Default::default(),
+        type_names: Vec::new(),
     };
     d.variables(&bodies, vars)?;
     for (i, b) in bodies.iter().enumerate() {
         d.schemas(i, b)?;
+    }
+    for (i, b) in bodies.iter().enumerate() {
+        d.type_names(i, b);
     }
     for (i, b) in bodies.iter().enumerate() {
         d.types(i, b)?;
@@ -437,6 +444,21 @@ impl Decoder<'_> {
         self.realm.schemas.iter_mut().find(|s| s.name == name).unwrap()
     }
 
+    /// The named types a file declares (`type_names`). A block that does not decode is skipped
+    /// here: `types` reports it.
+    fn type_names(&mut self, fi: usize, body: &Body) {
+        for b in blocks(body).filter(|b| matches!(b.ident.as_str(), "enum" | "domain") || kinds::TYPE_BLOCKS.contains(&b.ident.as_str())) {
+            let Ok(name) = self.one_label(fi, b) else { continue };
+            let schema = match b.body.get_attribute("schema") {
+                Some(a) => self.schema_ref(fi, a),
+                None => self.default_schema(fi, b.span()),
+            };
+            if let Ok(schema) = schema {
+                self.type_names.push((b.ident.to_string(), schema, name));
+            }
+        }
+    }
+
     /// enum, domain and sequence blocks (PostgreSQL).
     fn types(&mut self, fi: usize, body: &Body) -> R<()> {
         for b in blocks(body) {
@@ -634,6 +656,10 @@ impl Decoder<'_> {
             if s.named_types().any(|(k, n)| k == kind && n == name) {
                 return Ok(crate::schema::type_ref::qualified(&s.name, name));
             }
+        }
+        // Declared further on (its block is decoded after this one).
+        if let Some((_, s, _)) = self.type_names.iter().find(|(k, s, n)| k == kind && n == name && schema.is_none_or(|x| x == s)) {
+            return Ok(crate::schema::type_ref::qualified(s, name));
         }
         Err(self.files[fi].err(a.value.span(), format!("unresolved reference {kind}.{name}"), Some(format!("declare it: {kind} \"{name}\" {{ … }}"))))
     }

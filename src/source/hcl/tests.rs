@@ -157,4 +157,8 @@ fn composite_types_round_trip() {
     assert!(e.starts_with("s.hcl:2:") && e.contains("only on PostgreSQL"), "{e}");
     let e = decode_files(&[HclFile { path: "s.hcl".into(), src: "schema \"public\" {}\ncomposite \"a\" {\n  schema = schema.public\n  field \"x\" {}\n}\n".into() }], Dialect::Postgres, &HashMap::new()).unwrap_err().to_string();
     assert!(e.starts_with("s.hcl:4:") && e.contains("needs a `type`"), "{e}");
+    // A field may name a composite declared further on.
+    let nested = decode("schema \"public\" {}\ncomposite \"a\" {\n  schema = schema.public\n  field \"x\" {\n    type = composite.b\n  }\n}\ncomposite \"b\" {\n  schema = schema.public\n  field \"y\" {\n    type = int\n  }\n}\n", Dialect::Postgres);
+    let crate::schema::Object::Composite(a) = &nested.schema("public").unwrap().objects[0] else { panic!() };
+    assert_eq!(a.fields[0].ty, "public.b");
 }

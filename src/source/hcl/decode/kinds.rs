@@ -6,6 +6,10 @@ use super::*;
 /// The top-level blocks decoded here.
 pub(super) const BLOCKS: &[&str] = &["extension", "composite"];
 
+/// Those of `BLOCKS` whose objects are types (`Object::is_type`): columns and fields may name
+/// them before their block.
+pub(super) const TYPE_BLOCKS: &[&str] = &["composite"];
+
 impl Decoder<'_> {
     /// One block named in `BLOCKS`, added to its schema.
     pub(super) fn kind(&mut self, fi: usize, b: &Block) -> R<()> {
