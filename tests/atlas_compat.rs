@@ -365,7 +365,8 @@ async fn postgres_composite_types() {
 }
 
 /// A composite type gains a field in place (rows keep theirs); losing one is denied (DS105)
-/// because the values stored in that field are gone, and goes through when allowed.
+/// because the values stored in that field are gone, and goes through when allowed; retyping
+/// one that a column uses fails in rehearsal, as it would on the target.
 #[tokio::test]
 async fn postgres_composite_fields_change_in_place_and_a_lost_one_is_denied() {
     let db = TestDb::new(Dialect::Postgres).await;
@@ -388,5 +389,11 @@ async fn postgres_composite_fields_change_in_place_and_a_lost_one_is_denied() {
     assert_eq!(code, 0, "{out}{err}");
     let kept = std::process::Command::new("psql").args(["-Atc", "SELECT (at).street FROM public.shops", &db.url]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&kept.stdout).trim(), "Main St");
+    // A field retyped while a column uses the type: PostgreSQL refuses, and the rehearsal (whose
+    // copy holds the table) says so before anything runs on the target.
+    std::fs::write(&f, hcl(&(field("street").replace("text", "varchar(10)") + &field("city")))).unwrap();
+    let (code, out, err) = run(&["plan", "-u", &db.url, "--to", &to, "--dev-url", &dev]);
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("rehearsal") && err.contains("cannot alter type"), "{out}{err}");
     db.drop().await;
 }
