@@ -356,12 +356,12 @@ async fn mysql_generated_column_made_plain_keeps_its_values() {
     db.drop().await;
 }
 
-/// Atlas's `composite` types: created before the tables whose columns use them, inspected back
-/// as `composite` blocks and `type = composite.<name>`, in sync both ways.
+/// Atlas's `composite` types (one without fields too): created before the tables whose columns
+/// use them, inspected back as `composite` blocks and `type = composite.<name>`, in sync both ways.
 #[tokio::test]
 async fn postgres_composite_types() {
-    let body = "composite \"address\" {\n  schema = schema.SCHEMA\n  field \"street\" {\n    type = varchar(80)\n  }\n  field \"zip\" {\n    type = text\n    collate = \"C\"\n  }\n  comment = \"postal\"\n}\ntable \"shops\" {\n  schema = schema.SCHEMA\n  column \"at\" {\n    type = composite.address\n  }\n}\n";
-    round_trip(Dialect::Postgres, "public", body, &["composite \"address\" {", "field \"zip\" {\n    type = text\n    collate = \"C\"\n  }", "comment = \"postal\"", "type = composite.address"]).await;
+    let body = "composite \"address\" {\n  schema = schema.SCHEMA\n  field \"street\" {\n    type = varchar(80)\n  }\n  field \"zip\" {\n    type = text\n    collate = \"C\"\n  }\n  comment = \"postal\"\n}\ncomposite \"nothing\" {\n  schema = schema.SCHEMA\n}\ntable \"shops\" {\n  schema = schema.SCHEMA\n  column \"at\" {\n    type = composite.address\n  }\n}\n";
+    round_trip(Dialect::Postgres, "public", body, &["composite \"nothing\" {", "composite \"address\" {", "field \"zip\" {\n    type = text\n    collate = \"C\"\n  }", "comment = \"postal\"", "type = composite.address"]).await;
 }
 
 /// A composite type gains a field in place (rows keep theirs); losing one is denied (DS105)

@@ -19,14 +19,15 @@ pub async fn inspect(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, O
     .await
     .context("inspecting extensions")?;
     let mut out: Vec<(String, Object)> = extensions.into_iter().map(|(schema, name, version)| (schema, Object::Extension(Extension { name, version: Some(version) }))).collect();
-    // Composite types (not the row types of tables and views: relkind 'c' only), fields in order.
-    // TYPE_SQL spells a field's type as a column's; `a` and `t` are the names it expects.
+    // Composite types (not the row types of tables and views: relkind 'c' only), fields in order
+    // (none: `AS ()` is a type too). TYPE_SQL spells a field's type as a column's; `a` and `t`
+    // are the names it expects.
     let composites = format!(
         "SELECT n.nspname::text, ct.typname::text, obj_description(ct.oid, 'pg_type'), a.attname::text, {TYPE_SQL}, \
            CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0 THEN co.collname::text END \
          FROM pg_type ct JOIN pg_namespace n ON n.oid=ct.typnamespace JOIN pg_class c ON c.oid=ct.typrelid AND c.relkind='c' \
-         JOIN pg_attribute a ON a.attrelid=c.oid AND a.attnum > 0 AND NOT a.attisdropped \
-         JOIN pg_type t ON t.oid=a.atttypid JOIN pg_namespace tn ON tn.oid=t.typnamespace \
+         LEFT JOIN pg_attribute a ON a.attrelid=c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+         LEFT JOIN pg_type t ON t.oid=a.atttypid LEFT JOIN pg_namespace tn ON tn.oid=t.typnamespace \
          LEFT JOIN pg_type et ON et.oid=t.typelem AND t.typcategory='A' LEFT JOIN pg_namespace etn ON etn.oid=et.typnamespace \
          LEFT JOIN pg_collation co ON co.oid=a.attcollation \
          WHERE ct.typtype='c' AND n.nspname = ANY($1) AND {} \
@@ -41,9 +42,9 @@ pub async fn inspect(pool: &PgPool, schemas: &[String]) -> Result<Vec<(String, O
             out.extend(current.take().map(|(s, c)| (s, Object::Composite(c))));
             current = Some((schema.clone(), Composite { name, comment: r.get(2), fields: vec![] }));
         }
-        if let Some((_, c)) = current.as_mut() {
-            let ty: String = r.get(4);
-            c.fields.push(CompositeField { name: r.get(3), ty: super::types::canonical_inspected(&ty), collate: r.get(5) });
+        let (field, ty): (Option<String>, Option<String>) = (r.get(3), r.get(4));
+        if let (Some((_, c)), Some(field), Some(ty)) = (current.as_mut(), field, ty) {
+            c.fields.push(CompositeField { name: field, ty: super::types::canonical_inspected(&ty), collate: r.get(5) });
         }
     }
     out.extend(current.map(|(s, c)| (s, Object::Composite(c))));
@@ -64,7 +65,6 @@ pub fn add(schema: &str, o: &Object) -> Vec<(Phase, Statement)> {
 }
 
 pub fn drop(schema: &str, o: &Object) -> Vec<(Phase, Statement)> {
-    let _ = schema;
     match o {
         // An extension's objects go with it; its schema is where it was installed.
         Object::Extension(x) => vec![(Phase::DropTypes, Statement::new(format!("DROP EXTENSION {}", q(&x.name)), format!("drop extension \"{}\"", x.name)))],
