@@ -3,11 +3,11 @@
 //! read them through `Object`'s methods and never name a kind; each engine's `kinds.rs` says
 //! which statements a change of each kind takes (and inspects them).
 //!
-//! Adding a kind: its struct and `Object` arm here, its HCL block in `source/hcl/kinds.rs`, and
-//! one arm in `engine/<name>/kinds.rs` for each engine (docs/architecture.md, "How to add an
-//! object kind"). Kinds that reference other objects in ways the planner must order (views,
-//! routines, triggers) or that tables depend on column by column (enums, domains, sequences)
-//! keep their own changes in `diff::Change`.
+//! Adding a kind: its struct and `Object` arm here, its HCL block in `source/hcl/decode/kinds.rs`
+//! and `source/hcl/encode/kinds.rs`, and one arm in `engine/<name>/kinds.rs` for each engine
+//! (docs/architecture.md, "How to add an object kind"). Kinds that reference other objects in
+//! ways the planner must order (views, routines, triggers) or that tables depend on column by
+//! column (enums, domains, sequences) keep their own changes in `diff::Change`.
 
 use serde::Serialize;
 

@@ -128,7 +128,8 @@ fn modify_composite(schema: &str, old: &Composite, new: &Composite) -> Vec<State
     out
 }
 
-/// The statements that create the realm's objects in `phase` (`ddl::create_realm`).
+/// The statements that create the realm's objects in `phase` (`ddl::create_realm`, which asks
+/// for `Extensions` and `Types`: a kind with statements in another phase is asked for there).
 pub fn created_in(realm: &Realm, phase: Phase) -> Vec<String> {
     realm.schemas.iter().flat_map(|s| creation_order(&s.name, &s.objects).into_iter().flat_map(|o| add(&s.name, o))).filter(|(p, _)| *p == phase).map(|(_, s)| s.sql).collect()
 }

@@ -1,5 +1,6 @@
-//! Blocks of the object kinds handled generically (`schema::kinds`): `extension`, `composite`. A new kind
-//! is a name in `BLOCKS` and an arm in `Decoder::kind`.
+//! Blocks of the object kinds handled generically (`schema::kinds`): `extension`, `composite`.
+//! A new kind is a name in `BLOCKS` (and `TYPE_BLOCKS` if it is a type) and an arm in
+//! `Decoder::kind`.
 
 use super::*;
 
