@@ -16,9 +16,12 @@ pub enum Change {
     /// Comment or MySQL character set of a schema.
     ModifySchema { from: Schema, to: Schema },
     /// An object of a kind handled generically (`schema::kinds`): the engines render it.
+    /// `users` are the tables of the current schema with a column of it, when it is a type:
+    /// PostgreSQL refuses to retype a composite's field or drop the type only while a column
+    /// uses it, so the rehearsal copies them (and apply looks for sessions on them).
     AddObject { schema: String, object: Object },
-    DropObject { schema: String, object: Object },
-    ModifyObject { schema: String, from: Object, to: Object },
+    DropObject { schema: String, object: Object, users: Vec<(String, String)> },
+    ModifyObject { schema: String, from: Object, to: Object, users: Vec<(String, String)> },
     AddEnum { schema: String, value: EnumType },
     DropEnum { schema: String, name: String },
     /// Values or comment of a PostgreSQL enum changed. `users` are the columns of the current
@@ -144,7 +147,8 @@ impl Change {
     }
 
     /// The tables a change creates, alters, renames (both names), drops, or rewrites (the
-    /// tables whose columns use a recreated enum), as (schema, table). The rehearsal copies
+    /// tables whose columns use a recreated enum, or a changed or dropped generic type), as
+    /// (schema, table). The rehearsal copies
     /// these; apply looks for the sessions that hold locks on them.
     pub fn tables(&self) -> Vec<(&str, &str)> {
         match self {
@@ -153,8 +157,9 @@ impl Change {
             Change::RenameTable { schema, from, to } => vec![(schema, from), (schema, to)],
             // Recreating an enum converts the columns that use it.
             Change::ModifyEnum { users, .. } => users.iter().map(|u| (u.schema.as_str(), u.table.as_str())).collect(),
+            Change::DropObject { users, .. } | Change::ModifyObject { users, .. } => users.iter().map(|(s, t)| (s.as_str(), t.as_str())).collect(),
             Change::AddSchema { .. } | Change::DropSchema { .. } | Change::ModifySchema { .. }
-            | Change::AddObject { .. } | Change::DropObject { .. } | Change::ModifyObject { .. } | Change::AddEnum { .. }
+            | Change::AddObject { .. } | Change::AddEnum { .. }
             | Change::DropEnum { .. } | Change::AddDomain { .. } | Change::DropDomain { .. }
             | Change::ModifyDomain { .. } | Change::AddSequence { .. } | Change::DropSequence { .. }
             | Change::ModifySequence { .. } | Change::AddView { .. } | Change::DropView { .. }
@@ -275,7 +280,7 @@ fn schema_objects(realm: &Realm, from: &Schema, to: &Schema, out: &mut Vec<Chang
     // Drops of generic objects first and additions after the enums and domains: a composite
     // type may use either, and goes before them when dropped.
     let (mut drops, mut adds) = (Vec::new(), Vec::new());
-    kinds(&sn, from, to, &mut drops, &mut adds);
+    kinds(realm, &sn, from, to, &mut drops, &mut adds);
     out.append(&mut drops);
     // Enums
     let fe: HashMap<&str, &EnumType> = from.enums.iter().map(|e| (e.name.as_str(), e)).collect();
@@ -352,22 +357,37 @@ fn schema_objects(realm: &Realm, from: &Schema, to: &Schema, out: &mut Vec<Chang
 
 /// Objects of the generic kinds, matched by (kind, name): drops into `drops`, additions and
 /// changes into `adds`, each in an order the database can follow (`kinds::creation_order`).
-fn kinds(sn: &str, from: &Schema, to: &Schema, drops: &mut Vec<Change>, adds: &mut Vec<Change>) {
+fn kinds(realm: &Realm, sn: &str, from: &Schema, to: &Schema, drops: &mut Vec<Change>, adds: &mut Vec<Change>) {
     let old: HashMap<(&str, &str), &Object> = from.objects.iter().map(|o| (o.key(), o)).collect();
     let new: HashMap<(&str, &str), &Object> = to.objects.iter().map(|o| (o.key(), o)).collect();
     for o in creation_order(sn, &to.objects) {
         match old.get(&o.key()) {
             None => adds.push(Change::AddObject { schema: sn.to_string(), object: o.clone() }),
-            Some(was) if *was != o => adds.push(Change::ModifyObject { schema: sn.to_string(), from: (*was).clone(), to: o.clone() }),
+            Some(was) if *was != o => adds.push(Change::ModifyObject { schema: sn.to_string(), from: (*was).clone(), to: o.clone(), users: type_users(realm, sn, o) }),
             Some(_) => {}
         }
     }
     // Users before the types they use.
     for o in creation_order(sn, &from.objects).into_iter().rev() {
         if !new.contains_key(&o.key()) {
-            drops.push(Change::DropObject { schema: sn.to_string(), object: o.clone() });
+            drops.push(Change::DropObject { schema: sn.to_string(), object: o.clone(), users: type_users(realm, sn, o) });
         }
     }
+}
+
+/// Tables of `realm` with a column of `o` (or an array of it), when `o` is a type of `schema`.
+fn type_users(realm: &Realm, schema: &str, o: &Object) -> Vec<(String, String)> {
+    if !o.is_type() {
+        return Vec::new();
+    }
+    let q = crate::schema::type_ref::qualified(schema, o.name());
+    let mut out = Vec::new();
+    for s in &realm.schemas {
+        for t in s.tables.iter().filter(|t| t.columns.iter().any(|c| c.ty.trim_end_matches("[]") == q)) {
+            out.push((s.name.clone(), t.name.clone()));
+        }
+    }
+    out
 }
 
 /// Views, routines (by signature: overloads are distinct) and triggers (by table and name).
@@ -671,5 +691,17 @@ mod tests {
         let recreated = Change::ModifyEnum { schema: "s".into(), from: e(&["a", "b"]), to: e(&["b"]), users };
         assert_eq!(recreated.tables(), vec![("s", "t1"), ("s", "t2")]);
         assert!(Change::AddRole { name: "r".into() }.tables().is_empty());
+    }
+
+    #[test]
+    fn a_changed_composite_touches_the_tables_whose_columns_use_it() {
+        let c = |fields: &[&str]| Object::Composite(Composite { name: "address".into(), fields: fields.iter().map(|f| CompositeField { name: f.to_string(), ty: "text".into(), collate: None }).collect(), comment: None });
+        let col = |ty: &str| Column { name: "at".into(), ty: ty.into(), ..Default::default() };
+        let table = |n: &str, ty: &str| Table { name: n.into(), columns: vec![col(ty)], ..Default::default() };
+        let schema = |o: Object| Schema { name: "public".into(), objects: vec![o], tables: vec![table("shops", "public.address"), table("stops", "public.address[]"), table("other", "text")], ..Default::default() };
+        let (from, to) = (Realm { schemas: vec![schema(c(&["street", "zip"]))], ..Default::default() }, Realm { schemas: vec![schema(c(&["street"]))], ..Default::default() });
+        let changes = diff(&from, &to);
+        let [m @ Change::ModifyObject { .. }] = changes.as_slice() else { panic!("{changes:?}") };
+        assert_eq!(m.tables(), vec![("public", "shops"), ("public", "stops")]);
     }
 }

@@ -104,8 +104,8 @@ pub fn changes(plan: &Plan, desired: &Realm) -> Vec<Json> {
             Change::DropSchema { schema } => push(json!({"kind": "drop_schema", "schema": schema, "destructive": true}), by_change[ci].clone()),
             Change::ModifySchema { to, .. } => push(json!({"kind": "modify_schema", "schema": to.name}), by_change[ci].clone()),
             Change::AddObject { schema, object } => push(json!({"kind": format!("add_{}", object.kind()), "schema": schema, "name": object.name(), "new": object}), by_change[ci].clone()),
-            Change::DropObject { schema, object } => push(json!({"kind": format!("drop_{}", object.kind()), "schema": schema, "name": object.name(), "old": object, "destructive": true}), by_change[ci].clone()),
-            Change::ModifyObject { schema, from, to } => {
+            Change::DropObject { schema, object, .. } => push(json!({"kind": format!("drop_{}", object.kind()), "schema": schema, "name": object.name(), "old": object, "destructive": true}), by_change[ci].clone()),
+            Change::ModifyObject { schema, from, to, .. } => {
                 push(json!({"kind": format!("modify_{}", to.kind()), "schema": schema, "name": to.name(), "old": from, "new": to, "destructive": from.change_loses_data(to)}), by_change[ci].clone())
             }
             Change::AddEnum { schema, value } => push(json!({"kind": "add_enum", "schema": schema, "name": value.name, "new": {"values": value.values}}), by_change[ci].clone()),

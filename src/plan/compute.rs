@@ -580,27 +580,6 @@ fn keep_positions(from: &Table, to: &mut Table) {
     }
 }
 
-/// Tables of `current` with a column of a type (a generic kind that `is_type`) the plan changes
-/// or drops: PostgreSQL refuses to retype a composite's field or drop the type only while a
-/// column uses it, so the copy must hold those columns for the rehearsal to meet the refusal.
-fn type_users(changes: &[Change], current: &Realm) -> Vec<(String, String)> {
-    let mut types = BTreeSet::new();
-    for c in changes {
-        if let Change::ModifyObject { schema, to: o, .. } | Change::DropObject { schema, object: o } = c {
-            if o.is_type() {
-                types.insert(crate::schema::type_ref::qualified(schema, o.name()));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for s in &current.schemas {
-        for t in s.tables.iter().filter(|t| t.columns.iter().any(|c| types.contains(c.ty.trim_end_matches("[]")))) {
-            out.push((s.name.clone(), t.name.clone()));
-        }
-    }
-    out
-}
-
 /// Replay the plan on a disposable copy of the touched part of the current schema, inspect it,
 /// and return what still differs from the desired state (empty = verified).
 /// Returns what still differs, and the statements (index, steps) whose online form the
@@ -623,7 +602,6 @@ async fn rehearse(dialect: Dialect, current: &Realm, desired: &Realm, plan: &Pla
         }
     }
     set.extend(referrers);
-    set.extend(type_users(&plan.changes, current));
     let mut views = BTreeSet::new();
     object_scope(&plan.changes, &[current, desired], dialect, &mut set, &mut views);
     if plan.changes.iter().any(is_object_change) {

@@ -36,8 +36,8 @@ impl Engine for Mysql {
             // Accounts belong to the server: a plan never creates one (grants name existing ones).
             Change::AddRole { .. } => {}
             Change::AddObject { schema, object } => out.extend(kinds::add(schema, object)),
-            Change::DropObject { schema, object } => out.extend(kinds::drop(schema, object)),
-            Change::ModifyObject { schema, from, to } => out.extend(kinds::modify(schema, from, to)),
+            Change::DropObject { schema, object, .. } => out.extend(kinds::drop(schema, object)),
+            Change::ModifyObject { schema, from, to, .. } => out.extend(kinds::modify(schema, from, to)),
             // MySQL has no named types, domains or sequences (an enum is a column type); the diff
             // never produces these for it.
             Change::AddEnum { .. } | Change::ModifyEnum { .. } | Change::DropEnum { .. } => {}

@@ -24,8 +24,8 @@ impl Engine for Sqlite {
             // One database, one schema ("main"): nothing to create, change or drop.
             Change::AddSchema { .. } | Change::ModifySchema { .. } | Change::DropSchema { .. } => {}
             Change::AddObject { schema, object } => out.extend(kinds::add(schema, object)),
-            Change::DropObject { schema, object } => out.extend(kinds::drop(schema, object)),
-            Change::ModifyObject { schema, from, to } => out.extend(kinds::modify(schema, from, to)),
+            Change::DropObject { schema, object, .. } => out.extend(kinds::drop(schema, object)),
+            Change::ModifyObject { schema, from, to, .. } => out.extend(kinds::modify(schema, from, to)),
             // No roles, named types, domains or sequences.
             Change::AddRole { .. } => {}
             Change::AddEnum { .. } | Change::ModifyEnum { .. } | Change::DropEnum { .. } => {}
